@@ -1,0 +1,33 @@
+/**
+ * @thermograd/autograd: tensors, reverse-mode autograd over minibatch-averaged losses,
+ * per-example gradient statistics, nn layers and pluggable backends.
+ */
+import { referenceBackend } from './backend/reference/index.js';
+import { registerBackend } from './backend/registry.js';
+
+registerBackend(referenceBackend);
+
+export type { Backend, Storage, UnaryOp, BinaryOp, ReduceOp, MatmulParams, Conv2dGeometry } from './backend/backend.js';
+export { registerBackend, getBackend, setBackend, listBackends, withBackend } from './backend/registry.js';
+export { referenceBackend } from './backend/reference/index.js';
+export { UNARY_FUNCTIONS } from './kernels/unary-functions.js';
+export * from './dtype.js';
+export * from './shape.js';
+export { Tensor, type PerExampleRecord } from './tensor.js';
+export {
+  noGrad,
+  isGradEnabled,
+  detectAnomaly,
+  setDetectAnomaly,
+  isAnomalyDetectionEnabled,
+  AnomalyError,
+  fromOp,
+  type BackwardOptions,
+  type BackwardContext,
+  type GradNode,
+  type PerExampleMode,
+} from './autograd.js';
+export { Generator, manualSeed, type GeneratorState } from './random.js';
+export * from './creation.js';
+export * from './ops/index.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './testing/gradcheck.js';

@@ -1,0 +1,11 @@
+/**
+ * Every op, one concept per file. Importing this module also installs the Tensor methods
+ * (x.add(y), x.matmul(w), ...) that each op file defines beside its function.
+ */
+export * from './unary.js';
+export * from './binary.js';
+export * from './reshape.js';
+export * from './reduce.js';
+export * from './matmul.js';
+export { sumToShape, broadcastTo } from './broadcast-grad.js';
+export type { TensorLike } from './op-utils.js';

@@ -1,0 +1,57 @@
+/** Small helpers every op file uses: building results, checking operands, coercing scalars. */
+import type { Storage } from '../backend/backend.js';
+import { sizeOf, ShapeError, shapeToString, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
+
+/** A tensor or a plain number (promoted to a 0-d tensor of the other operand's dtype and backend). */
+export type TensorLike = Tensor | number;
+
+/** A new tensor on `like`'s backend and dtype. */
+export function wrap(like: Tensor, storage: Storage, shape: Shape): Tensor {
+  return new Tensor(storage, shape, like.dtype, like.backend);
+}
+
+export function toTensor(op: string, x: TensorLike, like: Tensor): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== 'number') throw new TypeError(`${op}: expected a Tensor or a number, got ${typeof x}`);
+  return new Tensor(like.backend.fromValues([x], like.dtype), [], like.dtype, like.backend);
+}
+
+export function assertTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+}
+
+/** All operands must share a dtype and a backend: thermograd never converts silently. */
+export function assertCompatible(op: string, ...tensors: Tensor[]): void {
+  const [first, ...rest] = tensors;
+  for (const t of rest) {
+    if (t.dtype !== first.dtype) {
+      throw new TypeError(`${op}: dtypes differ (${first.dtype} ${shapeToString(first.shape)} vs ${t.dtype} ${shapeToString(t.shape)}); cast one with .to()`);
+    }
+    if (t.backend !== first.backend) {
+      throw new TypeError(`${op}: tensors live on different backends ('${first.backend.name}' and '${t.backend.name}')`);
+    }
+  }
+}
+
+export function assertRank(op: string, t: Tensor, ranks: readonly number[], what = 'input'): void {
+  if (!ranks.includes(t.rank)) {
+    throw new ShapeError(`${op}: ${what} must have rank ${ranks.join(' or ')}, got shape ${shapeToString(t.shape)}`);
+  }
+}
+
+/** Converts indices/labels to an Int32Array, checking that each is an integer in [0, bound). */
+export function toIndexArray(op: string, indices: ArrayLike<number> | Tensor, bound: number, what = 'index'): Int32Array {
+  const values = indices instanceof Tensor ? indices.dataSync() : indices;
+  const out = new Int32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!Number.isInteger(v) || v < 0 || v >= bound) {
+      throw new RangeError(`${op}: ${what} ${v} at position ${i} is out of range [0, ${bound})`);
+    }
+    out[i] = v;
+  }
+  return out;
+}
+
+export { sizeOf };

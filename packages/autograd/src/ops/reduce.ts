@@ -1,0 +1,136 @@
+/**
+ * Reductions over axes with PyTorch's keepdim: sum, mean, max, min, logsumexp, var.
+ * `axes` undefined reduces every axis. Backward broadcasts the output gradient back.
+ */
+import { fromOp } from '../autograd.js';
+import { normalizeAxes, reducedShape, ShapeError, shapeToString } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { binaryRaw } from './binary.js';
+import { broadcastTo } from './broadcast-grad.js';
+import { assertTensor, toTensor, wrap } from './op-utils.js';
+
+export type Axes = number | readonly number[];
+
+/** Raw reduction kept as size-1 axes (no graph). */
+function reduceKeep(op: 'sum' | 'max' | 'min', x: Tensor, axes: readonly number[]): Tensor {
+  return wrap(x, x.backend.reduce(op, x.storage, x.shape, axes, x.dtype), x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+}
+
+function finalShape(x: Tensor, axes: readonly number[], keepdim: boolean): number[] {
+  return reducedShape(x.shape, axes, keepdim);
+}
+
+/** Reshapes a reduced gradient to the keepdim shape so that it broadcasts against x. */
+function keepShape(dy: Tensor, x: Tensor, axes: readonly number[]): Tensor {
+  return wrap(dy, dy.storage, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+}
+
+function broadcastBack(dy: Tensor, x: Tensor): Tensor {
+  return broadcastTo(dy, x.shape);
+}
+
+export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  assertTensor('sum', x);
+  const ax = normalizeAxes('sum', axes, x.rank);
+  const out = reduceKeep('sum', x, ax);
+  return fromOp('sum', wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => [broadcastBack(keepShape(dy, x, ax), x)]);
+}
+
+export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  assertTensor('mean', x);
+  const ax = normalizeAxes('mean', axes, x.rank);
+  const count = ax.reduce((n, a) => n * x.shape[a], 1);
+  if (count === 0) throw new ShapeError(`mean: reducing an empty axis of ${shapeToString(x.shape)}`);
+  const total = reduceKeep('sum', x, ax);
+  const out = binaryRaw('div', total, toTensor('mean', count, x));
+  return fromOp('mean', wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => [
+    broadcastBack(binaryRaw('div', keepShape(dy, x, ax), toTensor('mean', count, x)), x),
+  ]);
+}
+
+/**
+ * Max / min over axes (values only, as torch.amax / amin). The gradient goes to the elements that
+ * attain the extremum, split evenly among ties.
+ */
+function extremum(op: 'max' | 'min', x: Tensor, axes: Axes | undefined, keepdim: boolean): Tensor {
+  assertTensor(op, x);
+  const ax = normalizeAxes(op, axes, x.rank);
+  if (ax.some((a) => x.shape[a] === 0)) throw new ShapeError(`${op}: reducing an empty axis of ${shapeToString(x.shape)}`);
+  const out = reduceKeep(op, x, ax);
+  return fromOp(op, wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => {
+    const mask = binaryRaw('eq', x, out);
+    const count = reduceKeep('sum', mask, ax);
+    return [binaryRaw('mul', mask, binaryRaw('div', keepShape(dy, x, ax), count))];
+  });
+}
+
+export const max = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('max', x, axes, keepdim);
+export const min = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('min', x, axes, keepdim);
+
+/** log Σ exp(x), stable: m + log Σ exp(x − m) with m the maximum. Gradient: softmax(x). */
+export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
+  assertTensor('logsumexp', x);
+  const ax = normalizeAxes('logsumexp', axes, x.rank);
+  const m = reduceKeep('max', x, ax);
+  // An all −∞ slice has maximum −∞; shift by 0 there so that the result is −∞, not NaN.
+  const isInf = binaryRaw('eq', m, toTensor('logsumexp', -Infinity, m));
+  const safeM = wrap(m, m.backend.where(isInf.storage, m.shape, toTensor('logsumexp', 0, m).storage, [], m.storage, m.shape, m.shape, m.dtype), m.shape);
+  const shifted = binaryRaw('sub', x, safeM);
+  const e = wrap(x, x.backend.unary('exp', shifted.storage, x.size, x.dtype, 0, 0), x.shape);
+  const s = reduceKeep('sum', e, ax);
+  const lse = binaryRaw('add', wrap(s, s.backend.unary('log', s.storage, s.size, s.dtype, 0, 0), s.shape), safeM);
+  return fromOp('logsumexp', wrap(x, lse.storage, finalShape(x, ax, keepdim)), [x], (dy) => {
+    const softmax = binaryRaw('div', e, s);
+    return [binaryRaw('mul', softmax, keepShape(dy, x, ax))];
+  });
+}
+
+/**
+ * Variance over axes with Bessel's correction by default (correction = 1, as torch.var);
+ * correction = 0 gives the population variance. Gradient: 2 (x − mean) / (n − correction).
+ */
+export function variance(x: Tensor, axes?: Axes, keepdim = false, correction = 1): Tensor {
+  assertTensor('var', x);
+  const ax = normalizeAxes('var', axes, x.rank);
+  const n = ax.reduce((c, a) => c * x.shape[a], 1);
+  if (!Number.isInteger(correction) || correction < 0) throw new RangeError(`var: correction must be a non-negative integer, got ${correction}`);
+  if (n - correction <= 0) {
+    throw new ShapeError(`var: ${n} element(s) per slice of ${shapeToString(x.shape)} with correction ${correction} leaves no degrees of freedom`);
+  }
+  const mu = binaryRaw('div', reduceKeep('sum', x, ax), toTensor('var', n, x));
+  const centered = binaryRaw('sub', x, mu);
+  const sq = binaryRaw('mul', centered, centered);
+  const v = binaryRaw('div', reduceKeep('sum', sq, ax), toTensor('var', n - correction, x));
+  return fromOp('var', wrap(x, v.storage, finalShape(x, ax, keepdim)), [x], (dy) => [
+    binaryRaw('mul', centered, binaryRaw('div', keepShape(dy, x, ax), toTensor('var', (n - correction) / 2, x))),
+  ]);
+}
+
+declare module '../tensor.js' {
+  interface Tensor {
+    sum(axes?: Axes, keepdim?: boolean): Tensor;
+    mean(axes?: Axes, keepdim?: boolean): Tensor;
+    max(axes?: Axes, keepdim?: boolean): Tensor;
+    min(axes?: Axes, keepdim?: boolean): Tensor;
+    logsumexp(axes?: Axes, keepdim?: boolean): Tensor;
+    var(axes?: Axes, keepdim?: boolean, correction?: number): Tensor;
+  }
+}
+Tensor.prototype.sum = function (axes, keepdim) {
+  return sum(this, axes, keepdim);
+};
+Tensor.prototype.mean = function (axes, keepdim) {
+  return mean(this, axes, keepdim);
+};
+Tensor.prototype.max = function (axes, keepdim) {
+  return max(this, axes, keepdim);
+};
+Tensor.prototype.min = function (axes, keepdim) {
+  return min(this, axes, keepdim);
+};
+Tensor.prototype.logsumexp = function (axes, keepdim) {
+  return logsumexp(this, axes, keepdim);
+};
+Tensor.prototype.var = function (axes, keepdim, correction) {
+  return variance(this, axes, keepdim, correction);
+};

@@ -1,0 +1,137 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import * as tg from '../src/index.js';
+import { expectClose, expectGradientsMatch, rand64 } from './helpers.js';
+
+const unaries: [string, (x: tg.Tensor) => tg.Tensor, [number, number]][] = [
+  ['neg', tg.neg, [-2, 2]],
+  ['exp', tg.exp, [-2, 2]],
+  ['log', tg.log, [0.2, 3]],
+  ['sqrt', tg.sqrt, [0.2, 3]],
+  ['abs', tg.abs, [-2, 2]],
+  ['tanh', tg.tanh, [-2, 2]],
+  ['sigmoid', tg.sigmoid, [-4, 4]],
+  ['relu', tg.relu, [-2, 2]],
+  ['leakyRelu', (x) => tg.leakyRelu(x, 0.1), [-2, 2]],
+  ['gelu', tg.gelu, [-3, 3]],
+  ['square', tg.square, [-2, 2]],
+  ['reciprocal', tg.reciprocal, [0.5, 2]],
+  ['powScalar', (x) => tg.pow(x, 2.5), [0.2, 2]],
+  ['clamp', (x) => tg.clamp(x, -0.5, 0.5), [-2, 2]],
+];
+
+describe('unary ops', () => {
+  for (const [name, f, [lo, hi]] of unaries) {
+    it(`${name}: gradient matches central differences`, () => {
+      expectGradientsMatch(f, [rand64([3, 4], name.length, lo, hi)]);
+    });
+  }
+
+  it('forward values on hand-computed cases', () => {
+    const x = tg.tensor([-1, 0, 2], undefined, { dtype: 'float64' });
+    expectClose(tg.relu(x).toArray(), [0, 0, 2]);
+    expectClose(tg.leakyRelu(x, 0.1).toArray(), [-0.1, 0, 2]);
+    expectClose(tg.sigmoid(x).toArray(), [1 / (1 + Math.E), 0.5, 1 / (1 + Math.exp(-2))]);
+    expectClose(tg.tanh(x).toArray(), [Math.tanh(-1), 0, Math.tanh(2)]);
+    // GELU(1) = Φ(1) = 0.8413447460685429
+    expectClose(tg.gelu(tg.tensor([1], undefined, { dtype: 'float64' })).toArray(), [0.8413447460685429], 1e-12);
+    expectClose(tg.clamp(x, -0.5, 1).toArray(), [-0.5, 0, 1]);
+    expectClose(tg.abs(x).toArray(), [1, 0, 2]);
+  });
+
+  it('sigmoid does not overflow for large |x|', () => {
+    const y = tg.sigmoid(tg.tensor([-1000, 1000])).toArray();
+    expect([...y]).toEqual([0, 1]);
+  });
+
+  it('clamp rejects min > max', () => {
+    expect(() => tg.clamp(tg.tensor([1]), 2, 1)).toThrow(/min \(2\) is greater than max \(1\)/);
+  });
+});
+
+const binaries: [string, (a: tg.Tensor, b: tg.Tensor) => tg.Tensor][] = [
+  ['add', tg.add],
+  ['sub', tg.sub],
+  ['mul', tg.mul],
+  ['div', tg.div],
+  ['maximum', tg.maximum],
+  ['minimum', tg.minimum],
+];
+
+describe('binary ops with broadcasting', () => {
+  const shapePairs: [number[], number[]][] = [
+    [[3, 4], [3, 4]],
+    [[3, 4], [4]],
+    [[3, 1], [1, 4]],
+    [[2, 3, 4], [3, 1]],
+    [[4], []],
+    [[1], [2, 3]],
+  ];
+  for (const [name, f] of binaries) {
+    for (const [sa, sb] of shapePairs) {
+      it(`${name} ${JSON.stringify(sa)} ∘ ${JSON.stringify(sb)}: gradients match`, () => {
+        const a = rand64(sa, 1, 0.5, 2);
+        const b = rand64(sb, 2, -2, -0.5); // disjoint ranges: no ties for maximum/minimum
+        expectGradientsMatch(f, [a, b]);
+      });
+    }
+  }
+
+  it('pow with a tensor exponent: gradients match', () => {
+    expectGradientsMatch(tg.pow, [rand64([2, 3], 3, 0.5, 2), rand64([3], 4, -1, 2)]);
+  });
+
+  it('maximum splits the gradient evenly at ties', () => {
+    const a = tg.tensor([1, 2], undefined, { requiresGrad: true });
+    const b = tg.tensor([1, 3], undefined, { requiresGrad: true });
+    tg.maximum(a, b).sum().backward();
+    expect([...a.grad!.toArray()]).toEqual([0.5, 0]);
+    expect([...b.grad!.toArray()]).toEqual([0.5, 1]);
+  });
+
+  it('forward broadcasting follows NumPy (property-based)', () => {
+    const dim = fc.integer({ min: 1, max: 3 });
+    fc.assert(
+      fc.property(fc.array(dim, { minLength: 0, maxLength: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), (shape, ones) => {
+        // b takes a's trailing shape with some axes set to 1: always broadcastable to a's shape.
+        const bShape = shape.map((d, i) => (ones[i] ? 1 : d));
+        const a = rand64(shape, 5);
+        const b = rand64(bShape, 6);
+        const out = tg.add(a, b);
+        expect(out.shape).toEqual(shape);
+        // Check every element against explicit indexing.
+        const av = a.toArray();
+        const bv = b.toArray();
+        const ov = out.toArray();
+        const strides = tg.stridesOf(shape);
+        const bStrides = tg.broadcastStrides(bShape, shape);
+        for (let i = 0; i < ov.length; i++) {
+          let rem = i;
+          let bo = 0;
+          for (let k = 0; k < shape.length; k++) {
+            const idx = Math.floor(rem / strides[k]);
+            rem %= strides[k];
+            bo += idx * bStrides[k];
+          }
+          expect(ov[i]).toBeCloseTo(av[i] + bv[bo], 12);
+        }
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('incompatible shapes name the op and both shapes', () => {
+    expect(() => tg.add(tg.zeros([2, 3]), tg.zeros([4]))).toThrow('add: shapes [2,3] and [4] cannot be broadcast');
+  });
+
+  it('mixing dtypes is an error, not a silent conversion', () => {
+    expect(() => tg.mul(tg.zeros([2], { dtype: 'float32' }), tg.zeros([2], { dtype: 'float64' }))).toThrow(/dtypes differ/);
+  });
+
+  it('numbers are promoted to the tensor dtype', () => {
+    const x = tg.tensor([1, 2], undefined, { dtype: 'float64' });
+    const y = tg.add(x, 0.5).mul(2);
+    expect(y.dtype).toBe('float64');
+    expect([...y.toArray()]).toEqual([3, 5]);
+  });
+});

@@ -1,0 +1,26 @@
+/** Shared test helpers: float64 random tensors and gradient-check assertions. */
+import { expect } from 'vitest';
+import { gradcheck, Generator, tensor, type Tensor, type GradcheckOptions } from '../src/index.js';
+
+export function rand64(shape: number[], seed: number, low = -1, high = 1): Tensor {
+  const rng = new Generator(seed);
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tensor(Array.from({ length: n }, () => low + (high - low) * rng.uniform()), shape, { dtype: 'float64', backend: 'reference' });
+}
+
+/** Asserts that the analytic gradients of f match float64 central differences. */
+export function expectGradientsMatch(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[], options?: GradcheckOptions): void {
+  const result = gradcheck(f, inputs, options);
+  expect(result.failures, result.failures.join('\n')).toEqual([]);
+}
+
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) {
+      throw new Error(`element ${i}: ${a} vs expected ${e} (tol ${tol})`);
+    }
+  }
+}
