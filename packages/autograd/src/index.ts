@@ -31,3 +31,25 @@ export { Generator, manualSeed, type GeneratorState } from './random.js';
 export * from './creation.js';
 export * from './ops/index.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './testing/gradcheck.js';
+export * as nn from './nn/index.js';
+export {
+  Module,
+  parameter,
+  Linear,
+  Conv2d,
+  MaxPool2d,
+  AvgPool2d,
+  ReLU,
+  LeakyReLU,
+  Tanh,
+  Sigmoid,
+  GELU,
+  Flatten,
+  Dropout,
+  Sequential,
+  perExampleStats,
+  perExampleGrads,
+  StateDictError,
+  type StateDict,
+  type PerExampleStats,
+} from './nn/index.js';

@@ -7,6 +7,7 @@ export * from './binary.js';
 export * from './reshape.js';
 export * from './reduce.js';
 export * from './matmul.js';
+export * from './linear.js';
 export * from './where.js';
 export * from './permute.js';
 export * from './slice.js';

@@ -1,0 +1,189 @@
+/**
+ * The fused affine map of a dense layer, y = x·Wᵀ + b (PyTorch's F.linear), with per-example
+ * gradient statistics.
+ *
+ * Shapes: x [B, in] (or [B, T..., in]: every leading-but-first axis is treated as more rows of the
+ * same example), W [out, in], b [out], y [B, (T...), out]. The weight is stored [out, in] and read
+ * transposed by the matmul kernel: no copy.
+ *
+ * Backward with dy = dL/dy, viewed as [N, out] with N = B·T:
+ *   dx = dy · W          dW = dyᵀ · x          db = Σ_rows dy
+ *
+ * Per-example statistics. The loss is L = (1/B) Σ_b l_b, so example b's own output gradient is
+ * δ_b = B · dy_b. For x of rank 2, example b's weight gradient is the outer product δ_b x_bᵀ, whose
+ * squared Frobenius norm is, exactly and without forming it,
+ *   |ĝ_b(W)|² = |x_b|² · |δ_b|²,      |ĝ_b(b)|² = |δ_b|²
+ * (Goodfellow 2015, "Efficient per-example gradient computations"). With T > 1 rows per example
+ * the gradient is Σ_t δ_bt x_btᵀ and has no such shortcut, so it is formed per example.
+ */
+import { fromOp, type BackwardContext } from '../autograd.js';
+import { allocArray, type TypedArray } from '../dtype.js';
+import { ShapeError, shapeToString } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { assertCompatible, assertTensor, wrap } from './op-utils.js';
+
+function describeShapes(x: Tensor, weight: Tensor, bias: Tensor | undefined): string {
+  return `x ${shapeToString(x.shape)}, weight ${shapeToString(weight.shape)}${bias ? `, bias ${shapeToString(bias.shape)}` : ''}`;
+}
+
+export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  assertTensor('linear', x, 'x');
+  assertTensor('linear', weight, 'weight');
+  const b = bias ?? undefined;
+  if (b !== undefined) assertTensor('linear', b, 'bias');
+  assertCompatible('linear', ...(b ? [x, weight, b] : [x, weight]));
+  if (weight.rank !== 2) {
+    throw new ShapeError(`linear: weight must be [out, in], got ${describeShapes(x, weight, b)}`);
+  }
+  const [outF, inF] = weight.shape;
+  if (x.rank < 2) {
+    throw new ShapeError(`linear: x must be [batch, in] (or [batch, ..., in]), got ${describeShapes(x, weight, b)}`);
+  }
+  if (x.shape[x.rank - 1] !== inF) {
+    throw new ShapeError(`linear: ${describeShapes(x, weight, b)}: x has ${x.shape[x.rank - 1]} features, weight expects ${inF}`);
+  }
+  if (b !== undefined && (b.rank !== 1 || b.shape[0] !== outF)) {
+    throw new ShapeError(`linear: ${describeShapes(x, weight, b)}: bias must be [${outF}]`);
+  }
+
+  const backend = x.backend;
+  const dtype = x.dtype;
+  const batch = x.shape[0];
+  const rows = x.size / inF; // N = B·T
+  const rowsPerExample = batch === 0 ? 0 : rows / batch;
+  const outShape = [...x.shape.slice(0, -1), outF];
+
+  let yStorage = backend.matmul(
+    x.storage,
+    weight.storage,
+    { batch: 1, m: rows, k: inF, n: outF, transA: false, transB: true, aBatched: false, bBatched: false },
+    dtype,
+  );
+  if (b !== undefined) yStorage = backend.binary('add', yStorage, [rows, outF], b.storage, [outF], [rows, outF], dtype);
+  const y = wrap(x, yStorage, outShape);
+
+  const inputs = b ? [x, weight, b] : [x, weight];
+  return fromOp('linear', y, inputs, (dy, ctx) => {
+    let dx: Tensor | null = null;
+    let dW: Tensor | null = null;
+    let db: Tensor | null = null;
+    if (x.requiresGrad) {
+      const s = backend.matmul(
+        dy.storage,
+        weight.storage,
+        { batch: 1, m: rows, k: outF, n: inF, transA: false, transB: false, aBatched: false, bBatched: false },
+        dtype,
+      );
+      dx = wrap(x, s, x.shape);
+    }
+    if (weight.requiresGrad) {
+      const s = backend.matmul(
+        dy.storage,
+        x.storage,
+        { batch: 1, m: outF, k: rows, n: inF, transA: true, transB: false, aBatched: false, bBatched: false },
+        dtype,
+      );
+      dW = wrap(weight, s, weight.shape);
+    }
+    if (b !== undefined && b.requiresGrad) {
+      db = wrap(b, backend.reduce('sum', dy.storage, [rows, outF], [0], dtype), b.shape);
+    }
+    recordPerExample(ctx, x, weight, b, dy, batch, rowsPerExample, inF, outF);
+    return b ? [dx, dW, db] : [dx, dW];
+  });
+}
+
+/** Per-example |ĝ_b|² (and ĝ_b in 'grads' mode) for the weight and bias; see the file comment. */
+function recordPerExample(
+  ctx: BackwardContext,
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | undefined,
+  dy: Tensor,
+  batch: number,
+  rowsPerExample: number,
+  inF: number,
+  outF: number,
+): void {
+  const wantW = ctx.wantsPerExample(weight);
+  const wantB = bias !== undefined && ctx.wantsPerExample(bias);
+  if (!wantW && !wantB) return;
+  const withGrads = ctx.perExample === 'grads';
+  const xs = x.dataSync();
+  const g = dy.dataSync();
+  const scale = batch; // δ_b = B · dy_b
+
+  if (rowsPerExample === 1) {
+    if (wantW) {
+      const sq = new Float64Array(batch);
+      for (let e = 0; e < batch; e++) {
+        let xx = 0;
+        for (let i = 0; i < inF; i++) xx += xs[e * inF + i] * xs[e * inF + i];
+        let dd = 0;
+        for (let o = 0; o < outF; o++) dd += g[e * outF + o] * g[e * outF + o];
+        sq[e] = xx * dd * scale * scale;
+      }
+      let grads: TypedArray | undefined;
+      if (withGrads) {
+        grads = allocArray(weight.dtype, batch * outF * inF);
+        for (let e = 0; e < batch; e++) {
+          for (let o = 0; o < outF; o++) {
+            const d = scale * g[e * outF + o];
+            const base = (e * outF + o) * inF;
+            for (let i = 0; i < inF; i++) grads[base + i] = d * xs[e * inF + i];
+          }
+        }
+      }
+      ctx.recordPerExample(weight, sq, grads);
+    }
+  } else if (wantW) {
+    // T rows per example: ĝ_b(W) = Σ_t δ_bt x_btᵀ, formed per example (accumulated in float64).
+    const sq = new Float64Array(batch);
+    const grads = withGrads ? allocArray(weight.dtype, batch * outF * inF) : undefined;
+    const acc = new Float64Array(outF * inF);
+    for (let e = 0; e < batch; e++) {
+      acc.fill(0);
+      for (let t = 0; t < rowsPerExample; t++) {
+        const r = e * rowsPerExample + t;
+        for (let o = 0; o < outF; o++) {
+          const d = scale * g[r * outF + o];
+          if (d === 0) continue;
+          for (let i = 0; i < inF; i++) acc[o * inF + i] += d * xs[r * inF + i];
+        }
+      }
+      let s = 0;
+      for (let k = 0; k < acc.length; k++) s += acc[k] * acc[k];
+      sq[e] = s;
+      if (grads) grads.set(acc, e * outF * inF);
+    }
+    ctx.recordPerExample(weight, sq, grads);
+  }
+
+  if (wantB) {
+    const sq = new Float64Array(batch);
+    const grads = withGrads ? allocArray(bias.dtype, batch * outF) : undefined;
+    const acc = new Float64Array(outF);
+    for (let e = 0; e < batch; e++) {
+      acc.fill(0);
+      for (let t = 0; t < rowsPerExample; t++) {
+        const r = e * rowsPerExample + t;
+        for (let o = 0; o < outF; o++) acc[o] += scale * g[r * outF + o];
+      }
+      let s = 0;
+      for (let o = 0; o < outF; o++) s += acc[o] * acc[o];
+      sq[e] = s;
+      if (grads) grads.set(acc, e * outF);
+    }
+    ctx.recordPerExample(bias, sq, grads);
+  }
+}
+
+declare module '../tensor.js' {
+  interface Tensor {
+    /** x.linear(W, b) = x·Wᵀ + b. */
+    linear(weight: Tensor, bias?: Tensor | null): Tensor;
+  }
+}
+Tensor.prototype.linear = function (weight, bias) {
+  return linear(this, weight, bias);
+};

@@ -1,0 +1,93 @@
+/**
+ * Plugins by name. The built-ins are registered here; code outside the package adds its own
+ * with registerPlugin, after which createPlugin (and the demo's --optimizer flag) finds it:
+ *
+ *     registerPlugin('sign-sgd', (o: { eta: number }) => ({ name: 'sign-sgd', init: ..., update: ... }));
+ *     const plugin = createPlugin('sign-sgd', { eta: 0.01 });
+ *
+ * A factory takes one options object (plain data, so it can come from a command line or a JSON
+ * file) and returns a plugin. 'chain' builds a chain from { plugins: [{ name, options }, ...] }.
+ */
+import { chain } from './chain.js';
+import type { OptimizerPlugin } from './plugin.js';
+import { clipByGlobalNorm, clipByValue } from './plugins/clip.js';
+import { gradientFlow } from './plugins/gradient-flow.js';
+import { langevin } from './plugins/langevin.js';
+import { momentumAvg } from './plugins/momentum-avg.js';
+import { momentum } from './plugins/momentum.js';
+import { sgd } from './plugins/sgd.js';
+import { weightDecay } from './plugins/weight-decay.js';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type PluginFactory<O = any> = (options: O) => OptimizerPlugin;
+
+interface Entry {
+  factory: PluginFactory;
+  description: string;
+}
+
+const registry = new Map<string, Entry>();
+
+export interface RegisterOptions {
+  /** One line for listings (`--optimizer help`). */
+  description?: string;
+  /** Replace an existing plugin of the same name instead of failing. */
+  override?: boolean;
+}
+
+export function registerPlugin<O>(name: string, factory: PluginFactory<O>, options: RegisterOptions = {}): void {
+  if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(name)) {
+    throw new RangeError(`registerPlugin: invalid name ${JSON.stringify(name)} (letters, digits, '.', '_', '-')`);
+  }
+  if (typeof factory !== 'function') throw new TypeError(`registerPlugin: the factory for '${name}' is not a function`);
+  if (registry.has(name) && !options.override) {
+    throw new Error(`registerPlugin: a plugin named '${name}' is already registered; pass { override: true } to replace it`);
+  }
+  registry.set(name, { factory, description: options.description ?? '' });
+}
+
+export function unregisterPlugin(name: string): boolean {
+  return registry.delete(name);
+}
+
+export function hasPlugin(name: string): boolean {
+  return registry.has(name);
+}
+
+/** Registered names, sorted. */
+export function pluginNames(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** Name and description of every registered plugin, sorted by name. */
+export function listPlugins(): { name: string; description: string }[] {
+  return pluginNames().map((name) => ({ name, description: registry.get(name)!.description }));
+}
+
+/** The plugin registered under `name`, made from `options`. */
+export function createPlugin(name: string, options: object = {}): OptimizerPlugin {
+  const entry = registry.get(name);
+  if (!entry) throw new RangeError(`unknown optimizer plugin '${name}'; known plugins: ${pluginNames().join(', ')}`);
+  return entry.factory(options);
+}
+
+export interface ChainSpec {
+  plugins: { name: string; options?: object }[];
+}
+
+registerPlugin('sgd', sgd, { description: 'Φ ← Φ − η ĝ, η = B·η0' });
+registerPlugin('momentum', momentum, { description: 'v ← μv + ηĝ, Φ ← Φ − v (Sutskever; PyTorch and Nesterov options), η = (1−μ)·B·η0' });
+registerPlugin('momentum-avg', momentumAvg, { description: 'g̃ ← (1−1/N)g̃ + ĝ/N, Φ ← Φ − Nηg̃, N = 1/(1−μ)' });
+registerPlugin('langevin', langevin, { description: 'Φ ← Φ − η∇U + √(2ηT) ξ (SGLD), or SGD-matched diagonal noise' });
+registerPlugin('gradient-flow', gradientFlow, { description: 'dΦ/dt = −g(Φ), full batch, euler / rk4 / adaptive dopri5' });
+registerPlugin('clip-by-global-norm', clipByGlobalNorm, { description: 'ĝ ← ĝ·min(1, c/|ĝ|)' });
+registerPlugin('clip-by-value', clipByValue, { description: 'ĝ_i ← clamp(ĝ_i, −c, c)' });
+registerPlugin('weight-decay', weightDecay, { description: 'coupled ĝ + λΦ, or decoupled ΔΦ − ηλΦ' });
+registerPlugin(
+  'chain',
+  (spec: ChainSpec) => {
+    if (!spec || !Array.isArray(spec.plugins)) throw new TypeError(`chain: options must be { plugins: [{ name, options }, ...] }`);
+    return chain(...spec.plugins.map((p) => createPlugin(p.name, p.options ?? {})));
+  },
+  { description: 'plugins in sequence: { plugins: [{ name, options }, ...] }' },
+);
