@@ -1,0 +1,74 @@
+/**
+ * Assembles the WAT kernels with `wabt` once, at module load (a top-level await: wabt's assembler
+ * is itself an asynchronously instantiated WebAssembly module), and owns the linear memory the
+ * kernels work in. Assembling takes about 30 ms; no compiled artefact is committed or built.
+ */
+import wabtInit from 'wabt';
+import { GEMM_MR, GEMM_NR, gemmWat } from './gemm-wat.js';
+
+const wabt = await wabtInit();
+
+// The slice of the WebAssembly JS API used here. The project's `lib` (ES2022) and @types/node 20
+// do not declare the `WebAssembly` global, and pulling in the DOM lib for it would leak browser
+// globals into every package, so it is typed locally.
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** Text to bytes, with SIMD enabled and the module validated (a bad kernel fails at import, loudly). */
+export function assemble(name: string, wat: string): Uint8Array {
+  const module = wabt.parseWat(name, wat, { simd: true });
+  try {
+    module.resolveNames();
+    module.validate();
+    return module.toBinary({}).buffer;
+  } finally {
+    module.destroy();
+  }
+}
+
+export type GemmFn = (
+  a: number,
+  b: number,
+  c: number,
+  mPanels: number,
+  nPanels: number,
+  kc: number,
+  ldc: number,
+  accumulate: number,
+) => void;
+
+/** One instantiated GEMM kernel with its own growable memory. */
+export class GemmKernel {
+  readonly memory = new WebAssembly.Memory({ initial: 16 });
+  readonly gemm: GemmFn;
+  /** A view of the whole memory; replaced whenever the memory grows (growing detaches old views). */
+  f32 = new Float32Array(this.memory.buffer);
+
+  constructor(
+    readonly mr: number = GEMM_MR,
+    readonly nr: number = GEMM_NR,
+  ) {
+    const bytes = assemble(`gemm_${mr}x${nr}.wat`, gemmWat(mr, nr));
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
+    this.gemm = instance.exports.gemm as GemmFn;
+  }
+
+  /** Makes the memory at least `floats` float32 long; returns the current view. */
+  reserve(floats: number): Float32Array {
+    const bytes = floats * 4;
+    if (bytes > this.memory.buffer.byteLength) {
+      const pages = Math.ceil((bytes - this.memory.buffer.byteLength) / 65536);
+      this.memory.grow(pages);
+      this.f32 = new Float32Array(this.memory.buffer);
+    }
+    return this.f32;
+  }
+}
