@@ -4,12 +4,16 @@
  */
 import { referenceBackend } from './backend/reference/index.js';
 import { registerBackend } from './backend/registry.js';
+import { fastBackend } from './backend/fast/index.js';
 
 registerBackend(referenceBackend);
+// Selectable with setBackend('fast'); the reference stays the default.
+registerBackend(fastBackend);
 
 export type { Backend, Storage, UnaryOp, BinaryOp, ReduceOp, MatmulParams, Conv2dGeometry } from './backend/backend.js';
 export { registerBackend, getBackend, setBackend, listBackends, withBackend } from './backend/registry.js';
 export { referenceBackend } from './backend/reference/index.js';
+export { fastBackend } from './backend/fast/index.js';
 export { UNARY_FUNCTIONS } from './kernels/unary-functions.js';
 export * from './dtype.js';
 export * from './shape.js';
