@@ -115,10 +115,12 @@ export class Tensor {
 
   /**
    * Reverse-mode differentiation from this tensor. A scalar output uses dL/dL = 1; a non-scalar
-   * output needs an explicit output gradient of the same shape.
+   * output needs an explicit output gradient of the same shape. Options may come first:
+   * `loss.backward({ perExample: 'norms' })`.
    */
-  backward(outputGrad?: Tensor, options: BackwardOptions = {}): void {
-    runBackward(this, outputGrad, options);
+  backward(outputGrad?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
+    if (outputGrad !== undefined && !(outputGrad instanceof Tensor)) runBackward(this, undefined, outputGrad);
+    else runBackward(this, outputGrad, options);
   }
 
   /**

@@ -63,6 +63,14 @@ describe('backward engine', () => {
     expect([...w.grad!.toArray()]).toEqual([3, 4]);
   });
 
+  it('backward takes its options first for scalar losses', () => {
+    const w = tg.tensor([[1, 2]], undefined, { requiresGrad: true, dtype: 'float64' });
+    const x = tg.tensor([[1, 0], [0, 2]], undefined, { dtype: 'float64' });
+    // loss = mean_b (w·x_b): example b's own gradient is x_b, so |ĝ_0|² = 1 and |ĝ_1|² = 4.
+    tg.linear(x, w).mean().backward({ perExample: 'norms' });
+    expect([...w.perExample!.sqNorms]).toEqual([1, 4]);
+  });
+
   it('assign is refused on non-leaves', () => {
     const x = tg.tensor([1], undefined, { requiresGrad: true });
     expect(() => tg.mul(x, 2).assign([3])).toThrow(/only allowed on leaf/);
