@@ -1,0 +1,42 @@
+/**
+ * The same MLP step in TensorFlow.js, written the idiomatic low-level way: variables, matMul + add +
+ * relu, tf.losses.softmaxCrossEntropy on one-hot labels, optimizer.minimize with the loss returned
+ * and read back with dataSync() every step. Weights are the same numbers, stored [in, out] as tfjs
+ * layers do.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Batch } from './data.js';
+import { initialWeights } from './data.js';
+
+export function tfjsMlp(sizes: readonly number[], lr: number, batches: readonly Batch[]) {
+  const batch = batches[0].labels.length;
+  const vars = initialWeights(sizes).flatMap(({ w, b }, l) => {
+    const [inF, out] = [sizes[l], sizes[l + 1]];
+    // [out, in] -> [in, out]
+    const wt = new Float32Array(inF * out);
+    for (let o = 0; o < out; o++) for (let i = 0; i < inF; i++) wt[i * out + o] = w[o * inF + i];
+    return [tf.variable(tf.tensor2d(wt, [inF, out])), tf.variable(tf.tensor1d(b))];
+  });
+  const xs = batches.map((d) => tf.tensor2d(d.x, [batch, sizes[0]]));
+  const ys = batches.map((d) => tf.oneHot(tf.tensor1d(d.labels, 'int32'), sizes[sizes.length - 1]).toFloat());
+  const optimizer = tf.train.sgd(lr);
+  let i = 0;
+  return (): number => {
+    const k = i++ % batches.length;
+    const loss = optimizer.minimize(
+      () => {
+        let h: tf.Tensor = xs[k];
+        for (let l = 0; l < vars.length; l += 2) {
+          h = tf.add(tf.matMul(h, vars[l]), vars[l + 1]);
+          if (l + 2 < vars.length) h = tf.relu(h);
+        }
+        return tf.losses.softmaxCrossEntropy(ys[k], h) as tf.Scalar;
+      },
+      true,
+      vars,
+    )!;
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return value;
+  };
+}
