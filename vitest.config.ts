@@ -14,6 +14,7 @@ export default defineConfig({
       { extends: true, test: { name: 'data', root: 'packages/data', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'demo', root: 'apps/demo', include: ['test/**/*.test.ts'] } },
       { extends: true, test: { name: 'bench', root: 'apps/bench', include: ['test/**/*.test.ts'] } },
+      { extends: true, test: { name: 'backend-gpujs', root: 'packages/backend-gpujs', include: ['test/**/*.test.ts'] } },
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

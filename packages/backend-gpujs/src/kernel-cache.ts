@@ -1,0 +1,75 @@
+/**
+ * Compiled gpu.js kernels, cached per (kernel, loop limit). Compiling is the slow part of gpu.js
+ * (tens of milliseconds per kernel, more for WGSL), so each kernel is built once with a dynamic
+ * output and dynamic arguments and then serves every shape whose loops fit its limit.
+ *
+ * The limit matters because gpu.js ends every loop after `loopMaxIterations` iterations (default
+ * 1000) *silently*: a matmul with k = 1100 would sum only 1000 terms. Each call states its real
+ * largest loop bound; the cache rounds it up to a power of two (at least 16) and compiles a kernel
+ * with that limit, so a training loop with fixed shapes compiles each kernel once.
+ */
+import { GPU, type IGPUKernelSettings, type IKernelRunShortcut } from 'gpu.js';
+import { HELPERS } from './kernel-sources.js';
+
+/** The gpu.js modes this package drives. */
+export type GpuJsMode = 'cpu' | 'webasm' | 'webgpu';
+
+// gpu.js types kernel functions through generics that do not fit typed-array parameters; the
+// sources are checked by TypeScript where they are written (kernel-sources.ts).
+type AnyKernelFunction = (...args: never[]) => number;
+
+export function loopLimit(bound: number): number {
+  let limit = 16;
+  while (limit < bound) limit *= 2;
+  return limit;
+}
+
+export class KernelCache {
+  readonly gpu: GPU;
+  private readonly kernels = new Map<string, IKernelRunShortcut>();
+  /** How many kernels were compiled (tests check that shapes reuse them). */
+  compiled = 0;
+
+  constructor(readonly mode: GpuJsMode) {
+    this.gpu = new GPU({ mode });
+    for (const helper of HELPERS) this.gpu.addFunction(helper as never);
+  }
+
+  /** The kernel for `fn` whose loops may run up to `maxLoop` iterations, with its output set to `size`. */
+  get(fn: AnyKernelFunction, maxLoop: number, size: number): IKernelRunShortcut {
+    const limit = loopLimit(maxLoop);
+    const key = `${fn.name}|${limit}`;
+    let kernel = this.kernels.get(key);
+    if (!kernel) {
+      // loopMaxIterations is a kernel setting that gpu.js's settings type omits.
+      const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
+        output: [size],
+        dynamicOutput: true,
+        dynamicArguments: true,
+        loopMaxIterations: limit,
+        tactic: 'precision',
+        precision: 'single',
+      };
+      kernel = this.gpu.createKernel(fn as never, settings);
+      this.kernels.set(key, kernel);
+      this.compiled++;
+    }
+    kernel.setOutput([size]);
+    return kernel;
+  }
+
+  /** The modes the built kernels actually run in (gpu.js may degrade a webasm kernel to cpu). */
+  builtModes(): Set<string> {
+    const modes = new Set<string>();
+    for (const k of this.kernels.values()) {
+      const mode = (k as unknown as { kernel?: { constructor?: { mode?: string } } }).kernel?.constructor?.mode;
+      if (mode) modes.add(mode);
+    }
+    return modes;
+  }
+
+  destroy(): void {
+    for (const k of this.kernels.values()) k.destroy();
+    this.kernels.clear();
+  }
+}

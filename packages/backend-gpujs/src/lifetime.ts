@@ -1,0 +1,110 @@
+/**
+ * Storage lifetime for the gpu.js backend: every buffer is counted from creation to dispose, and a
+ * `tidy(fn)` scope (tfjs's design) disposes the buffers created inside it except those reachable
+ * from fn's result or kept with `keep`. On a GPU, buffers are device memory that the JavaScript
+ * collector never sees, so a training loop must release its intermediates explicitly; on the CPU
+ * modes the same accounting makes leaks visible in tests (`liveBuffers()`).
+ */
+import { Tensor } from '@thermograd/autograd';
+
+/** One buffer. `data` is the values (a typed array in the cpu and webasm modes). */
+export class GpuStorage {
+  private values: Float32Array | null;
+
+  constructor(
+    readonly id: number,
+    values: Float32Array,
+  ) {
+    this.values = values;
+  }
+
+  get size(): number {
+    return this.values?.length ?? 0;
+  }
+
+  get disposed(): boolean {
+    return this.values === null;
+  }
+
+  get data(): Float32Array {
+    if (this.values === null) {
+      throw new Error(
+        `gpu backend: buffer #${this.id} was used after it was disposed (a tidy() scope releases every buffer ` +
+          `created inside it that its result does not reach; return the tensor from the scope or keep() it)`,
+      );
+    }
+    return this.values;
+  }
+
+  release(): void {
+    this.values = null;
+  }
+}
+
+export class Lifetime {
+  private nextId = 0;
+  private readonly live = new Set<GpuStorage>();
+  private readonly scopes: Set<GpuStorage>[] = [];
+
+  /** Buffers created and not yet disposed. */
+  get liveCount(): number {
+    return this.live.size;
+  }
+
+  track(values: Float32Array): GpuStorage {
+    const s = new GpuStorage(this.nextId++, values);
+    this.live.add(s);
+    this.scopes.at(-1)?.add(s);
+    return s;
+  }
+
+  dispose(s: GpuStorage): void {
+    if (s.disposed) return;
+    s.release();
+    this.live.delete(s);
+    for (const scope of this.scopes) scope.delete(s);
+  }
+
+  /** Removes buffers from every open scope: they live until disposed explicitly. */
+  keep(s: GpuStorage): void {
+    for (const scope of this.scopes) scope.delete(s);
+  }
+
+  tidy<T>(fn: () => T): T {
+    const scope = new Set<GpuStorage>();
+    this.scopes.push(scope);
+    let result: T;
+    try {
+      result = fn();
+      if (result instanceof Promise) {
+        throw new TypeError('tidy: the function must be synchronous (its buffers are released when it returns)');
+      }
+    } finally {
+      this.scopes.pop();
+    }
+    const reachable = new Set<GpuStorage>();
+    collectStorages(result, reachable, new Set());
+    const parent = this.scopes.at(-1);
+    for (const s of scope) {
+      if (reachable.has(s)) parent?.add(s);
+      else this.dispose(s);
+    }
+    return result;
+  }
+}
+
+/** The buffers a value reaches: tensors (and their gradients), storages, arrays and plain objects. */
+function collectStorages(value: unknown, out: Set<GpuStorage>, seen: Set<unknown>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof GpuStorage) {
+    out.add(value);
+  } else if (value instanceof Tensor) {
+    if (!value.isDisposed && value.storage instanceof GpuStorage) out.add(value.storage);
+    collectStorages(value.grad, out, seen);
+  } else if (Array.isArray(value)) {
+    for (const v of value) collectStorages(v, out, seen);
+  } else if (Object.getPrototypeOf(value) === Object.prototype || value instanceof Map) {
+    for (const v of value instanceof Map ? value.values() : Object.values(value)) collectStorages(v, out, seen);
+  }
+}

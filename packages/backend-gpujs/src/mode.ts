@@ -1,0 +1,108 @@
+/**
+ * Which gpu.js mode runs the kernels, and why. Chosen explicitly or detected, never silently:
+ * the result names the mode and the reason, which the demo and the bench print.
+ *
+ * - `webgpu`: WGSL compute shaders through Dawn (the `webgpu` npm package, 0.3.8). Needs an
+ *   adapter; on a machine without a GPU (Debian 12 with Mesa's lavapipe, where CI runs) the
+ *   package loads but Dawn finds none.
+ * - `webasm`: WebAssembly SIMD on the CPU (single-threaded under gpu.js's synchronous contract).
+ * - `cpu`: gpu.js's JavaScript translation, the last fallback.
+ *
+ * gpu.js's own auto-selection prefers headless-gl, which thermograd deliberately leaves unbuilt, and
+ * never picks webgpu; so this module decides itself.
+ */
+import { GPU } from 'gpu.js';
+
+export type GpuModeRequest = 'cpu' | 'webasm' | 'webgpu' | 'auto';
+/** The modes the synchronous backend runs its kernels in. */
+export type SyncGpuMode = 'cpu' | 'webasm';
+
+export interface WebGpuProbe {
+  available: boolean;
+  /** What was found: the adapter's description, or why there is none. */
+  detail: string;
+}
+
+export interface ModeChoice {
+  requested: GpuModeRequest;
+  mode: SyncGpuMode;
+  /** One sentence: why this mode, and what was tried before it. */
+  reason: string;
+  /** The webgpu probe, when one was made (modes 'webgpu' and 'auto'). */
+  webgpu?: WebGpuProbe;
+}
+
+/**
+ * Asks Dawn for an adapter. Loads the optional `webgpu` package lazily, so that the cpu and webasm
+ * modes never load native code.
+ */
+export async function probeWebGpu(): Promise<WebGpuProbe> {
+  let mod: { create(flags: string[]): { requestAdapter(): Promise<unknown> } };
+  try {
+    mod = (await import('webgpu')) as unknown as typeof mod;
+  } catch (e) {
+    return { available: false, detail: `the webgpu package (Dawn for Node) did not load: ${(e as Error).message}` };
+  }
+  try {
+    const adapter = (await mod.create([]).requestAdapter()) as { info?: { vendor?: string; architecture?: string; description?: string } } | null;
+    if (!adapter) {
+      return {
+        available: false,
+        detail:
+          'webgpu loaded, but Dawn found no adapter (no GPU, or no Vulkan driver: on Debian 12 without a GPU, ' +
+          "Mesa's lavapipe lacks a feature Dawn requires; on an NVIDIA machine, see the README's recipe)",
+      };
+    }
+    const info = adapter.info ?? {};
+    const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unnamed adapter';
+    return { available: true, detail: `adapter: ${name}` };
+  } catch (e) {
+    return { available: false, detail: `requesting a WebGPU adapter failed: ${(e as Error).message}` };
+  }
+}
+
+/** True when gpu.js can build WebAssembly kernels here (it needs WebAssembly with SIMD). */
+export function webAssemblyAvailable(): boolean {
+  return GPU.isWebAssemblySupported;
+}
+
+/**
+ * The synchronous backend cannot drive webgpu kernels: gpu.js's webgpu kernels return Promises
+ * (WebGPU readback is asynchronous), and the thermograd Backend interface returns values
+ * synchronously. This sentence says so wherever a webgpu request is declined.
+ */
+export const WEBGPU_SYNC_LIMITATION =
+  "gpu.js's webgpu kernels return Promises and thermograd's Backend interface is synchronous, so the " +
+  'backend cannot run them in-process yet (a worker-thread bridge that blocks on Atomics.wait would); ' +
+  'device/check.ts measures the webgpu kernels directly';
+
+export interface ChooseOptions {
+  /** Throw instead of falling back when the requested mode cannot run. */
+  strict?: boolean;
+  /** For tests: a stand-in for the adapter probe and the WebAssembly check. */
+  probe?: () => Promise<WebGpuProbe>;
+  wasm?: () => boolean;
+}
+
+export async function chooseMode(requested: GpuModeRequest, options: ChooseOptions = {}): Promise<ModeChoice> {
+  const wasm = (options.wasm ?? webAssemblyAvailable)();
+  const fallback: SyncGpuMode = wasm ? 'webasm' : 'cpu';
+  const fallbackWhy = wasm ? 'WebAssembly SIMD is available' : 'WebAssembly SIMD is not available here';
+  switch (requested) {
+    case 'cpu':
+      return { requested, mode: 'cpu', reason: 'mode cpu was requested' };
+    case 'webasm':
+      if (wasm) return { requested, mode: 'webasm', reason: 'mode webasm was requested' };
+      if (options.strict) throw new Error('gpu backend: mode webasm was requested, but WebAssembly SIMD is not available here');
+      return { requested, mode: 'cpu', reason: 'mode webasm was requested, but WebAssembly SIMD is not available here: using cpu' };
+    case 'webgpu':
+    case 'auto': {
+      const webgpu = await (options.probe ?? probeWebGpu)();
+      const why = webgpu.available ? `webgpu ${webgpu.detail}, but ${WEBGPU_SYNC_LIMITATION}` : `no webgpu: ${webgpu.detail}`;
+      if (requested === 'webgpu' && options.strict) throw new Error(`gpu backend: mode webgpu was requested: ${why}`);
+      return { requested, mode: fallback, reason: `${requested === 'auto' ? 'auto' : 'mode webgpu was requested'}: ${why}; using ${fallback} (${fallbackWhy})`, webgpu };
+    }
+    default:
+      throw new TypeError(`gpu backend: unknown mode ${JSON.stringify(requested)}; expected 'cpu', 'webasm', 'webgpu' or 'auto'`);
+  }
+}

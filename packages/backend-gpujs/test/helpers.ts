@@ -1,0 +1,45 @@
+import { expect } from 'vitest';
+import { Generator } from '@thermograd/autograd';
+import { GpuBackend, webAssemblyAvailable, type SyncGpuMode } from '../src/index.js';
+
+/** The modes this machine can test, and why one is skipped. */
+export const WASM = webAssemblyAvailable();
+export const MODES: SyncGpuMode[] = WASM ? ['cpu', 'webasm'] : ['cpu'];
+if (!WASM) console.warn('backend-gpujs tests: webasm skipped: gpu.js reports no WebAssembly SIMD support on this machine');
+
+const backends = new Map<SyncGpuMode, GpuBackend>();
+/** One backend per mode for a whole test file, so kernels compile once. */
+export function backendFor(mode: SyncGpuMode): GpuBackend {
+  let b = backends.get(mode);
+  if (!b) backends.set(mode, (b = new GpuBackend({ mode, name: `gpu-test-${mode}` })));
+  return b;
+}
+
+/** Seeded float32 values in [lo, hi). */
+export function rand32(size: number, seed: number, lo = -1, hi = 1): Float32Array {
+  const g = new Generator(seed);
+  return Float32Array.from({ length: size }, () => lo + (hi - lo) * g.uniform());
+}
+
+/**
+ * |got − ref| ≤ rtol·|ref| + atol elementwise, with atol = rtol·max|ref| · atolScale: relative
+ * error is meaningless for entries that cancel to near zero (a sum of ±terms), so those are held
+ * to the output's scale. NaN must match NaN and ±∞ must match exactly.
+ */
+export function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, what: string, rtol = 1e-4, atolScale = 0.1): void {
+  expect(got.length, `${what}: length`).toBe(ref.length);
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) if (Number.isFinite(ref[i])) scale = Math.max(scale, Math.abs(ref[i]));
+  const atol = rtol * scale * atolScale + 1e-30;
+  for (let i = 0; i < ref.length; i++) {
+    const g = got[i];
+    const r = ref[i];
+    if (Number.isNaN(r) || !Number.isFinite(r)) {
+      expect(Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r)), `${what}[${i}]: got ${g}, want ${r}`).toBe(true);
+      continue;
+    }
+    if (!(Math.abs(g - r) <= rtol * Math.abs(r) + atol)) {
+      throw new Error(`${what}[${i}]: got ${g}, want ${r} (|diff| ${Math.abs(g - r)} > ${rtol}·|ref| + ${atol})`);
+    }
+  }
+}
