@@ -1,0 +1,58 @@
+/** Mode selection: what is chosen, and the reason reported, with and without a WebGPU adapter. */
+import { describe, expect, it } from 'vitest';
+import { getBackend, tensor } from '@thermograd/autograd';
+import { chooseMode, createGpuBackend, probeWebGpu, WEBGPU_SYNC_LIMITATION, type WebGpuProbe } from '../src/index.js';
+
+const noAdapter = async (): Promise<WebGpuProbe> => ({ available: false, detail: 'webgpu loaded, but Dawn found no adapter' });
+const adapter = async (): Promise<WebGpuProbe> => ({ available: true, detail: 'adapter: nvidia hopper' });
+
+describe('chooseMode', () => {
+  it('takes cpu and webasm as asked, falling back from webasm to cpu without WebAssembly SIMD', async () => {
+    expect(await chooseMode('cpu', { wasm: () => true })).toEqual({ requested: 'cpu', mode: 'cpu', reason: 'mode cpu was requested' });
+    expect((await chooseMode('webasm', { wasm: () => true })).mode).toBe('webasm');
+    const fallback = await chooseMode('webasm', { wasm: () => false });
+    expect(fallback.mode).toBe('cpu');
+    expect(fallback.reason).toBe('mode webasm was requested, but WebAssembly SIMD is not available here: using cpu');
+    await expect(chooseMode('webasm', { wasm: () => false, strict: true })).rejects.toThrow(/WebAssembly SIMD is not available/);
+  });
+
+  it('auto without an adapter picks webasm and says why', async () => {
+    const c = await chooseMode('auto', { probe: noAdapter, wasm: () => true });
+    expect(c.mode).toBe('webasm');
+    expect(c.reason).toBe('auto: no webgpu: webgpu loaded, but Dawn found no adapter; using webasm (WebAssembly SIMD is available)');
+    expect(c.webgpu?.available).toBe(false);
+    expect((await chooseMode('auto', { probe: noAdapter, wasm: () => false })).mode).toBe('cpu');
+  });
+
+  it('webgpu requested: falls back with the reason, or throws when strict', async () => {
+    const c = await chooseMode('webgpu', { probe: noAdapter, wasm: () => true });
+    expect(c.mode).toBe('webasm');
+    expect(c.reason).toMatch(/^mode webgpu was requested: no webgpu: webgpu loaded, but Dawn found no adapter; using webasm/);
+    await expect(chooseMode('webgpu', { probe: noAdapter, strict: true })).rejects.toThrow(/mode webgpu was requested: no webgpu/);
+    // With an adapter the synchronous backend still cannot drive webgpu kernels, and says so.
+    const found = await chooseMode('webgpu', { probe: adapter, wasm: () => true });
+    expect(found.mode).toBe('webasm');
+    expect(found.reason).toContain('webgpu adapter: nvidia hopper, but ' + WEBGPU_SYNC_LIMITATION);
+  });
+
+  it('rejects an unknown mode by name', async () => {
+    await expect(chooseMode('webgl' as never)).rejects.toThrow(`gpu backend: unknown mode "webgl"; expected 'cpu', 'webasm', 'webgpu' or 'auto'`);
+  });
+});
+
+describe('on this machine', () => {
+  it('probes for a WebGPU adapter and reports what it found', async () => {
+    const probe = await probeWebGpu();
+    // CI has no GPU: webgpu@0.3.8 loads and finds no adapter. A GPU machine reports its adapter.
+    expect(probe.detail).toMatch(probe.available ? /^adapter: / : /no adapter|did not load|failed/);
+  });
+
+  it('createGpuBackend registers under gpu and reports the chosen mode and why', async () => {
+    const gpu = await createGpuBackend({ mode: 'auto' });
+    expect(getBackend('gpu')).toBe(gpu);
+    expect(['cpu', 'webasm']).toContain(gpu.mode);
+    expect(gpu.choice.reason).toMatch(/^auto: /);
+    const t = tensor([1, 2, 3], [3], { backend: 'gpu', dtype: 'float32' });
+    expect(Array.from(t.mul(2).dataSync())).toEqual([2, 4, 6]);
+  });
+});
