@@ -7,12 +7,16 @@
  * (print `gemmWat()` to see it); no build output is committed, tests run straight from src/, and
  * `tsc` needs no step to copy `.wat` files into dist/.
  *
- * The kernel computes C[Mp×Np] (+)= Apack · Bpack over one block of `kc` inner indices, where
- * - Apack holds Mp/MR panels, panel p = kc rows of MR floats: Apack[p][l][r] = A(p·MR + r, l);
- * - Bpack holds Np/NR panels, panel q = kc rows of NR floats: Bpack[q][l][c] = B(l, q·NR + c);
- * - C is row-major with a row stride of `ldc` bytes.
- * Packing (matmul.ts) zero-pads partial panels, so the kernel only ever sees whole tiles, and packs
- * transposed operands the same way: a transpose costs the packing pass and nothing else.
+ * The kernel computes C[Mp×Np] (+)= A · B over one block of `kc` inner indices, reading operands
+ * in place through strides (all in bytes):
+ * - A(i, l) at a + i·aRowStride + l·aColStride: A is read one scalar at a time (splat into a
+ *   vector), so any layout works, transposed or not;
+ * - B(l, j) at b + l·ldb + 4j: eight consecutive columns are two vector loads, so B needs its
+ *   columns contiguous (matmul.ts transposes a B that is stored transposed);
+ * - C row-major with row stride ldc.
+ * Rows i ≥ m and columns j ≥ n of the padded tile read whatever lies past the operands (matmul.ts
+ * reserves the slack) and land only in padded parts of C that are never copied out, so operands
+ * are copied into wasm memory with one memcpy each and never packed or zero-padded.
  *
  * Loop order: column panel q outside, row panel p inside, so one B panel (kc·NR floats) stays in L1
  * while A panels stream past it. WebAssembly SIMD has no fused multiply-add (relaxed SIMD is not on
@@ -35,7 +39,8 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
     '(module',
     '  (import "env" "memory" (memory 1))',
     '  (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $mPanels i32)',
-    '      (param $nPanels i32) (param $kc i32) (param $ldc i32) (param $accumulate i32)',
+    '      (param $nPanels i32) (param $kc i32) (param $aRowStride i32) (param $aColStride i32)',
+    '      (param $ldb i32) (param $ldc i32) (param $accumulate i32)',
     '    (local $p i32) (local $q i32) (local $l i32) (local $ap i32) (local $bp i32) (local $cp i32)',
     '    (local $av v128)',
   );
@@ -46,8 +51,8 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
     '    (loop $columnPanels',
     '      (local.set $p (i32.const 0))',
     '      (loop $rowPanels',
-    `        (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $p) (i32.mul (local.get $kc) (i32.const ${mr * 4})))))`,
-    `        (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $q) (i32.mul (local.get $kc) (i32.const ${nr * 4})))))`,
+    `        (local.set $ap (i32.add (local.get $a) (i32.mul (i32.mul (local.get $p) (i32.const ${mr})) (local.get $aRowStride))))`,
+    `        (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $q) (i32.const ${nr * 4}))))`,
     `        (local.set $cp (i32.add (local.get $c) (i32.add`,
     `          (i32.mul (i32.mul (local.get $p) (i32.const ${mr})) (local.get $ldc))`,
     `          (i32.mul (local.get $q) (i32.const ${nr * 4})))))`,
@@ -63,7 +68,8 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
   lines.push('          ))', '        (local.set $l (local.get $kc))', '        (loop $inner');
   for (let v = 0; v < nv; v++) lines.push(`          (local.set $b${v} (v128.load offset=${v * 16} (local.get $bp)))`);
   for (let r = 0; r < mr; r++) {
-    lines.push(`          (local.set $av (v128.load32_splat offset=${r * 4} (local.get $ap)))`);
+    const row = r === 0 ? '(local.get $ap)' : `(i32.add (local.get $ap) (i32.mul (local.get $aRowStride) (i32.const ${r})))`;
+    lines.push(`          (local.set $av (v128.load32_splat ${row}))`);
     for (let v = 0; v < nv; v++) {
       lines.push(
         `          (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $av) (local.get $b${v}))))`,
@@ -71,8 +77,8 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
     }
   }
   lines.push(
-    `          (local.set $ap (i32.add (local.get $ap) (i32.const ${mr * 4})))`,
-    `          (local.set $bp (i32.add (local.get $bp) (i32.const ${nr * 4})))`,
+    '          (local.set $ap (i32.add (local.get $ap) (local.get $aColStride)))',
+    '          (local.set $bp (i32.add (local.get $bp) (local.get $ldb)))',
     '          (local.set $l (i32.sub (local.get $l) (i32.const 1)))',
     '          (br_if $inner (local.get $l)))',
   );

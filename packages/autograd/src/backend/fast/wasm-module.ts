@@ -41,6 +41,9 @@ export type GemmFn = (
   mPanels: number,
   nPanels: number,
   kc: number,
+  aRowStride: number,
+  aColStride: number,
+  ldb: number,
   ldc: number,
   accumulate: number,
 ) => void;
