@@ -46,6 +46,11 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
   );
   for (let v = 0; v < nv; v++) lines.push(`    (local $b${v} v128)`);
   all((r, v) => `    (local ${acc(r, v)} v128)`);
+  // Byte offsets of rows 1..MR-1 of an A tile, hoisted out of the loops.
+  for (let r = 1; r < mr; r++) lines.push(`    (local $rowOffset${r} i32)`);
+  for (let r = 1; r < mr; r++) {
+    lines.push(`    (local.set $rowOffset${r} (i32.mul (local.get $aRowStride) (i32.const ${r})))`);
+  }
   lines.push(
     '    (local.set $q (i32.const 0))',
     '    (loop $columnPanels',
@@ -68,7 +73,7 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
   lines.push('          ))', '        (local.set $l (local.get $kc))', '        (loop $inner');
   for (let v = 0; v < nv; v++) lines.push(`          (local.set $b${v} (v128.load offset=${v * 16} (local.get $bp)))`);
   for (let r = 0; r < mr; r++) {
-    const row = r === 0 ? '(local.get $ap)' : `(i32.add (local.get $ap) (i32.mul (local.get $aRowStride) (i32.const ${r})))`;
+    const row = r === 0 ? '(local.get $ap)' : `(i32.add (local.get $ap) (local.get $rowOffset${r}))`;
     lines.push(`          (local.set $av (v128.load32_splat ${row}))`);
     for (let v = 0; v < nv; v++) {
       lines.push(
