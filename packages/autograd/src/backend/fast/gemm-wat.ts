@@ -27,6 +27,17 @@
 export const GEMM_MR = 4;
 export const GEMM_NR = 8;
 
+/** Inner-dimension block: one block of B (KC·NR floats per panel) stays in L1. */
+export const GEMM_KC = 256;
+
+/** Pages of the shared memory's maximum (2 GiB): shared memories must declare one. */
+export const MAX_PAGES = 32768;
+
+/**
+ * The module exports `gemm(a, b, c, mPanels, nPanels, k, aRowStride, aColStride, ldb, ldc)`,
+ * C = A·B over the whole inner dimension in KC blocks, and imports a shared memory, so that worker
+ * threads (threads.ts) can run the same code on other column panels of the same C.
+ */
 export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
   if (nr % 4 !== 0) throw new Error(`gemmWat: NR=${nr} must be a multiple of 4`);
   const nv = nr / 4;
@@ -37,8 +48,22 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
   };
   lines.push(
     '(module',
-    '  (import "env" "memory" (memory 1))',
+    `  (import "env" "memory" (memory 1 ${MAX_PAGES} shared))`,
     '  (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $mPanels i32)',
+    '      (param $nPanels i32) (param $k i32) (param $aRowStride i32) (param $aColStride i32)',
+    '      (param $ldb i32) (param $ldc i32)',
+    '    (local $k0 i32) (local $kc i32)',
+    '    (loop $blocks',
+    `      (local.set $kc (select (i32.sub (local.get $k) (local.get $k0)) (i32.const ${GEMM_KC})`,
+    `        (i32.lt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const ${GEMM_KC}))))`,
+    '      (call $block',
+    '        (i32.add (local.get $a) (i32.mul (local.get $k0) (local.get $aColStride)))',
+    '        (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $ldb)))',
+    '        (local.get $c) (local.get $mPanels) (local.get $nPanels) (local.get $kc)',
+    '        (local.get $aRowStride) (local.get $aColStride) (local.get $ldb) (local.get $ldc) (local.get $k0))',
+    `      (local.set $k0 (i32.add (local.get $k0) (i32.const ${GEMM_KC})))`,
+    '      (br_if $blocks (i32.lt_u (local.get $k0) (local.get $k)))))',
+    '  (func $block (param $a i32) (param $b i32) (param $c i32) (param $mPanels i32)',
     '      (param $nPanels i32) (param $kc i32) (param $aRowStride i32) (param $aColStride i32)',
     '      (param $ldb i32) (param $ldc i32) (param $accumulate i32)',
     '    (local $p i32) (local $q i32) (local $l i32) (local $ap i32) (local $bp i32) (local $cp i32)',

@@ -3,17 +3,20 @@
  * arbitrary strides and B through a row stride, so A·B and Aᵀ·B cost one memcpy per operand into
  * wasm memory and nothing else; only a transposed B (A·Bᵀ, the forward pass of a dense layer with
  * weights stored [out, in]) is transposed on the way in, an O(k·n) pass against the O(m·k·n)
- * product. The inner dimension is blocked by KC so a block of B stays in cache however large k is.
+ * product. Large products are spread over worker threads (threads.ts).
  */
 import type { MatmulParams } from '../backend.js';
 import { GemmKernel } from './wasm-module.js';
-
-const KC = 256;
+import { GemmThreads } from './threads.js';
 
 let kernel: GemmKernel | undefined;
-/** The shared kernel instance (created on first use so that importing costs only the assembly). */
+let threads: GemmThreads | undefined;
+/** The shared kernel instance and its threads (created on first use, so importing costs only the assembly). */
 export function gemmKernel(): GemmKernel {
   return (kernel ??= new GemmKernel());
+}
+function gemmThreads(): GemmThreads {
+  return (threads ??= new GemmThreads(gemmKernel()));
 }
 
 /** dst[off + l·n + j] = src[base + j·k + l]: B stored [n, k] rewritten as [k, n], eight rows at a time. */
@@ -58,22 +61,7 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
       if (transB) transposeInto(mem, bOff, b, bBase, n, k);
       else mem.set(b.subarray(bBase, bBase + k * n), bOff);
     }
-    for (let k0 = 0; k0 < k; k0 += KC) {
-      const kc = Math.min(KC, k - k0);
-      g.gemm(
-        (aOff + k0 * aColStride) * 4,
-        (bOff + k0 * n) * 4,
-        cOff * 4,
-        mPanels,
-        nPanels,
-        kc,
-        aRowStride * 4,
-        aColStride * 4,
-        n * 4,
-        np * 4,
-        k0 === 0 ? 0 : 1,
-      );
-    }
+    gemmThreads().gemm(aOff * 4, bOff * 4, cOff * 4, mPanels, nPanels, k, aRowStride * 4, aColStride * 4, n * 4, np * 4);
     const cBase = t * m * n;
     for (let i = 0; i < m; i++) out.set(mem.subarray(cOff + i * np, cOff + i * np + n), cBase + i * n);
   }

@@ -4,7 +4,7 @@
  * kernels work in. Assembling takes about 30 ms; no compiled artefact is committed or built.
  */
 import wabtInit from 'wabt';
-import { GEMM_MR, GEMM_NR, gemmWat } from './gemm-wat.js';
+import { GEMM_MR, GEMM_NR, MAX_PAGES, gemmWat } from './gemm-wat.js';
 
 const wabt = await wabtInit();
 
@@ -16,18 +16,20 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-/** Text to bytes, with SIMD enabled and the module validated (a bad kernel fails at import, loudly). */
+/** Text to bytes, with SIMD and shared memory enabled and the module validated (a bad kernel fails at import, loudly). */
 export function assemble(name: string, wat: string): Uint8Array {
-  const module = wabt.parseWat(name, wat, { simd: true });
+  const features = { simd: true, threads: true };
+  const module = wabt.parseWat(name, wat, features);
   try {
     module.resolveNames();
-    module.validate();
+    // validate() takes the feature set too (wabt's typings omit the parameter).
+    (module.validate as (options: typeof features) => void)(features);
     return module.toBinary({}).buffer;
   } finally {
     module.destroy();
@@ -40,19 +42,19 @@ export type GemmFn = (
   c: number,
   mPanels: number,
   nPanels: number,
-  kc: number,
+  k: number,
   aRowStride: number,
   aColStride: number,
   ldb: number,
   ldc: number,
-  accumulate: number,
 ) => void;
 
-/** One instantiated GEMM kernel with its own growable memory. */
+/** One instantiated GEMM kernel with its own growable shared memory (workers instantiate the same bytes on it). */
 export class GemmKernel {
-  readonly memory = new WebAssembly.Memory({ initial: 16 });
+  readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
   readonly gemm: GemmFn;
-  /** A view of the whole memory; replaced whenever the memory grows (growing detaches old views). */
+  readonly bytes: Uint8Array;
+  /** A view of the whole memory; replaced whenever the memory grows (old views keep the old length). */
   f32 = new Float32Array(this.memory.buffer);
 
   constructor(
@@ -60,6 +62,7 @@ export class GemmKernel {
     readonly nr: number = GEMM_NR,
   ) {
     const bytes = assemble(`gemm_${mr}x${nr}.wat`, gemmWat(mr, nr));
+    this.bytes = bytes;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
     this.gemm = instance.exports.gemm as GemmFn;
   }
@@ -69,6 +72,9 @@ export class GemmKernel {
     const bytes = floats * 4;
     if (bytes > this.memory.buffer.byteLength) {
       const pages = Math.ceil((bytes - this.memory.buffer.byteLength) / 65536);
+      if (bytes > MAX_PAGES * 65536) {
+        throw new RangeError(`fast backend: a matmul needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory, over the ${MAX_PAGES / 16} MiB limit`);
+      }
       this.memory.grow(pages);
       this.f32 = new Float32Array(this.memory.buffer);
     }
