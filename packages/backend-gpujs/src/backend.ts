@@ -88,6 +88,20 @@ export interface GpuBackendOptions {
   choice?: ModeChoice;
   /** Registry name; 'gpu' by default. */
   name?: string;
+  /**
+   * Sees every kernel launch with its exact arguments and output. device/check.ts records a
+   * training step this way in cpu mode and replays it on WebGPU.
+   */
+  observe?: (call: KernelCall) => void;
+}
+
+export interface KernelCall {
+  op: string;
+  fn: (...args: never[]) => number;
+  size: number;
+  maxLoop: number;
+  args: unknown[];
+  out: Float32Array;
 }
 
 export class GpuBackend implements Backend {
@@ -96,6 +110,7 @@ export class GpuBackend implements Backend {
   readonly choice: ModeChoice;
   private readonly kernels: KernelCache;
   private readonly lifetime = new Lifetime();
+  private readonly observe: ((call: KernelCall) => void) | undefined;
 
   constructor(options: GpuBackendOptions) {
     this.name = options.name ?? 'gpu';
@@ -103,6 +118,7 @@ export class GpuBackend implements Backend {
     this.choice = options.choice ?? { requested: options.mode, mode: options.mode, reason: `mode ${options.mode} was requested` };
     if (this.choice.mode !== this.mode) throw new Error(`gpu backend: choice says ${this.choice.mode} but mode is ${this.mode}`);
     this.kernels = new KernelCache(this.mode);
+    this.observe = options.observe;
   }
 
   // --- lifetime ----------------------------------------------------------------------------------
@@ -177,6 +193,7 @@ export class GpuBackend implements Backend {
     if (!(out instanceof Float32Array) || out.length !== size) {
       throw new Error(`${this.name} backend: ${op}: gpu.js returned ${describe(out)} for ${size} outputs`);
     }
+    this.observe?.({ op, fn, size, maxLoop, args, out });
     return out;
   }
 

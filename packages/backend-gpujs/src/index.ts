@@ -10,7 +10,7 @@ import { registerBackend } from '@thermograd/autograd';
 import { GpuBackend } from './backend.js';
 import { chooseMode, type ChooseOptions, type GpuModeRequest } from './mode.js';
 
-export { GpuBackend, type GpuBackendOptions } from './backend.js';
+export { GpuBackend, type GpuBackendOptions, type KernelCall } from './backend.js';
 export {
   chooseMode,
   probeWebGpu,
@@ -23,7 +23,8 @@ export {
   type WebGpuProbe,
 } from './mode.js';
 export { GpuStorage } from './lifetime.js';
-export { loopLimit } from './kernel-cache.js';
+export { loopLimit, KernelCache, type GpuJsMode } from './kernel-cache.js';
+export * as kernelSources from './kernel-sources.js';
 
 export interface CreateGpuBackendOptions extends ChooseOptions {
   mode?: GpuModeRequest;

@@ -1,0 +1,444 @@
+/**
+ * The GPU-machine check for the gpu.js backend (issue 7), one script, run as described in
+ * README.md next to it. It prints a table last.
+ *
+ * 1. Every kernel on WebGPU against the reference: a battery of backend calls (every unary and
+ *    binary op, where, reductions, matmul in every transpose variant and with k = 1100, layout,
+ *    softmax cross-entropy, log-softmax, im2col/col2im, pools) runs on the reference backend and on
+ *    the gpu.js backend in webasm mode, which records each kernel launch with its exact arguments
+ *    (GpuBackend's `observe`). Each recorded launch is replayed on WebGPU, compiled from the same
+ *    kernel source, and compared with the recorded output; the recorded outputs are compared with
+ *    the reference. Tolerance: 1e-4 relative (float32).
+ * 2. Training-step timings for the MLP 784-256-256-10 and a small CNN at batch 128 and 1024: the
+ *    reference and fast CPU backends and the gpu.js backend in webasm mode run whole steps; for
+ *    WebGPU, one step is recorded and its kernel sequence replayed with every intermediate left on
+ *    the GPU (gpu.js pipeline handles), inputs uploaded once per step and only the loss read back.
+ *    That replay is what a GPU-resident backend would run: the synchronous Backend interface cannot
+ *    await gpu.js's Promise-returning webgpu kernels in-process (see src/mode.ts).
+ */
+import { create, globals } from 'webgpu';
+import { GPU, type IKernelRunShortcut } from 'gpu.js';
+import {
+  conv2d,
+  crossEntropy,
+  getBackend,
+  linear,
+  listBackends,
+  maxPool2d,
+  noGrad,
+  referenceBackend as ref,
+  relu,
+  tensor,
+  type Backend,
+  type BinaryOp,
+  type Conv2dGeometry,
+  type MatmulParams,
+  type Storage,
+  type Tensor,
+  type UnaryOp,
+} from '@thermograd/autograd';
+import { GpuBackend, kernelSources, loopLimit, probeWebGpu, type KernelCall } from '../src/index.js';
+
+// --- WebGPU through Dawn (see /work/shared/device/README.md) ----------------------------------------
+Object.assign(globalThis, globals);
+(globalThis as { navigator?: unknown }).navigator = { gpu: create([]) };
+
+const F = 'float32' as const;
+/** QUICK=1: batch 128 only (a dry run on a small machine). */
+let QUICK = false;
+const RTOL = 1e-4;
+const rows: string[][] = [];
+const failures: string[] = [];
+
+function rand(size: number, seed: number, lo = -1, hi = 1): Float32Array {
+  // A small LCG: the check needs reproducible values, not statistical quality.
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: size }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return lo + ((hi - lo) * s) / 2 ** 32;
+  });
+}
+
+/** Worst error in units of the tolerance: ≤ 1 passes (|g − r| ≤ rtol·|r| + rtol·0.1·max|r|). */
+function worst(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  if (got.length !== want.length) return Infinity;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) if (Number.isFinite(want[i])) scale = Math.max(scale, Math.abs(want[i]));
+  let w = 0;
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i];
+    const r = want[i];
+    if (!Number.isFinite(r)) {
+      if (!(Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r)))) return Infinity;
+      continue;
+    }
+    w = Math.max(w, Math.abs(g - r) / (RTOL * Math.abs(r) + RTOL * 0.1 * scale + 1e-30));
+  }
+  return w;
+}
+
+// --- replaying recorded kernel launches on WebGPU ------------------------------------------------
+
+function copyKernel(this: kernelSources.KernelThis, x: Float32Array): number {
+  return x[this.thread.x];
+}
+
+interface Handle {
+  /** What gpu.js returned: a pipeline buffer handle on webgpu, an array in the dry-run modes. */
+  value: unknown;
+  toArray(): Promise<Float32Array>;
+  delete(): void;
+}
+
+/** gpu.js's handle in webgpu mode; the cpu and webasm modes (dry runs) return arrays, wrapped here. */
+function asHandle(result: unknown): Handle {
+  if (result instanceof Float32Array) return { value: result, toArray: async () => result, delete: () => {} };
+  const h = result as { toArray(): Promise<Float32Array>; delete(): void };
+  return { value: h, toArray: () => h.toArray(), delete: () => h.delete() };
+}
+
+class WebGpuReplayer {
+  readonly gpu: GPU;
+  private readonly kernels = new Map<string, IKernelRunShortcut>();
+
+  constructor(readonly mode: 'webgpu' | 'webasm' | 'cpu') {
+    this.gpu = new GPU({ mode });
+    for (const h of kernelSources.HELPERS) this.gpu.addFunction(h as never);
+  }
+
+  private kernel(fn: (...a: never[]) => number, maxLoop: number, size: number): IKernelRunShortcut {
+    const limit = loopLimit(maxLoop);
+    const key = `${fn.name}|${limit}`;
+    let k = this.kernels.get(key);
+    if (!k) {
+      const settings = { output: [size], dynamicOutput: true, dynamicArguments: true, loopMaxIterations: limit, pipeline: true, immutable: true };
+      k = this.gpu.createKernel(fn as never, settings as never);
+      this.kernels.set(key, k);
+    }
+    k.setOutput([size]);
+    return k;
+  }
+
+  /**
+   * Replays launches in order. Arrays that an earlier launch produced are passed as its GPU handle;
+   * other arrays are uploaded once (through a copy kernel, so that every array argument of every
+   * kernel is a handle). Returns the handles of all launches; the caller deletes them.
+   */
+  async replay(calls: readonly KernelCall[]): Promise<{ all: Handle[]; outputs: Handle[] }> {
+    const produced = new Map<Float32Array, Handle>();
+    const small = new Map<string, Handle>();
+    const handles: Handle[] = [];
+    const outputs: Handle[] = [];
+    const upload = async (a: Float32Array): Promise<Handle> => {
+      const key = a.length <= 16 ? Array.from(a).join(',') : undefined;
+      const hit = produced.get(a) ?? (key !== undefined ? small.get(key) : undefined);
+      if (hit) return hit;
+      const h = asHandle(await this.kernel(copyKernel as never, 1, a.length)(a as never));
+      handles.push(h);
+      produced.set(a, h);
+      if (key !== undefined) small.set(key, h);
+      return h;
+    };
+    for (const call of calls) {
+      const args: unknown[] = [];
+      for (const a of call.args) args.push(a instanceof Float32Array ? (await upload(a)).value : a);
+      const h = asHandle(await this.kernel(call.fn, call.maxLoop, call.size)(...(args as never[])));
+      handles.push(h);
+      outputs.push(h);
+      produced.set(call.out, h);
+    }
+    return { all: handles, outputs };
+  }
+}
+
+// --- 1. every kernel ------------------------------------------------------------------------------
+
+async function checkKernels(replayer: WebGpuReplayer): Promise<void> {
+  const calls: KernelCall[] = [];
+  const gpu = new GpuBackend({ mode: 'webasm', name: 'gpu-record', observe: (c) => calls.push(c) });
+  const cases: { name: string; run(b: Backend, up: (v: Float32Array) => Storage): Storage[] }[] = [];
+  const unary: [UnaryOp, number, number, number, number][] = [
+    ['neg', 0, 0, -3, 3], ['exp', 0, 0, -20, 20], ['log', 0, 0, 1e-3, 50], ['sqrt', 0, 0, 1e-3, 50], ['abs', 0, 0, -3, 3],
+    ['tanh', 0, 0, -30, 30], ['sigmoid', 0, 0, -40, 40], ['relu', 0, 0, -3, 3], ['leakyRelu', 0.1, 0, -3, 3], ['gelu', 0, 0, -6, 6],
+    ['powScalar', 3, 0, -2, 2], ['powScalar', 2.5, 0, 0, 3], ['clamp', -0.5, 0.25, -1, 1], ['square', 0, 0, -3, 3],
+    ['reciprocal', 0, 0, 0.1, 4], ['sign', 0, 0, -3, 3],
+  ];
+  for (const [op, p, p2, lo, hi] of unary) {
+    const x = rand(4099, 1, lo, hi);
+    const dy = rand(4099, 2);
+    cases.push({
+      name: `unary ${op}`,
+      run: (b, up) => {
+        const y = b.unary(op, up(x), x.length, F, p, p2);
+        return [y, b.unaryBackward(op, up(x), y, up(dy), x.length, F, p, p2)];
+      },
+    });
+  }
+  const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'];
+  for (const op of binaryOps) {
+    const a = Float32Array.from(rand(64 * 1 * 33, 3, 0.5, 4), Math.round);
+    const c = Float32Array.from(rand(5 * 1, 4, 0.5, 4), Math.round);
+    cases.push({ name: `binary ${op}`, run: (b, up) => [b.binary(op, up(a), [64, 1, 33], up(c), [5, 1], [64, 5, 33], F)] });
+  }
+  {
+    const c = Float32Array.from(rand(40, 5), (v) => (v > 0 ? 1 : 0));
+    const a = rand(30, 6);
+    const bb = rand(40 * 30, 7);
+    cases.push({ name: 'where', run: (b, up) => [b.where(up(c), [40, 1], up(a), [30], up(bb), [40, 30], [40, 30], F)] });
+  }
+  for (const op of ['sum', 'max', 'min'] as const) {
+    const x = rand(16 * 33 * 40, 8);
+    cases.push({ name: `reduce ${op}`, run: (b, up) => [[0], [2], [1, 2], [0, 2], [0, 1, 2]].map((axes) => b.reduce(op, up(x), [16, 33, 40], axes, F)) });
+  }
+  for (const [m, k, n, batch] of [[33, 65, 17, 3], [2, 1100, 3, 1], [1024, 784, 256, 1]]) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        const p: MatmulParams = { batch, m, k, n, transA, transB, aBatched: batch > 1, bBatched: false };
+        const a = rand(batch * m * k, 9);
+        const bm = rand(k * n, 10);
+        cases.push({ name: `matmul ${m}x${k}x${n}${batch > 1 ? ` batch ${batch}` : ''} ${transA ? 'Aᵀ' : 'A'}${transB ? 'Bᵀ' : 'B'}`, run: (b, up) => [b.matmul(up(a), up(bm), p, F)] });
+      }
+    }
+  }
+  {
+    const x = rand(4 * 5 * 6 * 7, 11);
+    const s = rand(2 * 3 * 4 * 5, 12);
+    cases.push({
+      name: 'permute, slice, unslice',
+      run: (b, up) => [b.permute(up(x), [4, 5, 6, 7], [3, 1, 0, 2], F), b.slice(up(x), [4, 5, 6, 7], [1, 2, 0, 2], [2, 3, 4, 5], F), b.unslice(up(s), [2, 3, 4, 5], [1, 2, 0, 2], [4, 5, 6, 7], F)],
+    });
+  }
+  {
+    const r = 1024;
+    const c = 10;
+    const z = rand(r * c, 13, -8, 8);
+    const labels = Int32Array.from({ length: r }, (_, i) => (i * 7) % c);
+    const dl = rand(r, 14);
+    const dy = rand(r * c, 15);
+    cases.push({
+      name: 'softmaxCrossEntropy, logSoftmax (+ backward)',
+      run: (b, up) => {
+        const { losses, probs } = b.softmaxCrossEntropy(up(z), labels, r, c, F);
+        const ls = b.logSoftmax(up(z), r, c, F);
+        return [losses, probs, b.softmaxCrossEntropyBackward(probs, labels, up(dl), r, c, F), ls, b.logSoftmaxBackward(ls, up(dy), r, c, F)];
+      },
+    });
+  }
+  const geos: Conv2dGeometry[] = [
+    { n: 8, c: 3, h: 28, w: 28, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 28, outW: 28 },
+    { n: 4, c: 2, h: 9, w: 8, kh: 3, kw: 2, strideH: 2, strideW: 2, padH: 1, padW: 0, outH: 5, outW: 4 },
+  ];
+  for (const g of geos) {
+    const x = rand(g.n * g.c * g.h * g.w, 16);
+    const dc = rand(g.n * g.outH * g.outW * g.c * g.kh * g.kw, 17);
+    const dy = rand(g.n * g.c * g.outH * g.outW, 18);
+    cases.push({
+      name: `im2col, col2im, pools ${g.kh}x${g.kw}/${g.strideH}`,
+      run: (b, up) => {
+        const mp = b.maxPool2d(up(x), g, F);
+        return [b.im2col(up(x), g, F), b.col2im(up(dc), g, F), mp.y, b.maxPool2dBackward(up(dy), mp.argmax, g, F), b.avgPool2d(up(x), g, F), b.avgPool2dBackward(up(dy), g, F)];
+      },
+    });
+  }
+
+  for (const c of cases) {
+    calls.length = 0;
+    const want = c.run(ref, (v) => ref.fromValues(v, F)).map((s) => ref.read(s, F));
+    const got = c.run(gpu, (v) => gpu.fromValues(v, F)).map((s) => gpu.read(s, F));
+    const vsRef = Math.max(...got.map((g, i) => worst(g, want[i])));
+    let vsWebgpu = NaN;
+    let note = '';
+    try {
+      vsWebgpu = 0;
+      for (const call of calls) {
+        // Each launch on its own: all of its array arguments uploaded fresh.
+        const { all, outputs } = await replayer.replay([call]);
+        vsWebgpu = Math.max(vsWebgpu, worst(await outputs[0].toArray(), call.out));
+        for (const h of all) h.delete();
+      }
+    } catch (e) {
+      vsWebgpu = Infinity;
+      note = (e as Error).message.split('\n')[0].slice(0, 80);
+    }
+    const ok = vsRef <= 1 && vsWebgpu <= 1;
+    if (!ok) failures.push(`${c.name}: webasm/ref ${vsRef.toFixed(2)}, webgpu/recorded ${vsWebgpu.toFixed(2)} ${note}`);
+    rows.push(['kernel', c.name, `${calls.length} launches`, `webasm vs ref ${vsRef.toFixed(2)}`, `webgpu vs webasm ${vsWebgpu.toFixed(2)}`, ok ? 'ok' : `FAIL ${note}`]);
+  }
+}
+
+// --- 2. training steps ------------------------------------------------------------------------------
+
+interface Model {
+  params: Tensor[];
+  forward(x: Tensor): Tensor;
+}
+
+function mlp(backend: Backend): Model {
+  const make = (shape: number[], seed: number, scale: number) =>
+    tensor(rand(shape.reduce((a, b) => a * b, 1), seed, -scale, scale), shape, { backend, dtype: F, requiresGrad: true });
+  const w1 = make([256, 784], 21, 0.05);
+  const b1 = make([256], 22, 0.05);
+  const w2 = make([256, 256], 23, 0.08);
+  const b2 = make([256], 24, 0.05);
+  const w3 = make([10, 256], 25, 0.08);
+  const b3 = make([10], 26, 0.05);
+  return { params: [w1, b1, w2, b2, w3, b3], forward: (x) => linear(relu(linear(relu(linear(x, w1, b1)), w2, b2)), w3, b3) };
+}
+
+/** conv 3x3 1→16 pad 1, relu, maxpool 2, conv 3x3 16→32 pad 1, relu, maxpool 2, linear 32·7·7→10. */
+function cnn(backend: Backend): Model {
+  const make = (shape: number[], seed: number, scale: number) =>
+    tensor(rand(shape.reduce((a, b) => a * b, 1), seed, -scale, scale), shape, { backend, dtype: F, requiresGrad: true });
+  const k1 = make([16, 1, 3, 3], 31, 0.3);
+  const c1 = make([16], 32, 0.05);
+  const k2 = make([32, 16, 3, 3], 33, 0.08);
+  const c2 = make([32], 34, 0.05);
+  const w = make([10, 32 * 7 * 7], 35, 0.03);
+  const b = make([10], 36, 0.05);
+  return {
+    params: [k1, c1, k2, c2, w, b],
+    forward: (x) => {
+      const h1 = maxPool2d(relu(conv2d(x, k1, c1, { padding: 1 })), 2);
+      const h2 = maxPool2d(relu(conv2d(h1, k2, c2, { padding: 1 })), 2);
+      return linear(h2.reshape([x.shape[0], 32 * 7 * 7]), w, b);
+    },
+  };
+}
+
+function step(model: Model, x: Tensor, labels: Int32Array): number {
+  const loss = crossEntropy(model.forward(x), labels);
+  loss.backward();
+  noGrad(() => {
+    for (const p of model.params) p.assign(p.sub(p.grad!.mul(0.01)));
+  });
+  for (const p of model.params) p.zeroGrad();
+  return loss.item();
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function timeSteps(replayer: WebGpuReplayer): Promise<void> {
+  const configs = [
+    { name: 'MLP 784-256-256-10', build: mlp, input: (n: number) => [n, 784] },
+    { name: 'CNN (2 conv, 2 pool, linear)', build: cnn, input: (n: number) => [n, 1, 28, 28] },
+  ];
+  for (const cfg of configs) {
+    for (const batch of QUICK ? [128] : [128, 1024]) {
+      const shape = cfg.input(batch);
+      const xs = rand(shape.reduce((a, b) => a * b, 1), 41);
+      const labels = Int32Array.from({ length: batch }, (_, i) => (i * 3) % 10);
+      const times: Record<string, number> = {};
+      const cpuBackends: [string, Backend, number][] = [['reference', ref, batch > 128 ? 1 : 2]];
+      if (listBackends().includes('fast')) cpuBackends.push(['fast', getBackend('fast'), 3]);
+      const webasm = new GpuBackend({ mode: 'webasm', name: 'gpu-webasm-timing' });
+      cpuBackends.push(['gpu.js webasm', webasm, 2]);
+      for (const [name, backend, reps] of cpuBackends) {
+        try {
+          const model = cfg.build(backend);
+          const x = tensor(xs, shape, { backend, dtype: F });
+          const run = () => (backend instanceof GpuBackend ? backend.tidy(() => step(model, x, labels)) : step(model, x, labels));
+          run(); // warm-up: kernel compilation, wasm instantiation
+          const t: number[] = [];
+          for (let r = 0; r < reps; r++) {
+            const t0 = performance.now();
+            run();
+            t.push(performance.now() - t0);
+          }
+          times[name] = median(t);
+        } catch (e) {
+          console.log(`${cfg.name} batch ${batch}: the ${name} backend failed: ${(e as Error).message.split('\n')[0]}`);
+        }
+      }
+      // Record one step's kernel launches, then replay them on WebGPU.
+      // Arrays that no launch produced (parameters, data) are copied when recorded: the step's
+      // assign() overwrites the parameters in place afterwards.
+      const calls: KernelCall[] = [];
+      const produced = new Set<Float32Array>();
+      const recorder = new GpuBackend({
+        mode: 'webasm',
+        name: 'gpu-record-step',
+        observe: (c) => {
+          calls.push({ ...c, args: c.args.map((a) => (a instanceof Float32Array && !produced.has(a) ? a.slice() : a)) });
+          produced.add(c.out);
+        },
+      });
+      const model = cfg.build(recorder);
+      const x = tensor(xs, shape, { backend: recorder, dtype: F });
+      const recordedLoss = recorder.tidy(() => {
+        calls.length = 0;
+        return step(model, x, labels);
+      });
+      const lossCall = calls.findIndex((c) => c.fn === kernelSources.pickLossKernel);
+      let note = '';
+      try {
+        const t: number[] = [];
+        for (let r = 0; r < 7; r++) {
+          const t0 = performance.now();
+          const { all, outputs } = await replayer.replay(calls);
+          const lastOut = await outputs[outputs.length - 1].toArray(); // waits for the whole queue
+          t.push(performance.now() - t0);
+          if (r === 0) {
+            // Check the replayed step: the per-example losses and the last launch (a parameter update).
+            const losses = await outputs[lossCall].toArray();
+            const err = Math.max(worst(losses, calls[lossCall].out), worst(lastOut, calls[calls.length - 1].out));
+            note = `replay vs webasm ${err.toFixed(2)}`;
+            if (!(err <= 1)) failures.push(`${cfg.name} batch ${batch}: webgpu replay differs from the recorded step (${err})`);
+          }
+          for (const h of all) h.delete();
+        }
+        times[`gpu.js ${replayer.mode} (replay)`] = median(t.slice(2));
+      } catch (e) {
+        note = `webgpu replay failed: ${(e as Error).message.split('\n')[0].slice(0, 100)}`;
+        failures.push(`${cfg.name} batch ${batch}: ${note}`);
+      }
+      const best = Math.min(times.fast ?? Infinity, times.reference ?? Infinity);
+      const gpuTime = times[`gpu.js ${replayer.mode} (replay)`];
+      rows.push([
+        'step',
+        `${cfg.name} batch ${batch}`,
+        `${calls.length} launches, loss ${recordedLoss.toFixed(4)}`,
+        Object.entries(times).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join('; '),
+        gpuTime ? `${replayer.mode} replay speed-up vs best CPU ${(best / gpuTime).toFixed(1)}x` : 'no webgpu time',
+        note,
+      ]);
+    }
+  }
+}
+
+// --- main ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const probe = await probeWebGpu();
+  console.log(`webgpu probe: ${probe.available ? 'available' : 'unavailable'}: ${probe.detail}`);
+  console.log(`backends: ${listBackends().join(', ')}`);
+  // DRY_RUN=webasm (or cpu) replays in that mode instead: checks this script on a machine without a GPU.
+  const dry = process.env.DRY_RUN as 'webasm' | 'cpu' | undefined;
+  if (!probe.available && !dry) {
+    console.log('no WebGPU adapter: nothing to check on the GPU (see device/README.md for the driver set-up)');
+    process.exitCode = 2;
+    return;
+  }
+  const replayer = new WebGpuReplayer(dry ?? 'webgpu');
+  if (process.env.QUICK) QUICK = true;
+  const t0 = performance.now();
+  await checkKernels(replayer);
+  console.log(`kernel checks done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await timeSteps(replayer);
+  console.log('\n| what | case | launches | result | comparison | status |\n|---|---|---|---|---|---|');
+  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log(failures.length ? `\nFAILURES (${failures.length}):\n${failures.join('\n')}` : '\nall checks passed');
+  process.exitCode = failures.length ? 1 : 0;
+}
+
+main()
+  .catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    // Dawn's instance keeps Node alive while navigator holds it.
+    delete (globalThis as { navigator?: unknown }).navigator;
+  });
