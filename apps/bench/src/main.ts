@@ -10,6 +10,7 @@ import { randomBatches } from './data.js';
 import { thermogradMlp } from './mlp-thermograd.js';
 import { tfjsMlp } from './mlp-tfjs.js';
 import { thermogradGflops, tfjsGflops, VARIANTS } from './matmul.js';
+import { availableParallelism } from 'node:os';
 import { alternate, stepsPerSecond } from './timing.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
@@ -40,7 +41,11 @@ async function main() {
   tf.env().set('PROD', true);
   await tf.setBackend('wasm');
   await tf.ready();
-  console.log(`# thermograd bench (${quick ? 'quick' : 'full'}): node ${process.version}, ${SECONDS} s per measurement, ${ROUNDS} rounds`);
+  const threads = process.env.THERMOGRAD_THREADS ?? `default (${Math.min(4, availableParallelism())})`;
+  console.log(
+    `# thermograd bench (${quick ? 'quick' : 'full'}): node ${process.version}, ${availableParallelism()} cores, ` +
+      `fast-backend matmul threads ${threads}, ${SECONDS} s per measurement, ${ROUNDS} rounds`,
+  );
 
   const mlpRows: { config: string; batch: number; impl: string; examplesPerSec: number }[] = [];
   for (const cfg of CONFIGS) {
