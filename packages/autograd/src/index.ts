@@ -7,8 +7,8 @@ import { registerBackend } from './backend/registry.js';
 import { fastBackend } from './backend/fast/index.js';
 
 registerBackend(referenceBackend);
-// Selectable with setBackend('fast'); the reference stays the default.
-registerBackend(fastBackend);
+// The fast backend is the default; setBackend('reference') selects the readable reference.
+registerBackend(fastBackend, { makeDefault: true });
 
 export type { Backend, Storage, UnaryOp, BinaryOp, ReduceOp, MatmulParams, Conv2dGeometry } from './backend/backend.js';
 export { registerBackend, getBackend, setBackend, listBackends, withBackend } from './backend/registry.js';

@@ -39,7 +39,7 @@ function net(input: tg.Tensor, p: Params): tg.Tensor {
 
 function example(t: tg.Tensor, b: number): tg.Tensor {
   const per = t.size / t.shape[0];
-  return tg.tensor(t.toArray().slice(b * per, (b + 1) * per), [1, ...t.shape.slice(1)], { dtype: t.dtype, backend: 'reference' });
+  return tg.tensor(t.toArray().slice(b * per, (b + 1) * per), [1, ...t.shape.slice(1)], { dtype: t.dtype });
 }
 
 /** The gradient of example b's own loss, from a separate backward pass on that example alone. */

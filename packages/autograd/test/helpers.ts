@@ -5,7 +5,7 @@ import { gradcheck, Generator, tensor, type Tensor, type GradcheckOptions } from
 export function rand64(shape: number[], seed: number, low = -1, high = 1): Tensor {
   const rng = new Generator(seed);
   const n = shape.reduce((a, b) => a * b, 1);
-  return tensor(Array.from({ length: n }, () => low + (high - low) * rng.uniform()), shape, { dtype: 'float64', backend: 'reference' });
+  return tensor(Array.from({ length: n }, () => low + (high - low) * rng.uniform()), shape, { dtype: 'float64' });
 }
 
 /** Asserts that the analytic gradients of f match float64 central differences. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { expectClose, expectGradientsMatch, rand64 } from './helpers.js';
 
-const f64 = { dtype: 'float64' as const, backend: 'reference' };
+const f64 = { dtype: 'float64' as const };
 const t64 = (values: number[] | number[][], shape?: number[]) => tg.tensor(values, shape, f64);
 
 function naiveSoftmax(row: number[]): number[] {

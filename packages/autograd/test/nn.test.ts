@@ -3,7 +3,7 @@ import * as tg from '../src/index.js';
 import { nn, Generator, Tensor } from '../src/index.js';
 import { expectClose, expectGradientsMatch, rand64 } from './helpers.js';
 
-const f64 = { dtype: 'float64' as const, backend: 'reference' };
+const f64 = { dtype: 'float64' as const };
 
 describe('linear op', () => {
   it('gradients match central differences, with and without bias', () => {

@@ -8,7 +8,7 @@ import * as tg from '../src/index.js';
 import { Generator, Tensor } from '../src/index.js';
 import { expectClose, rand64 } from './helpers.js';
 
-const f64 = { dtype: 'float64' as const, backend: 'reference' };
+const f64 = { dtype: 'float64' as const };
 
 /** Example b of x (leading axis), as a batch of one. */
 function example(x: Tensor, b: number): Tensor {
