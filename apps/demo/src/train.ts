@@ -20,6 +20,7 @@ import {
 } from '@thermograd/optim';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildPlugin, validateConfig, type TrainConfig } from './config.js';
+import { prepareBackend, scoped } from './backends.js';
 import { accuracy, countCorrect } from './evaluate.js';
 import { buildModel } from './models.js';
 import { createProgress } from './progress.js';
@@ -125,6 +126,7 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   const resumed = run.resume ? loadCheckpoint<CheckpointBody>(run.resume) : undefined;
   if (resumed && resumed.kind !== 'thermograd-demo-run') throw new Error(`--resume ${run.resume}: not a demo run checkpoint`);
   const config = validateConfig(resumed ? resumed.config : { ...configIn });
+  await prepareBackend(config.backend, config.gpuMode, run.log);
   setBackend(config.backend);
   mkdirSync(run.out, { recursive: true });
 
@@ -196,22 +198,25 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
     }
     const t0 = performance.now();
     const batch = batcher.next();
-    const x = tensor(batch.images.subarray(0, batch.size * features), [batch.size, features]);
-    const labels = batch.labels.subarray(0, batch.size);
-    const logits = model.forward(x);
-    const loss = crossEntropy(logits, labels);
     const willLog = (step + 1) % config.logEvery === 0 || batch.lastInEpoch;
-    optimizer.zeroGrad();
-    // Per-example norms only on logged steps: the noise scale needs them, the update does not.
-    loss.backward({ perExample: config.noise && willLog ? 'norms' : false });
-    const report = optimizer.step();
-    if (config.noise && willLog) {
-      const stats = measureGradientNoise(model.module, report.hyper);
-      const running = meter.update(stats);
-      win.noise = { noiseScale: running.noiseScale, traceSigma: stats.traceSigma };
-    }
-    win.lossSum += loss.item();
-    win.correct += countCorrect(logits, labels);
+    const { report, lossValue, correctCount } = scoped(() => {
+      const x = tensor(batch.images.subarray(0, batch.size * features), [batch.size, features]);
+      const labels = batch.labels.subarray(0, batch.size);
+      const logits = model.forward(x);
+      const loss = crossEntropy(logits, labels);
+      optimizer.zeroGrad();
+      // Per-example norms only on logged steps: the noise scale needs them, the update does not.
+      loss.backward({ perExample: config.noise && willLog ? 'norms' : false });
+      const stepReport = optimizer.step();
+      if (config.noise && willLog) {
+        const stats = measureGradientNoise(model.module, stepReport.hyper);
+        const running = meter.update(stats);
+        win.noise = { noiseScale: running.noiseScale, traceSigma: stats.traceSigma };
+      }
+      return { report: stepReport, lossValue: loss.item(), correctCount: countCorrect(logits, labels) };
+    });
+    win.lossSum += lossValue;
+    win.correct += correctCount;
     win.seen += batch.size;
     win.steps++;
     step++;

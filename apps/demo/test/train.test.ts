@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { getBackend, setBackend } from '@thermograd/autograd';
 import { loadCheckpoint } from '../src/checkpoint.js';
 import { DEFAULTS, type TrainConfig } from '../src/config.js';
 import { train, type MetricRecord } from '../src/train.js';
@@ -16,7 +17,7 @@ const tiny: TrainConfig = {
   logEvery: 5,
   evalSize: 100,
   seed: 7,
-  backend: 'reference',
+  backend: 'fast',
 };
 
 const quiet = { progress: 'none' as const, log: () => {}, plots: false };
@@ -72,6 +73,17 @@ describe('training runs', () => {
     expect(html).toContain('test accuracy');
     // Far better than chance (10%) after two short epochs on 600 examples.
     expect(summary.finalTestAccuracy).toBeGreaterThan(0.5);
+  });
+
+  it('trains on the gpu.js backend (cpu mode here) without leaking buffers between steps', async () => {
+    const out = tmp();
+    const summary = await train({ ...tiny, backend: 'gpu', gpuMode: 'cpu', epochs: 1, limit: 400, validation: 100, evalSize: 50 }, { out, ...quiet });
+    expect(summary.steps).toBe(9);
+    expect(summary.finalTestAccuracy).toBeGreaterThan(0.15);
+    const gpu = getBackend('gpu') as unknown as { liveBuffers(): number };
+    // 4 parameter tensors (and what the last scope returned) stay; 9 steps without tidy would leave hundreds.
+    expect(gpu.liveBuffers()).toBeLessThan(20);
+    setBackend('fast');
   });
 
   it('a corrupt or truncated checkpoint is a clear error', async () => {
