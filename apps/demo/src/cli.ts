@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { listBackends } from '@thermograd/autograd';
 import { pluginNames } from '@thermograd/optim';
 import { realpathSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GPU_MODES } from './backends.js';
 import { DEFAULTS, SCHEDULES, type TrainConfig } from './config.js';
@@ -77,6 +77,8 @@ export function buildProgram(): Command {
     .option('--max-steps <n>', 'stop (with a checkpoint) after this many steps in total', positiveInt('--max-steps'))
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
+      // `pnpm demo` runs this in apps/demo; paths on the command line mean the caller's directory.
+      const here = (p: string | undefined) => (p === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), p));
       const config: TrainConfig = {
         model: opts.model,
         hidden: opts.hidden,
@@ -102,14 +104,15 @@ export function buildProgram(): Command {
         seed: opts.seed,
         backend: opts.backend,
         gpuMode: opts.gpuMode,
-        data: opts.data,
+        data: here(opts.data),
         limit: opts.limit,
         validation: opts.validation,
         logEvery: opts.logEvery,
         evalSize: opts.evalSize,
         noise: opts.noise,
       };
-      const out = opts.out ?? (opts.resume ? join(opts.resume, '..') : join('runs', new Date().toISOString().replace(/[:.]/g, '-')));
+      const resume = here(opts.resume);
+      const out = here(opts.out) ?? (resume ? join(resume, '..') : here(join('runs', new Date().toISOString().replace(/[:.]/g, '-'))));
       const signal = { stop: false };
       const onSigint = () => {
         if (signal.stop) process.exit(130);
@@ -119,8 +122,8 @@ export function buildProgram(): Command {
       process.on('SIGINT', onSigint);
       try {
         await train(config, {
-          out,
-          resume: opts.resume,
+          out: out!,
+          resume,
           progress: opts.quiet ? 'none' : process.stdout.isTTY ? 'tty' : 'lines',
           log: (line) => console.log(line),
           stopAfterSteps: opts.maxSteps,
