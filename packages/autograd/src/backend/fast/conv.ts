@@ -1,30 +1,36 @@
 /**
  * im2col / col2im as straight loops: the reference visits each element through a callback, which
- * costs a call per element. The loop nest is the same, with the padding test hoisted per row of the
- * window. Works for both dtypes (the caller allocates).
+ * costs a call per element. Here each window row is clipped to the image once per output position
+ * (the column range [j0, j1) is the same for every channel and kernel row), so the inner loop is a
+ * plain copy (im2col) or add (col2im) with no bounds test; padding is skipped, which relies on `out`
+ * starting zero-filled (a fresh typed array). Works for both dtypes (the caller allocates).
  */
 import type { Conv2dGeometry } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 
+/** out (zero-filled, [n·outH·outW, c·kh·kw]) receives the patches of x. */
 export function im2colInto(x: TypedArray, g: Conv2dGeometry, out: TypedArray): TypedArray {
   const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, outH, outW } = g;
+  const patch = c * kh * kw;
+  const plane = h * w;
   let d = 0;
   for (let b = 0; b < n; b++) {
+    const image = b * c * plane;
     for (let oh = 0; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++) {
+      const y0 = oh * strideH - padH;
+      const i0 = Math.max(0, -y0);
+      const i1 = Math.min(kh, h - y0);
+      for (let ow = 0; ow < outW; ow++, d += patch) {
+        const x0 = ow * strideW - padW;
+        const j0 = Math.max(0, -x0);
+        const j1 = Math.min(kw, w - x0);
         for (let ch = 0; ch < c; ch++) {
-          const plane = (b * c + ch) * h;
-          for (let i = 0; i < kh; i++) {
-            const y = oh * strideH - padH + i;
-            if (y < 0 || y >= h) {
-              for (let j = 0; j < kw; j++) out[d++] = 0;
-              continue;
-            }
-            const rowBase = (plane + y) * w;
-            for (let j = 0; j < kw; j++) {
-              const xx = ow * strideW - padW + j;
-              out[d++] = xx >= 0 && xx < w ? x[rowBase + xx] : 0;
-            }
+          const src = image + ch * plane + y0 * w + x0;
+          const dst = d + ch * kh * kw;
+          for (let i = i0; i < i1; i++) {
+            const s = src + i * w;
+            const t = dst + i * kw;
+            for (let j = j0; j < j1; j++) out[t + j] = x[s + j];
           }
         }
       }
@@ -33,25 +39,29 @@ export function im2colInto(x: TypedArray, g: Conv2dGeometry, out: TypedArray): T
   return out;
 }
 
+/** out (zero-filled, [n, c, h, w]) accumulates the columns back into the image. */
 export function col2imInto(cols: TypedArray, g: Conv2dGeometry, out: TypedArray): TypedArray {
   const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, outH, outW } = g;
-  let s = 0;
+  const patch = c * kh * kw;
+  const plane = h * w;
+  let d = 0;
   for (let b = 0; b < n; b++) {
+    const image = b * c * plane;
     for (let oh = 0; oh < outH; oh++) {
-      for (let ow = 0; ow < outW; ow++) {
+      const y0 = oh * strideH - padH;
+      const i0 = Math.max(0, -y0);
+      const i1 = Math.min(kh, h - y0);
+      for (let ow = 0; ow < outW; ow++, d += patch) {
+        const x0 = ow * strideW - padW;
+        const j0 = Math.max(0, -x0);
+        const j1 = Math.min(kw, w - x0);
         for (let ch = 0; ch < c; ch++) {
-          const plane = (b * c + ch) * h;
-          for (let i = 0; i < kh; i++) {
-            const y = oh * strideH - padH + i;
-            if (y < 0 || y >= h) {
-              s += kw;
-              continue;
-            }
-            const rowBase = (plane + y) * w;
-            for (let j = 0; j < kw; j++, s++) {
-              const xx = ow * strideW - padW + j;
-              if (xx >= 0 && xx < w) out[rowBase + xx] += cols[s];
-            }
+          const dst = image + ch * plane + y0 * w + x0;
+          const src = d + ch * kh * kw;
+          for (let i = i0; i < i1; i++) {
+            const t = dst + i * w;
+            const s = src + i * kw;
+            for (let j = j0; j < j1; j++) out[t + j] += cols[s + j];
           }
         }
       }

@@ -1,84 +1,127 @@
 /**
  * Float32 element-wise fast paths. These stay in JavaScript: for element-wise work, copying the
  * operands into wasm memory would cost as much as the operation. What makes them faster than the
- * reference is specialisation: a loop per operator (no per-element function call) and the
- * broadcasts a network actually uses (same shape, a scalar, a bias row [n] against [m, n]).
- * Anything else returns undefined and the caller falls back to the reference kernel.
+ * reference is specialisation: a loop per operator (no per-element function call) for the
+ * arithmetic operators, and broadcasting by rows (broadcast.ts) instead of per-element offset
+ * tables. Every operator and every broadcast is covered; each element is computed exactly as the
+ * reference computes it (one double-precision operation rounded to float32), so results agree bit
+ * for bit.
  */
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import type { Shape } from '../../shape.js';
+import { sizeOf } from '../../shape.js';
+import { BINARY_FUNCTIONS } from '../reference/elementwise.js';
+import { broadcastPlan } from './broadcast.js';
 
-type Kind = 'same' | 'scalarB' | 'scalarA' | 'rowB' | 'rowA';
-
-function sameShape(a: Shape, b: Shape): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/**
+ * out[o + j] = a[ia + j·sa] ∘ b[ib + j·sb] for j < n. The strides are 0 or 1 after collapsing;
+ * the operator and stride switch sits outside the loops so each loop body is one instruction.
+ */
+function row(op: BinaryOp, a: Float32Array, ia: number, sa: number, b: Float32Array, ib: number, sb: number, out: Float32Array, o: number, n: number): void {
+  if (sa === 1 && sb === 1) {
+    if (op === 'add') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + b[ib + j];
+    else if (op === 'sub') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - b[ib + j];
+    else if (op === 'mul') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] * b[ib + j];
+    else if (op === 'div') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] / b[ib + j];
+    else {
+      const f = BINARY_FUNCTIONS[op];
+      for (let j = 0; j < n; j++) out[o + j] = f(a[ia + j], b[ib + j]);
+    }
+  } else if (sa === 1 && sb === 0) {
+    const s = b[ib];
+    if (op === 'add') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + s;
+    else if (op === 'sub') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - s;
+    else if (op === 'mul') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] * s;
+    else if (op === 'div') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] / s;
+    else {
+      const f = BINARY_FUNCTIONS[op];
+      for (let j = 0; j < n; j++) out[o + j] = f(a[ia + j], s);
+    }
+  } else if (sa === 0 && sb === 1) {
+    const s = a[ia];
+    if (op === 'add') for (let j = 0; j < n; j++) out[o + j] = s + b[ib + j];
+    else if (op === 'sub') for (let j = 0; j < n; j++) out[o + j] = s - b[ib + j];
+    else if (op === 'mul') for (let j = 0; j < n; j++) out[o + j] = s * b[ib + j];
+    else if (op === 'div') for (let j = 0; j < n; j++) out[o + j] = s / b[ib + j];
+    else {
+      const f = BINARY_FUNCTIONS[op];
+      for (let j = 0; j < n; j++) out[o + j] = f(s, b[ib + j]);
+    }
+  } else {
+    // Both stride 0 only for a one-element row (a scalar output); any other mix is handled generally.
+    const f = BINARY_FUNCTIONS[op];
+    for (let j = 0; j < n; j++) out[o + j] = f(a[ia + j * sa], b[ib + j * sb]);
+  }
 }
 
-/** True when `s` broadcasts to `out` as one row repeated: all dims 1 except a last dim equal to out's. */
-function isRowOf(s: Shape, out: Shape): boolean {
-  if (out.length === 0 || s.length === 0 || s.length > out.length) return false;
-  if (s[s.length - 1] !== out[out.length - 1]) return false;
-  for (let i = 0; i < s.length - 1; i++) if (s[i] !== 1) return false;
-  return true;
+/** out = a ∘ b under any broadcast, for every binary operator. */
+export function binaryF32(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
+  const size = sizeOf(outShape);
+  const out = new Float32Array(size);
+  if (size === 0) return out;
+  if (sizeOf(aShape) === size && sizeOf(bShape) === size) {
+    // Equal sizes mean equal layouts (broadcasting only stretches size-1 axes): skip the plan.
+    row(op, a, 0, 1, b, 0, 1, out, 0, size);
+    return out;
+  }
+  const { dims, strides } = broadcastPlan([aShape, bShape], outShape);
+  const [sa, sb] = strides;
+  const r = dims.length;
+  const n = dims[r - 1];
+  const ja = sa[r - 1];
+  const jb = sb[r - 1];
+  // An odometer over the outer axes carries the operands' offsets from row to row.
+  const counter = new Array<number>(r).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < size; o += n) {
+    row(op, a, ia, ja, b, ib, jb, out, o, n);
+    for (let axis = r - 2; axis >= 0; axis--) {
+      ia += sa[axis];
+      ib += sb[axis];
+      if (++counter[axis] < dims[axis]) break;
+      ia -= sa[axis] * dims[axis];
+      ib -= sb[axis] * dims[axis];
+      counter[axis] = 0;
+    }
+  }
+  return out;
 }
 
-function classify(aShape: Shape, aLen: number, bShape: Shape, bLen: number, out: Shape): Kind | undefined {
-  const aFull = sameShape(aShape, out);
-  const bFull = sameShape(bShape, out);
-  if (aFull && bFull) return 'same';
-  if (aFull && bLen === 1) return 'scalarB';
-  if (bFull && aLen === 1) return 'scalarA';
-  if (aFull && isRowOf(bShape, out)) return 'rowB';
-  if (bFull && isRowOf(aShape, out)) return 'rowA';
-  return undefined;
-}
-
-/** out = a ∘ b for add/sub/mul/div under the common broadcasts; undefined when not covered. */
-export function binaryF32(
-  op: BinaryOp,
+/** out = cond ≠ 0 ? a : b, all three broadcast to outShape, row by row like binaryF32. */
+export function whereF32(
+  cond: Float32Array,
+  condShape: Shape,
   a: Float32Array,
   aShape: Shape,
   b: Float32Array,
   bShape: Shape,
   outShape: Shape,
-): Float32Array | undefined {
-  if (op !== 'add' && op !== 'sub' && op !== 'mul' && op !== 'div') return undefined;
-  const kind = classify(aShape, a.length, bShape, b.length, outShape);
-  if (kind === undefined) return undefined;
-  const size = kind === 'same' || kind === 'scalarB' || kind === 'rowB' ? a.length : b.length;
+): Float32Array {
+  const size = sizeOf(outShape);
   const out = new Float32Array(size);
-  // The operator switch sits outside the loops so each loop body is one arithmetic instruction.
-  if (kind === 'same') {
-    if (op === 'add') for (let i = 0; i < size; i++) out[i] = a[i] + b[i];
-    else if (op === 'sub') for (let i = 0; i < size; i++) out[i] = a[i] - b[i];
-    else if (op === 'mul') for (let i = 0; i < size; i++) out[i] = a[i] * b[i];
-    else for (let i = 0; i < size; i++) out[i] = a[i] / b[i];
-  } else if (kind === 'scalarB') {
-    const s = b[0];
-    if (op === 'add') for (let i = 0; i < size; i++) out[i] = a[i] + s;
-    else if (op === 'sub') for (let i = 0; i < size; i++) out[i] = a[i] - s;
-    else if (op === 'mul') for (let i = 0; i < size; i++) out[i] = a[i] * s;
-    else for (let i = 0; i < size; i++) out[i] = a[i] / s;
-  } else if (kind === 'scalarA') {
-    const s = a[0];
-    if (op === 'add') for (let i = 0; i < size; i++) out[i] = s + b[i];
-    else if (op === 'sub') for (let i = 0; i < size; i++) out[i] = s - b[i];
-    else if (op === 'mul') for (let i = 0; i < size; i++) out[i] = s * b[i];
-    else for (let i = 0; i < size; i++) out[i] = s / b[i];
-  } else {
-    const n = outShape[outShape.length - 1];
-    const full = kind === 'rowB' ? a : b;
-    const row = kind === 'rowB' ? b : a;
-    for (let base = 0; base < size; base += n) {
-      if (op === 'add') for (let j = 0; j < n; j++) out[base + j] = full[base + j] + row[j];
-      else if (op === 'mul') for (let j = 0; j < n; j++) out[base + j] = full[base + j] * row[j];
-      else if (op === 'sub') {
-        if (kind === 'rowB') for (let j = 0; j < n; j++) out[base + j] = full[base + j] - row[j];
-        else for (let j = 0; j < n; j++) out[base + j] = row[j] - full[base + j];
-      } else if (kind === 'rowB') for (let j = 0; j < n; j++) out[base + j] = full[base + j] / row[j];
-      else for (let j = 0; j < n; j++) out[base + j] = row[j] / full[base + j];
+  if (size === 0) return out;
+  const { dims, strides } = broadcastPlan([condShape, aShape, bShape], outShape);
+  const [sc, sa, sb] = strides;
+  const r = dims.length;
+  const n = dims[r - 1];
+  const [jc, ja, jb] = [sc[r - 1], sa[r - 1], sb[r - 1]];
+  const counter = new Array<number>(r).fill(0);
+  let ic = 0;
+  let ia = 0;
+  let ib = 0;
+  for (let o = 0; o < size; o += n) {
+    if (jc === 1 && ja === 1 && jb === 1) for (let j = 0; j < n; j++) out[o + j] = cond[ic + j] !== 0 ? a[ia + j] : b[ib + j];
+    else for (let j = 0; j < n; j++) out[o + j] = cond[ic + j * jc] !== 0 ? a[ia + j * ja] : b[ib + j * jb];
+    for (let axis = r - 2; axis >= 0; axis--) {
+      ic += sc[axis];
+      ia += sa[axis];
+      ib += sb[axis];
+      if (++counter[axis] < dims[axis]) break;
+      ic -= sc[axis] * dims[axis];
+      ia -= sa[axis] * dims[axis];
+      ib -= sb[axis] * dims[axis];
+      counter[axis] = 0;
     }
   }
   return out;

@@ -1,20 +1,25 @@
 /**
  * The fast CPU backend ('fast'): float32 matmul on a WebAssembly SIMD microkernel (matmul.ts,
- * gemm-wat.ts), specialised JavaScript loops for the element-wise work of a training step
- * (elementwise.ts, reduce.ts, conv.ts), and the reference kernels for everything else.
+ * gemm-wat.ts), JavaScript loops for the element-wise, reduction, layout, convolution and pooling
+ * work of a training step (elementwise.ts, reduce.ts, layout.ts, conv.ts, pool.ts), and the
+ * reference kernels for everything else.
  *
  * Storage is the reference backend's (a Float32Array or Float64Array), so tensors move between the
  * two backends freely and any kernel without a fast path simply calls the reference one. float64
- * (used for gradient checks) always takes the reference path. test/conformance checks every op on
- * this backend against the reference, forward and backward.
+ * (used for gradient checks) takes the reference path, except for pure data movement and window
+ * loops that are dtype-generic. test/conformance checks every op on this backend against the
+ * reference, forward and backward, and the fast kernels directly.
  */
 import type { Backend, Storage } from '../backend.js';
-import type { TypedArray } from '../../dtype.js';
+import { allocArray, type TypedArray } from '../../dtype.js';
+import { sizeOf } from '../../shape.js';
 import { referenceBackend as ref } from '../reference/index.js';
 import { matmulF32 } from './matmul.js';
-import { binaryF32, unaryBackwardF32, unaryF32 } from './elementwise.js';
+import { binaryF32, unaryBackwardF32, unaryF32, whereF32 } from './elementwise.js';
 import { reduceF32 } from './reduce.js';
+import { permuteInto } from './layout.js';
 import { col2imInto, im2colInto } from './conv.js';
+import { avgPool2dBackwardInto, avgPool2dInto, maxPool2dBackwardInto, maxPool2dInto } from './pool.js';
 
 const arr = (s: Storage) => s as TypedArray;
 const isF32 = (s: Storage): s is Float32Array => s instanceof Float32Array;
@@ -28,14 +33,38 @@ export const fastBackend: Backend = {
     (dtype === 'float32' && isF32(x) && isF32(dy) && unaryBackwardF32(op, x, dy, size)) ||
     ref.unaryBackward(op, x, y, dy, size, dtype, p, p2),
   binary: (op, a, aShape, b, bShape, outShape, dtype) =>
-    (dtype === 'float32' && isF32(a) && isF32(b) && binaryF32(op, a, aShape, b, bShape, outShape)) ||
-    ref.binary(op, a, aShape, b, bShape, outShape, dtype),
+    dtype === 'float32' && isF32(a) && isF32(b)
+      ? binaryF32(op, a, aShape, b, bShape, outShape)
+      : ref.binary(op, a, aShape, b, bShape, outShape, dtype),
+  where: (c, cs, a, as, b, bs, os, dtype) =>
+    dtype === 'float32' && isF32(c) && isF32(a) && isF32(b) ? whereF32(c, cs, a, as, b, bs, os) : ref.where(c, cs, a, as, b, bs, os, dtype),
   reduce: (op, x, shape, axes, dtype) =>
-    (dtype === 'float32' && isF32(x) && reduceF32(op, x, shape, axes)) || ref.reduce(op, x, shape, axes, dtype),
+    dtype === 'float32' && isF32(x) ? reduceF32(op, x, shape, axes) : ref.reduce(op, x, shape, axes, dtype),
   matmul: (a, b, p, dtype) =>
     dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
-  im2col: (x, g, dtype) =>
-    im2colInto(arr(x), g, dtype === 'float64' ? new Float64Array(g.n * g.outH * g.outW * g.c * g.kh * g.kw) : new Float32Array(g.n * g.outH * g.outW * g.c * g.kh * g.kw)),
-  col2im: (cols, g, dtype) =>
-    col2imInto(arr(cols), g, dtype === 'float64' ? new Float64Array(g.n * g.c * g.h * g.w) : new Float32Array(g.n * g.c * g.h * g.w)),
+  permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, allocArray(dtype, sizeOf(shape))),
+  im2col: (x, g, dtype) => im2colInto(arr(x), g, allocArray(dtype, g.n * g.outH * g.outW * g.c * g.kh * g.kw)),
+  col2im: (cols, g, dtype) => col2imInto(arr(cols), g, allocArray(dtype, g.n * g.c * g.h * g.w)),
+  maxPool2d: (x, g, dtype) => {
+    const size = g.n * g.c * g.outH * g.outW;
+    const y = allocArray(dtype, size);
+    const argmax = new Int32Array(size);
+    maxPool2dInto(arr(x), g, y, argmax);
+    return { y, argmax };
+  },
+  maxPool2dBackward: (dy, argmax, g, dtype) => {
+    const dx = allocArray(dtype, g.n * g.c * g.h * g.w);
+    maxPool2dBackwardInto(arr(dy), argmax, dx);
+    return dx;
+  },
+  avgPool2d: (x, g, dtype) => {
+    const y = allocArray(dtype, g.n * g.c * g.outH * g.outW);
+    avgPool2dInto(arr(x), g, y);
+    return y;
+  },
+  avgPool2dBackward: (dy, g, dtype) => {
+    const dx = allocArray(dtype, g.n * g.c * g.h * g.w);
+    avgPool2dBackwardInto(arr(dy), g, dx);
+    return dx;
+  },
 };

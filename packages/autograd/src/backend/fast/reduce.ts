@@ -1,42 +1,90 @@
 /**
- * Float32 sums over leading or trailing axes of a tensor viewed as a [rows, cols] matrix: the
- * bias gradient (sum over the batch axis) and row sums. Accumulates in float64 like the reference
- * matmul, so results agree with the reference to float32 rounding. Other reductions return
- * undefined and fall back to the reference.
+ * Float32 sum / max / min over any set of axes, without the reference's per-element odometer.
+ * Adjacent axes that are both reduced or both kept are merged and size-1 axes dropped, so the
+ * input becomes a few alternating runs (the conv bias gradient [B, O, H·W] over [0, 2] is
+ * reduced-kept-reduced); the walk then goes row by row over the innermost run: a reduced inner run
+ * folds into one output element, a kept inner run adds element-wise into a row of the output.
+ *
+ * Sums accumulate in float64 and round once at the end (the reference rounds after every add), so
+ * they agree with the reference to float32 rounding and are more accurate; the order is fixed, so
+ * results are deterministic. max and min follow the reference exactly (NaN propagates).
  */
 import type { ReduceOp } from '../backend.js';
 import type { Shape } from '../../shape.js';
 
-export function reduceF32(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array | undefined {
-  if (op !== 'sum' || axes.length === 0) return undefined;
-  const rank = shape.length;
-  // Axes must be one contiguous run touching the front or the back of the shape.
-  for (let i = 1; i < axes.length; i++) if (axes[i] !== axes[i - 1] + 1) return undefined;
-  const leading = axes[0] === 0;
-  const trailing = axes[axes.length - 1] === rank - 1;
-  if (!leading && !trailing) return undefined;
-  let reduced = 1;
-  let kept = 1;
-  for (let i = 0; i < rank; i++) {
-    if (axes.includes(i)) reduced *= shape[i];
-    else kept *= shape[i];
-  }
-  if (leading) {
-    // x is [reduced, kept]: add rows into one float64 row.
-    const acc = new Float64Array(kept);
-    for (let r = 0; r < reduced; r++) {
-      const base = r * kept;
-      for (let j = 0; j < kept; j++) acc[j] += x[base + j];
+export function reduceF32(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
+  // Collapsed dims with their kind; outStride is the output step along a kept dim (0 if reduced).
+  const dims: number[] = [];
+  const reduced: boolean[] = [];
+  let outSize = 1;
+  let size = 1;
+  for (let axis = 0; axis < shape.length; axis++) {
+    const d = shape[axis];
+    size *= d;
+    const r = axes.includes(axis);
+    if (!r) outSize *= d;
+    if (d === 1) continue;
+    const last = dims.length - 1;
+    if (last >= 0 && reduced[last] === r) dims[last] *= d;
+    else {
+      dims.push(d);
+      reduced.push(r);
     }
-    return Float32Array.from(acc);
   }
-  // x is [kept, reduced]: one sum per row.
-  const out = new Float32Array(kept);
-  for (let i = 0; i < kept; i++) {
-    let s = 0;
-    const base = i * reduced;
-    for (let j = 0; j < reduced; j++) s += x[base + j];
-    out[i] = s;
+  const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
+  if (size === 0) return new Float32Array(outSize).fill(init);
+  if (dims.length === 0) {
+    dims.push(1);
+    reduced.push(false);
   }
-  return out;
+  const rank = dims.length;
+  const outStrides = new Array<number>(rank).fill(0);
+  for (let axis = rank - 1, step = 1; axis >= 0; axis--) {
+    if (!reduced[axis]) {
+      outStrides[axis] = step;
+      step *= dims[axis];
+    }
+  }
+  const acc = op === 'sum' ? new Float64Array(outSize) : new Float32Array(outSize).fill(init);
+  const n = dims[rank - 1];
+  const innerReduced = reduced[rank - 1];
+  const counter = new Array<number>(rank).fill(0);
+  let o = 0;
+  for (let i = 0; i < size; i += n) {
+    if (innerReduced) {
+      let s = acc[o];
+      if (op === 'sum') for (let j = 0; j < n; j++) s += x[i + j];
+      else if (op === 'max') {
+        for (let j = 0; j < n; j++) {
+          const v = x[i + j];
+          if (v > s || v !== v) s = v;
+        }
+      } else {
+        for (let j = 0; j < n; j++) {
+          const v = x[i + j];
+          if (v < s || v !== v) s = v;
+        }
+      }
+      acc[o] = s;
+    } else if (op === 'sum') {
+      for (let j = 0; j < n; j++) acc[o + j] += x[i + j];
+    } else if (op === 'max') {
+      for (let j = 0; j < n; j++) {
+        const v = x[i + j];
+        if (v > acc[o + j] || v !== v) acc[o + j] = v;
+      }
+    } else {
+      for (let j = 0; j < n; j++) {
+        const v = x[i + j];
+        if (v < acc[o + j] || v !== v) acc[o + j] = v;
+      }
+    }
+    for (let axis = rank - 2; axis >= 0; axis--) {
+      o += outStrides[axis];
+      if (++counter[axis] < dims[axis]) break;
+      o -= outStrides[axis] * dims[axis];
+      counter[axis] = 0;
+    }
+  }
+  return acc instanceof Float32Array ? acc : Float32Array.from(acc);
 }
