@@ -35,9 +35,8 @@ export class Sequential extends Module {
   }
 
   [Symbol.iterator](): Iterator<Module> {
-    return this.namedChildren()
-      .map(([, m]) => m)
-      [Symbol.iterator]();
+    const children = this.namedChildren().map(([, m]) => m);
+    return children[Symbol.iterator]();
   }
 
   forward(x: Tensor): Tensor {
