@@ -214,6 +214,40 @@ for (const name of others) {
       expect(bits(argmax)).toEqual([1, 2]);
     });
 
+    it('batched matmul with one side shared equals the per-matrix products bit for bit', () => {
+      // [batch, m, k, n]: conv-shaped (m < k, swapped; m ≥ k, B side by side), odd sizes, and one
+      // large enough to be split across threads.
+      for (const [batch, m, k, n] of [
+        [5, 16, 25, 36],
+        [3, 9, 4, 13],
+        [4, 32, 400, 100],
+        [2, 7, 300, 5],
+      ]) {
+        for (const [aBatched, bBatched] of [
+          [true, false],
+          [false, true],
+        ]) {
+          for (const transA of [false, true]) {
+            for (const transB of [false, true]) {
+              const a = randomF32((aBatched ? batch : 1) * m * k, 14);
+              const b = randomF32((bBatched ? batch : 1) * k * n, 15);
+              const p = { batch, m, k, n, transA, transB, aBatched, bBatched };
+              const got = backend.read(backend.matmul(a, b, p, 'float32'), 'float32');
+              const label = JSON.stringify(p);
+              expect(mismatch(got, ref.matmul(a, b, p, 'float32') as Float32Array, 1e-4), label).toBeUndefined();
+              const one = { ...p, batch: 1, aBatched: true, bBatched: true };
+              const each = Array.from({ length: batch }, (_, t) => {
+                const at = aBatched ? a.subarray(t * m * k, (t + 1) * m * k) : a;
+                const bt = bBatched ? b.subarray(t * k * n, (t + 1) * k * n) : b;
+                return bits(backend.read(backend.matmul(at, bt, one, 'float32'), 'float32'));
+              });
+              expect(bits(got), label).toEqual(each.flat());
+            }
+          }
+        }
+      }
+    });
+
     it('im2col and col2im for the demo CNN geometries and odd ones, bit for bit', () => {
       for (const g of [
         geometry(2, 1, 28, 28, [5, 5], [1, 1], [2, 2]),

@@ -127,13 +127,28 @@ export function whereF32(
   return out;
 }
 
-/** relu and its derivative without the per-element call of the shared scalar table. */
+/**
+ * relu and its derivative, branch-free on the float32 bit patterns: on a layer's pre-activations the
+ * sign is a coin flip, and a data-dependent branch per element (which is what `v > 0 ? v : 0`
+ * compiles to) mispredicts half the time, tripling the cost. x > 0 holds exactly when x's bits, as
+ * an int32, lie in [1, 0x7f800000] (positive, +∞ included; −0, negatives and every NaN excluded),
+ * and then the value is copied bit for bit, as the reference's rounding of an exact float does.
+ */
+const positiveMask = (bits: number) => {
+  const t = bits - 1;
+  // All ones when 0 ≤ t ≤ 0x7f7fffff, else 0: the sign of either bound's difference.
+  return ~((t | (0x7f7fffff - t)) >> 31);
+};
+const int32View = (x: Float32Array, size: number) => new Int32Array(x.buffer, x.byteOffset, size);
+
 export function unaryF32(op: UnaryOp, x: Float32Array, size: number): Float32Array | undefined {
   if (op !== 'relu') return undefined;
   const out = new Float32Array(size);
+  const xb = int32View(x, size);
+  const ob = int32View(out, size);
   for (let i = 0; i < size; i++) {
-    const v = x[i];
-    out[i] = v > 0 ? v : 0;
+    const b = xb[i];
+    ob[i] = b & positiveMask(b);
   }
   return out;
 }
@@ -141,6 +156,9 @@ export function unaryF32(op: UnaryOp, x: Float32Array, size: number): Float32Arr
 export function unaryBackwardF32(op: UnaryOp, x: Float32Array, dy: Float32Array, size: number): Float32Array | undefined {
   if (op !== 'relu') return undefined;
   const out = new Float32Array(size);
-  for (let i = 0; i < size; i++) out[i] = x[i] > 0 ? dy[i] : 0;
+  const xb = int32View(x, size);
+  const db = int32View(dy, size);
+  const ob = int32View(out, size);
+  for (let i = 0; i < size; i++) ob[i] = db[i] & positiveMask(xb[i]);
   return out;
 }

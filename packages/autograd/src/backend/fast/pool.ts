@@ -11,6 +11,10 @@ import type { TypedArray } from '../../dtype.js';
 
 export function maxPool2dInto(x: TypedArray, g: Conv2dGeometry, y: TypedArray, argmax: Int32Array): void {
   const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, outH, outW } = g;
+  if (kh === 2 && kw === 2 && strideH === 2 && strideW === 2 && padH === 0 && padW === 0) {
+    maxPool2x2(x, n * c, h, w, outH, outW, y, argmax);
+    return;
+  }
   let o = 0;
   for (let plane = 0; plane < n * c; plane++) {
     const planeBase = plane * h * w;
@@ -33,6 +37,49 @@ export function maxPool2dInto(x: TypedArray, g: Conv2dGeometry, y: TypedArray, a
               best = v;
               at = rowBase + j;
               if (v !== v) break search;
+            }
+          }
+        }
+        y[o] = best;
+        argmax[o] = at;
+      }
+    }
+  }
+}
+
+/**
+ * The 2×2, stride-2, unpadded window (the common CNN pool) unrolled: the four candidates in the
+ * reference's order (top-left, top-right, bottom-left, bottom-right), each taken when strictly
+ * greater or NaN, stopping at the first NaN. The first candidate is taken unconditionally, which is
+ * the reference's result too (anything beats −∞ except −∞, which leaves the first index chosen).
+ */
+function maxPool2x2(x: TypedArray, planes: number, h: number, w: number, outH: number, outW: number, y: TypedArray, argmax: Int32Array): void {
+  let o = 0;
+  for (let plane = 0; plane < planes; plane++) {
+    for (let oh = 0; oh < outH; oh++) {
+      const top = (plane * h + 2 * oh) * w;
+      for (let ow = 0; ow < outW; ow++, o++) {
+        const p0 = top + 2 * ow;
+        let best = x[p0];
+        let at = p0;
+        if (best === best) {
+          const v1 = x[p0 + 1];
+          if (v1 > best || v1 !== v1) {
+            best = v1;
+            at = p0 + 1;
+          }
+          if (best === best) {
+            const v2 = x[p0 + w];
+            if (v2 > best || v2 !== v2) {
+              best = v2;
+              at = p0 + w;
+            }
+            if (best === best) {
+              const v3 = x[p0 + w + 1];
+              if (v3 > best || v3 !== v3) {
+                best = v3;
+                at = p0 + w + 1;
+              }
             }
           }
         }
