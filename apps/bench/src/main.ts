@@ -1,7 +1,8 @@
 /**
  * `pnpm bench [--quick]`: thermograd (reference and fast backends) against TensorFlow.js 4.22 (cpu
- * and wasm backends) in one process. MLP training steps on MNIST-shaped random data (plain SGD,
- * lr 0.1, softmax cross-entropy, loss read back every step), then square matmul GFLOP/s.
+ * and wasm backends) in one process. Training steps of MLPs and of the demo's CNN on MNIST-shaped
+ * random data (plain SGD, lr 0.1, softmax cross-entropy, loss read back every step), then square
+ * matmul GFLOP/s.
  * Prints a table, one JSON line per measurement, and ratios ours / tfjs-wasm.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -9,6 +10,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import { randomBatches } from './data.js';
 import { thermogradMlp } from './mlp-thermograd.js';
 import { tfjsMlp } from './mlp-tfjs.js';
+import { thermogradCnn } from './cnn-thermograd.js';
+import { tfjsCnn } from './cnn-tfjs.js';
 import { thermogradGflops, tfjsGflops, VARIANTS } from './matmul.js';
 import { availableParallelism } from 'node:os';
 import { alternate, stepsPerSecond } from './timing.js';
@@ -16,16 +19,27 @@ import { alternate, stepsPerSecond } from './timing.js';
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-// Full: ≥3 s per measurement, 3 rounds. Quick: the whole run in well under a minute.
-const SECONDS = quick ? 0.4 : 3;
-const WARMUP_SECONDS = quick ? 0.3 : 1.5;
-const ROUNDS = quick ? 2 : 3;
-const MATMUL_SECONDS = quick ? 0.3 : 1.5;
+// Full: ≥3 s per measurement, 3 rounds. Quick: the whole run in under a minute, one round of short
+// measurements (at least one step each: tfjs-cpu's CNN step takes seconds).
+const SECONDS = quick ? 0.3 : 3;
+const WARMUP_SECONDS = quick ? 0.1 : 1.5;
+const ROUNDS = quick ? 1 : 3;
+const MIN_STEPS = quick ? 1 : 2;
+const MATMUL_SECONDS = quick ? 0.2 : 1.5;
 
-const CONFIGS = [
-  { name: 'a', sizes: [784, 128, 10], batch: 64 },
-  { name: 'b', sizes: [784, 256, 256, 10], batch: 128 },
+type Config = { name: string; batch: number; model: string } & ({ kind: 'mlp'; sizes: number[] } | { kind: 'cnn' });
+const CONFIGS: Config[] = [
+  { name: 'a', kind: 'mlp', sizes: [784, 128, 10], batch: 64, model: '784-128-10' },
+  { name: 'b', kind: 'mlp', sizes: [784, 256, 256, 10], batch: 128, model: '784-256-256-10' },
+  // The demo's default model and its CNN (apps/demo/src/models.ts).
+  { name: 'demo', kind: 'mlp', sizes: [784, 256, 10], batch: 64, model: '784-256-10' },
+  { name: 'cnn', kind: 'cnn', batch: 64, model: 'conv5x5(16)-pool-conv5x5(32)-pool-128-10' },
 ];
+/**
+ * The reference backend is left out of the CNN: its callback-per-element im2col takes seconds per
+ * step (the kernel conformance tests compare it with the fast backend instead).
+ */
+const skipImpl = (cfg: Config, impl: string) => cfg.kind === 'cnn' && impl === 'thermograd-reference';
 const LR = 0.1;
 
 type Impl = { name: string; tfBackend?: 'cpu' | 'wasm'; step: () => number };
@@ -47,27 +61,31 @@ async function main() {
       `fast-backend matmul threads ${threads}, ${SECONDS} s per measurement, ${ROUNDS} rounds`,
   );
 
-  const mlpRows: { config: string; batch: number; impl: string; examplesPerSec: number }[] = [];
+  const mlpRows: { config: string; model: string; batch: number; impl: string; examplesPerSec: number }[] = [];
   for (const cfg of CONFIGS) {
     if (only && only !== cfg.name) continue;
     const batches = randomBatches(4, cfg.batch);
     const impls: Impl[] = [];
-    for (const backend of ['reference', 'fast']) impls.push({ name: `thermograd-${backend}`, step: thermogradMlp(backend, cfg.sizes, LR, batches) });
+    for (const backend of ['reference', 'fast']) {
+      const name = `thermograd-${backend}`;
+      if (skipImpl(cfg, name)) continue;
+      impls.push({ name, step: cfg.kind === 'mlp' ? thermogradMlp(backend, cfg.sizes, LR, batches) : thermogradCnn(backend, LR, batches) });
+    }
     for (const tfBackend of ['cpu', 'wasm'] as const) {
       await tf.setBackend(tfBackend);
-      impls.push({ name: `tfjs-${tfBackend}`, tfBackend, step: tfjsMlp(cfg.sizes, LR, batches) });
+      impls.push({ name: `tfjs-${tfBackend}`, tfBackend, step: cfg.kind === 'mlp' ? tfjsMlp(cfg.sizes, LR, batches) : tfjsCnn(LR, batches) });
     }
     for (const impl of impls) {
       await useTf(impl);
-      await stepsPerSecond(impl.step, WARMUP_SECONDS);
+      await stepsPerSecond(impl.step, WARMUP_SECONDS, MIN_STEPS);
     }
     const results = await alternate(impls, ROUNDS, async (impl) => {
       await useTf(impl);
-      return (await stepsPerSecond(impl.step, SECONDS)) * cfg.batch;
+      return (await stepsPerSecond(impl.step, SECONDS, MIN_STEPS)) * cfg.batch;
     });
     for (const r of results) {
-      mlpRows.push({ config: cfg.name, batch: cfg.batch, impl: r.item.name, examplesPerSec: r.median });
-      json({ bench: 'mlp', impl: r.item.name, config: cfg.name, sizes: cfg.sizes.join('-'), batch: cfg.batch, examplesPerSec: Math.round(r.median), samples: r.samples.map(Math.round) });
+      mlpRows.push({ config: cfg.name, model: cfg.model, batch: cfg.batch, impl: r.item.name, examplesPerSec: r.median });
+      json({ bench: cfg.kind, impl: r.item.name, config: cfg.name, model: cfg.model, batch: cfg.batch, examplesPerSec: Math.round(r.median), samples: r.samples.map(Math.round) });
     }
   }
 
@@ -87,12 +105,12 @@ async function main() {
     }
   }
 
-  console.log('\n## MLP training, examples/s (median of rounds)\n');
-  console.log('| config | batch | impl | examples/s | ours / tfjs-wasm |');
-  console.log('|---|---|---|---|---|');
+  console.log('\n## Training, examples/s (median of rounds)\n');
+  console.log('| config | model | batch | impl | examples/s | ours / tfjs-wasm |');
+  console.log('|---|---|---|---|---|---|');
   for (const r of mlpRows) {
     const base = mlpRows.find((x) => x.config === r.config && x.impl === 'tfjs-wasm')!.examplesPerSec;
-    console.log(`| ${r.config} | ${r.batch} | ${r.impl} | ${fmt(r.examplesPerSec)} | ${fmt(r.examplesPerSec / base, 2)}× |`);
+    console.log(`| ${r.config} | ${r.model} | ${r.batch} | ${r.impl} | ${fmt(r.examplesPerSec)} | ${fmt(r.examplesPerSec / base, 2)}× |`);
   }
   console.log('\n## Square matmul, GFLOP/s\n');
   console.log('| n | variant | thermograd-fast | tfjs-wasm | ratio | ours / tfjs-wasm A·B |');
