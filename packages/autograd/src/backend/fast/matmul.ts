@@ -137,12 +137,12 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
         else transposeInto(mem, bOff, m, a, 0, m, k);
       },
       drain: (mem, cOff, np) => {
-        // out[t, i, j] = D[t·n + j, i]
+        // out[t, i, j] = D[t·n + j, i]: D read row by row, written as m sequential streams.
         for (let t = 0; t < batch; t++) {
-          for (let i = 0; i < m; i++) {
-            const o = (t * m + i) * n;
-            let s = cOff + t * n * np + i;
-            for (let j = 0; j < n; j++, s += np) out[o + j] = mem[s];
+          const o = t * m * n;
+          for (let j = 0; j < n; j++) {
+            const s = cOff + (t * n + j) * np;
+            for (let i = 0; i < m; i++) out[o + i * n + j] = mem[s + i];
           }
         }
       },
