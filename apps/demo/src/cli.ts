@@ -132,6 +132,8 @@ export function buildProgram(): Command {
       } finally {
         process.off('SIGINT', onSigint);
       }
+      // Interrupted runs end with the conventional status of SIGINT, after saving everything.
+      if (signal.stop) process.exitCode = 130;
     });
   program
     .command('lab')

@@ -191,7 +191,14 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   let windowStart = performance.now();
   let stoppedEarly = false;
 
+  let lastYield = performance.now();
   while (step < totalSteps) {
+    // The loop is synchronous work; let the event loop run now and then so that Ctrl-C (a signal
+    // handler setting run.signal.stop) is seen after the current step, not after the whole run.
+    if (performance.now() - lastYield > 50) {
+      await new Promise((resolve) => setImmediate(resolve));
+      lastYield = performance.now();
+    }
     if (run.signal?.stop || (run.stopAfterSteps !== undefined && step >= run.stopAfterSteps)) {
       stoppedEarly = true;
       break;

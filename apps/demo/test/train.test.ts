@@ -86,6 +86,19 @@ describe('training runs', () => {
     setBackend('fast');
   });
 
+  it('a stop request (Ctrl-C) set from a timer ends the run after the current step, with a checkpoint', async () => {
+    const out = tmp();
+    const signal = { stop: false };
+    const timer = setTimeout(() => (signal.stop = true), 300);
+    const summary = await train({ ...tiny, epochs: 50 }, { out, ...quiet, signal });
+    clearTimeout(timer);
+    expect(summary.stoppedEarly).toBe(true);
+    expect(summary.steps).toBeGreaterThan(0);
+    expect(summary.steps).toBeLessThan(50 * 18);
+    const saved = loadCheckpoint<{ step: number }>(join(out, 'checkpoint.json'));
+    expect(saved.step).toBe(summary.steps);
+  });
+
   it('a corrupt or truncated checkpoint is a clear error', async () => {
     const out = tmp();
     await train({ ...tiny, epochs: 1, limit: 300 }, { out, ...quiet });
