@@ -11,6 +11,9 @@ import { main } from '../src/cli.js';
 import { EXPERIMENTS, runLab } from '../src/lab/index.js';
 import { solveLyapunov, matmul } from '../src/lab/linalg.js';
 import type { LabResult } from '../src/lab/results.js';
+import { estimateWithErrors, hessianLambdaMax } from '../src/lab/temperature.js';
+import type { LabData } from '../src/lab/mnist.js';
+import { Generator } from '@thermograd/autograd';
 
 const quick = (name: string, seed = 1): Promise<LabResult> => runLab(name, { seed, quick: true, out: false, log: () => {} });
 const claim = (r: LabResult, id: string) => {
@@ -73,11 +76,46 @@ describe('lab experiments (--quick)', () => {
     const r = await quick('temperature');
     expect(claim(r, 'raw-eta-does-not').held).toBe(true);
     // Quick runs are too short for the η0-invariance to beat the noise reliably; check that it is
-    // computed from the measurements rather than assumed.
-    const c = claim(r, 'eta0-sets-stationary-loss');
-    expect(c.held).toBe(Number(c.measured.spread) < 0.5 * Number(c.measured.halvingChange));
+    // computed from the measurements rather than assumed, with standard errors alongside.
+    for (const id of ['eta0-sets-stationary-loss', 'eta0-sets-fluctuation']) {
+      const c = claim(r, id);
+      expect(c.held, id).toBe(Number(c.measured.spread) < 0.5 * Number(c.measured.halvingChange));
+      expect(Number(c.measured.largestStandardError), id).toBeGreaterThan(0);
+    }
+    // The run is in the small-step regime the claim is about: η·λ_max ≤ 0.2 for every (B, μ).
+    const regime = claim(r, 'eta0-sets-fluctuation').measured;
+    expect(Number(regime.maxEtaLambdaMax)).toBeLessThanOrEqual(0.2);
+    expect(Number(regime.maxEtaLambdaMax)).toBeCloseTo(128 * 5e-4 * Number(regime.lambdaMax), 12);
     expect(r.tables[0].rows).toHaveLength(10);
   }, 30_000);
+
+  it('temperature: λ_max by power iteration matches the analytic Hessian of a one-feature problem', () => {
+    // One feature, two examples, ten classes: U(W, b) = mean CE + ½λ|Φ|²; at W = 0, b = 0 the
+    // softmax is uniform (p = 1/10), so ∇²CE = (diag(p) − ppᵀ) ⊗ E[x̃x̃ᵀ] with x̃ = (x, 1). The largest
+    // eigenvalue is 1/10 (diag(p) − ppᵀ has eigenvalues 1/10 and 0) times the largest eigenvalue of
+    // E[x̃x̃ᵀ], plus λ.
+    const data: LabData = { images: Float64Array.from([1, -3]), labels: Int32Array.from([0, 1]), n: 2, features: 1, dtype: 'float64' };
+    const zero = { weight: { shape: [10, 1], values: new Array(10).fill(0) }, bias: { shape: [10], values: new Array(10).fill(0) } };
+    // E[x̃x̃ᵀ] = [[5, −1], [−1, 1]]: eigenvalues 3 ± √5.
+    const expected = (3 + Math.sqrt(5)) / 10 + 0.02;
+    expect(hessianLambdaMax(data, zero, 0.02, 1).lambdaMax).toBeCloseTo(expected, 6);
+  });
+
+  it('temperature: batch-means standard errors of a series of independent draws match the textbook ones', () => {
+    // Independent N(0, σ²) draws: SE(mean) = σ/√n, SE(std) ≈ σ/√(2n).
+    const rng = new Generator(11);
+    const sigma = 0.3;
+    const xs = Float64Array.from({ length: 40_000 }, () => sigma * rng.normal());
+    const e = estimateWithErrors(xs, 20);
+    expect(e.std).toBeCloseTo(sigma, 2);
+    expect(e.meanError / (sigma / Math.sqrt(xs.length))).toBeGreaterThan(0.6);
+    expect(e.meanError / (sigma / Math.sqrt(xs.length))).toBeLessThan(1.4);
+    expect(e.stdError / (sigma / Math.sqrt(2 * xs.length))).toBeGreaterThan(0.6);
+    expect(e.stdError / (sigma / Math.sqrt(2 * xs.length))).toBeLessThan(1.4);
+    // A linear drift is not fluctuation.
+    const drifting = xs.map((x, i) => x + 1e-3 * i);
+    expect(estimateWithErrors(drifting, 20).std).toBeCloseTo(e.std, 6);
+  });
 });
 
 describe('lab command', () => {
