@@ -18,6 +18,8 @@ export { UNARY_FUNCTIONS } from './kernels/unary-functions.js';
 export * from './dtype.js';
 export * from './shape.js';
 export { Tensor, type PerExampleRecord } from './tensor.js';
+export { tidy, keep, tidyDepth } from './tidy.js';
+export { bufferPoolStats, resetBufferPool, type BufferPoolStats } from './backend/fast/buffer-pool.js';
 export {
   noGrad,
   isGradEnabled,

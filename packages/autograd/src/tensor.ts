@@ -9,6 +9,7 @@ import type { Backend, Storage } from './backend/backend.js';
 import { allocArray, type DType, type TypedArray } from './dtype.js';
 import { shapeToString, sizeOf, type Shape } from './shape.js';
 import { runBackward, type BackwardOptions, type GradNode } from './autograd.js';
+import { trackTensor, untrackTensor } from './tidy.js';
 
 /** Per-example gradient statistics left on a parameter by `backward({ perExample })`. */
 export interface PerExampleRecord {
@@ -43,6 +44,7 @@ export class Tensor {
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
     this.backend = backend;
+    trackTensor(this, storage);
   }
 
   get storage(): Storage {
@@ -137,10 +139,16 @@ export class Tensor {
     return this;
   }
 
-  /** Releases the storage (GPU backends need this; on the CPU it only helps the collector). */
+  /**
+   * Releases this tensor. Its storage goes back to the backend (GPU memory freed; the fast
+   * backend's buffer pool reuses it) once no other live tensor shares it (views, reshape, detach):
+   * see tidy.ts. Disposing twice is a no-op.
+   */
   dispose(): void {
-    if (this.storageRef !== null) this.backend.dispose(this.storageRef);
+    const storage = this.storageRef;
+    if (storage === null) return;
     this.storageRef = null;
+    if (untrackTensor(this, storage)) this.backend.dispose(storage);
   }
 
   describe(): string {

@@ -12,6 +12,7 @@ import type { Shape } from '../../shape.js';
 import { sizeOf } from '../../shape.js';
 import { BINARY_FUNCTIONS } from '../reference/elementwise.js';
 import { broadcastPlan } from './broadcast.js';
+import { takeF32 } from './buffer-pool.js';
 
 /**
  * out[o + j] = a[ia + j·sa] ∘ b[ib + j·sb] for j < n. The strides are 0 or 1 after collapsing;
@@ -57,7 +58,7 @@ function row(op: BinaryOp, a: Float32Array, ia: number, sa: number, b: Float32Ar
 /** out = a ∘ b under any broadcast, for every binary operator. */
 export function binaryF32(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
   const size = sizeOf(outShape);
-  const out = new Float32Array(size);
+  const out = takeF32(size);
   if (size === 0) return out;
   if (sizeOf(aShape) === size && sizeOf(bShape) === size) {
     // Equal sizes mean equal layouts (broadcasting only stretches size-1 axes): skip the plan.
@@ -99,7 +100,7 @@ export function whereF32(
   outShape: Shape,
 ): Float32Array {
   const size = sizeOf(outShape);
-  const out = new Float32Array(size);
+  const out = takeF32(size);
   if (size === 0) return out;
   const { dims, strides } = broadcastPlan([condShape, aShape, bShape], outShape);
   const [sc, sa, sb] = strides;
@@ -143,7 +144,7 @@ const int32View = (x: Float32Array, size: number) => new Int32Array(x.buffer, x.
 
 export function unaryF32(op: UnaryOp, x: Float32Array, size: number): Float32Array | undefined {
   if (op !== 'relu') return undefined;
-  const out = new Float32Array(size);
+  const out = takeF32(size);
   const xb = int32View(x, size);
   const ob = int32View(out, size);
   for (let i = 0; i < size; i++) {
@@ -155,7 +156,7 @@ export function unaryF32(op: UnaryOp, x: Float32Array, size: number): Float32Arr
 
 export function unaryBackwardF32(op: UnaryOp, x: Float32Array, dy: Float32Array, size: number): Float32Array | undefined {
   if (op !== 'relu') return undefined;
-  const out = new Float32Array(size);
+  const out = takeF32(size);
   const xb = int32View(x, size);
   const db = int32View(dy, size);
   const ob = int32View(out, size);

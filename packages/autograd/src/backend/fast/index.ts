@@ -11,7 +11,7 @@
  * reference, forward and backward, and the fast kernels directly.
  */
 import type { Backend, Storage } from '../backend.js';
-import { allocArray, type TypedArray } from '../../dtype.js';
+import type { TypedArray } from '../../dtype.js';
 import { sizeOf } from '../../shape.js';
 import { referenceBackend as ref } from '../reference/index.js';
 import { matmulF32 } from './matmul.js';
@@ -19,6 +19,7 @@ import { binaryF32, unaryBackwardF32, unaryF32, whereF32 } from './elementwise.j
 import { reduceF32 } from './reduce.js';
 import { permuteInto } from './layout.js';
 import { col2imInto, im2colInto } from './conv.js';
+import { release, take, takeZeroed } from './buffer-pool.js';
 import { avgPool2dBackwardInto, avgPool2dInto, maxPool2dBackwardInto, maxPool2dInto } from './pool.js';
 
 const arr = (s: Storage) => s as TypedArray;
@@ -27,6 +28,15 @@ const isF32 = (s: Storage): s is Float32Array => s instanceof Float32Array;
 export const fastBackend: Backend = {
   ...ref,
   name: 'fast',
+  // Storage comes from and goes back to the buffer pool (buffer-pool.ts): a step inside tidy()
+  // reuses the previous step's buffers.
+  fromValues: (values, dtype) => {
+    const out = take(dtype, values.length);
+    out.set(values);
+    return out;
+  },
+  zeros: (size, dtype) => takeZeroed(dtype, size),
+  dispose: (storage) => release(storage),
   unary: (op, x, size, dtype, p, p2) =>
     (dtype === 'float32' && isF32(x) && unaryF32(op, x, size)) || ref.unary(op, x, size, dtype, p, p2),
   unaryBackward: (op, x, y, dy, size, dtype, p, p2) =>
@@ -42,28 +52,28 @@ export const fastBackend: Backend = {
     dtype === 'float32' && isF32(x) ? reduceF32(op, x, shape, axes) : ref.reduce(op, x, shape, axes, dtype),
   matmul: (a, b, p, dtype) =>
     dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
-  permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, allocArray(dtype, sizeOf(shape))),
-  im2col: (x, g, dtype) => im2colInto(arr(x), g, allocArray(dtype, g.n * g.outH * g.outW * g.c * g.kh * g.kw)),
-  col2im: (cols, g, dtype) => col2imInto(arr(cols), g, allocArray(dtype, g.n * g.c * g.h * g.w)),
+  permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),
+  im2col: (x, g, dtype) => im2colInto(arr(x), g, takeZeroed(dtype, g.n * g.outH * g.outW * g.c * g.kh * g.kw)),
+  col2im: (cols, g, dtype) => col2imInto(arr(cols), g, takeZeroed(dtype, g.n * g.c * g.h * g.w)),
   maxPool2d: (x, g, dtype) => {
     const size = g.n * g.c * g.outH * g.outW;
-    const y = allocArray(dtype, size);
+    const y = take(dtype, size);
     const argmax = new Int32Array(size);
     maxPool2dInto(arr(x), g, y, argmax);
     return { y, argmax };
   },
   maxPool2dBackward: (dy, argmax, g, dtype) => {
-    const dx = allocArray(dtype, g.n * g.c * g.h * g.w);
+    const dx = takeZeroed(dtype, g.n * g.c * g.h * g.w);
     maxPool2dBackwardInto(arr(dy), argmax, dx);
     return dx;
   },
   avgPool2d: (x, g, dtype) => {
-    const y = allocArray(dtype, g.n * g.c * g.outH * g.outW);
+    const y = take(dtype, g.n * g.c * g.outH * g.outW);
     avgPool2dInto(arr(x), g, y);
     return y;
   },
   avgPool2dBackward: (dy, g, dtype) => {
-    const dx = allocArray(dtype, g.n * g.c * g.h * g.w);
+    const dx = takeZeroed(dtype, g.n * g.c * g.h * g.w);
     avgPool2dBackwardInto(arr(dy), g, dx);
     return dx;
   },

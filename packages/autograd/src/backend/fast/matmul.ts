@@ -19,6 +19,7 @@
 import type { MatmulParams } from '../backend.js';
 import { GemmKernel } from './wasm-module.js';
 import { GemmThreads } from './threads.js';
+import { takeF32 } from './buffer-pool.js';
 
 let kernel: GemmKernel | undefined;
 let threads: GemmThreads | undefined;
@@ -87,8 +88,9 @@ function drainRows(mem: Float32Array, cOff: number, np: number, rows: number, n:
 
 export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
   const { batch, m, k, n, transA, transB, aBatched, bBatched } = p;
-  const out = new Float32Array(batch * m * n);
-  if (batch === 0 || m === 0 || n === 0 || k === 0) return out;
+  // Every element is written below (a pooled buffer is dirty), except in an empty product.
+  const out = takeF32(batch * m * n);
+  if (batch === 0 || m === 0 || n === 0 || k === 0) return out.fill(0);
   // A(i, l) at i·rowStride + l·colStride floats within one A matrix.
   const aRowStride = transA ? 1 : k;
   const aColStride = transA ? m : 1;

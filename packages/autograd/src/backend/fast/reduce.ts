@@ -11,6 +11,7 @@
  */
 import type { ReduceOp } from '../backend.js';
 import type { Shape } from '../../shape.js';
+import { release, take, takeF32 } from './buffer-pool.js';
 
 export function reduceF32(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
   // Collapsed dims with their kind; outStride is the output step along a kept dim (0 if reduced).
@@ -45,7 +46,7 @@ export function reduceF32(op: ReduceOp, x: Float32Array, shape: Shape, axes: rea
       step *= dims[axis];
     }
   }
-  const acc = op === 'sum' ? new Float64Array(outSize) : new Float32Array(outSize).fill(init);
+  const acc = op === 'sum' ? take('float64', outSize).fill(0) : takeF32(outSize).fill(init);
   const n = dims[rank - 1];
   const innerReduced = reduced[rank - 1];
   const counter = new Array<number>(rank).fill(0);
@@ -86,5 +87,10 @@ export function reduceF32(op: ReduceOp, x: Float32Array, shape: Shape, axes: rea
       counter[axis] = 0;
     }
   }
-  return acc instanceof Float32Array ? acc : Float32Array.from(acc);
+  if (acc instanceof Float32Array) return acc;
+  // The float64 sums round once into the result; the accumulator goes back to the pool.
+  const out = takeF32(outSize);
+  for (let i = 0; i < outSize; i++) out[i] = acc[i];
+  release(acc);
+  return out;
 }

@@ -1,0 +1,149 @@
+/**
+ * Tensor lifetime: `tidy(fn)` and `keep(t)`, as in TensorFlow.js.
+ *
+ * Every Tensor created while a `tidy` scope is open belongs to that scope. When `fn` returns, the
+ * scope disposes each of its tensors that fn's result does not reach and that was not kept with
+ * `keep`. Tensors created outside (parameters, data) are never touched. Scopes nest: what an inner
+ * scope returns moves to the enclosing scope.
+ *
+ * What the result reaches: tensors anywhere in it (arrays, plain objects, Maps, Sets), their
+ * `.grad`, and the graph that produced them (the inputs of their gradNode, transitively), so that
+ * `backward` can still run on a returned tensor. To let a step's activations go, return a number
+ * (`loss.item()`) or `loss.detach()` rather than the loss itself.
+ *
+ * `.grad` tensors produced inside a scope (by `backward`) are disposed with it unless returned:
+ * read the gradients (the optimizer step) inside the scope. Typed arrays found in the result (for
+ * example `p.grad.dataSync()`, which is a view of the storage on the CPU backends) keep their
+ * storage out of the backend's buffer pool for good, so they never change under the caller.
+ *
+ * Storage is reference-counted by the tensors that wrap it: reshape, view and detach share
+ * storage, and a storage goes back to the backend (`backend.dispose`, which the fast backend turns
+ * into reuse by the next kernel of the same size) only when every tensor wrapping it is disposed.
+ * A tensor that was simply dropped is left to the garbage collector. Storage that a kernel made
+ * inside a scope and no tensor ever wrapped (an op's raw intermediate) is handed back at scope end
+ * through the backend's ScopeListener, unless the result reaches a graph (see ScopeListener). Using a disposed tensor throws "tensor was disposed".
+ */
+import { Tensor } from './tensor.js';
+
+const scopes: Set<Tensor>[] = [];
+/** Live tensors per storage object. Storage that is not an object (none of ours) is not counted. */
+const wrappers = new WeakMap<object, number>();
+/** Storage some tensor has wrapped (or that escaped a scope raw): its lifetime is the tensors'. */
+const everWrapped = new WeakSet<object>();
+
+/**
+ * A backend's view of scopes (the fast backend's buffer pool): told when a scope opens and when it
+ * closes, so that storage a kernel handed out inside the scope and no tensor ever wrapped (an op's
+ * raw intermediate, e.g. a matmul result before its bias is added) can be reused too. `exit` gets
+ * `graphEscapes` = true when the result reaches a tensor with a graph (whose backward closures may
+ * hold such raw storage) or fn threw: then nothing unwrapped may be reused yet.
+ */
+export interface ScopeListener {
+  enter(): void;
+  exit(graphEscapes: boolean): void;
+}
+const listeners: ScopeListener[] = [];
+
+export function addScopeListener(listener: ScopeListener): void {
+  listeners.push(listener);
+}
+
+/** Whether a tensor has wrapped this storage (or it escaped a scope raw) since it was last recycled. */
+export function wasWrapped(storage: object): boolean {
+  return everWrapped.has(storage);
+}
+
+/** A backend recycles `storage` for a new use: its previous wrappers are all gone. */
+export function forgetWrapped(storage: object): void {
+  everWrapped.delete(storage);
+}
+
+const isObject = (s: unknown): s is object => (typeof s === 'object' && s !== null) || typeof s === 'function';
+
+/** Called by the Tensor constructor: counts the new wrapper and puts the tensor in the open scope. */
+export function trackTensor(t: Tensor, storage: unknown): void {
+  if (isObject(storage)) {
+    wrappers.set(storage, (wrappers.get(storage) ?? 0) + 1);
+    everWrapped.add(storage);
+  }
+  if (scopes.length > 0) scopes[scopes.length - 1].add(t);
+}
+
+/** Called by Tensor.dispose: true when no other live tensor wraps the storage, so it may be released. */
+export function untrackTensor(t: Tensor, storage: unknown): boolean {
+  for (const scope of scopes) scope.delete(t);
+  if (!isObject(storage)) return true;
+  const count = (wrappers.get(storage) ?? 1) - 1;
+  if (count > 0) {
+    wrappers.set(storage, count);
+    return false;
+  }
+  wrappers.delete(storage);
+  return true;
+}
+
+/** Number of open tidy scopes (0 outside any). */
+export function tidyDepth(): number {
+  return scopes.length;
+}
+
+/**
+ * Runs `fn` and disposes every tensor it created that its result does not reach and that was not
+ * kept (see the file comment). `fn` must be synchronous.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope = new Set<Tensor>();
+  scopes.push(scope);
+  for (const l of listeners) l.enter();
+  let result: T;
+  try {
+    result = fn();
+    if (result instanceof Promise) {
+      throw new TypeError('tidy: the function must be synchronous (its tensors are disposed when it returns)');
+    }
+  } catch (error) {
+    // The scope's tensors are still released: a failed step must not leak.
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    for (let i = listeners.length - 1; i >= 0; i--) listeners[i].exit(true);
+    throw error;
+  }
+  scopes.pop();
+  const reachable = new Set<Tensor>();
+  collect(result, reachable, new Set());
+  const parent = scopes.length > 0 ? scopes[scopes.length - 1] : undefined;
+  let graphEscapes = false;
+  for (const t of reachable) if (t.gradNode !== null) graphEscapes = true;
+  for (const t of scope) {
+    if (reachable.has(t)) parent?.add(t);
+    else t.dispose();
+  }
+  for (let i = listeners.length - 1; i >= 0; i--) listeners[i].exit(graphEscapes);
+  return result;
+}
+
+/** Takes `t` out of every open scope: it lives until disposed explicitly (or collected). */
+export function keep<T extends Tensor>(t: T): T {
+  for (const scope of scopes) scope.delete(t);
+  return t;
+}
+
+function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
+  if (value instanceof Tensor) {
+    out.add(value);
+    collect(value.grad, out, seen);
+    if (value.gradNode) for (const input of value.gradNode.inputs) collect(input, out, seen);
+  } else if (ArrayBuffer.isView(value)) {
+    // A raw view of some storage escapes the scope: never recycle that storage.
+    wrappers.set(value, (wrappers.get(value) ?? 0) + 1);
+    everWrapped.add(value);
+  } else if (Array.isArray(value) || value instanceof Set) {
+    for (const v of value) collect(v, out, seen);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collect(v, out, seen);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collect(v, out, seen);
+  }
+}
