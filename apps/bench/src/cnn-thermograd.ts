@@ -3,7 +3,7 @@
  * it: conv2d (im2col + matmul), relu, maxPool2d, flatten, linear, fused softmax cross-entropy,
  * backward, the loss read back, and an in-place update p ← p − lr·∇p.
  */
-import { conv2d, crossEntropy, flatten, linear, maxPool2d, relu, tensor, type Tensor } from '@thermograd/autograd';
+import { conv2d, crossEntropy, flatten, linear, maxPool2d, relu, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Batch } from './data.js';
 import { CNN, cnnWeights } from './cnn-weights.js';
 
@@ -21,22 +21,24 @@ export function thermogradCnn(backend: string, lr: number, batches: readonly Bat
   const inputs = batches.map((d) => tensor(d.x, [batch, 1, CNN.size, CNN.size], { dtype: 'float32', backend }));
   const scratch = params.map((p) => new Float32Array(p.size));
   let i = 0;
-  return (): number => {
-    const k = i++ % batches.length;
-    let h = inputs[k];
-    for (const c of conv) h = maxPool2d(relu(conv2d(h, c.w, c.b, { padding: c.pad })), 2);
-    h = relu(linear(flatten(h), fc[0].w, fc[0].b));
-    const loss = crossEntropy(linear(h, fc[1].w, fc[1].b), batches[k].labels);
-    loss.backward();
-    const value = loss.item();
-    params.forEach((p, j) => {
-      const w = p.dataSync();
-      const g = p.grad!.dataSync();
-      const next = scratch[j];
-      for (let e = 0; e < next.length; e++) next[e] = w[e] - lr * g[e];
-      p.assign(next);
-      p.zeroGrad();
-    });
-    return value;
-  };
+  // The step runs inside tidy: its intermediates and gradients are disposed when it returns and
+  // the fast backend reuses their buffers in the next step.
+  return (): number => tidy(() => {
+      const k = i++ % batches.length;
+      let h = inputs[k];
+      for (const c of conv) h = maxPool2d(relu(conv2d(h, c.w, c.b, { padding: c.pad })), 2);
+      h = relu(linear(flatten(h), fc[0].w, fc[0].b));
+      const loss = crossEntropy(linear(h, fc[1].w, fc[1].b), batches[k].labels);
+      loss.backward();
+      const value = loss.item();
+      params.forEach((p, j) => {
+        const w = p.dataSync();
+        const g = p.grad!.dataSync();
+        const next = scratch[j];
+        for (let e = 0; e < next.length; e++) next[e] = w[e] - lr * g[e];
+        p.assign(next);
+        p.zeroGrad();
+      });
+      return value;
+  });
 }

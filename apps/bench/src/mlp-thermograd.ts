@@ -1,9 +1,9 @@
 /**
  * One SGD step of an MLP with thermograd's autograd ops, as a user would write it: linear (weight
  * [out, in], read transposed by the matmul kernel), relu, fused softmax cross-entropy, backward,
- * the loss read back, and an in-place update p ← p − lr·∇p.
+ * the loss read back, and an in-place update p ← p − lr·∇p, all inside tidy.
  */
-import { crossEntropy, linear, relu, tensor, type Tensor } from '@thermograd/autograd';
+import { crossEntropy, linear, relu, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Batch } from './data.js';
 import { initialWeights } from './data.js';
 
@@ -17,24 +17,26 @@ export function thermogradMlp(backend: string, sizes: readonly number[], lr: num
   // Update buffers are reused across steps: the update itself allocates nothing.
   const scratch = params.map((p) => new Float32Array(p.size));
   let i = 0;
-  return (): number => {
-    const k = i++ % batches.length;
-    let h = inputs[k];
-    for (let l = 0; l < params.length; l += 2) {
-      h = linear(h, params[l], params[l + 1]);
-      if (l + 2 < params.length) h = relu(h);
-    }
-    const loss = crossEntropy(h, batches[k].labels);
-    loss.backward();
-    const value = loss.item();
-    params.forEach((p, j) => {
-      const w = p.dataSync();
-      const g = p.grad!.dataSync();
-      const next = scratch[j];
-      for (let e = 0; e < next.length; e++) next[e] = w[e] - lr * g[e];
-      p.assign(next);
-      p.zeroGrad();
-    });
-    return value;
-  };
+  // The step runs inside tidy: its intermediates and gradients are disposed when it returns and
+  // the fast backend reuses their buffers in the next step.
+  return (): number => tidy(() => {
+      const k = i++ % batches.length;
+      let h = inputs[k];
+      for (let l = 0; l < params.length; l += 2) {
+        h = linear(h, params[l], params[l + 1]);
+        if (l + 2 < params.length) h = relu(h);
+      }
+      const loss = crossEntropy(h, batches[k].labels);
+      loss.backward();
+      const value = loss.item();
+      params.forEach((p, j) => {
+        const w = p.dataSync();
+        const g = p.grad!.dataSync();
+        const next = scratch[j];
+        for (let e = 0; e < next.length; e++) next[e] = w[e] - lr * g[e];
+        p.assign(next);
+        p.zeroGrad();
+      });
+      return value;
+  });
 }
