@@ -1,7 +1,7 @@
 /**
- * The fast backend's multi-threaded GEMM: worker threads compute their column panels of C on the
- * shared wasm memory, bit-identical to one thread, for splits that do not divide evenly and for
- * fewer panels than threads.
+ * The fast backend's multi-threaded GEMM: worker threads compute their column panels (or row
+ * panels, when C has more of those) of C on the shared wasm memory, bit-identical to one thread,
+ * for splits that do not divide evenly and for fewer panels than threads.
  */
 import { describe, expect, it } from 'vitest';
 import { GemmKernel } from '../../src/backend/fast/wasm-module.js';
@@ -12,9 +12,9 @@ describe('fast backend: GEMM over worker threads', () => {
   const pool = new GemmThreads(kernel, 3);
 
   for (const [m, k, n] of [
-    [64, 300, 1000],
-    [200, 513, 40],
-    [129, 1025, 9], // two column panels for three threads
+    [64, 300, 1000], // split by columns
+    [200, 513, 40], // split by rows
+    [129, 1025, 9], // two column panels for three threads: split by rows
   ]) {
     it(`${m}x${k}x${n} matches one thread bit for bit`, () => {
       const { mr, nr } = kernel;
@@ -30,9 +30,11 @@ describe('fast backend: GEMM over worker threads', () => {
       for (let i = 0; i < k * n; i++) mem[bOff + i] = Math.cos(i * 0.7);
       // NaN everywhere in both outputs: a panel that no thread computes stays NaN and fails.
       mem.fill(NaN, c1, c2 + mp * np);
-      const args = [aOff * 4, bOff * 4, 0, mPanels, nPanels, k, k * 4, 4, n * 4, np * 4] as const;
-      kernel.gemm(args[0], args[1], c1 * 4, args[3], args[4], args[5], args[6], args[7], args[8], args[9]);
-      pool.gemm(args[0], args[1], c2 * 4, args[3], args[4], args[5], args[6], args[7], args[8], args[9]);
+      // A and B read in place (row-major), as matmul.ts does for a small row-major product.
+      const args = [aOff * 4, bOff * 4, 0, mPanels, nPanels, k, k * 4, 4, mr * k * 4, n * 4, nr * 4, np * 4] as const;
+      const [a, b, , mP, nP, kk, ars, acs, aps, ldb, bps, ldc] = args;
+      kernel.gemm(a, b, c1 * 4, mP, nP, kk, ars, acs, aps, ldb, bps, ldc);
+      pool.gemm(a, b, c2 * 4, mP, nP, kk, ars, acs, aps, ldb, bps, ldc);
       const view = kernel.f32;
       const single = view.slice(c1, c1 + mp * np);
       const threaded = view.slice(c2, c2 + mp * np);

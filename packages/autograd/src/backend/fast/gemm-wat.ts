@@ -8,18 +8,19 @@
  * `tsc` needs no step to copy `.wat` files into dist/.
  *
  * The kernel computes C[Mp×Np] (+)= A · B over one block of `kc` inner indices, reading operands
- * in place through strides (all in bytes):
- * - A(i, l) at a + i·aRowStride + l·aColStride: A is read one scalar at a time (splat into a
- *   vector), so any layout works, transposed or not;
- * - B(l, j) at b + l·ldb + 4j: eight consecutive columns are two vector loads, so B needs its
- *   columns contiguous (matmul.ts transposes a B that is stored transposed);
+ * through strides (all in bytes):
+ * - A(i, l) at a + p·aPanelStride + r·aRowStride + l·aColStride for row i = p·MR + r: A is read one
+ *   scalar at a time (splat into a vector), so any layout works, in place or packed;
+ * - B(l, j) at b + q·bPanelStride + l·ldb + 4jj for column j = q·NR + jj: eight consecutive columns
+ *   are two vector loads (in place, row-major, or packed [k][NR] panels);
  * - C row-major with row stride ldc.
- * Rows i ≥ m and columns j ≥ n of the padded tile read whatever lies past the operands (matmul.ts
- * reserves the slack) and land only in padded parts of C that are never copied out, so operands
- * are copied into wasm memory with one memcpy each and never packed or zero-padded.
+ * Rows i ≥ m and columns j ≥ n of the padded tile read whatever lies past an operand read in place
+ * (matmul.ts reserves the slack; packed panels are zero-padded) and land only in padded parts of C
+ * that are never copied out.
  *
- * Loop order: column panel q outside, row panel p inside, so one B panel (kc·NR floats) stays in L1
- * while A panels stream past it. WebAssembly SIMD has no fused multiply-add (relaxed SIMD is not on
+ * Loop order (GotoBLAS): KC blocks of the inner dimension, then blocks of GEMM_MC_PANELS row panels,
+ * then column panel q, then row panel p, so one B panel (kc·NR floats) stays in L1 while the A block
+ * (in L2) streams past it. WebAssembly SIMD has no fused multiply-add (relaxed SIMD is not on
  * in Node 20), so each step is a splat-load of A, a multiply and an add per accumulator. The 4×8
  * tile (8 accumulators + 2 B vectors + 1 splat fit x64's 16 XMM registers) measured fastest on
  * Zen 5: 24 GFLOP/s against 17-18 for 4×16 and 6×8 (which spill) and 13 for 8×8.
@@ -27,16 +28,26 @@
 export const GEMM_MR = 4;
 export const GEMM_NR = 8;
 
-/** Inner-dimension block: one block of B (KC·NR floats per panel) stays in L1. */
+/** Inner-dimension block: one B micro-panel (KC·NR floats) stays in L1. */
 export const GEMM_KC = 256;
+
+/** Row panels per block: an MC×KC block of A (MC = 32·MR = 128 rows, 128 KiB) stays in L2 while every B panel passes it. */
+export const GEMM_MC_PANELS = 32;
 
 /** Pages of the shared memory's maximum (2 GiB): shared memories must declare one. */
 export const MAX_PAGES = 32768;
 
 /**
- * The module exports `gemm(a, b, c, mPanels, nPanels, k, aRowStride, aColStride, ldb, ldc)`,
- * C = A·B over the whole inner dimension in KC blocks, and imports a shared memory, so that worker
- * threads (threads.ts) can run the same code on other column panels of the same C.
+ * The module exports `gemm(a, b, c, mPanels, nPanels, k, aRowStride, aColStride, aPanelStride,
+ * ldb, bPanelStride, ldc)`: C = A·B over the whole inner dimension, in KC blocks of the inner
+ * dimension and, within each, blocks of GEMM_MC_PANELS row panels (GotoBLAS order: the A block in
+ * L2, one B micro-panel in L1). Row panel p of A starts at a + p·aPanelStride, column panel q of B
+ * at b + q·bPanelStride; so A and B can be read in place (aPanelStride = MR·aRowStride,
+ * bPanelStride = 4·NR) or packed into contiguous panels by matmul.ts (A panel [k][MR]: aRowStride
+ * 4, aColStride 4·MR; B panel [k][NR]: ldb 4·NR, bPanelStride 4·NR·k). It imports a shared memory,
+ * so that worker threads (threads.ts) can run the same code on other panels of the same C. The
+ * multiply-adds of each element of C run in the same order whatever the panels and blocks, so the
+ * split over threads never changes a bit.
  */
 export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
   if (nr % 4 !== 0) throw new Error(`gemmWat: NR=${nr} must be a multiple of 4`);
@@ -51,21 +62,29 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
     `  (import "env" "memory" (memory 1 ${MAX_PAGES} shared))`,
     '  (func (export "gemm") (param $a i32) (param $b i32) (param $c i32) (param $mPanels i32)',
     '      (param $nPanels i32) (param $k i32) (param $aRowStride i32) (param $aColStride i32)',
-    '      (param $ldb i32) (param $ldc i32)',
-    '    (local $k0 i32) (local $kc i32)',
+    '      (param $aPanelStride i32) (param $ldb i32) (param $bPanelStride i32) (param $ldc i32)',
+    '    (local $k0 i32) (local $kc i32) (local $p0 i32)',
     '    (loop $blocks',
     `      (local.set $kc (select (i32.sub (local.get $k) (local.get $k0)) (i32.const ${GEMM_KC})`,
     `        (i32.lt_u (i32.sub (local.get $k) (local.get $k0)) (i32.const ${GEMM_KC}))))`,
-    '      (call $block',
-    '        (i32.add (local.get $a) (i32.mul (local.get $k0) (local.get $aColStride)))',
-    '        (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $ldb)))',
-    '        (local.get $c) (local.get $mPanels) (local.get $nPanels) (local.get $kc)',
-    '        (local.get $aRowStride) (local.get $aColStride) (local.get $ldb) (local.get $ldc) (local.get $k0))',
+    '      (local.set $p0 (i32.const 0))',
+    '      (loop $rowBlocks',
+    '        (call $block',
+    '          (i32.add (i32.add (local.get $a) (i32.mul (local.get $k0) (local.get $aColStride)))',
+    '            (i32.mul (local.get $p0) (local.get $aPanelStride)))',
+    '          (i32.add (local.get $b) (i32.mul (local.get $k0) (local.get $ldb)))',
+    `          (i32.add (local.get $c) (i32.mul (i32.mul (local.get $p0) (i32.const ${mr})) (local.get $ldc)))`,
+    `          (select (i32.sub (local.get $mPanels) (local.get $p0)) (i32.const ${GEMM_MC_PANELS})`,
+    `            (i32.lt_u (i32.sub (local.get $mPanels) (local.get $p0)) (i32.const ${GEMM_MC_PANELS})))`,
+    '          (local.get $nPanels) (local.get $kc) (local.get $aRowStride) (local.get $aColStride)',
+    '          (local.get $aPanelStride) (local.get $ldb) (local.get $bPanelStride) (local.get $ldc) (local.get $k0))',
+    `        (local.set $p0 (i32.add (local.get $p0) (i32.const ${GEMM_MC_PANELS})))`,
+    '        (br_if $rowBlocks (i32.lt_u (local.get $p0) (local.get $mPanels))))',
     `      (local.set $k0 (i32.add (local.get $k0) (i32.const ${GEMM_KC})))`,
     '      (br_if $blocks (i32.lt_u (local.get $k0) (local.get $k)))))',
     '  (func $block (param $a i32) (param $b i32) (param $c i32) (param $mPanels i32)',
     '      (param $nPanels i32) (param $kc i32) (param $aRowStride i32) (param $aColStride i32)',
-    '      (param $ldb i32) (param $ldc i32) (param $accumulate i32)',
+    '      (param $aPanelStride i32) (param $ldb i32) (param $bPanelStride i32) (param $ldc i32) (param $accumulate i32)',
     '    (local $p i32) (local $q i32) (local $l i32) (local $ap i32) (local $bp i32) (local $cp i32)',
     '    (local $av v128)',
   );
@@ -81,8 +100,8 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
     '    (loop $columnPanels',
     '      (local.set $p (i32.const 0))',
     '      (loop $rowPanels',
-    `        (local.set $ap (i32.add (local.get $a) (i32.mul (i32.mul (local.get $p) (i32.const ${mr})) (local.get $aRowStride))))`,
-    `        (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $q) (i32.const ${nr * 4}))))`,
+    '        (local.set $ap (i32.add (local.get $a) (i32.mul (local.get $p) (local.get $aPanelStride))))',
+    '        (local.set $bp (i32.add (local.get $b) (i32.mul (local.get $q) (local.get $bPanelStride))))',
     `        (local.set $cp (i32.add (local.get $c) (i32.add`,
     `          (i32.mul (i32.mul (local.get $p) (i32.const ${mr})) (local.get $ldc))`,
     `          (i32.mul (local.get $q) (i32.const ${nr * 4})))))`,

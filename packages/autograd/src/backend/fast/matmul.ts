@@ -1,9 +1,9 @@
 /**
- * Float32 matmul on the WebAssembly SIMD microkernel (gemm-wat.ts). The kernel reads A through
- * arbitrary strides and B through a row stride, so A·B and Aᵀ·B cost one memcpy per operand into
- * wasm memory and nothing else; only a transposed B (A·Bᵀ, the forward pass of a dense layer with
- * weights stored [out, in]) is transposed on the way in, an O(k·n) pass against the O(m·k·n)
- * product. Large products are spread over worker threads (threads.ts).
+ * Float32 matmul on the WebAssembly SIMD microkernel (gemm-wat.ts). Operands go into wasm memory
+ * packed into contiguous panels where that pays (see AOperand/BOperand below: a transposed A, any
+ * B of a product with enough rows, and both for wide products), so every transpose variant streams
+ * consecutive memory at n = 1024; a small row-major operand is copied with one memcpy and read in
+ * place. Large products are spread over worker threads (threads.ts).
  *
  * A batch with one side shared (a convolution's weights against every example's patches) becomes
  * one large product instead of `batch` small ones, so the kernel and the threads see one big job:
@@ -32,53 +32,145 @@ function gemmThreads(): GemmThreads {
 }
 
 /**
- * dst[off + l·ld + j] = src[base + j·k + l] for j < n, l < k: an [n, k] matrix written as [k, n]
- * with row stride `ld`, eight source rows at a time.
+ * How the kernel gets an operand into wasm memory:
+ * - A 'raw': copied as stored (one memcpy) and read through strides: A(i, l) at
+ *   i·rowStride + l·colStride floats (used for a row-major A, colStride 1, whose rows stream well);
+ * - A 'packed': rows written into contiguous [k][MR] panels, so every A read is sequential (a
+ *   transposed A, which read in place jumps a whole row of storage per inner index);
+ * - B 'packed': columns written into contiguous [k][NR] panels (GotoBLAS): one micro-panel is
+ *   8 KiB of consecutive floats, where in place it would be KC rows a full row of B apart (4 KiB at
+ *   n = 1024: every row in the same L1 set) or, transposed, not even contiguous;
+ * - B 'raw': copied as stored, row-major [k, n] (small products, where packing would cost more
+ *   than it saves).
+ * Packing reads each operand element once (O(m·k + k·n) against the O(m·k·n) product).
  */
-function transposeInto(dst: Float32Array, off: number, ld: number, src: Float32Array, base: number, n: number, k: number): void {
-  for (let j0 = 0; j0 < n; j0 += 8) {
-    const jEnd = Math.min(n, j0 + 8);
-    for (let j = j0; j < jEnd; j++) {
-      const s = base + j * k;
-      let d = off + j;
-      for (let l = 0; l < k; l++, d += ld) dst[d] = src[s + l];
+type AOperand =
+  | { kind: 'raw'; rowStride: number; colStride: number; fill(mem: Float32Array, off: number): void }
+  /** A(i, l) = src[rowBase[i] + l·colStride]. */
+  | { kind: 'packed'; src: Float32Array; rowBase: Int32Array; colStride: number };
+type BOperand =
+  | { kind: 'raw'; fill(mem: Float32Array, off: number): void }
+  /** B(l, j) = src[colBase[j] + l·rowStride]. */
+  | { kind: 'packed'; src: Float32Array; colBase: Int32Array; rowStride: number };
+
+/** One product C[M×N] = A·B. */
+interface Job {
+  m: number;
+  k: number;
+  n: number;
+  a: AOperand;
+  b: BOperand;
+  /** Copy C (row stride np floats, at cOff) out. */
+  drain(mem: Float32Array, cOff: number, np: number): void;
+}
+
+/** A's rows as [mPanels][k][mr] at dst[off…]; rows past m are zeros. */
+function packA(dst: Float32Array, off: number, mr: number, m: number, k: number, src: Float32Array, rowBase: Int32Array, cs: number): void {
+  const panel = k * mr;
+  const mPanels = Math.ceil(m / mr);
+  for (let p = 0; p < mPanels; p++) {
+    const d = off + p * panel;
+    const i0 = p * mr;
+    if (cs !== 1 && mr === 4 && i0 + 4 <= m && rowBase[i0 + 3] === rowBase[i0] + 3) {
+      // Four adjacent rows of a transposed A: one 16-byte run per inner index.
+      for (let l = 0, o = d, t = rowBase[i0]; l < k; l++, o += 4, t += cs) {
+        dst[o] = src[t];
+        dst[o + 1] = src[t + 1];
+        dst[o + 2] = src[t + 2];
+        dst[o + 3] = src[t + 3];
+      }
+      continue;
+    }
+    for (let r = 0; r < mr; r++) {
+      const i = p * mr + r;
+      if (i >= m) {
+        for (let l = 0, o = d + r; l < k; l++, o += mr) dst[o] = 0;
+        continue;
+      }
+      const s = rowBase[i];
+      if (cs === 1) for (let l = 0, o = d + r; l < k; l++, o += mr) dst[o] = src[s + l];
+      else for (let l = 0, o = d + r, t = s; l < k; l++, o += mr, t += cs) dst[o] = src[t];
+    }
+  }
+}
+
+/** B's columns as [nPanels][k][nr] at dst[off…]; columns past n are zeros. */
+function packB(dst: Float32Array, off: number, nr: number, n: number, k: number, src: Float32Array, colBase: Int32Array, rs: number): void {
+  const panel = k * nr;
+  const nPanels = Math.ceil(n / nr);
+  for (let q = 0; q < nPanels; q++) {
+    const d = off + q * panel;
+    const j0 = q * nr;
+    if (rs !== 1 && nr === 8 && j0 + 8 <= n && colBase[j0 + 7] === colBase[j0] + 7) {
+      // Eight adjacent columns of a row-major B: one 32-byte run per row.
+      for (let l = 0, o = d, t = colBase[j0]; l < k; l++, o += 8, t += rs) {
+        dst[o] = src[t];
+        dst[o + 1] = src[t + 1];
+        dst[o + 2] = src[t + 2];
+        dst[o + 3] = src[t + 3];
+        dst[o + 4] = src[t + 4];
+        dst[o + 5] = src[t + 5];
+        dst[o + 6] = src[t + 6];
+        dst[o + 7] = src[t + 7];
+      }
+      continue;
+    }
+    for (let jj = 0; jj < nr; jj++) {
+      const j = j0 + jj;
+      if (j >= n) {
+        for (let l = 0, o = d + jj; l < k; l++, o += nr) dst[o] = 0;
+        continue;
+      }
+      const s = colBase[j];
+      for (let l = 0, o = d + jj, t = s; l < k; l++, o += nr, t += rs) dst[o] = src[t];
     }
   }
 }
 
 const roundUp4 = (x: number) => (x + 3) & ~3;
 
-/** One product C[M×N] = A·B with A(i, l) at aOff + i·aRowStride + l·aColStride and B [K×N] at bOff (row stride N). */
-interface Job {
-  m: number;
-  k: number;
-  n: number;
-  aRowStride: number;
-  aColStride: number;
-  /** Write A and B into wasm memory at the given float offsets. */
-  fill(mem: Float32Array, aOff: number, bOff: number): void;
-  /** Copy C (row stride np floats, at cOff) out. */
-  drain(mem: Float32Array, cOff: number, np: number): void;
-}
+/** Below this many multiply-adds per column of B, packing B costs more than the kernel saves. */
+const PACK_B_MIN_ROWS = 64;
+/** From this many columns of C on, a row-major A is packed too: each A panel is then read n/NR times. */
+const PACK_A_MIN_COLS = 256;
 
 function run(job: Job): void {
   const { m, k, n } = job;
   const g = gemmKernel();
-  const mPanels = Math.ceil(m / g.mr);
-  const nPanels = Math.ceil(n / g.nr);
-  const mp = mPanels * g.mr;
-  const np = nPanels * g.nr;
-  // Float offsets of the three regions, 16-byte aligned. Each region is sized for the reads of the
-  // padded rows and columns (see gemm-wat.ts), not just the operand: up to mp·k + mp floats for A
-  // (either layout), k·n + np for B.
+  const { mr, nr } = g;
+  const mPanels = Math.ceil(m / mr);
+  const nPanels = Math.ceil(n / nr);
+  const mp = mPanels * mr;
+  const np = nPanels * nr;
+  // Float offsets of the three regions, 16-byte aligned. A raw operand's region is sized for the
+  // reads of the padded rows and columns (see gemm-wat.ts): up to mp·k + mp floats for A (either
+  // layout), k·n + np for B; a packed one is exactly mp·k or k·np.
   const aOff = 0;
   const bOff = roundUp4(aOff + mp * k + mp + 4);
-  const cOff = roundUp4(bOff + k * n + np + 4);
+  const cOff = roundUp4(bOff + Math.max(k * n + np, k * np) + 4);
   const mem = g.reserve(cOff + mp * np);
-  job.fill(mem, aOff, bOff);
-  gemmThreads().gemm(aOff * 4, bOff * 4, cOff * 4, mPanels, nPanels, k, job.aRowStride * 4, job.aColStride * 4, n * 4, np * 4);
+  const a = job.a;
+  let aRowStride: number, aColStride: number, aPanelStride: number;
+  if (a.kind === 'raw') {
+    a.fill(mem, aOff);
+    [aRowStride, aColStride, aPanelStride] = [a.rowStride * 4, a.colStride * 4, mr * a.rowStride * 4];
+  } else {
+    packA(mem, aOff, mr, m, k, a.src, a.rowBase, a.colStride);
+    [aRowStride, aColStride, aPanelStride] = [4, mr * 4, k * mr * 4];
+  }
+  const b = job.b;
+  let ldb: number, bPanelStride: number;
+  if (b.kind === 'raw') {
+    b.fill(mem, bOff);
+    [ldb, bPanelStride] = [n * 4, nr * 4];
+  } else {
+    packB(mem, bOff, nr, n, k, b.src, b.colBase, b.rowStride);
+    [ldb, bPanelStride] = [nr * 4, k * nr * 4];
+  }
+  gemmThreads().gemm(aOff * 4, bOff * 4, cOff * 4, mPanels, nPanels, k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc(np));
   job.drain(g.f32, cOff, np);
 }
+const ldc = (np: number) => np * 4;
 
 /** C rows [rows × n] at cOff (row stride np) copied to out[outBase…] contiguously. */
 function drainRows(mem: Float32Array, cOff: number, np: number, rows: number, n: number, out: Float32Array, outBase: number): void {
@@ -86,58 +178,65 @@ function drainRows(mem: Float32Array, cOff: number, np: number, rows: number, n:
   else for (let i = 0; i < rows; i++) out.set(mem.subarray(cOff + i * np, cOff + i * np + n), outBase + i * n);
 }
 
+/** base, base + step, base + 2·step, … (n of them), for the operand descriptors. */
+function ramp(n: number, base: number, step: number): Int32Array {
+  const r = new Int32Array(n);
+  for (let i = 0; i < n; i++) r[i] = base + i * step;
+  return r;
+}
+
+/**
+ * op(B_t) for one matrix t, as a B operand of the kernel: packed when stored transposed (it has
+ * to be rearranged anyway) or when m is large enough to repay the packing, else copied raw.
+ */
+function bOperand(b: Float32Array, t: number, k: number, n: number, transB: boolean, m: number): BOperand {
+  const base = t * k * n;
+  if (transB) return { kind: 'packed', src: b, colBase: ramp(n, base, k), rowStride: 1 };
+  if (m >= PACK_B_MIN_ROWS) return { kind: 'packed', src: b, colBase: ramp(n, base, 1), rowStride: n };
+  return { kind: 'raw', fill: (mem, off) => mem.set(b.subarray(base, base + k * n), off) };
+}
+
 export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
   const { batch, m, k, n, transA, transB, aBatched, bBatched } = p;
   // Every element is written below (a pooled buffer is dirty), except in an empty product.
   const out = takeF32(batch * m * n);
   if (batch === 0 || m === 0 || n === 0 || k === 0) return out.fill(0);
-  // A(i, l) at i·rowStride + l·colStride floats within one A matrix.
-  const aRowStride = transA ? 1 : k;
-  const aColStride = transA ? m : 1;
-  /** op(B_t) as [k, n] at `off`, row stride ld. */
-  const fillB = (mem: Float32Array, off: number, ld: number, t: number) => {
-    const base = t * k * n;
-    if (transB) transposeInto(mem, off, ld, b, base, n, k);
-    else if (ld === n) mem.set(b.subarray(base, base + k * n), off);
-    else for (let l = 0; l < k; l++) mem.set(b.subarray(base + l * n, base + (l + 1) * n), off + l * ld);
+  /** op(A_t) as an A operand: a row-major A is read in place, a transposed one packed. */
+  const aOperand = (t: number): AOperand => {
+    const base = t * m * k;
+    if (transA) return { kind: 'packed', src: a, rowBase: ramp(m, base, 1), colStride: m };
+    if (n >= PACK_A_MIN_COLS) return { kind: 'packed', src: a, rowBase: ramp(m, base, k), colStride: 1 };
+    return { kind: 'raw', rowStride: k, colStride: 1, fill: (mem, off) => mem.set(a.subarray(base, base + m * k), off) };
   };
 
   if (batch > 1 && aBatched && !bBatched) {
-    // C [batch·m, n] = [op(A_0); op(A_1); …] · op(B). Transposed A matrices are transposed on the
-    // way in (batch·m·k, small against the product): the kernel streams a row-major A far faster
-    // than one strided by batch·m.
+    // C [batch·m, n] = [op(A_0); op(A_1); …] · op(B).
     const rows = batch * m;
-    run({
-      m: rows,
-      k,
-      n,
-      aRowStride: k,
-      aColStride: 1,
-      fill: (mem, aOff, bOff) => {
-        if (!transA) mem.set(a.subarray(0, rows * k), aOff);
-        else for (let t = 0; t < batch; t++) transposeInto(mem, aOff + t * m * k, k, a, t * k * m, k, m);
-        fillB(mem, bOff, n, 0);
-      },
-      drain: (mem, cOff, np) => drainRows(mem, cOff, np, rows, n, out, 0),
-    });
+    let aOp: AOperand;
+    if (!transA) aOp = { kind: 'raw', rowStride: k, colStride: 1, fill: (mem, off) => mem.set(a.subarray(0, rows * k), off) };
+    else {
+      // Row t·m + i of the stack is column i of the stored [k, m] matrix t.
+      const rowBase = new Int32Array(rows);
+      for (let t = 0; t < batch; t++) for (let i = 0; i < m; i++) rowBase[t * m + i] = t * k * m + i;
+      aOp = { kind: 'packed', src: a, rowBase, colStride: m };
+    }
+    run({ m: rows, k, n, a: aOp, b: bOperand(b, 0, k, n, transB, rows), drain: (mem, cOff, np) => drainRows(mem, cOff, np, rows, n, out, 0) });
     return out;
   }
 
   if (batch > 1 && !aBatched && bBatched && transB && m < k) {
-    // Cᵀ stacked [batch·n, m] = [B_0; B_1; …] (stored [n, k] each: read in place) · op(A)ᵀ.
+    // Cᵀ stacked [batch·n, m] = [B_0; B_1; …] (stored [n, k] each: read in place) · op(A)ᵀ,
+    // op(A)ᵀ(l, i) = op(A)(i, l): column i of it is row i of op(A).
     const rows = batch * n;
+    const aT: BOperand = transA
+      ? { kind: 'packed', src: a, colBase: ramp(m, 0, 1), rowStride: m }
+      : { kind: 'packed', src: a, colBase: ramp(m, 0, k), rowStride: 1 };
     run({
       m: rows,
       k,
       n: m,
-      aRowStride: k,
-      aColStride: 1,
-      fill: (mem, aOff, bOff) => {
-        mem.set(b.subarray(0, rows * k), aOff);
-        // op(A)ᵀ as [k, m]: A stored [k, m] when transposed, else [m, k] to transpose.
-        if (transA) mem.set(a.subarray(0, k * m), bOff);
-        else transposeInto(mem, bOff, m, a, 0, m, k);
-      },
+      a: { kind: 'raw', rowStride: k, colStride: 1, fill: (mem, off) => mem.set(b.subarray(0, rows * k), off) },
+      b: aT,
       drain: (mem, cOff, np) => {
         // out[t, i, j] = D[t·n + j, i]: D read row by row, written as m sequential streams.
         for (let t = 0; t < batch; t++) {
@@ -153,18 +252,16 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
   }
 
   if (batch > 1 && !aBatched && bBatched) {
-    // C [m, batch·n] = op(A) · [op(B_0) | op(B_1) | …].
+    // C [m, batch·n] = op(A) · [op(B_0) | op(B_1) | …]: column t·n + j is column j of op(B_t).
     const cols = batch * n;
+    const colBase = new Int32Array(cols);
+    for (let t = 0; t < batch; t++) for (let j = 0; j < n; j++) colBase[t * n + j] = t * k * n + (transB ? j * k : j);
     run({
       m,
       k,
       n: cols,
-      aRowStride,
-      aColStride,
-      fill: (mem, aOff, bOff) => {
-        mem.set(a.subarray(0, m * k), aOff);
-        for (let t = 0; t < batch; t++) fillB(mem, bOff + t * n, cols, t);
-      },
+      a: aOperand(0),
+      b: { kind: 'packed', src: b, colBase, rowStride: transB ? 1 : n },
       drain: (mem, cOff, np) => {
         for (let t = 0; t < batch; t++) {
           for (let i = 0; i < m; i++) {
@@ -179,17 +276,12 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
 
   // One product per batch entry (both batched, or batch 1).
   for (let t = 0; t < batch; t++) {
-    const aBase = aBatched ? t * m * k : 0;
     run({
       m,
       k,
       n,
-      aRowStride,
-      aColStride,
-      fill: (mem, aOff, bOff) => {
-        mem.set(a.subarray(aBase, aBase + m * k), aOff);
-        fillB(mem, bOff, n, bBatched ? t : 0);
-      },
+      a: aOperand(aBatched ? t : 0),
+      b: bOperand(b, bBatched ? t : 0, k, n, transB, m),
       drain: (mem, cOff, np) => drainRows(mem, cOff, np, m, n, out, t * m * n),
     });
   }

@@ -1,9 +1,9 @@
 /**
- * Runs one GEMM on several cores: the column panels of C are split between the calling thread and
- * worker threads that instantiate the same kernel bytes on the same shared wasm memory. Each thread
- * owns whole columns of C and runs the whole inner dimension for them, so every element of C is
- * computed by the same instruction sequence whatever the split: results are bit-identical for any
- * number of threads.
+ * Runs one GEMM on several cores: the column panels of C (or its row panels, when there are more
+ * of those to share out) are split between the calling thread and worker threads that instantiate
+ * the same kernel bytes on the same shared wasm memory. Each thread owns whole panels of C and runs
+ * the whole inner dimension for them, so every element of C is computed by the same instruction
+ * sequence whatever the split: results are bit-identical for any number of threads.
  *
  * Hand-off is through a SharedArrayBuffer of Int32 slots (one row per worker): the caller writes the
  * arguments, bumps the row's `go` counter and notifies; the worker runs and stores the counter into
@@ -38,7 +38,7 @@ for (;;) {
   Atomics.wait(slots, ${GO}, seen);
   seen = Atomics.load(slots, ${GO});
   const a = slots.subarray(${ARGS});
-  gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+  gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
   Atomics.store(slots, ${DONE}, seen);
   Atomics.notify(slots, ${DONE});
 }
@@ -73,7 +73,7 @@ export class GemmThreads {
     }
   }
 
-  /** C = A·B as kernel.gemm would compute it (same arguments), its column panels spread over the threads. */
+  /** C = A·B as kernel.gemm would compute it (same arguments), its panels spread over the threads. */
   gemm(
     a: number,
     b: number,
@@ -83,27 +83,38 @@ export class GemmThreads {
     k: number,
     aRowStride: number,
     aColStride: number,
+    aPanelStride: number,
     ldb: number,
+    bPanelStride: number,
     ldc: number,
   ): void {
-    const { mr, nr } = this.kernel;
-    const parts = Math.min(this.threads, nPanels);
+    const { mr } = this.kernel;
+    const nr = this.kernel.nr;
+    // Split the dimension with more panels: each thread gets the larger share of work per hand-off
+    // and the other operand is read whole by every thread either way.
+    const byRows = mPanels > nPanels;
+    const panels = byRows ? mPanels : nPanels;
+    const parts = Math.min(this.threads, panels);
     if (parts <= 1 || mPanels * mr * nPanels * nr * k < MIN_PARALLEL_MACS) {
-      this.kernel.gemm(a, b, c, mPanels, nPanels, k, aRowStride, aColStride, ldb, ldc);
+      this.kernel.gemm(a, b, c, mPanels, nPanels, k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc);
       return;
     }
     const seq = ++this.seq;
     // Share s gets panels [start(s), start(s + 1)); share 0 is the calling thread's.
-    const start = (s: number) => Math.round((s * nPanels) / parts);
+    const start = (s: number) => Math.round((s * panels) / parts);
+    const share = (q0: number, q1: number) =>
+      byRows
+        ? [a + q0 * aPanelStride, b, c + q0 * mr * ldc, q1 - q0, nPanels]
+        : [a, b + q0 * bPanelStride, c + q0 * nr * 4, mPanels, q1 - q0];
     for (let s = 1; s < parts; s++) {
       const row = (s - 1) * SLOT;
-      const q0 = start(s);
-      const args = [a, b + q0 * nr * 4, c + q0 * nr * 4, mPanels, start(s + 1) - q0, k, aRowStride, aColStride, ldb, ldc];
+      const args = [...share(start(s), start(s + 1)), k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc];
       for (let i = 0; i < args.length; i++) this.slots[row + ARGS + i] = args[i];
       Atomics.store(this.slots, row + GO, seq);
       Atomics.notify(this.slots, row + GO);
     }
-    this.kernel.gemm(a, b, c, mPanels, start(1), k, aRowStride, aColStride, ldb, ldc);
+    const [a0, b0, c0, m0, n0] = share(0, start(1));
+    this.kernel.gemm(a0, b0, c0, m0, n0, k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc);
     const deadline = Date.now() + TIMEOUT_MS;
     for (let s = 1; s < parts; s++) {
       const at = (s - 1) * SLOT + DONE;

@@ -45,7 +45,9 @@ export type GemmFn = (
   k: number,
   aRowStride: number,
   aColStride: number,
+  aPanelStride: number,
   ldb: number,
+  bPanelStride: number,
   ldc: number,
 ) => void;
 
