@@ -25,22 +25,8 @@ import { accuracy, countCorrect } from './evaluate.js';
 import { buildModel } from './models.js';
 import { createProgress } from './progress.js';
 import { writeRunPlots } from './report.js';
+import { standardize } from './standardize.js';
 import { versions } from './versions.js';
-
-function pixelStatistics(images: Float32Array): { mean: number; std: number } {
-  let sum = 0;
-  let sq = 0;
-  for (let i = 0; i < images.length; i++) {
-    sum += images[i];
-    sq += images[i] * images[i];
-  }
-  const mean = sum / images.length;
-  return { mean, std: Math.sqrt(Math.max(sq / images.length - mean * mean, 1e-12)) };
-}
-
-function standardize(images: Float32Array, mean: number, std: number): void {
-  for (let i = 0; i < images.length; i++) images[i] = (images[i] - mean) / std;
-}
 
 /** One line of metrics.jsonl. */
 export interface MetricRecord {
@@ -131,10 +117,9 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   mkdirSync(run.out, { recursive: true });
 
   const data = loadMnist({ dir: config.data, trainLimit: config.limit });
-  // Standardise pixels with the training set's mean and standard deviation (as torchvision's
-  // MNIST recipe does with 0.1307 / 0.3081): centred inputs make the first layer learn much faster.
-  const { mean, std } = pixelStatistics(data.train.images);
-  for (const set of [data.train, data.test]) standardize(set.images, mean, std);
+  // Standardise train and test pixels with the training set's statistics.
+  const pixels = standardize(data.train.images);
+  standardize(data.test.images, pixels);
   const split = validationSplit(data.train, { size: config.validation });
   const trainSet = split.train;
   const rng = new Generator(config.seed);

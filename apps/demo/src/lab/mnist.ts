@@ -6,6 +6,7 @@
  */
 import { crossEntropy, Generator, nn, noGrad, tensor, type DType, type Tensor } from '@thermograd/autograd';
 import { loadMnist } from '@thermograd/data';
+import { standardize } from '../standardize.js';
 import { chain, Optimizer, weightDecay, type Hyperparams, type OptimizerPlugin } from '@thermograd/optim';
 
 export interface LabData {
@@ -29,15 +30,7 @@ export function loadLabMnist(n: number, pool: number, dtype: DType = 'float32'):
       images[e * features + r * side + c] = s / (pool * pool);
     }
   }
-  let sum = 0;
-  let sq = 0;
-  for (let i = 0; i < images.length; i++) {
-    sum += images[i];
-    sq += images[i] * images[i];
-  }
-  const mean = sum / images.length;
-  const sd = Math.sqrt(sq / images.length - mean * mean);
-  for (let i = 0; i < images.length; i++) images[i] = (images[i] - mean) / sd;
+  standardize(images);
   return { images, labels: train.labels.slice(0, n), n, features, dtype };
 }
 

@@ -12,10 +12,9 @@ export function std(xs: ArrayLike<number>): number {
   return Math.sqrt(s / Math.max(xs.length - 1, 1));
 }
 
-/** Standard deviation of the residuals of a least-squares line through (i, xs[i]): fluctuation without drift. */
-export function detrendedStd(xs: ArrayLike<number>): number {
+/** Residuals of xs about its least-squares line through (i, xs[i]): the series without its drift. */
+export function detrend(xs: ArrayLike<number>): Float64Array {
   const n = xs.length;
-  if (n < 3) return std(xs);
   const tm = (n - 1) / 2;
   const m = mean(xs);
   let sxy = 0;
@@ -25,8 +24,17 @@ export function detrendedStd(xs: ArrayLike<number>): number {
     sxx += (i - tm) ** 2;
   }
   const slope = sxy / sxx;
+  const residuals = new Float64Array(n);
+  for (let i = 0; i < n; i++) residuals[i] = xs[i] - m - slope * (i - tm);
+  return residuals;
+}
+
+/** Standard deviation of the residuals of a least-squares line through (i, xs[i]): fluctuation without drift. */
+export function detrendedStd(xs: ArrayLike<number>): number {
+  const n = xs.length;
+  if (n < 3) return std(xs);
   let s = 0;
-  for (let i = 0; i < n; i++) s += (xs[i] - m - slope * (i - tm)) ** 2;
+  for (const r of detrend(xs)) s += r ** 2;
   return Math.sqrt(s / (n - 2));
 }
 

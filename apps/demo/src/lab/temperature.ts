@@ -30,7 +30,7 @@ import { momentum } from '@thermograd/optim';
 import type { SeriesPoint } from '../plots.js';
 import { fullLossTensor, loadLabMnist, softmaxRegression, trainRun, type LabData } from './mnist.js';
 import { fmt, type Claim, type LabOptions, type LabResult, type LabTable } from './results.js';
-import { mean, std } from './stats.js';
+import { detrend, mean, std } from './stats.js';
 
 interface Settings {
   n: number;
@@ -84,17 +84,8 @@ interface Estimate {
 export function estimateWithErrors(xs: ArrayLike<number>, blocks: number): Estimate {
   const n = xs.length;
   if (n < 2 * blocks) throw new Error(`estimateWithErrors: ${n} samples are too few for ${blocks} blocks`);
-  const tm = (n - 1) / 2;
   const m = mean(xs);
-  let sxy = 0;
-  let sxx = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (i - tm) * (xs[i] - m);
-    sxx += (i - tm) ** 2;
-  }
-  const slope = sxy / sxx;
-  const sq = new Float64Array(n);
-  for (let i = 0; i < n; i++) sq[i] = (xs[i] - m - slope * (i - tm)) ** 2;
+  const sq = detrend(xs).map((r) => r ** 2);
   const variance = (mean(sq) * n) / (n - 2);
   const size = Math.floor(n / blocks);
   const blockMeans: number[] = [];
