@@ -5,6 +5,7 @@
  */
 import { conv2d, crossEntropy, flatten, linear, maxPool2d, relu, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Batch } from './data.js';
+import { sgdUpdate } from './sgd-update.js';
 import { CNN, cnnWeights } from './cnn-weights.js';
 
 export function thermogradCnn(backend: string, lr: number, batches: readonly Batch[]) {
@@ -31,14 +32,7 @@ export function thermogradCnn(backend: string, lr: number, batches: readonly Bat
       const loss = crossEntropy(linear(h, fc[1].w, fc[1].b), batches[k].labels);
       loss.backward();
       const value = loss.item();
-      params.forEach((p, j) => {
-        const w = p.dataSync();
-        const g = p.grad!.dataSync();
-        const next = scratch[j];
-        for (let e = 0; e < next.length; e++) next[e] = w[e] - lr * g[e];
-        p.assign(next);
-        p.zeroGrad();
-      });
+      sgdUpdate(params, scratch, lr);
       return value;
   });
 }

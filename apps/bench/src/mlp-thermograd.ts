@@ -5,6 +5,7 @@
  */
 import { crossEntropy, linear, relu, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Batch } from './data.js';
+import { sgdUpdate } from './sgd-update.js';
 import { initialWeights } from './data.js';
 
 export function thermogradMlp(backend: string, sizes: readonly number[], lr: number, batches: readonly Batch[]) {
@@ -29,14 +30,7 @@ export function thermogradMlp(backend: string, sizes: readonly number[], lr: num
       const loss = crossEntropy(h, batches[k].labels);
       loss.backward();
       const value = loss.item();
-      params.forEach((p, j) => {
-        const w = p.dataSync();
-        const g = p.grad!.dataSync();
-        const next = scratch[j];
-        for (let e = 0; e < next.length; e++) next[e] = w[e] - lr * g[e];
-        p.assign(next);
-        p.zeroGrad();
-      });
+      sgdUpdate(params, scratch, lr);
       return value;
   });
 }
