@@ -33,6 +33,16 @@ function list(name: string, check: (v: number) => boolean, what: string) {
     value.split(',').map((part) => number(name, check, what)(part));
 }
 
+/**
+ * `pnpm demo` runs the CLI in apps/demo; a path on the command line means the caller's directory,
+ * which pnpm passes as INIT_CWD.
+ */
+function callerPath(p: string): string;
+function callerPath(p: string | undefined): string | undefined;
+function callerPath(p: string | undefined): string | undefined {
+  return p === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), p);
+}
+
 export function buildProgram(): Command {
   const program = new Command('thermograd-demo')
     .description('Train MNIST with any thermograd optimizer plugin and temperature schedule.')
@@ -77,8 +87,6 @@ export function buildProgram(): Command {
     .option('--max-steps <n>', 'stop (with a checkpoint) after this many steps in total', positiveInt('--max-steps'))
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
-      // `pnpm demo` runs this in apps/demo; paths on the command line mean the caller's directory.
-      const here = (p: string | undefined) => (p === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), p));
       const config: TrainConfig = {
         model: opts.model,
         hidden: opts.hidden,
@@ -104,15 +112,15 @@ export function buildProgram(): Command {
         seed: opts.seed,
         backend: opts.backend,
         gpuMode: opts.gpuMode,
-        data: here(opts.data),
+        data: callerPath(opts.data),
         limit: opts.limit,
         validation: opts.validation,
         logEvery: opts.logEvery,
         evalSize: opts.evalSize,
         noise: opts.noise,
       };
-      const resume = here(opts.resume);
-      const out = here(opts.out) ?? (resume ? join(resume, '..') : here(join('runs', new Date().toISOString().replace(/[:.]/g, '-'))));
+      const resume = callerPath(opts.resume);
+      const out = callerPath(opts.out) ?? (resume ? join(resume, '..') : callerPath(join('runs', new Date().toISOString().replace(/[:.]/g, '-'))));
       const signal = { stop: false };
       const onSigint = () => {
         if (signal.stop) process.exit(130);
@@ -140,11 +148,12 @@ export function buildProgram(): Command {
     .description('thermodynamics lab: reproduce one of the seed\'s claims and report whether it held')
     .argument('<experiment>', `one of: ${Object.keys(EXPERIMENTS).join(', ')}`)
     .option('--seed <n>', 'seed of data sampling, initialisation and noise', nonNegativeInt('--seed'), 1)
-    .option('--out <dir>', 'directory for results.md, results.json, the SVG plots and report.html [default: lab/<experiment>]')
+    .option('--out <dir>', 'directory for results.md, results.json, the SVG plots and report.html [default: runs/lab/<experiment>]')
     .option('--quick', 'a version that runs in seconds (for tests); too short to settle every claim', false)
     .addHelpText('after', `\nExperiments:\n${Object.entries(EXPERIMENTS).map(([name, e]) => `  ${name.padEnd(16)} ${e.description}`).join('\n')}`)
     .action(async (name: string, opts) => {
-      await runLab(name, { seed: opts.seed, quick: opts.quick, out: opts.out, log: (line) => console.log(line) });
+      const out = callerPath(opts.out ?? join('runs', 'lab', name));
+      await runLab(name, { seed: opts.seed, quick: opts.quick, out, log: (line) => console.log(line) });
     });
   return program;
 }

@@ -24,7 +24,7 @@ export const EXPERIMENTS: Record<string, { description: string; run: (opts: LabO
 export interface RunLabOptions {
   seed: number;
   quick: boolean;
-  /** Output directory (default lab/<name>); false: write nothing. */
+  /** Output directory (default runs/lab/<name>); false: write nothing. */
   out?: string | false;
   log: (line: string) => void;
 }
@@ -36,7 +36,7 @@ export async function runLab(name: string, o: RunLabOptions): Promise<LabResult>
   const result = await experiment.run({ seed: o.seed, quick: o.quick, log: o.log });
   o.log(terminalTable(result));
   if (o.out !== false) {
-    const out = o.out ?? join('lab', name);
+    const out = o.out ?? join('runs', 'lab', name);
     const files = await writeLabResult(out, result);
     o.log(`wrote ${out}/{${files.join(',')}}`);
   }
