@@ -56,6 +56,7 @@ export function buildProgram(): Command {
     .option('--hidden <widths>', 'MLP hidden layer widths, comma-separated', list('--hidden', (v) => Number.isInteger(v) && v >= 1, 'positive integers'), DEFAULTS.hidden)
     .option('--channels <c1,c2>', 'CNN channels of its two 5×5 conv layers', list('--channels', (v) => Number.isInteger(v) && v >= 1, 'positive integers'), DEFAULTS.channels)
     .option('--fc <width>', 'CNN fully connected width', positiveInt('--fc'), DEFAULTS.fc)
+    .option('--plugin <module>', 'an ES module to load first; its register(optim) (or its import) may registerPlugin() a new optimizer (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--optimizer <name>', `optimizer plugin: ${pluginNames().join(', ')}`, DEFAULTS.optimizer)
     .option('--eta0 <T>', 'temperature η0 (per-example learning rate; η = (1−μ)·B·η0) [default: 0.004]', positive('--eta0'))
     .option('--lr <eta>', 'raw step η instead of a temperature', positive('--lr'))
@@ -88,6 +89,7 @@ export function buildProgram(): Command {
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
       const config: TrainConfig = {
+        plugins: (opts.plugin as string[]).map((m) => callerPath(m)),
         model: opts.model,
         hidden: opts.hidden,
         channels: opts.channels,

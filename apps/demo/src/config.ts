@@ -25,6 +25,8 @@ export const SCHEDULES = ['constant', 'step', 'multistep', 'exponential', 'cosin
 export type ScheduleName = (typeof SCHEDULES)[number];
 
 export interface TrainConfig {
+  /** ES modules (absolute paths) imported before training; they may register optimizer plugins. */
+  plugins: string[];
   model: ModelKind;
   hidden: number[];
   channels: number[];
@@ -74,6 +76,7 @@ export interface TrainConfig {
 }
 
 export const DEFAULTS: TrainConfig = {
+  plugins: [],
   model: 'mlp',
   hidden: [256],
   channels: [16, 32],

@@ -9,6 +9,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { crossEntropy, Generator, setBackend, tensor, type StateDict } from '@thermograd/autograd';
 import { Batcher, loadMnist, validationSplit, type BatcherState } from '@thermograd/data';
 import {
@@ -18,6 +19,7 @@ import {
   type GradientNoiseMeterState,
   type OptimizerCheckpoint,
 } from '@thermograd/optim';
+import * as optim from '@thermograd/optim';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildPlugin, validateConfig, type TrainConfig } from './config.js';
 import { prepareBackend, scoped } from './backends.js';
@@ -111,7 +113,14 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   const wallStart = performance.now();
   const resumed = run.resume ? loadCheckpoint<CheckpointBody>(run.resume) : undefined;
   if (resumed && resumed.kind !== 'thermograd-demo-run') throw new Error(`--resume ${run.resume}: not a demo run checkpoint`);
-  const config = validateConfig(resumed ? resumed.config : { ...configIn });
+  const chosen = resumed ? resumed.config : { ...configIn };
+  // Plugin modules first: they may register the optimizer the config names, either when imported
+  // or through an exported register(optim), which gets this process's @thermograd/optim.
+  for (const module of chosen.plugins ?? []) {
+    const loaded = (await import(pathToFileURL(module).href)) as { register?: (o: typeof optim) => unknown };
+    if (typeof loaded.register === 'function') await loaded.register(optim);
+  }
+  const config = validateConfig(chosen);
   await prepareBackend(config.backend, config.gpuMode, run.log);
   setBackend(config.backend);
   mkdirSync(run.out, { recursive: true });

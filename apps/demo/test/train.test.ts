@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { getBackend, setBackend } from '@thermograd/autograd';
 import { loadCheckpoint } from '../src/checkpoint.js';
@@ -97,6 +98,16 @@ describe('training runs', () => {
     expect(summary.steps).toBeLessThan(50 * 18);
     const saved = loadCheckpoint<{ step: number }>(join(out, 'checkpoint.json'));
     expect(saved.step).toBe(summary.steps);
+  });
+
+  it('an optimizer plugin from outside the project trains by name (--plugin MODULE --optimizer NAME)', async () => {
+    const out = tmp();
+    const plugin = fileURLToPath(new URL('./fixtures/sign-sgd.mjs', import.meta.url));
+    const summary = await train({ ...tiny, epochs: 2, plugins: [plugin], optimizer: 'sign-sgd', lr: 1e-3, schedule: 'constant' }, { out, ...quiet });
+    expect(summary.config.optimizer).toBe('sign-sgd');
+    expect(summary.finalTestAccuracy).toBeGreaterThan(0.5);
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricRecord);
+    expect(lines[0].eta).toBe(1e-3);
   });
 
   it('a corrupt or truncated checkpoint is a clear error', async () => {
