@@ -25,10 +25,12 @@ import {
   type TypedArray,
   type UnaryOp,
 } from '@thermograd/autograd';
-import { KernelCache } from './kernel-cache.js';
+import { WorkerDevice } from './bridge.js';
+import { InProcessDevice, type Device, type DeviceArg, type DeviceBuffer, type KernelCall, type KernelFn } from './device.js';
+import type { GpuJsMode } from './kernel-cache.js';
 import * as K from './kernel-sources.js';
 import { GpuStorage, Lifetime } from './lifetime.js';
-import type { ModeChoice, SyncGpuMode } from './mode.js';
+import type { ModeChoice } from './mode.js';
 
 const UNARY_CODES: Record<UnaryOp, number> = {
   neg: 0,
@@ -83,42 +85,61 @@ function geometry(g: Conv2dGeometry): Float32Array {
 }
 
 export interface GpuBackendOptions {
-  mode: SyncGpuMode;
+  /** The gpu.js mode; webgpu runs only behind the bridge (its kernels return Promises). */
+  mode: GpuJsMode;
+  /**
+   * Run gpu.js in a worker thread behind the synchronous bridge (bridge.ts). Implied by webgpu;
+   * in cpu and webasm it runs the same path as webgpu does, testable without a GPU.
+   */
+  bridge?: boolean;
+  /** Bridge only: how long to wait for the worker before reporting it hung (default 120 s). */
+  timeoutMs?: number;
+  /** Bridge only: wait for every launch, so that a failure surfaces at its own call. */
+  checkEachLaunch?: boolean;
   /** Why this mode (from chooseMode); defaults to "mode X was requested". */
   choice?: ModeChoice;
   /** Registry name; 'gpu' by default. */
   name?: string;
   /**
-   * Sees every kernel launch with its exact arguments and output. device/check.ts records a
-   * training step this way in cpu mode and replays it on WebGPU.
+   * Sees every kernel launch with its exact arguments and output (in process only). device/check.ts
+   * records a training step this way and replays it on WebGPU.
    */
   observe?: (call: KernelCall) => void;
 }
 
-export interface KernelCall {
-  op: string;
-  fn: (...args: never[]) => number;
-  size: number;
-  maxLoop: number;
-  args: unknown[];
-  out: Float32Array;
-}
-
 export class GpuBackend implements Backend {
   readonly name: string;
-  readonly mode: SyncGpuMode;
+  readonly mode: GpuJsMode;
+  /** True when gpu.js runs in a worker thread behind the synchronous bridge. */
+  readonly bridged: boolean;
   readonly choice: ModeChoice;
-  private readonly kernels: KernelCache;
-  private readonly lifetime = new Lifetime();
-  private readonly observe: ((call: KernelCall) => void) | undefined;
+  readonly device: Device;
+  private readonly lifetime: Lifetime;
 
   constructor(options: GpuBackendOptions) {
     this.name = options.name ?? 'gpu';
     this.mode = options.mode;
-    this.choice = options.choice ?? { requested: options.mode, mode: options.mode, reason: `mode ${options.mode} was requested` };
-    if (this.choice.mode !== this.mode) throw new Error(`gpu backend: choice says ${this.choice.mode} but mode is ${this.mode}`);
-    this.kernels = new KernelCache(this.mode);
-    this.observe = options.observe;
+    if (options.mode === 'webgpu' && options.bridge === false) {
+      throw new Error('gpu backend: mode webgpu needs the bridge (gpu.js webgpu kernels return Promises); leave bridge unset');
+    }
+    this.bridged = options.mode === 'webgpu' || options.bridge === true;
+    this.choice = options.choice ?? {
+      requested: options.mode,
+      mode: options.mode,
+      bridged: this.bridged,
+      reason: `mode ${options.mode} was requested${this.bridged ? ' (kernels in a worker thread)' : ''}`,
+    };
+    if (this.choice.mode !== this.mode || this.choice.bridged !== this.bridged) {
+      throw new Error(`gpu backend: choice says ${this.choice.mode}${this.choice.bridged ? ' bridged' : ''} but the options say ${this.mode}${this.bridged ? ' bridged' : ''}`);
+    }
+    if (this.bridged) {
+      if (options.observe) throw new Error('gpu backend: observe works in process only (bridge: false)');
+      this.device = new WorkerDevice({ mode: options.mode, timeoutMs: options.timeoutMs, checkEachLaunch: options.checkEachLaunch });
+    } else {
+      this.device = new InProcessDevice(options.mode as 'cpu' | 'webasm', options.observe);
+    }
+    const device = this.device;
+    this.lifetime = new Lifetime((b) => device.free(b));
   }
 
   // --- lifetime ----------------------------------------------------------------------------------
@@ -130,12 +151,12 @@ export class GpuBackend implements Backend {
 
   /** The gpu.js modes the compiled kernels really run in: [this.mode] unless gpu.js degraded one. */
   kernelModes(): string[] {
-    return [...this.kernels.builtModes()];
+    return this.device.builtModes();
   }
 
   /** Kernels compiled so far (one per kernel and loop-limit bucket). */
   compiledKernels(): number {
-    return this.kernels.compiled;
+    return this.device.compiledKernels();
   }
 
   /**
@@ -154,9 +175,22 @@ export class GpuBackend implements Backend {
     return tensors;
   }
 
-  /** Releases the compiled kernels; storage stays readable. */
+  /**
+   * target ← value on the device, for parameter updates: `Tensor.assign(t)` reads t back to the
+   * host and uploads it again, which behind the bridge is two transfers per parameter per step.
+   */
+  assign(target: Tensor, value: Tensor): void {
+    if (!target.isLeaf) throw new Error(`${this.name} backend: assign: ${target.describe()} is not a leaf tensor`);
+    if (target.size !== value.size) throw new RangeError(`${this.name} backend: assign of ${value.size} values to ${target.describe()}`);
+    this.device.copy(this.data(value.storage), this.data(target.storage));
+  }
+
+  /**
+   * Releases the compiled kernels. In process, storage stays readable; behind the bridge the worker
+   * and its buffers are gone.
+   */
   destroy(): void {
-    this.kernels.destroy();
+    this.device.destroy();
   }
 
   // --- helpers -----------------------------------------------------------------------------------
@@ -166,8 +200,18 @@ export class GpuBackend implements Backend {
     return s;
   }
 
-  private data(s: Storage): Float32Array {
-    return this.buffer(s).data;
+  /** The device handle of a storage (fails with a message naming tidy once disposed). */
+  private data(s: Storage): DeviceBuffer {
+    return this.buffer(s).buffer;
+  }
+
+  private track(b: DeviceBuffer, size: number): GpuStorage {
+    return this.lifetime.track(b, size);
+  }
+
+  /** Values of a storage on the host: the array itself in process, a copy through the bridge. */
+  private host(s: Storage): Float32Array {
+    return this.device.read(this.data(s));
   }
 
   private checkDType(dtype: DType, op: string): void {
@@ -180,56 +224,55 @@ export class GpuBackend implements Backend {
   }
 
   /** Runs a kernel over `size` outputs whose loops run at most `maxLoop` times; the output is new storage. */
-  private run(op: string, fn: (...args: never[]) => number, size: number, maxLoop: number, ...args: unknown[]): GpuStorage {
-    return this.lifetime.track(this.runRaw(op, fn, size, maxLoop, ...args));
+  private run(op: string, fn: KernelFn, size: number, maxLoop: number, ...args: DeviceArg[]): GpuStorage {
+    return this.track(this.runRaw(op, fn, size, maxLoop, ...args), size);
   }
 
-  private runRaw(op: string, fn: (...args: never[]) => number, size: number, maxLoop: number, ...args: unknown[]): Float32Array {
-    if (size === 0) return new Float32Array(0);
+  /** A kernel whose output is no storage (an intermediate): the caller frees it. */
+  private runRaw(op: string, fn: KernelFn, size: number, maxLoop: number, ...args: DeviceArg[]): DeviceBuffer {
+    if (size === 0) return this.device.upload(new Float32Array(0));
     if (size > MAX_ELEMENTS && this.mode !== 'cpu') {
       throw new RangeError(`${this.name} backend: ${op} of ${size} elements; ${this.mode} kernels index exactly up to 2^24 elements`);
     }
-    const out = this.kernels.get(fn, maxLoop, size)(...(args as never[])) as unknown;
-    if (!(out instanceof Float32Array) || out.length !== size) {
-      throw new Error(`${this.name} backend: ${op}: gpu.js returned ${describe(out)} for ${size} outputs`);
-    }
-    this.observe?.({ op, fn, size, maxLoop, args, out });
-    return out;
+    return this.device.launch(op, fn, size, maxLoop, args);
   }
 
-  /** Runs a reference kernel on read-back values (for kernels this backend does not accelerate). */
+  /** Uploads the result of a reference kernel run on read-back values (ops not accelerated). */
   private viaReference(result: Storage): GpuStorage {
-    return this.lifetime.track(Float32Array.from(result as TypedArray));
+    const values = Float32Array.from(result as TypedArray);
+    return this.track(this.device.upload(values), values.length);
   }
 
   // --- storage -----------------------------------------------------------------------------------
 
   fromValues(values: ArrayLike<number>, dtype: DType): Storage {
     this.checkDType(dtype, 'fromValues');
-    return this.lifetime.track(Float32Array.from(values));
+    const copy = Float32Array.from(values);
+    return this.track(this.device.upload(copy), copy.length);
   }
 
   zeros(size: number, dtype: DType): Storage {
     this.checkDType(dtype, 'zeros');
-    return this.lifetime.track(new Float32Array(size));
+    return this.track(this.device.upload(new Float32Array(size)), size);
   }
 
   read(s: Storage, dtype: DType): TypedArray {
     this.checkDType(dtype, 'read');
-    return this.data(s);
+    return this.host(s);
   }
 
   write(s: Storage, values: ArrayLike<number>, dtype: DType): void {
     this.checkDType(dtype, 'write');
-    const target = this.data(s);
-    if (values.length !== target.length) throw new RangeError(`write: ${values.length} values for storage of ${target.length} elements`);
-    target.set(values);
+    const target = this.buffer(s);
+    if (values.length !== target.size) throw new RangeError(`write: ${values.length} values for storage of ${target.size} elements`);
+    this.device.write(target.buffer, values);
   }
 
   cast(s: Storage, _size: number, from: DType, to: DType): Storage {
     this.checkDType(from, 'cast');
     this.checkDType(to, 'cast');
-    return this.lifetime.track(Float32Array.from(this.data(s)));
+    const copy = Float32Array.from(this.host(s));
+    return this.track(this.device.upload(copy), copy.length);
   }
 
   dispose(s: Storage): void {
@@ -295,7 +338,8 @@ export class GpuBackend implements Backend {
     const count = sizeOf(redDims);
     if (count === 0) {
       // An empty reduction is the identity of the operation, as in the reference backend.
-      return this.lifetime.track(new Float32Array(sizeOf(outShape)).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity));
+      const identity = new Float32Array(sizeOf(outShape)).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
+      return this.track(this.device.upload(identity), identity.length);
     }
     return this.run(
       `reduce ${op}`,
@@ -373,18 +417,18 @@ export class GpuBackend implements Backend {
 
   concat(inputs: readonly { storage: Storage; shape: Shape }[], axis: number, outShape: Shape, dtype: DType): Storage {
     this.checkDType(dtype, 'concat');
-    const host = inputs.map((i) => ({ storage: this.data(i.storage) as Storage, shape: i.shape }));
+    const host = inputs.map((i) => ({ storage: this.host(i.storage) as Storage, shape: i.shape }));
     return this.viaReference(referenceBackend.concat(host, axis, outShape, dtype));
   }
 
   gather(x: Storage, shape: Shape, axis: number, indices: Int32Array, dtype: DType): Storage {
     this.checkDType(dtype, 'gather');
-    return this.viaReference(referenceBackend.gather(this.data(x), shape, axis, indices, dtype));
+    return this.viaReference(referenceBackend.gather(this.host(x), shape, axis, indices, dtype));
   }
 
   scatterAdd(dy: Storage, dyShape: Shape, axis: number, indices: Int32Array, fullShape: Shape, dtype: DType): Storage {
     this.checkDType(dtype, 'scatterAdd');
-    return this.viaReference(referenceBackend.scatterAdd(this.data(dy), dyShape, axis, indices, fullShape, dtype));
+    return this.viaReference(referenceBackend.scatterAdd(this.host(dy), dyShape, axis, indices, fullShape, dtype));
   }
 
   // --- fused losses ------------------------------------------------------------------------------
@@ -395,6 +439,7 @@ export class GpuBackend implements Backend {
     const lse = this.runRaw('softmaxCrossEntropy', K.rowLogSumExpKernel, rows, cols, x, cols);
     const probs = this.run('softmaxCrossEntropy', K.rowShiftKernel, rows * cols, 1, x, lse, cols, 0);
     const losses = this.run('softmaxCrossEntropy', K.pickLossKernel, rows, 1, x, lse, Float32Array.from(labels), cols);
+    this.device.free(lse);
     return { losses, probs };
   }
 
@@ -407,14 +452,18 @@ export class GpuBackend implements Backend {
     this.checkDType(dtype, 'logSoftmax');
     const values = this.data(x);
     const lse = this.runRaw('logSoftmax', K.rowLogSumExpKernel, rows, cols, values, cols);
-    return this.run('logSoftmax', K.rowShiftKernel, rows * cols, 1, values, lse, cols, 1);
+    const y = this.run('logSoftmax', K.rowShiftKernel, rows * cols, 1, values, lse, cols, 1);
+    this.device.free(lse);
+    return y;
   }
 
   logSoftmaxBackward(y: Storage, dy: Storage, rows: number, cols: number, dtype: DType): Storage {
     this.checkDType(dtype, 'logSoftmaxBackward');
     const grads = this.data(dy);
     const sums = this.runRaw('logSoftmaxBackward', K.rowSumKernel, rows, cols, grads, cols);
-    return this.run('logSoftmaxBackward', K.logSoftmaxBackwardKernel, rows * cols, 1, this.data(y), grads, sums, cols);
+    const dx = this.run('logSoftmaxBackward', K.logSoftmaxBackwardKernel, rows * cols, 1, this.data(y), grads, sums, cols);
+    this.device.free(sums);
+    return dx;
   }
 
   // --- convolution and pooling -------------------------------------------------------------------
@@ -433,10 +482,17 @@ export class GpuBackend implements Backend {
     this.checkDType(dtype, 'maxPool2d');
     const values = this.data(x);
     const size = g.n * g.c * g.outH * g.outW;
-    const at = this.runRaw('maxPool2d', K.poolKernel, size, Math.max(g.kh, g.kw), values, geometry(g), 0);
-    const y = this.run('maxPool2d', K.pickKernel, size, 1, values, at);
+    const atBuffer = this.runRaw('maxPool2d', K.poolKernel, size, Math.max(g.kh, g.kw), values, geometry(g), 0);
+    const y = this.run('maxPool2d', K.pickKernel, size, 1, values, atBuffer);
+    // The interface returns the argmax on the host: the one read-back of a training step's forward.
+    const at = this.device.read(atBuffer);
+    this.device.free(atBuffer);
     // A window wholly in the padding has no input: −∞, as the reference (rare; fixed on the host).
-    for (let o = 0; o < size; o++) if (at[o] < 0) y.data[o] = -Infinity;
+    if (at.some((p) => p < 0)) {
+      const fixed = Float32Array.from(this.host(y));
+      for (let o = 0; o < size; o++) if (at[o] < 0) fixed[o] = -Infinity;
+      this.device.write(y.buffer, fixed);
+    }
     return { y, argmax: Int32Array.from(at) };
   }
 
@@ -455,10 +511,4 @@ export class GpuBackend implements Backend {
     const grads = this.data(dy);
     return this.run('avgPool2dBackward', K.poolBackwardKernel, g.n * g.c * g.h * g.w, Math.max(g.kh, g.kw), grads, grads, geometry(g), 1);
   }
-}
-
-function describe(x: unknown): string {
-  if (x === null || typeof x !== 'object') return String(x);
-  const length = (x as { length?: unknown }).length;
-  return `${x.constructor?.name ?? 'object'}${typeof length === 'number' ? ` of ${length}` : ''}`;
 }

@@ -10,12 +10,14 @@ import { registerBackend } from '@thermograd/autograd';
 import { GpuBackend } from './backend.js';
 import { chooseMode, type ChooseOptions, type GpuModeRequest } from './mode.js';
 
-export { GpuBackend, type GpuBackendOptions, type KernelCall } from './backend.js';
+export { GpuBackend, type GpuBackendOptions } from './backend.js';
+export { WorkerDevice, type BridgeOptions } from './bridge.js';
+export { InProcessDevice, RemoteBuffer, type Device, type DeviceArg, type DeviceBuffer, type KernelCall, type KernelFn } from './device.js';
 export {
   chooseMode,
   probeWebGpu,
   webAssemblyAvailable,
-  WEBGPU_SYNC_LIMITATION,
+  WEBGPU_BRIDGE_REASON,
   type ChooseOptions,
   type GpuModeRequest,
   type ModeChoice,
@@ -32,6 +34,8 @@ export interface CreateGpuBackendOptions extends ChooseOptions {
   makeDefault?: boolean;
   /** Registry name; 'gpu' by default. */
   name?: string;
+  /** Bridge only: how long to wait for the worker before reporting it hung (default 120 s). */
+  timeoutMs?: number;
 }
 
 /**
@@ -41,7 +45,17 @@ export interface CreateGpuBackendOptions extends ChooseOptions {
  */
 export async function createGpuBackend(options: CreateGpuBackendOptions = {}): Promise<GpuBackend> {
   const choice = await chooseMode(options.mode ?? 'auto', options);
-  const backend = new GpuBackend({ mode: choice.mode, choice, name: options.name });
+  const common = { name: options.name, timeoutMs: options.timeoutMs };
+  let backend: GpuBackend;
+  try {
+    backend = new GpuBackend({ mode: choice.mode, bridge: choice.bridged, choice, ...common });
+  } catch (e) {
+    // The adapter answered the probe here, but the worker could not start webgpu: fall back, saying why.
+    if (choice.mode !== 'webgpu' || options.strict) throw e;
+    const fallback = await chooseMode('webasm', { ...options, bridge: false });
+    const reason = `${choice.reason}; but the webgpu worker failed (${(e as Error).message}): ${fallback.reason.replace(/^mode webasm was requested/, 'using webasm')}`;
+    backend = new GpuBackend({ mode: fallback.mode, choice: { ...fallback, requested: choice.requested, reason, webgpu: choice.webgpu }, ...common });
+  }
   registerBackend(backend, { makeDefault: options.makeDefault });
   return backend;
 }

@@ -558,3 +558,8 @@ export function poolBackwardKernel(this: KernelThis, dy: Float32Array, argmax: F
   }
   return s;
 }
+
+/** out = x: uploads an array into a kernel output (a GPU buffer in webgpu mode). */
+export function copyKernel(this: KernelThis, x: Float32Array): number {
+  return x[this.thread.x];
+}

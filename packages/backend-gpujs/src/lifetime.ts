@@ -6,38 +6,43 @@
  * modes the same accounting makes leaks visible in tests (`liveBuffers()`).
  */
 import { Tensor } from '@thermograd/autograd';
+import type { DeviceBuffer } from './device.js';
 
-/** One buffer. `data` is the values (a typed array in the cpu and webasm modes). */
+/**
+ * One buffer. `buffer` is the device's handle: the Float32Array itself when gpu.js runs in this
+ * thread (cpu, webasm), an id of a buffer in the worker when it runs behind the bridge (bridge.ts;
+ * on the GPU in webgpu mode).
+ */
 export class GpuStorage {
-  private values: Float32Array | null;
+  private handle: DeviceBuffer | null;
 
   constructor(
     readonly id: number,
-    values: Float32Array,
+    handle: DeviceBuffer,
+    readonly size: number,
   ) {
-    this.values = values;
-  }
-
-  get size(): number {
-    return this.values?.length ?? 0;
+    this.handle = handle;
   }
 
   get disposed(): boolean {
-    return this.values === null;
+    return this.handle === null;
   }
 
-  get data(): Float32Array {
-    if (this.values === null) {
+  get buffer(): DeviceBuffer {
+    if (this.handle === null) {
       throw new Error(
         `gpu backend: buffer #${this.id} was used after it was disposed (a tidy() scope releases every buffer ` +
           `created inside it that its result does not reach; return the tensor from the scope or keep() it)`,
       );
     }
-    return this.values;
+    return this.handle;
   }
 
-  release(): void {
-    this.values = null;
+  /** Forgets the handle; returns it so that the device can free it. */
+  release(): DeviceBuffer | null {
+    const h = this.handle;
+    this.handle = null;
+    return h;
   }
 }
 
@@ -46,13 +51,16 @@ export class Lifetime {
   private readonly live = new Set<GpuStorage>();
   private readonly scopes: Set<GpuStorage>[] = [];
 
+  /** `free` releases a disposed buffer's device memory (a worker buffer; nothing in process). */
+  constructor(private readonly free: (b: DeviceBuffer) => void = () => {}) {}
+
   /** Buffers created and not yet disposed. */
   get liveCount(): number {
     return this.live.size;
   }
 
-  track(values: Float32Array): GpuStorage {
-    const s = new GpuStorage(this.nextId++, values);
+  track(buffer: DeviceBuffer, size: number): GpuStorage {
+    const s = new GpuStorage(this.nextId++, buffer, size);
     this.live.add(s);
     this.scopes.at(-1)?.add(s);
     return s;
@@ -60,9 +68,10 @@ export class Lifetime {
 
   dispose(s: GpuStorage): void {
     if (s.disposed) return;
-    s.release();
+    const handle = s.release();
     this.live.delete(s);
     for (const scope of this.scopes) scope.delete(s);
+    if (handle !== null) this.free(handle);
   }
 
   /** Removes buffers from every open scope: they live until disposed explicitly. */

@@ -4,7 +4,8 @@
  *
  * - `webgpu`: WGSL compute shaders through Dawn (the `webgpu` npm package, 0.3.8). Needs an
  *   adapter; on a machine without a GPU (Debian 12 with Mesa's lavapipe, where CI runs) the
- *   package loads but Dawn finds none.
+ *   package loads but Dawn finds none. Runs behind the bridge (bridge.ts): gpu.js in a worker
+ *   thread, because its webgpu kernels return Promises.
  * - `webasm`: WebAssembly SIMD on the CPU (single-threaded under gpu.js's synchronous contract).
  * - `cpu`: gpu.js's JavaScript translation, the last fallback.
  *
@@ -12,9 +13,10 @@
  * never picks webgpu; so this module decides itself.
  */
 import { GPU } from 'gpu.js';
+import type { GpuJsMode } from './kernel-cache.js';
 
 export type GpuModeRequest = 'cpu' | 'webasm' | 'webgpu' | 'auto';
-/** The modes the synchronous backend runs its kernels in. */
+/** The modes whose gpu.js kernels return values synchronously (they can run in process). */
 export type SyncGpuMode = 'cpu' | 'webasm';
 
 export interface WebGpuProbe {
@@ -25,7 +27,9 @@ export interface WebGpuProbe {
 
 export interface ModeChoice {
   requested: GpuModeRequest;
-  mode: SyncGpuMode;
+  mode: GpuJsMode;
+  /** True when the kernels run in a worker thread behind the synchronous bridge (always for webgpu). */
+  bridged: boolean;
   /** One sentence: why this mode, and what was tried before it. */
   reason: string;
   /** The webgpu probe, when one was made (modes 'webgpu' and 'auto'). */
@@ -67,18 +71,20 @@ export function webAssemblyAvailable(): boolean {
 }
 
 /**
- * The synchronous backend cannot drive webgpu kernels: gpu.js's webgpu kernels return Promises
- * (WebGPU readback is asynchronous), and the thermograd Backend interface returns values
- * synchronously. This sentence says so wherever a webgpu request is declined.
+ * Why webgpu runs behind the bridge: said in every reason that chooses webgpu.
  */
-export const WEBGPU_SYNC_LIMITATION =
-  "gpu.js's webgpu kernels return Promises and thermograd's Backend interface is synchronous, so the " +
-  'backend cannot run them in-process yet (a worker-thread bridge that blocks on Atomics.wait would); ' +
-  'device/check.ts measures the webgpu kernels directly';
+export const WEBGPU_BRIDGE_REASON =
+  "gpu.js's webgpu kernels return Promises and thermograd's Backend interface is synchronous, so gpu.js " +
+  'runs in a worker thread that awaits them while this thread blocks on Atomics.wait (buffers stay on the GPU)';
 
 export interface ChooseOptions {
   /** Throw instead of falling back when the requested mode cannot run. */
   strict?: boolean;
+  /**
+   * Run cpu/webasm kernels in a worker thread too (the webgpu path, testable without a GPU).
+   * webgpu always uses the bridge.
+   */
+  bridge?: boolean;
   /** For tests: a stand-in for the adapter probe and the WebAssembly check. */
   probe?: () => Promise<WebGpuProbe>;
   wasm?: () => boolean;
@@ -86,21 +92,27 @@ export interface ChooseOptions {
 
 export async function chooseMode(requested: GpuModeRequest, options: ChooseOptions = {}): Promise<ModeChoice> {
   const wasm = (options.wasm ?? webAssemblyAvailable)();
+  const bridged = options.bridge === true;
+  const inWorker = bridged ? ' (kernels in a worker thread, as requested)' : '';
   const fallback: SyncGpuMode = wasm ? 'webasm' : 'cpu';
   const fallbackWhy = wasm ? 'WebAssembly SIMD is available' : 'WebAssembly SIMD is not available here';
   switch (requested) {
     case 'cpu':
-      return { requested, mode: 'cpu', reason: 'mode cpu was requested' };
+      return { requested, mode: 'cpu', bridged, reason: `mode cpu was requested${inWorker}` };
     case 'webasm':
-      if (wasm) return { requested, mode: 'webasm', reason: 'mode webasm was requested' };
+      if (wasm) return { requested, mode: 'webasm', bridged, reason: `mode webasm was requested${inWorker}` };
       if (options.strict) throw new Error('gpu backend: mode webasm was requested, but WebAssembly SIMD is not available here');
-      return { requested, mode: 'cpu', reason: 'mode webasm was requested, but WebAssembly SIMD is not available here: using cpu' };
+      return { requested, mode: 'cpu', bridged, reason: `mode webasm was requested, but WebAssembly SIMD is not available here: using cpu${inWorker}` };
     case 'webgpu':
     case 'auto': {
       const webgpu = await (options.probe ?? probeWebGpu)();
-      const why = webgpu.available ? `webgpu ${webgpu.detail}, but ${WEBGPU_SYNC_LIMITATION}` : `no webgpu: ${webgpu.detail}`;
+      const asked = requested === 'auto' ? 'auto' : 'mode webgpu was requested';
+      if (webgpu.available) {
+        return { requested, mode: 'webgpu', bridged: true, reason: `${asked}: webgpu ${webgpu.detail}; ${WEBGPU_BRIDGE_REASON}`, webgpu };
+      }
+      const why = `no webgpu: ${webgpu.detail}`;
       if (requested === 'webgpu' && options.strict) throw new Error(`gpu backend: mode webgpu was requested: ${why}`);
-      return { requested, mode: fallback, reason: `${requested === 'auto' ? 'auto' : 'mode webgpu was requested'}: ${why}; using ${fallback} (${fallbackWhy})`, webgpu };
+      return { requested, mode: fallback, bridged, reason: `${asked}: ${why}; using ${fallback} (${fallbackWhy})${inWorker}`, webgpu };
     }
     default:
       throw new TypeError(`gpu backend: unknown mode ${JSON.stringify(requested)}; expected 'cpu', 'webasm', 'webgpu' or 'auto'`);

@@ -7,11 +7,27 @@ export const WASM = webAssemblyAvailable();
 export const MODES: SyncGpuMode[] = WASM ? ['cpu', 'webasm'] : ['cpu'];
 if (!WASM) console.warn('backend-gpujs tests: webasm skipped: gpu.js reports no WebAssembly SIMD support on this machine');
 
-const backends = new Map<SyncGpuMode, GpuBackend>();
-/** One backend per mode for a whole test file, so kernels compile once. */
-export function backendFor(mode: SyncGpuMode): GpuBackend {
-  let b = backends.get(mode);
-  if (!b) backends.set(mode, (b = new GpuBackend({ mode, name: `gpu-test-${mode}` })));
+/** A way to run the kernels: a gpu.js mode, in this thread or behind the worker bridge. */
+export interface Config {
+  label: string;
+  mode: SyncGpuMode;
+  bridge: boolean;
+}
+/**
+ * Each in-process mode, and the best of them behind the bridge: the path webgpu takes on a GPU
+ * (gpu.js in a worker thread, buffers there, this thread blocked on Atomics.wait).
+ */
+export const CONFIGS: Config[] = [
+  ...MODES.map((mode) => ({ label: mode, mode, bridge: false })),
+  { label: `${MODES.at(-1)} bridged`, mode: MODES.at(-1)!, bridge: true },
+];
+
+const backends = new Map<string, GpuBackend>();
+/** One backend per configuration for a whole test file, so kernels compile once. */
+export function backendFor(config: Config | SyncGpuMode): GpuBackend {
+  const c = typeof config === 'string' ? { label: config, mode: config, bridge: false } : config;
+  let b = backends.get(c.label);
+  if (!b) backends.set(c.label, (b = new GpuBackend({ mode: c.mode, bridge: c.bridge, name: `gpu-test-${c.label.replace(' ', '-')}` })));
   return b;
 }
 

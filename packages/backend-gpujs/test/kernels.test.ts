@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { referenceBackend as ref, type BinaryOp, type Conv2dGeometry, type MatmulParams, type Storage, type UnaryOp } from '@thermograd/autograd';
-import { backendFor, expectClose, MODES, rand32 } from './helpers.js';
+import { backendFor, CONFIGS, expectClose, rand32 } from './helpers.js';
 
 const F = 'float32' as const;
 const UNARY_CASES: [UnaryOp, number, number, [number, number]][] = [
@@ -28,14 +28,16 @@ const UNARY_CASES: [UnaryOp, number, number, [number, number]][] = [
 ];
 const BINARY_OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'];
 
-describe.each(MODES)('gpu.js backend, mode %s', (mode) => {
-  const gpu = backendFor(mode);
+describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
+  const { mode } = config;
+  const gpu = backendFor(config);
   const up = (v: Float32Array): Storage => gpu.fromValues(v, F);
   const read = (s: Storage) => gpu.read(s, F);
   const host = (s: Storage) => ref.read(s, F);
 
   it('reports its mode and refuses float64 by name', () => {
     expect(gpu.mode).toBe(mode);
+    expect(gpu.bridged).toBe(config.bridge);
     expect(() => gpu.zeros(3, 'float64')).toThrow(/zeros in float64: gpu.js computes in float32 only/);
     expect(() => gpu.unary('exp', up(Float32Array.of(1)), 1, 'float64', 0, 0)).toThrow(/exp in float64/);
   });

@@ -1,14 +1,20 @@
 /** Mode selection: what is chosen, and the reason reported, with and without a WebGPU adapter. */
 import { describe, expect, it } from 'vitest';
 import { getBackend, tensor } from '@thermograd/autograd';
-import { chooseMode, createGpuBackend, probeWebGpu, WEBGPU_SYNC_LIMITATION, type WebGpuProbe } from '../src/index.js';
+import { chooseMode, createGpuBackend, probeWebGpu, WEBGPU_BRIDGE_REASON, type WebGpuProbe } from '../src/index.js';
 
 const noAdapter = async (): Promise<WebGpuProbe> => ({ available: false, detail: 'webgpu loaded, but Dawn found no adapter' });
 const adapter = async (): Promise<WebGpuProbe> => ({ available: true, detail: 'adapter: nvidia hopper' });
 
 describe('chooseMode', () => {
   it('takes cpu and webasm as asked, falling back from webasm to cpu without WebAssembly SIMD', async () => {
-    expect(await chooseMode('cpu', { wasm: () => true })).toEqual({ requested: 'cpu', mode: 'cpu', reason: 'mode cpu was requested' });
+    expect(await chooseMode('cpu', { wasm: () => true })).toEqual({ requested: 'cpu', mode: 'cpu', bridged: false, reason: 'mode cpu was requested' });
+    expect(await chooseMode('webasm', { wasm: () => true, bridge: true })).toEqual({
+      requested: 'webasm',
+      mode: 'webasm',
+      bridged: true,
+      reason: 'mode webasm was requested (kernels in a worker thread, as requested)',
+    });
     expect((await chooseMode('webasm', { wasm: () => true })).mode).toBe('webasm');
     const fallback = await chooseMode('webasm', { wasm: () => false });
     expect(fallback.mode).toBe('cpu');
@@ -29,10 +35,14 @@ describe('chooseMode', () => {
     expect(c.mode).toBe('webasm');
     expect(c.reason).toMatch(/^mode webgpu was requested: no webgpu: webgpu loaded, but Dawn found no adapter; using webasm/);
     await expect(chooseMode('webgpu', { probe: noAdapter, strict: true })).rejects.toThrow(/mode webgpu was requested: no webgpu/);
-    // With an adapter the synchronous backend still cannot drive webgpu kernels, and says so.
+    // With an adapter, webgpu runs behind the bridge, and the reason says so.
     const found = await chooseMode('webgpu', { probe: adapter, wasm: () => true });
-    expect(found.mode).toBe('webasm');
-    expect(found.reason).toContain('webgpu adapter: nvidia hopper, but ' + WEBGPU_SYNC_LIMITATION);
+    expect(found.mode).toBe('webgpu');
+    expect(found.bridged).toBe(true);
+    expect(found.reason).toBe(`mode webgpu was requested: webgpu adapter: nvidia hopper; ${WEBGPU_BRIDGE_REASON}`);
+    const auto = await chooseMode('auto', { probe: adapter, wasm: () => true });
+    expect([auto.mode, auto.bridged]).toEqual(['webgpu', true]);
+    expect(auto.reason).toMatch(/^auto: webgpu adapter: nvidia hopper; .*worker thread.*Atomics\.wait/);
   });
 
   it('rejects an unknown mode by name', async () => {
@@ -54,5 +64,26 @@ describe('on this machine', () => {
     expect(gpu.choice.reason).toMatch(/^auto: /);
     const t = tensor([1, 2, 3], [3], { backend: 'gpu', dtype: 'float32' });
     expect(Array.from(t.mul(2).dataSync())).toEqual([2, 4, 6]);
+  });
+
+  it('webgpu through the bridge: the worker loads Dawn and runs, or the backend falls back saying why', async () => {
+    // The probe is told there is an adapter, so the worker really starts in webgpu mode here.
+    const real = await probeWebGpu();
+    const gpu = await createGpuBackend({ mode: 'webgpu', probe: adapter, name: 'gpu-webgpu-attempt', timeoutMs: 60_000 });
+    if (real.available) {
+      expect([gpu.mode, gpu.bridged]).toEqual(['webgpu', true]);
+      const t = tensor([1, 2, 3], [3], { backend: gpu, dtype: 'float32' });
+      expect(Array.from(t.mul(2).dataSync())).toEqual([2, 4, 6]);
+    } else {
+      expect(['webasm', 'cpu']).toContain(gpu.mode);
+      expect(gpu.bridged).toBe(false);
+      expect(gpu.choice.reason).toMatch(
+        /^mode webgpu was requested: webgpu adapter: nvidia hopper; .* but the webgpu worker failed \(.*Dawn found no adapter\): using (webasm|cpu)/,
+      );
+      await expect(createGpuBackend({ mode: 'webgpu', probe: adapter, strict: true, name: 'gpu-webgpu-strict' })).rejects.toThrow(
+        /the worker could not start gpu.js in mode webgpu: webgpu loaded in the worker, but Dawn found no adapter/,
+      );
+    }
+    gpu.destroy();
   });
 });

@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { conv2d, crossEntropy, linear, maxPool2d, noGrad, referenceBackend, relu, tensor, type Backend, type Tensor } from '@thermograd/autograd';
-import type { GpuBackend } from '../src/index.js';
-import { backendFor, expectClose, MODES, rand32 } from './helpers.js';
+import { WorkerDevice, type GpuBackend } from '../src/index.js';
+import { backendFor, CONFIGS, expectClose, rand32 } from './helpers.js';
 
 interface Model {
   params: Tensor[];
@@ -50,8 +50,8 @@ function step(model: Model, x: Tensor, labels: Int32Array, lr: number): { loss: 
   return { loss: loss.item(), grads };
 }
 
-describe.each(MODES)('training steps on the gpu.js backend, mode %s', (mode) => {
-  const gpu: GpuBackend = backendFor(mode);
+describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) => {
+  const gpu: GpuBackend = backendFor(config);
   const labels = Int32Array.of(0, 3, 1, 2, 2, 1, 0, 3);
 
   it.each([
@@ -82,6 +82,8 @@ describe.each(MODES)('training steps on the gpu.js backend, mode %s', (mode) => 
     }
     // The steps did train (so the loop did real work): the loss fell.
     expect(losses[99]).toBeLessThan(losses[0] * 0.5);
+    // Behind the bridge the buffers live in the worker: it holds exactly the live ones.
+    if (gpu.device instanceof WorkerDevice) expect(gpu.device.workerBuffers()).toBe(gpu.liveBuffers());
   });
 
   it('without tidy() the counter shows the intermediates piling up, and dispose releases them', () => {
