@@ -1,9 +1,11 @@
 /**
- * `pnpm bench [--quick]`: thermograd (reference and fast backends) against TensorFlow.js 4.22 (cpu
+ * `pnpm bench [--quick] [--backend gpu [--gpu-mode cpu|webasm|webgpu|auto]]`: thermograd (reference and fast backends) against TensorFlow.js 4.22 (cpu
  * and wasm backends) in one process. Training steps of MLPs and of the demo's CNN on MNIST-shaped
  * random data (plain SGD, lr 0.1, softmax cross-entropy, loss read back every step), then square
  * matmul GFLOP/s.
  * Prints a table, one JSON line per measurement, and ratios ours / tfjs-wasm.
+ * `--backend gpu` (or `--gpu`) adds thermograd on the gpu.js backend (mlp-gpu.ts) to the MLP
+ * configs, in the mode `--gpu-mode` asks for (default auto), and prints the mode chosen and why.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
@@ -15,10 +17,26 @@ import { tfjsCnn } from './cnn-tfjs.js';
 import { thermogradGflops, tfjsGflops, VARIANTS } from './matmul.js';
 import { availableParallelism } from 'node:os';
 import { alternate, stepsPerSecond } from './timing.js';
+import { thermogradGpuMlp } from './mlp-gpu.js';
+import type { GpuBackend } from '@thermograd/backend-gpujs';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const quick = args.includes('--quick');
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+/** `--name value` or `--name=value`. */
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  if (i >= 0) return args[i + 1];
+  return args.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1);
+};
+const backendArg = option('--backend');
+if (backendArg !== undefined && backendArg !== 'gpu') {
+  throw new Error(`--backend: only 'gpu' can be added (reference and fast always run); got ${JSON.stringify(backendArg)}`);
+}
+const withGpu = backendArg === 'gpu' || args.includes('--gpu');
+const GPU_MODES = ['cpu', 'webasm', 'webgpu', 'auto'] as const;
+const gpuMode = (option('--gpu-mode') ?? 'auto') as (typeof GPU_MODES)[number];
+if (!GPU_MODES.includes(gpuMode)) throw new Error(`--gpu-mode: expected one of ${GPU_MODES.join(', ')}; got ${JSON.stringify(gpuMode)}`);
 // Full: ≥3 s per measurement, 3 rounds. Quick: the whole run in under a minute, one round of short
 // measurements (at least one step each: tfjs-cpu's CNN step takes seconds).
 const SECONDS = quick ? 0.3 : 3;
@@ -61,6 +79,15 @@ async function main() {
       `fast-backend matmul threads ${threads}, ${SECONDS} s per measurement, ${ROUNDS} rounds`,
   );
 
+  let gpu: GpuBackend | undefined;
+  if (withGpu) {
+    // Loaded only when asked: the default bench never loads gpu.js.
+    const { createGpuBackend } = await import('@thermograd/backend-gpujs');
+    gpu = await createGpuBackend({ mode: gpuMode });
+    console.log(`# gpu backend: mode ${gpu.mode}${gpu.bridged ? ' (in a worker thread)' : ''}: ${gpu.choice.reason}`);
+    json({ bench: 'gpu-mode', requested: gpuMode, mode: gpu.mode, bridged: gpu.bridged, reason: gpu.choice.reason });
+  }
+
   const mlpRows: { config: string; model: string; batch: number; impl: string; examplesPerSec: number }[] = [];
   for (const cfg of CONFIGS) {
     if (only && only !== cfg.name) continue;
@@ -71,6 +98,8 @@ async function main() {
       if (skipImpl(cfg, name)) continue;
       impls.push({ name, step: cfg.kind === 'mlp' ? thermogradMlp(backend, cfg.sizes, LR, batches) : thermogradCnn(backend, LR, batches) });
     }
+    // The gpu backend runs the MLP configs only (its CNN step without a GPU takes seconds).
+    if (gpu && cfg.kind === 'mlp') impls.push({ name: 'thermograd-gpu', step: thermogradGpuMlp(gpu, cfg.sizes, LR, batches) });
     for (const tfBackend of ['cpu', 'wasm'] as const) {
       await tf.setBackend(tfBackend);
       impls.push({ name: `tfjs-${tfBackend}`, tfBackend, step: cfg.kind === 'mlp' ? tfjsMlp(cfg.sizes, LR, batches) : tfjsCnn(LR, batches) });
