@@ -6,9 +6,10 @@
  * result, which behind the worker bridge is three transfers per parameter per step. Only the loss
  * is read back.
  */
-import { crossEntropy, linear, noGrad, relu, tensor, tidy, type Tensor } from '@thermograd/autograd';
+import { crossEntropy, noGrad, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { GpuBackend } from '@thermograd/backend-gpujs';
 import { initialWeights, type Batch } from './data.js';
+import { mlpLogits } from './mlp-forward.js';
 
 export function thermogradGpuMlp(gpu: GpuBackend, sizes: readonly number[], lr: number, batches: readonly Batch[]) {
   const batch = batches[0].labels.length;
@@ -22,12 +23,7 @@ export function thermogradGpuMlp(gpu: GpuBackend, sizes: readonly number[], lr: 
     tidy(() =>
       gpu.tidy(() => {
         const k = i++ % batches.length;
-        let h = inputs[k];
-        for (let l = 0; l < params.length; l += 2) {
-          h = linear(h, params[l], params[l + 1]);
-          if (l + 2 < params.length) h = relu(h);
-        }
-        const loss = crossEntropy(h, batches[k].labels);
+        const loss = crossEntropy(mlpLogits(inputs[k], params), batches[k].labels);
         loss.backward();
         noGrad(() => {
           for (const p of params) gpu.assign(p, p.sub(p.grad!.mul(lr)));

@@ -3,8 +3,9 @@
  * [out, in], read transposed by the matmul kernel), relu, fused softmax cross-entropy, backward,
  * the loss read back, and an in-place update p ← p − lr·∇p, all inside tidy.
  */
-import { crossEntropy, linear, relu, tensor, tidy, type Tensor } from '@thermograd/autograd';
+import { crossEntropy, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Batch } from './data.js';
+import { mlpLogits } from './mlp-forward.js';
 import { sgdUpdate } from './sgd-update.js';
 import { initialWeights } from './data.js';
 
@@ -22,12 +23,7 @@ export function thermogradMlp(backend: string, sizes: readonly number[], lr: num
   // the fast backend reuses their buffers in the next step.
   return (): number => tidy(() => {
       const k = i++ % batches.length;
-      let h = inputs[k];
-      for (let l = 0; l < params.length; l += 2) {
-        h = linear(h, params[l], params[l + 1]);
-        if (l + 2 < params.length) h = relu(h);
-      }
-      const loss = crossEntropy(h, batches[k].labels);
+      const loss = crossEntropy(mlpLogits(inputs[k], params), batches[k].labels);
       loss.backward();
       const value = loss.item();
       sgdUpdate(params, scratch, lr);
