@@ -3,8 +3,10 @@
  * (to JavaScript, WebAssembly or WGSL), so these bodies use only what its translators accept:
  * numbers, flat Float32Array arguments, `Math.*`, `if`, ternaries, counted `for` loops and the
  * helpers below (registered with gpu.addFunction). No closures, no loop variable name used twice in a kernel (the cpu
- * translator hoists them), no `isNaN` (the webasm translator rejects it: `v !== v`
- * tests for NaN instead), no `Infinity` literal.
+ * translator hoists them), no `isNaN` (the webasm translator rejects it), no `Infinity` literal.
+ * NaN is tested as `!(v === v)`, never `v !== v`: on WebGPU the latter compiled to an ordered
+ * not-equal, false for NaN (measured with Dawn on Mesa's lavapipe), while `==` is false for NaN
+ * on every path.
  *
  * Every kernel has a 1-D output over the flat row-major result (`this.thread.x` is the element
  * index) and reads its inputs as flat arrays with explicit strides, so one compiled kernel serves
@@ -53,9 +55,10 @@ export function erfc(x: number): number {
 /** x^e as JavaScript's Math.pow for negative bases: WGSL and wasm pow are exp(e·log x), NaN there. */
 export function signedPow(x: number, e: number): number {
   if (x >= 0) return Math.pow(x, e);
-  if (x !== x) return x;
+  if (!(x < 0)) return x; // NaN
   const magnitude = Math.pow(-x, e);
-  if (Math.floor(e) !== e) return Math.sqrt(-1);
+  // NaN from a runtime value: Tint (WGSL) rejects the constant expression sqrt(-1) at compile time.
+  if (Math.floor(e) !== e) return Math.sqrt(x);
   const half = e * 0.5;
   if (Math.floor(half) === half) return magnitude;
   return -magnitude;
@@ -167,8 +170,8 @@ export function binaryKernel(
   if (op === 3) return u / v;
   if (op === 4) return signedPow(u, v);
   // NaN propagates through maximum/minimum, as in PyTorch.
-  if (op === 5) return u !== u || v !== v ? u + v : u > v ? u : v;
-  if (op === 6) return u !== u || v !== v ? u + v : u < v ? u : v;
+  if (op === 5) return u === u && v === v ? (u > v ? u : v) : u + v;
+  if (op === 6) return u === u && v === v ? (u < v ? u : v) : u + v;
   if (op === 7) return u === v ? 1 : 0;
   if (op === 8) return u !== v ? 1 : 0;
   if (op === 9) return u > v ? 1 : 0;
@@ -301,7 +304,7 @@ export function reduceKernel(
       acc = v;
       seen = 1;
     } else if (acc === acc) {
-      if (v !== v) acc = v;
+      if (!(v === v)) acc = v;
       else if (op === 1 && v > acc) acc = v;
       else if (op === 2 && v < acc) acc = v;
     }
@@ -500,7 +503,7 @@ export function poolKernel(this: KernelThis, x: Float32Array, g: Float32Array, m
           at = p;
           best = v;
         } else if (best === best) {
-          if (v > best || v !== v) {
+          if (v > best || !(v === v)) {
             at = p;
             best = v;
           }
