@@ -41,6 +41,7 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
   const buffers = new Map<number, any>();
   const webgpu = init.mode === 'webgpu';
   let gpu: any = null;
+  let gpuJs: any = null;
   let failure: string | null = null;
   let chain: Promise<void> = Promise.resolve();
 
@@ -171,7 +172,14 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
         for (const id of [...buffers.keys()]) release(id);
         for (const k of kernels.values()) k.destroy();
         kernels.clear();
-        if (webgpu) delete (globalThis as any).navigator; // Dawn keeps a thread alive while it is reachable
+        if (webgpu) {
+          // Destroy the device and let its lost-promise settle before answering: while Dawn has an
+          // operation pending (the device's lost-promise is one), it polls with setImmediate, and a
+          // worker terminated during that poll aborts the whole process (measured with lavapipe).
+          await gpuJs.WebGPUContext.destroy();
+          for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 1));
+          delete (globalThis as any).navigator; // Dawn keeps a thread alive while it is reachable
+        }
         answer(m.seq, { ok: true });
       } else {
         answer(m.seq, { ok: true }); // 'sync': everything before it has run
@@ -182,7 +190,7 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
   }
 
   async function start(): Promise<void> {
-    const gpuJs = requireModule(init.gpuJsPath);
+    gpuJs = requireModule(init.gpuJsPath);
     if (webgpu) {
       if (!init.webgpuUrl) throw new Error('mode webgpu needs the webgpu package');
       // /work/shared/device/README.md: Dawn's globals and navigator.gpu before new GPU({ mode: 'webgpu' }).

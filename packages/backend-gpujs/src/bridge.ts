@@ -47,6 +47,43 @@ interface Reply {
   buffers?: number;
 }
 
+/**
+ * Dawn's Node binding (webgpu 0.3.8) serves one thread at a time: measured with lavapipe, a second
+ * thread that touches it while another still holds it aborts the whole process ("Entering the V8
+ * API without proper locking in place"), which no try/catch can stop. So the main thread never
+ * loads it (the probe in mode.ts runs in a short-lived worker), and at most one webgpu worker is
+ * alive per process: this counts them, from construction to the worker's exit.
+ */
+const dawnHolders = new Map<Worker, { stopping: boolean; exited: Promise<void> }>();
+
+/** True while a webgpu worker exists in this process (Dawn is then taken), stopping or not. */
+export function webGpuWorkerAlive(): boolean {
+  return dawnHolders.size > 0;
+}
+
+/** Marks Dawn as taken until `worker` exits. Used by the bridge and by the probe. */
+export function holdDawn(worker: Worker): void {
+  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  dawnHolders.set(worker, { stopping: false, exited });
+  void exited.then(() => dawnHolders.delete(worker));
+}
+
+/**
+ * Resolves once every webgpu worker that is being stopped (destroy(), a failed start) has exited,
+ * so Dawn can be loaded again; false at once if a running backend still holds it.
+ */
+export async function dawnReleased(): Promise<boolean> {
+  const holders = [...dawnHolders.values()];
+  if (holders.some((h) => !h.stopping)) return false;
+  await Promise.all(holders.map((h) => h.exited));
+  return true;
+}
+
+/** The error for a second thread that would load Dawn while another holds it. */
+export const DAWN_TAKEN =
+  'a webgpu gpu backend already runs in this process, and Dawn (the webgpu package) serves one thread ' +
+  'at a time (a second one aborts the process): destroy() the first and let its worker exit (await anything) first';
+
 /** Kernel functions by identity → their export names (stable under bundling, unlike fn.name). */
 const KERNEL_NAMES = new Map<unknown, string>();
 const KERNEL_SOURCES: Record<string, string> = {};
@@ -75,6 +112,7 @@ export class WorkerDevice implements Device {
 
   constructor(options: BridgeOptions) {
     this.mode = options.mode;
+    if (options.mode === 'webgpu' && webGpuWorkerAlive()) throw new Error(`gpu backend (webgpu): ${DAWN_TAKEN}`);
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.checkEachLaunch = options.checkEachLaunch ?? false;
     Atomics.store(this.control, 0, -2); // nothing answered yet (the start-up answer is request 0)
@@ -91,6 +129,7 @@ export class WorkerDevice implements Device {
       port: port2,
     };
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: init, transferList: [port2] });
+    if (options.mode === 'webgpu') holdDawn(this.worker);
     this.worker.unref();
     this.port.unref();
     // The answer to request 0 says whether gpu.js started (and, for webgpu, found an adapter).
@@ -201,6 +240,8 @@ export class WorkerDevice implements Device {
 
   private stop(why: string): void {
     this.broken = why;
+    const held = dawnHolders.get(this.worker);
+    if (held) held.stopping = true;
     void this.worker.terminate();
     this.port.close();
   }

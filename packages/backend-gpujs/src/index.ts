@@ -8,10 +8,11 @@
  */
 import { registerBackend } from '@thermograd/autograd';
 import { GpuBackend } from './backend.js';
+import { dawnReleased } from './bridge.js';
 import { chooseMode, type ChooseOptions, type GpuModeRequest } from './mode.js';
 
 export { GpuBackend, type GpuBackendOptions } from './backend.js';
-export { WorkerDevice, type BridgeOptions } from './bridge.js';
+export { dawnReleased, WorkerDevice, type BridgeOptions } from './bridge.js';
 export { InProcessDevice, RemoteBuffer, type Device, type DeviceArg, type DeviceBuffer, type KernelCall, type KernelFn } from './device.js';
 export {
   chooseMode,
@@ -47,6 +48,9 @@ export async function createGpuBackend(options: CreateGpuBackendOptions = {}): P
   const choice = await chooseMode(options.mode ?? 'auto', options);
   const common = { name: options.name, timeoutMs: options.timeoutMs };
   let backend: GpuBackend;
+  // A webgpu backend destroyed just before this one may still be stopping its worker (Dawn serves
+  // one thread at a time, see bridge.ts): wait for it to exit.
+  if (choice.mode === 'webgpu') await dawnReleased();
   try {
     backend = new GpuBackend({ mode: choice.mode, bridge: choice.bridged, choice, ...common });
   } catch (e) {

@@ -12,7 +12,11 @@
  * gpu.js's own auto-selection prefers headless-gl, which thermograd deliberately leaves unbuilt, and
  * never picks webgpu; so this module decides itself.
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { GPU } from 'gpu.js';
+import { DAWN_TAKEN, dawnReleased, holdDawn } from './bridge.js';
 import type { GpuJsMode } from './kernel-cache.js';
 
 export type GpuModeRequest = 'cpu' | 'webasm' | 'webgpu' | 'auto';
@@ -37,32 +41,60 @@ export interface ModeChoice {
 }
 
 /**
- * Asks Dawn for an adapter. Loads the optional `webgpu` package lazily, so that the cpu and webasm
- * modes never load native code.
+ * The probe, as the source of a worker (the main thread never loads Dawn: see bridge.ts). It posts
+ * one WebGpuProbe. Not a literal import(): vitest rewrites those, even in text that becomes code.
+ */
+const PROBE_SOURCE = `'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const load = new Function('url', 'return import(url);');
+const message = (e) => String((e && e.message) || e).split('\\n')[0];
+(async () => {
+  let mod;
+  try {
+    mod = await load(workerData.url);
+  } catch (e) {
+    return { available: false, detail: 'the webgpu package (Dawn for Node) did not load: ' + message(e) };
+  }
+  try {
+    const adapter = await mod.create([]).requestAdapter();
+    if (!adapter) return { available: false, detail: workerData.noAdapter };
+    const info = adapter.info || {};
+    const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unnamed adapter';
+    return { available: true, detail: 'adapter: ' + name };
+  } catch (e) {
+    return { available: false, detail: 'requesting a WebGPU adapter failed: ' + message(e) };
+  }
+})().then((probe) => parentPort.postMessage(probe));
+`;
+
+const NO_ADAPTER =
+  'webgpu loaded, but Dawn found no adapter (no GPU, or no Vulkan driver: on Debian 12 without a GPU, ' +
+  "Mesa 22's lavapipe lacks a feature Dawn requires; on an NVIDIA machine, see the README's recipe)";
+
+/**
+ * Asks Dawn for an adapter, in a short-lived worker thread that is gone when this resolves, so the
+ * bridge worker can load Dawn next. Loads the optional `webgpu` package only there: the cpu and
+ * webasm modes never load native code.
  */
 export async function probeWebGpu(): Promise<WebGpuProbe> {
-  let mod: { create(flags: string[]): { requestAdapter(): Promise<unknown> } };
+  if (!(await dawnReleased())) return { available: false, detail: DAWN_TAKEN };
+  let url: string;
   try {
-    mod = (await import('webgpu')) as unknown as typeof mod;
+    url = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
   } catch (e) {
-    return { available: false, detail: `the webgpu package (Dawn for Node) did not load: ${(e as Error).message}` };
+    return { available: false, detail: `the webgpu package (Dawn for Node) is not installed: ${(e as Error).message.split('\n')[0]}` };
   }
-  try {
-    const adapter = (await mod.create([]).requestAdapter()) as { info?: { vendor?: string; architecture?: string; description?: string } } | null;
-    if (!adapter) {
-      return {
-        available: false,
-        detail:
-          'webgpu loaded, but Dawn found no adapter (no GPU, or no Vulkan driver: on Debian 12 without a GPU, ' +
-          "Mesa's lavapipe lacks a feature Dawn requires; on an NVIDIA machine, see the README's recipe)",
-      };
-    }
-    const info = adapter.info ?? {};
-    const name = [info.vendor, info.architecture, info.description].filter((s) => s).join(' ') || 'unnamed adapter';
-    return { available: true, detail: `adapter: ${name}` };
-  } catch (e) {
-    return { available: false, detail: `requesting a WebGPU adapter failed: ${(e as Error).message}` };
-  }
+  const worker = new Worker(PROBE_SOURCE, { eval: true, workerData: { url, noAdapter: NO_ADAPTER } });
+  holdDawn(worker);
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  const probe = await new Promise<WebGpuProbe>((resolve) => {
+    worker.once('message', resolve);
+    worker.once('error', (e) => resolve({ available: false, detail: `the webgpu probe failed: ${e.message}` }));
+    void exited.then((code) => resolve({ available: false, detail: `the webgpu probe's worker exited (code ${code}) without an answer` }));
+  });
+  await worker.terminate();
+  await exited;
+  return probe;
 }
 
 /** True when gpu.js can build WebAssembly kernels here (it needs WebAssembly with SIMD). */
