@@ -13,8 +13,13 @@
  *    bridge run whole autograd steps (tidy, loss read back, parameters updated on the device with
  *    GpuBackend.assign). As a lower bound without autograd and bridge overheads, one step is also
  *    recorded in webasm and its kernel sequence replayed directly on WebGPU (pipeline handles).
+ *
+ * Dawn's Node binding serves one thread per process (a second thread that touches it aborts the
+ * process; see src/bridge.ts), so this process never loads it in its main thread: the bridge's
+ * worker holds it, and the replays run in a child process (this script with CHECK_PART=replay).
  */
-import { create, globals } from 'webgpu';
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { GPU, type IKernelRunShortcut } from 'gpu.js';
 import {
   conv2d,
@@ -36,10 +41,6 @@ import {
   type UnaryOp,
 } from '@thermograd/autograd';
 import { GpuBackend, kernelSources, loopLimit, probeWebGpu, WorkerDevice, type KernelCall } from '../src/index.js';
-
-// --- WebGPU through Dawn (see /work/shared/device/README.md) ----------------------------------------
-Object.assign(globalThis, globals);
-(globalThis as { navigator?: unknown }).navigator = { gpu: create([]) };
 
 const F = 'float32' as const;
 /** QUICK=1: batch 128 only (a dry run on a small machine). */
@@ -317,134 +318,211 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-async function timeSteps(replayer: WebGpuReplayer, bridged: GpuBackend): Promise<void> {
-  const configs = [
-    { name: 'MLP 784-256-256-10', build: mlp, input: (n: number) => [n, 784] },
-    { name: 'CNN (2 conv, 2 pool, linear)', build: cnn, input: (n: number) => [n, 1, 28, 28] },
-  ];
-  for (const cfg of configs) {
-    for (const batch of QUICK ? [128] : [128, 1024]) {
-      const shape = cfg.input(batch);
-      const xs = rand(shape.reduce((a, b) => a * b, 1), 41);
-      const labels = Int32Array.from({ length: batch }, (_, i) => (i * 3) % 10);
-      const times: Record<string, number> = {};
-      const cpuBackends: [string, Backend, number][] = [['reference', ref, batch > 128 ? 1 : 2]];
-      if (listBackends().includes('fast')) cpuBackends.push(['fast', getBackend('fast'), 3]);
-      const webasm = new GpuBackend({ mode: 'webasm', name: 'gpu-webasm-timing' });
-      cpuBackends.push(['gpu.js webasm', webasm, 2]);
-      cpuBackends.push([`gpu.js ${bridged.mode} (bridge)`, bridged, 7]);
-      for (const [name, backend, reps] of cpuBackends) {
-        try {
-          const model = cfg.build(backend);
-          const x = tensor(xs, shape, { backend, dtype: F });
-          const run = () => (backend instanceof GpuBackend ? backend.tidy(() => step(model, x, labels)) : step(model, x, labels));
-          run(); // warm-up: kernel compilation, wasm instantiation
-          const t: number[] = [];
-          for (let r = 0; r < reps; r++) {
-            const t0 = performance.now();
-            run();
-            t.push(performance.now() - t0);
-          }
-          times[name] = median(t);
-        } catch (e) {
-          console.log(`${cfg.name} batch ${batch}: the ${name} backend failed: ${(e as Error).message.split('\n')[0]}`);
-        }
-      }
-      // Record one step's kernel launches, then replay them on WebGPU.
-      // Arrays that no launch produced (parameters, data) are copied when recorded: the step's
-      // assign() overwrites the parameters in place afterwards.
-      const calls: KernelCall[] = [];
-      const produced = new Set<Float32Array>();
-      const recorder = new GpuBackend({
-        mode: 'webasm',
-        name: 'gpu-record-step',
-        observe: (c) => {
-          calls.push({ ...c, args: c.args.map((a) => (a instanceof Float32Array && !produced.has(a) ? a.slice() : a)) });
-          produced.add(c.out);
-        },
-      });
-      const model = cfg.build(recorder);
-      const x = tensor(xs, shape, { backend: recorder, dtype: F });
-      const recordedLoss = recorder.tidy(() => {
-        calls.length = 0;
-        return step(model, x, labels);
-      });
-      const lossCall = calls.findIndex((c) => c.fn === kernelSources.pickLossKernel);
-      let note = '';
+const CONFIGS = [
+  { name: 'MLP 784-256-256-10', build: mlp, input: (n: number) => [n, 784] },
+  { name: 'CNN (2 conv, 2 pool, linear)', build: cnn, input: (n: number) => [n, 1, 28, 28] },
+];
+
+function stepCases(): { cfg: (typeof CONFIGS)[number]; batch: number; key: string }[] {
+  return CONFIGS.flatMap((cfg) => (QUICK ? [128] : [128, 1024]).map((batch) => ({ cfg, batch, key: `${cfg.name} batch ${batch}` })));
+}
+
+function stepData(cfg: (typeof CONFIGS)[number], batch: number): { shape: number[]; xs: Float32Array; labels: Int32Array } {
+  const shape = cfg.input(batch);
+  return { shape, xs: rand(shape.reduce((a, b) => a * b, 1), 41), labels: Int32Array.from({ length: batch }, (_, i) => (i * 3) % 10) };
+}
+
+/** Whole autograd steps on every backend, the bridged one included; median ms per step by backend. */
+function timeSteps(bridged: GpuBackend): Map<string, Record<string, number>> {
+  const all = new Map<string, Record<string, number>>();
+  for (const { cfg, batch, key } of stepCases()) {
+    const { shape, xs, labels } = stepData(cfg, batch);
+    const times: Record<string, number> = {};
+    const backends: [string, Backend, number][] = [['reference', ref, batch > 128 ? 1 : 2]];
+    if (listBackends().includes('fast')) backends.push(['fast', getBackend('fast'), 3]);
+    const webasm = new GpuBackend({ mode: 'webasm', name: 'gpu-webasm-timing' });
+    backends.push(['gpu.js webasm', webasm, 2]);
+    backends.push([`gpu.js ${bridged.mode} (bridge)`, bridged, 7]);
+    for (const [name, backend, reps] of backends) {
       try {
+        const model = cfg.build(backend);
+        const x = tensor(xs, shape, { backend, dtype: F });
+        const run = () => (backend instanceof GpuBackend ? backend.tidy(() => step(model, x, labels)) : step(model, x, labels));
+        run(); // warm-up: kernel compilation, wasm instantiation
         const t: number[] = [];
-        for (let r = 0; r < 7; r++) {
+        for (let r = 0; r < reps; r++) {
           const t0 = performance.now();
-          const { all, outputs } = await replayer.replay(calls);
-          const lastOut = await outputs[outputs.length - 1].toArray(); // waits for the whole queue
+          run();
           t.push(performance.now() - t0);
-          if (r === 0) {
-            // Check the replayed step: the per-example losses and the last launch (a parameter update).
-            const losses = await outputs[lossCall].toArray();
-            const err = Math.max(worst(losses, calls[lossCall].out), worst(lastOut, calls[calls.length - 1].out));
-            note = `replay vs webasm ${err.toFixed(2)}`;
-            if (!(err <= 1)) failures.push(`${cfg.name} batch ${batch}: webgpu replay differs from the recorded step (${err})`);
-          }
-          for (const h of all) h.delete();
         }
-        times[`gpu.js ${replayer.mode} (replay)`] = median(t.slice(2));
+        times[name] = median(t);
       } catch (e) {
-        note = `webgpu replay failed: ${(e as Error).message.split('\n')[0].slice(0, 100)}`;
-        failures.push(`${cfg.name} batch ${batch}: ${note}`);
+        console.log(`${key}: the ${name} backend failed: ${(e as Error).message.split('\n')[0]}`);
       }
-      const best = Math.min(times.fast ?? Infinity, times.reference ?? Infinity);
-      const gpuTime = times[`gpu.js ${bridged.mode} (bridge)`];
-      const replayTime = times[`gpu.js ${replayer.mode} (replay)`];
-      rows.push([
-        'step',
-        `${cfg.name} batch ${batch}`,
-        `${calls.length} launches, loss ${recordedLoss.toFixed(4)}`,
-        Object.entries(times).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join('; '),
-        [
-          gpuTime ? `${bridged.mode} bridge speed-up vs best CPU ${(best / gpuTime).toFixed(1)}x` : `no ${bridged.mode} bridge time`,
-          replayTime ? `replay ${(best / replayTime).toFixed(1)}x` : 'no replay time',
-        ].join('; '),
-        note,
-      ]);
     }
+    all.set(key, times);
+  }
+  return all;
+}
+
+interface ReplayResult {
+  key: string;
+  launches: number;
+  loss: number;
+  /** Median ms per replayed step, absent when the replay failed. */
+  ms?: number;
+  note: string;
+  failed: boolean;
+}
+
+/**
+ * The child process's part: records one step's kernel launches in webasm, then replays them
+ * directly on WebGPU (or in the dry-run mode). Prints one `REPLAY {json}` line per case.
+ */
+async function replaySteps(mode: 'webgpu' | 'webasm' | 'cpu'): Promise<void> {
+  if (mode === 'webgpu') {
+    // Dawn in this process's main thread (see /work/shared/device/README.md): no worker here loads it.
+    const { create, globals } = (await import('webgpu')) as unknown as { create(f: string[]): unknown; globals: object };
+    Object.assign(globalThis, globals);
+    (globalThis as { navigator?: unknown }).navigator = { gpu: create([]) };
+  }
+  const replayer = new WebGpuReplayer(mode);
+  for (const { cfg, batch, key } of stepCases()) {
+    const { shape, xs, labels } = stepData(cfg, batch);
+    // Arrays that no launch produced (parameters, data) are copied when recorded: the step's
+    // assign() overwrites the parameters in place afterwards.
+    const calls: KernelCall[] = [];
+    const produced = new Set<Float32Array>();
+    const recorder = new GpuBackend({
+      mode: 'webasm',
+      name: 'gpu-record-step',
+      observe: (c) => {
+        calls.push({ ...c, args: c.args.map((a) => (a instanceof Float32Array && !produced.has(a) ? a.slice() : a)) });
+        produced.add(c.out);
+      },
+    });
+    const model = cfg.build(recorder);
+    const x = tensor(xs, shape, { backend: recorder, dtype: F });
+    const loss = recorder.tidy(() => {
+      calls.length = 0;
+      return step(model, x, labels);
+    });
+    const lossCall = calls.findIndex((c) => c.fn === kernelSources.pickLossKernel);
+    const result: ReplayResult = { key, launches: calls.length, loss, note: '', failed: false };
+    try {
+      const t: number[] = [];
+      for (let r = 0; r < 7; r++) {
+        const t0 = performance.now();
+        const { all, outputs } = await replayer.replay(calls);
+        const lastOut = await outputs[outputs.length - 1].toArray(); // waits for the whole queue
+        t.push(performance.now() - t0);
+        if (r === 0) {
+          // Check the replayed step: the per-example losses and the last launch (a parameter update).
+          const losses = await outputs[lossCall].toArray();
+          const err = Math.max(worst(losses, calls[lossCall].out), worst(lastOut, calls[calls.length - 1].out));
+          result.note = `replay vs webasm ${err.toFixed(2)}`;
+          if (!(err <= 1)) result.failed = true;
+        }
+        for (const h of all) h.delete();
+      }
+      result.ms = median(t.slice(2));
+    } catch (e) {
+      result.note = `${mode} replay failed: ${(e as Error).message.split('\n')[0].slice(0, 100)}`;
+      result.failed = true;
+    }
+    console.log(`REPLAY ${JSON.stringify(result)}`);
+  }
+  if (mode === 'webgpu') {
+    // Dawn keeps Node alive while its device is reachable: destroy it, let its lost-promise settle.
+    const { WebGPUContext } = createRequire(import.meta.url)('gpu.js') as { WebGPUContext: { destroy(): Promise<void> } };
+    await WebGPUContext.destroy();
+    for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 1));
+    delete (globalThis as { navigator?: unknown }).navigator;
+  }
+}
+
+/** Runs the replays in a child process (Dawn in its main thread); their results by case. */
+function replayInChild(mode: string): Map<string, ReplayResult> {
+  const child = spawnSync(process.execPath, [process.argv[1]], {
+    env: { ...process.env, CHECK_PART: 'replay', REPLAY_MODE: mode },
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    timeout: 400_000,
+  });
+  const results = new Map<string, ReplayResult>();
+  for (const line of child.stdout.split('\n')) {
+    if (line.startsWith('REPLAY ')) {
+      const r = JSON.parse(line.slice(7)) as ReplayResult;
+      results.set(r.key, r);
+    } else if (line.trim()) console.log(`[replay] ${line}`);
+  }
+  if (child.status !== 0 || results.size === 0) {
+    const why = child.error?.message ?? `exit ${child.status ?? child.signal}`;
+    failures.push(`the replay child process failed (${why}): ${(child.stderr ?? '').split('\n').filter((l) => l && !l.includes('maxDynamic')).slice(-3).join(' | ')}`);
+  }
+  return results;
+}
+
+function stepRows(times: Map<string, Record<string, number>>, replays: Map<string, ReplayResult>, bridgedMode: string, replayMode: string): void {
+  for (const { key } of stepCases()) {
+    const t = { ...(times.get(key) ?? {}) };
+    const replay = replays.get(key);
+    if (replay?.ms !== undefined) t[`gpu.js ${replayMode} (replay)`] = replay.ms;
+    if (replay?.failed) failures.push(`${key}: ${replay.note}`);
+    const best = Math.min(t.fast ?? Infinity, t.reference ?? Infinity);
+    const gpuTime = t[`gpu.js ${bridgedMode} (bridge)`];
+    rows.push([
+      'step',
+      key,
+      replay ? `${replay.launches} launches, loss ${replay.loss.toFixed(4)}` : '',
+      Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join('; '),
+      [
+        gpuTime ? `${bridgedMode} bridge speed-up vs best CPU ${(best / gpuTime).toFixed(1)}x` : `no ${bridgedMode} bridge time`,
+        replay?.ms ? `replay ${(best / replay.ms).toFixed(1)}x` : 'no replay time',
+      ].join('; '),
+      replay?.note ?? '',
+    ]);
   }
 }
 
 // --- main ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
+  if (process.env.QUICK) QUICK = true;
+  // DRY_RUN=webasm (or cpu) runs the bridge and the replays in that mode: checks this script on a
+  // machine without a GPU.
+  const dry = process.env.DRY_RUN as 'webasm' | 'cpu' | undefined;
+  if (process.env.CHECK_PART === 'replay') {
+    await replaySteps((process.env.REPLAY_MODE ?? 'webgpu') as 'webgpu' | 'webasm' | 'cpu');
+    return;
+  }
   const probe = await probeWebGpu();
   console.log(`webgpu probe: ${probe.available ? 'available' : 'unavailable'}: ${probe.detail}`);
   console.log(`backends: ${listBackends().join(', ')}`);
-  // DRY_RUN=webasm (or cpu) replays in that mode instead: checks this script on a machine without a GPU.
-  const dry = process.env.DRY_RUN as 'webasm' | 'cpu' | undefined;
   if (!probe.available && !dry) {
     console.log('no WebGPU adapter: nothing to check on the GPU (see device/README.md for the driver set-up)');
     process.exitCode = 2;
     return;
   }
-  const replayer = new WebGpuReplayer(dry ?? 'webgpu');
-  if (process.env.QUICK) QUICK = true;
   const t0 = performance.now();
   // The real path: gpu.js in a worker thread behind the synchronous bridge.
   const bridged = new GpuBackend({ mode: dry ?? 'webgpu', bridge: true, name: 'gpu-bridge' });
   console.log(`bridge started in ${((performance.now() - t0) / 1000).toFixed(1)} s: gpu.js ${bridged.mode} in a worker thread`);
   await checkKernels(bridged);
   console.log(`kernel checks done in ${((performance.now() - t0) / 1000).toFixed(1)} s; kernels ran in ${bridged.kernelModes().join(', ')}`);
-  await timeSteps(replayer, bridged);
+  const times = timeSteps(bridged);
+  const bridgedMode = bridged.mode;
   bridged.destroy();
+  console.log(`bridged steps timed at ${((performance.now() - t0) / 1000).toFixed(1)} s; replaying in a child process`);
+  const replays = replayInChild(dry ?? 'webgpu');
+  stepRows(times, replays, bridgedMode, dry ?? 'webgpu');
   console.log('\n| what | case | launches | result | comparison | status |\n|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
   console.log(failures.length ? `\nFAILURES (${failures.length}):\n${failures.join('\n')}` : '\nall checks passed');
   process.exitCode = failures.length ? 1 : 0;
 }
 
-main()
-  .catch((e) => {
-    console.error(e);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    // Dawn's instance keeps Node alive while navigator holds it.
-    delete (globalThis as { navigator?: unknown }).navigator;
-  });
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
