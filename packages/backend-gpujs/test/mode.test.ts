@@ -1,7 +1,7 @@
 /** Mode selection: what is chosen, and the reason reported, with and without a WebGPU adapter. */
 import { describe, expect, it } from 'vitest';
 import { getBackend, tensor } from '@thermograd/autograd';
-import { chooseMode, createGpuBackend, probeWebGpu, WEBGPU_BRIDGE_REASON, type WebGpuProbe } from '../src/index.js';
+import { chooseMode, createGpuBackend, GpuBackend, probeWebGpu, WEBGPU_BRIDGE_REASON, type WebGpuProbe } from '../src/index.js';
 
 const noAdapter = async (): Promise<WebGpuProbe> => ({ available: false, detail: 'webgpu loaded, but Dawn found no adapter' });
 const adapter = async (): Promise<WebGpuProbe> => ({ available: true, detail: 'adapter: nvidia hopper' });
@@ -58,12 +58,29 @@ describe('on this machine', () => {
   });
 
   it('createGpuBackend registers under gpu and reports the chosen mode and why', async () => {
+    const real = await probeWebGpu();
     const gpu = await createGpuBackend({ mode: 'auto' });
     expect(getBackend('gpu')).toBe(gpu);
-    expect(['cpu', 'webasm']).toContain(gpu.mode);
+    // CI: no adapter, so webasm (or cpu); with a GPU or `pnpm test:webgpu`'s lavapipe: webgpu.
+    expect(real.available ? ['webgpu'] : ['cpu', 'webasm']).toContain(gpu.mode);
     expect(gpu.choice.reason).toMatch(/^auto: /);
     const t = tensor([1, 2, 3], [3], { backend: 'gpu', dtype: 'float32' });
     expect(Array.from(t.mul(2).dataSync())).toEqual([2, 4, 6]);
+    if (real.available) {
+      // Dawn serves one thread per process: a second webgpu backend falls back, saying why, and
+      // one made after destroy() gets the GPU again.
+      const second = await createGpuBackend({ mode: 'auto', name: 'gpu-second' });
+      expect(second.mode).not.toBe('webgpu');
+      expect(second.choice.reason).toMatch(/a webgpu gpu backend already runs in this process/);
+      expect(() => new GpuBackend({ mode: 'webgpu', bridge: true, name: 'gpu-third' })).toThrow(/Dawn \(the webgpu package\) serves one thread at a time/);
+      gpu.destroy();
+      const again = await createGpuBackend({ mode: 'webgpu', name: 'gpu-again' });
+      expect(again.mode).toBe('webgpu');
+      expect(Array.from(tensor([1, 2], [2], { backend: again, dtype: 'float32' }).add(1).dataSync())).toEqual([2, 3]);
+      again.destroy();
+    } else {
+      gpu.destroy();
+    }
   });
 
   it('webgpu through the bridge: the worker loads Dawn and runs, or the backend falls back saying why', async () => {
