@@ -1,5 +1,5 @@
 /** Accuracy of a model on (part of) a data set, in batches, without recording a graph. */
-import { noGrad, tensor, type Tensor } from '@thermograd/autograd';
+import { getBackend, noGrad, tensor, type Tensor } from '@thermograd/autograd';
 import type { Dataset } from '@thermograd/data';
 import { scoped } from './backends.js';
 import type { DemoModel } from './models.js';
@@ -17,8 +17,17 @@ export function countCorrect(logits: Tensor, labels: ArrayLike<number>): number 
   return correct;
 }
 
+/**
+ * Examples per evaluation batch: 1000, or fewer where the backend limits the size of one tensor
+ * (the gpu.js backend in webasm/webgpu) and the model's largest tensor would not fit.
+ */
+export function evaluationBatch(model: DemoModel, backend = getBackend()): number {
+  const limit = backend.maxElements ?? Infinity;
+  return Math.max(1, Math.min(1000, Math.floor(limit / model.elementsPerExample)));
+}
+
 /** Accuracy over the first `limit` examples (all by default). */
-export function accuracy(model: DemoModel, data: Dataset, limit = data.n, batchSize = 1000): number {
+export function accuracy(model: DemoModel, data: Dataset, limit = data.n, batchSize = evaluationBatch(model)): number {
   const n = Math.min(limit, data.n);
   if (n === 0) return NaN;
   const features = data.rows * data.cols;

@@ -25,6 +25,12 @@ export interface DemoModel {
   /** Logits [B, classes] from flat images [B, rows·cols]. */
   forward(images: Tensor): Tensor;
   describe: string;
+  /**
+   * Elements of the largest tensor one example makes in a training step (a conv layer's im2col
+   * patches, usually): a batch of B makes tensors of B times this. Chunk sizes are chosen from it
+   * on backends with a tensor-size limit (Backend.maxElements).
+   */
+  elementsPerExample: number;
 }
 
 export function buildModel(options: ModelOptions, rng: Generator): DemoModel {
@@ -42,6 +48,7 @@ export function buildModel(options: ModelOptions, rng: Generator): DemoModel {
       module,
       forward: (images) => module.forward(images),
       describe: `mlp ${[inputs, ...options.hidden, options.classes].join('-')}`,
+      elementsPerExample: Math.max(inputs, ...options.hidden, options.classes),
     };
   }
   // LeNet-style: conv5×5 (pad 2) → ReLU → max-pool 2 → conv5×5 → ReLU → max-pool 2 → FC → ReLU → FC.
@@ -66,5 +73,12 @@ export function buildModel(options: ModelOptions, rng: Generator): DemoModel {
     module,
     forward: (images) => module.forward(images.reshape([images.shape[0], 1, options.rows, options.cols])),
     describe: `cnn conv5x5(${c1})-pool-conv5x5(${c2})-pool-fc${options.fc}-${options.classes}`,
+    // Each conv's im2col patches (in·25 per output pixel) and its output (out per pixel).
+    elementsPerExample: Math.max(
+      options.rows * options.cols * Math.max(25, c1),
+      (afterConv1[0] - 4) * (afterConv1[1] - 4) * Math.max(25 * c1, c2),
+      flat,
+      options.fc,
+    ),
   };
 }

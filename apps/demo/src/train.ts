@@ -10,7 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { crossEntropy, Generator, setBackend, tensor, type StateDict } from '@thermograd/autograd';
+import { crossEntropy, Generator, getBackend, setBackend, tensor, type StateDict } from '@thermograd/autograd';
 import { Batcher, loadMnist, validationSplit, type BatcherState } from '@thermograd/data';
 import {
   GradientNoiseMeter,
@@ -136,6 +136,13 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
     { kind: config.model, hidden: config.hidden, channels: config.channels, fc: config.fc, rows: trainSet.rows, cols: trainSet.cols, classes: trainSet.numClasses },
     rng,
   );
+  const maxElements = getBackend().maxElements ?? Infinity;
+  if (config.batch * model.elementsPerExample > maxElements) {
+    throw new Error(
+      `--batch ${config.batch}: ${model.describe} makes tensors of ${config.batch * model.elementsPerExample} elements at that batch, ` +
+        `and backend ${config.backend} holds at most ${maxElements} per tensor: use --batch ${Math.floor(maxElements / model.elementsPerExample)} or less`,
+    );
+  }
   // Constant B keeps the temperature η0 = η/((1−μ)B) exact at every step: drop the short last batch.
   const batcher = new Batcher(trainSet, { batchSize: config.batch, seed: config.seed, dropLast: true });
   if (batcher.stepsPerEpoch < 1) throw new Error(`--batch ${config.batch} is larger than the ${trainSet.n} training examples`);

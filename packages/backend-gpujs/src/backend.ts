@@ -114,11 +114,14 @@ export class GpuBackend implements Backend {
   readonly bridged: boolean;
   readonly choice: ModeChoice;
   readonly device: Device;
+  /** 2^24 where kernels index in float32 (webasm, webgpu); cpu kernels index in float64. */
+  readonly maxElements: number;
   private readonly lifetime: Lifetime;
 
   constructor(options: GpuBackendOptions) {
     this.name = options.name ?? 'gpu';
     this.mode = options.mode;
+    this.maxElements = options.mode === 'cpu' ? Infinity : MAX_ELEMENTS;
     if (options.mode === 'webgpu' && options.bridge === false) {
       throw new Error('gpu backend: mode webgpu needs the bridge (gpu.js webgpu kernels return Promises); leave bridge unset');
     }
@@ -231,8 +234,11 @@ export class GpuBackend implements Backend {
   /** A kernel whose output is no storage (an intermediate): the caller frees it. */
   private runRaw(op: string, fn: KernelFn, size: number, maxLoop: number, ...args: DeviceArg[]): DeviceBuffer {
     if (size === 0) return this.device.upload(new Float32Array(0));
-    if (size > MAX_ELEMENTS && this.mode !== 'cpu') {
-      throw new RangeError(`${this.name} backend: ${op} of ${size} elements; ${this.mode} kernels index exactly up to 2^24 elements`);
+    if (size > this.maxElements) {
+      throw new RangeError(
+        `${this.name} backend: ${op} of ${size} elements; ${this.mode} kernels index exactly up to 2^24 = ${MAX_ELEMENTS} elements ` +
+          '(use a smaller batch, or split the work)',
+      );
     }
     return this.device.launch(op, fn, size, maxLoop, args);
   }

@@ -88,6 +88,12 @@ export interface Conv2dGeometry {
 export interface Backend {
   /** Short name used by the registry and in error messages, e.g. 'reference'. */
   readonly name: string;
+  /**
+   * The most elements one tensor may hold on this backend, where a kernel limit sets one (the
+   * gpu.js backend's float-indexed kernels: 2^24); absent where only memory limits it. Callers
+   * that choose chunk sizes (evaluation) read it.
+   */
+  readonly maxElements?: number;
 
   // --- storage ---------------------------------------------------------------------------------
   fromValues(values: ArrayLike<number>, dtype: DType): Storage;
