@@ -253,6 +253,9 @@ for (const name of others) {
         geometry(2, 1, 28, 28, [5, 5], [1, 1], [2, 2]),
         geometry(2, 16, 14, 14, [5, 5], [1, 1], [0, 0]),
         geometry(1, 3, 7, 9, [3, 4], [2, 3], [1, 2]),
+        geometry(2, 3, 6, 7, [3, 3], [1, 1], [1, 1]), // 3×3: the unrolled interior rows
+        geometry(1, 2, 9, 8, [3, 3], [2, 2], [0, 1]),
+        geometry(1, 2, 11, 12, [5, 5], [2, 3], [1, 2]),
         geometry(1, 2, 3, 3, [5, 5], [1, 1], [2, 2]), // kernel wider than the image
       ]) {
         const x = randomF32(g.n * g.c * g.h * g.w, 12);
