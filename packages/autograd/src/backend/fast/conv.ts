@@ -2,8 +2,11 @@
  * im2col / col2im as straight loops: the reference visits each element through a callback, which
  * costs a call per element. Here each window row is clipped to the image once per output position
  * (the column range [j0, j1) is the same for every channel and kernel row), so the inner loop is a
- * plain copy (im2col) or add (col2im) with no bounds test; padding is skipped, which relies on `out`
- * starting zero-filled (a fresh typed array). Works for both dtypes (the caller allocates).
+ * plain copy (im2col) or add (col2im) with no bounds test. im2col writes every element of `out`
+ * (the patch of a window that reaches into the padding is zeroed first), so it may be given a dirty
+ * pooled buffer: clearing the whole of it first cost a pass over cols (10 MB for the bench CNN's
+ * second convolution) that only the padded edge windows need. col2im accumulates into a zero-filled
+ * `out`. Works for both dtypes (the caller allocates).
  *
  * A window row that lies wholly inside the image (every row but the padded edges) is copied with
  * its kw elements written out for kw = 3 and 5 (the common kernels): a 5-element loop costs more in
@@ -14,7 +17,7 @@
 import type { Conv2dGeometry } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 
-/** out (zero-filled, [n·outH·outW, c·kh·kw]) receives the patches of x. */
+/** out ([n·outH·outW, c·kh·kw], any contents) receives the patches of x, zeros where they cover padding. */
 export function im2colInto(x: TypedArray, g: Conv2dGeometry, out: TypedArray): TypedArray {
   const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, outH, outW } = g;
   const patch = c * kh * kw;
@@ -31,6 +34,7 @@ export function im2colInto(x: TypedArray, g: Conv2dGeometry, out: TypedArray): T
         const j0 = Math.max(0, -x0);
         const j1 = Math.min(kw, w - x0);
         const full = j0 === 0 && j1 === kw;
+        if (!full || i0 !== 0 || i1 !== kh) out.fill(0, d, d + patch);
         for (let ch = 0; ch < c; ch++) {
           const src = image + ch * plane + y0 * w + x0;
           const dst = d + ch * kh * kw;

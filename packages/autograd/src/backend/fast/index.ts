@@ -53,7 +53,7 @@ export const fastBackend: Backend = {
   matmul: (a, b, p, dtype) =>
     dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
   permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),
-  im2col: (x, g, dtype) => im2colInto(arr(x), g, takeZeroed(dtype, g.n * g.outH * g.outW * g.c * g.kh * g.kw)),
+  im2col: (x, g, dtype) => im2colInto(arr(x), g, take(dtype, g.n * g.outH * g.outW * g.c * g.kh * g.kw)),
   col2im: (cols, g, dtype) => col2imInto(arr(cols), g, takeZeroed(dtype, g.n * g.c * g.h * g.w)),
   maxPool2d: (x, g, dtype) => {
     const size = g.n * g.c * g.outH * g.outW;
