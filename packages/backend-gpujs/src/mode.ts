@@ -76,7 +76,17 @@ const NO_ADAPTER =
  * bridge worker can load Dawn next. Loads the optional `webgpu` package only there: the cpu and
  * webasm modes never load native code.
  */
-export async function probeWebGpu(): Promise<WebGpuProbe> {
+export function probeWebGpu(): Promise<WebGpuProbe> {
+  // Concurrent callers share one probe: two probe workers at once would be two threads in Dawn.
+  probeInFlight ??= probeInWorker().finally(() => {
+    probeInFlight = null;
+  });
+  return probeInFlight;
+}
+
+let probeInFlight: Promise<WebGpuProbe> | null = null;
+
+async function probeInWorker(): Promise<WebGpuProbe> {
   if (!(await dawnReleased())) return { available: false, detail: DAWN_TAKEN };
   let url: string;
   try {

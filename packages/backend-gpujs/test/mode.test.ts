@@ -52,9 +52,14 @@ describe('chooseMode', () => {
 
 describe('on this machine', () => {
   it('probes for a WebGPU adapter and reports what it found', async () => {
-    const probe = await probeWebGpu();
+    // Concurrent probes share one worker (two would be two threads in Dawn, which aborts).
+    const [probe, again] = await Promise.all([probeWebGpu(), probeWebGpu()]);
+    expect(again).toBe(probe);
     // CI has no GPU: webgpu@0.3.8 loads and finds no adapter. A GPU machine reports its adapter.
     expect(probe.detail).toMatch(probe.available ? /^adapter: / : /no adapter|did not load|failed/);
+    const later = await probeWebGpu();
+    expect(later).not.toBe(probe);
+    expect(later).toEqual(probe);
   });
 
   it('createGpuBackend registers under gpu and reports the chosen mode and why', async () => {
