@@ -4,7 +4,8 @@
  * the window is clipped to the image once per output element and read in place. Semantics are the
  * reference's exactly: padding is −∞ for max (never chosen) and zero for the average (counted in
  * the divisor), windows are read row by row, the first maximum wins ties, a NaN wins and stops the
- * search, and gradients are added in the same order, so results agree bit for bit.
+ * search, and gradients are added in the same order, so results agree bit for bit. Large float32
+ * 2×2 pools and max-pool backwards run in wasm instead (wasm-ops.ts), with the same semantics.
  */
 import type { Conv2dGeometry } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
