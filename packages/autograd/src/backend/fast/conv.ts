@@ -11,14 +11,14 @@
  * A window row that lies wholly inside the image (every row but the padded edges) is copied with
  * its kw elements written out for kw = 3 and 5 (the common kernels): a 5-element loop costs more in
  * loop overhead than in copying, and unrolling halved both kernels at the bench CNN's shapes
- * (conv5×5 on 1×28×28 and 16×14×14, batch 64); im2col copies a 5×5 window wholly inside the image
- * as 25 straight copies (a further quarter off at 16×14×14). The elements and, in col2im, the order
+ * (conv5×5 on 1×28×28 and 16×14×14, batch 64). The elements and, in col2im, the order
  * of the additions into each input element are the same as the plain loop's, so results do not
  * change.
  *
  * Large float32 calls do not come here: index.ts sends them to the wasm versions of these loops
  * (wasm-ops.ts, ops-wat.ts: a full 5×5 window as five rows of one vector and one float each),
- * 2.5-3.5× faster at the bench CNN's shapes, copies in and out included.
+ * 2.5-3.5× faster at the bench CNN's shapes, copies in and out included. (A fully unrolled 5×5
+ * window here gained a quarter before that; with only float64 and small calls left, it went.)
  */
 import type { Conv2dGeometry } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
@@ -44,40 +44,7 @@ export function im2colInto(x: TypedArray, g: Conv2dGeometry, out: TypedArray): T
         for (let ch = 0; ch < c; ch++) {
           const src = image + ch * plane + y0 * w + x0;
           const dst = d + ch * kh * kw;
-          if (full && kw === 5 && i0 === 0 && i1 === 5) {
-            // The whole 5×5 window inside the image: 25 straight copies.
-            const s = src;
-            const s1 = s + w;
-            const s2 = s1 + w;
-            const s3 = s2 + w;
-            const s4 = s3 + w;
-            const t = dst;
-            out[t] = x[s];
-            out[t + 1] = x[s + 1];
-            out[t + 2] = x[s + 2];
-            out[t + 3] = x[s + 3];
-            out[t + 4] = x[s + 4];
-            out[t + 5] = x[s1];
-            out[t + 6] = x[s1 + 1];
-            out[t + 7] = x[s1 + 2];
-            out[t + 8] = x[s1 + 3];
-            out[t + 9] = x[s1 + 4];
-            out[t + 10] = x[s2];
-            out[t + 11] = x[s2 + 1];
-            out[t + 12] = x[s2 + 2];
-            out[t + 13] = x[s2 + 3];
-            out[t + 14] = x[s2 + 4];
-            out[t + 15] = x[s3];
-            out[t + 16] = x[s3 + 1];
-            out[t + 17] = x[s3 + 2];
-            out[t + 18] = x[s3 + 3];
-            out[t + 19] = x[s3 + 4];
-            out[t + 20] = x[s4];
-            out[t + 21] = x[s4 + 1];
-            out[t + 22] = x[s4 + 2];
-            out[t + 23] = x[s4 + 3];
-            out[t + 24] = x[s4 + 4];
-          } else if (full && kw === 5) {
+          if (full && kw === 5) {
             for (let i = i0, s = src + i0 * w, t = dst + i0 * 5; i < i1; i++, s += w, t += 5) {
               out[t] = x[s];
               out[t + 1] = x[s + 1];
