@@ -141,7 +141,62 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
     '      (local.set $q (i32.add (local.get $q) (i32.const 1)))',
     '      (br_if $columnPanels (i32.lt_u (local.get $q) (local.get $nPanels))))',
     '  )',
+    ...transposeWat(),
     ')',
   );
   return lines.join('\n');
+}
+
+/** i8x16.shuffle byte indices taking i32 lanes `lanes` (0-3 from the first operand, 4-7 from the second). */
+const shuffle = (lanes: number[], x: string, y: string) =>
+  `(i8x16.shuffle ${lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]).join(' ')} ${x} ${y})`;
+
+/**
+ * `transpose(src, dst, batch, m, n, lds, ldd)`: the stacked Cᵀ of a conv forward (rows t·n + j,
+ * columns i, row stride lds bytes) to dst[t][i][j] (matrix t at dst + t·⌈m/4⌉·4·ldd, row stride ldd
+ * bytes), in 4×4 blocks: four rows of src loaded as vectors, transposed in registers with eight
+ * shuffles, stored as four vectors. Bits move unchanged. Blocks run over whole fours of i and j, so
+ * it reads up to three rows past the last matrix and three columns past m (matmul.ts reserves them)
+ * and writes up to ⌈m/4⌉·4 rows of ⌈n/4⌉·4 floats per matrix (ldd leaves room; drained by row).
+ */
+function transposeWat(): string[] {
+  const g = (name: string) => `(local.get $${name})`;
+  const rowAt = (r: number) => (r === 0 ? g('s') : `(i32.add ${g('s')} (i32.mul ${g('lds')} (i32.const ${r})))`);
+  const dstAt = (r: number) => (r === 0 ? g('d') : `(i32.add ${g('d')} (i32.mul ${g('ldd')} (i32.const ${r})))`);
+  return [
+    '  (func (export "transpose") (param $src i32) (param $dst i32) (param $batch i32) (param $m i32) (param $n i32)',
+    '      (param $lds i32) (param $ldd i32)',
+    '    (local $t i32) (local $i i32) (local $j i32) (local $s i32) (local $d i32) (local $mat i32)',
+    '    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)',
+    '    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)',
+    '    (block $matsOut (loop $mats',
+    '      (br_if $matsOut (i32.ge_s (local.get $t) (local.get $batch)))',
+    // matrix t's destination: ⌈m/4⌉·4 rows of ldd bytes
+    '      (local.set $mat (i32.add (local.get $dst) (i32.mul (i32.mul (local.get $t) (i32.and (i32.add (local.get $m) (i32.const 3)) (i32.const -4))) (local.get $ldd))))',
+    '      (local.set $i (i32.const 0))',
+    '      (block $rowsOut (loop $rows',
+    '        (br_if $rowsOut (i32.ge_s (local.get $i) (local.get $m)))',
+    '        (local.set $j (i32.const 0))',
+    '        (block $colsOut (loop $cols',
+    '          (br_if $colsOut (i32.ge_s (local.get $j) (local.get $n)))',
+    '          (local.set $s (i32.add (local.get $src) (i32.add (i32.mul (i32.add (i32.mul (local.get $t) (local.get $n)) (local.get $j)) (local.get $lds))',
+    '            (i32.shl (local.get $i) (i32.const 2)))))',
+    '          (local.set $d (i32.add (local.get $mat) (i32.add (i32.mul (local.get $i) (local.get $ldd)) (i32.shl (local.get $j) (i32.const 2)))))',
+    ...[0, 1, 2, 3].map((r) => `          (local.set $r${r} (v128.load ${rowAt(r)}))`),
+    `          (local.set $t0 ${shuffle([0, 4, 1, 5], g('r0'), g('r1'))})`,
+    `          (local.set $t1 ${shuffle([2, 6, 3, 7], g('r0'), g('r1'))})`,
+    `          (local.set $t2 ${shuffle([0, 4, 1, 5], g('r2'), g('r3'))})`,
+    `          (local.set $t3 ${shuffle([2, 6, 3, 7], g('r2'), g('r3'))})`,
+    `          (v128.store ${dstAt(0)} ${shuffle([0, 1, 4, 5], g('t0'), g('t2'))})`,
+    `          (v128.store ${dstAt(1)} ${shuffle([2, 3, 6, 7], g('t0'), g('t2'))})`,
+    `          (v128.store ${dstAt(2)} ${shuffle([0, 1, 4, 5], g('t1'), g('t3'))})`,
+    `          (v128.store ${dstAt(3)} ${shuffle([2, 3, 6, 7], g('t1'), g('t3'))})`,
+    '          (local.set $j (i32.add (local.get $j) (i32.const 4)))',
+    '          (br $cols)))',
+    '        (local.set $i (i32.add (local.get $i) (i32.const 4)))',
+    '        (br $rows)))',
+    '      (local.set $t (i32.add (local.get $t) (i32.const 1)))',
+    '      (br $mats)))',
+    '  )',
+  ];
 }

@@ -60,8 +60,10 @@ interface Job {
   n: number;
   a: AOperand;
   b: BOperand;
-  /** Copy C (row stride np floats, at cOff) out. */
-  drain(mem: Float32Array, cOff: number, np: number): void;
+  /** Floats of scratch the drain needs after C (default 0). */
+  scratch?: number;
+  /** Copy C (row stride np floats, at cOff) out; scratch (if asked for) starts at float sOff. */
+  drain(mem: Float32Array, cOff: number, np: number, sOff: number): void;
 }
 
 /** A's rows as [mPanels][k][mr] at dst[off…]; rows past m are zeros. */
@@ -148,7 +150,9 @@ function run(job: Job): void {
   const aOff = 0;
   const bOff = roundUp4(aOff + mp * k + mp + 4);
   const cOff = roundUp4(bOff + Math.max(k * n + np, k * np) + 4);
-  const mem = g.reserve(cOff + mp * np);
+  // Scratch for the drain after C and three more rows of slack (the transposed drain reads past it).
+  const sOff = roundUp4(cOff + mp * np + 3 * np + 4);
+  const mem = g.reserve(job.scratch ? sOff + job.scratch : cOff + mp * np);
   const a = job.a;
   let aRowStride: number, aColStride: number, aPanelStride: number;
   if (a.kind === 'raw') {
@@ -168,7 +172,7 @@ function run(job: Job): void {
     [ldb, bPanelStride] = [nr * 4, k * nr * 4];
   }
   gemmThreads().gemm(aOff * 4, bOff * 4, cOff * 4, mPanels, nPanels, k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc(np));
-  job.drain(g.f32, cOff, np);
+  job.drain(g.f32, cOff, np, sOff);
 }
 const ldc = (np: number) => np * 4;
 
@@ -179,31 +183,25 @@ function drainRows(mem: Float32Array, cOff: number, np: number, rows: number, n:
 }
 
 /**
- * out[t, i, j] = D[t·n + j, i] for the stacked Cᵀ D at cOff (row stride np): per matrix t, four
- * rows of out at a time, each filled sequentially from four adjacent floats of D's rows (twice as
- * fast as one row of out per pass, or one row of D scattered over m rows: 1.3 against 2.9 ms for
- * the bench CNN's first convolution, 64 × [16, 784]).
+ * out[t, i, j] = D[t·n + j, i] for the stacked Cᵀ D at cOff (row stride np): the kernel module's
+ * SIMD transpose (4×4 blocks, gemm-wat.ts) writes it to the scratch at sOff, matrix by matrix with
+ * rows padded to ⌈n/4⌉·4 floats, and it is copied out with one memcpy (or one per row when padded).
+ * The JavaScript loop it replaces (four rows of out per pass) took 1.3 ms for the bench CNN's first
+ * convolution (64 × [16, 784]).
  */
-function drainTransposed(mem: Float32Array, cOff: number, np: number, batch: number, m: number, n: number, out: Float32Array): void {
+const transposedScratch = (batch: number, m: number, n: number) => batch * roundUp4(m) * roundUp4(n);
+function drainTransposed(mem: Float32Array, cOff: number, np: number, sOff: number, batch: number, m: number, n: number, out: Float32Array): void {
+  const n4 = roundUp4(n);
+  const m4 = roundUp4(m);
+  gemmKernel().transpose(cOff * 4, sOff * 4, batch, m, n, np * 4, n4 * 4);
+  if (n4 === n && m4 === m) {
+    out.set(mem.subarray(sOff, sOff + batch * m * n));
+    return;
+  }
   for (let t = 0; t < batch; t++) {
-    const o = t * m * n;
-    const s0 = cOff + t * n * np;
-    let i = 0;
-    for (; i + 4 <= m; i += 4) {
-      const o0 = o + i * n;
-      const o1 = o0 + n;
-      const o2 = o1 + n;
-      const o3 = o2 + n;
-      for (let j = 0, s = s0 + i; j < n; j++, s += np) {
-        out[o0 + j] = mem[s];
-        out[o1 + j] = mem[s + 1];
-        out[o2 + j] = mem[s + 2];
-        out[o3 + j] = mem[s + 3];
-      }
-    }
-    for (; i < m; i++) {
-      const oi = o + i * n;
-      for (let j = 0, s = s0 + i; j < n; j++, s += np) out[oi + j] = mem[s];
+    for (let i = 0; i < m; i++) {
+      const s = sOff + (t * m4 + i) * n4;
+      out.set(mem.subarray(s, s + n), (t * m + i) * n);
     }
   }
 }
@@ -267,7 +265,8 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
       n: m,
       a: { kind: 'raw', rowStride: k, colStride: 1, fill: (mem, off) => mem.set(b.subarray(0, rows * k), off) },
       b: aT,
-      drain: (mem, cOff, np) => drainTransposed(mem, cOff, np, batch, m, n, out),
+      scratch: transposedScratch(batch, m, n),
+      drain: (mem, cOff, np, sOff) => drainTransposed(mem, cOff, np, sOff, batch, m, n, out),
     });
     return out;
   }

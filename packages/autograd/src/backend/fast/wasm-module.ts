@@ -55,6 +55,8 @@ export type GemmFn = (
 export class GemmKernel {
   readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
   readonly gemm: GemmFn;
+  /** transpose(src, dst, batch, m, n, lds, ldd): see gemm-wat.ts. */
+  readonly transpose: (src: number, dst: number, batch: number, m: number, n: number, lds: number, ldd: number) => void;
   readonly bytes: Uint8Array;
   /** A view of the whole memory; replaced whenever the memory grows (old views keep the old length). */
   f32 = new Float32Array(this.memory.buffer);
@@ -67,6 +69,7 @@ export class GemmKernel {
     this.bytes = bytes;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
     this.gemm = instance.exports.gemm as GemmFn;
+    this.transpose = instance.exports.transpose as GemmKernel['transpose'];
   }
 
   /** Makes the memory at least `floats` float32 long; returns the current view. */
