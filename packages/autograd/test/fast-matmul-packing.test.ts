@@ -32,6 +32,8 @@ function naive(a: Float32Array, b: Float32Array, p: MatmulParams): Float64Array 
 describe('fast matmul: packed operands', () => {
   const cases: [string, Omit<MatmulParams, 'transA' | 'transB'>][] = [
     ['one product', { batch: 1, m: 131, k: 300, n: 261, aBatched: false, bBatched: false }],
+    // Under 64 rows a row-major A stays in place even for wide products (a conv weight gradient).
+    ['few rows, wide', { batch: 1, m: 37, k: 300, n: 262, aBatched: false, bBatched: false }],
     ['A batched, B shared', { batch: 3, m: 30, k: 70, n: 259, aBatched: true, bBatched: false }],
     ['A shared, B batched', { batch: 3, m: 66, k: 90, n: 37, aBatched: false, bBatched: true }],
     ['both batched', { batch: 2, m: 65, k: 41, n: 257, aBatched: true, bBatched: true }],

@@ -135,6 +135,8 @@ const roundUp4 = (x: number) => (x + 3) & ~3;
 const PACK_B_MIN_ROWS = 64;
 /** From this many columns of C on, a row-major A is packed too: each A panel is then read n/NR times. */
 const PACK_A_MIN_COLS = 256;
+/** …and from this many rows: a few rows (a conv weight gradient, [O, N·P]) stream well enough in place. */
+const PACK_A_MIN_ROWS = 64;
 
 function run(job: Job): void {
   const { m, k, n } = job;
@@ -233,7 +235,7 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
   const aOperand = (t: number): AOperand => {
     const base = t * m * k;
     if (transA) return { kind: 'packed', src: a, rowBase: ramp(m, base, 1), colStride: m };
-    if (n >= PACK_A_MIN_COLS) return { kind: 'packed', src: a, rowBase: ramp(m, base, k), colStride: 1 };
+    if (n >= PACK_A_MIN_COLS && m >= PACK_A_MIN_ROWS) return { kind: 'packed', src: a, rowBase: ramp(m, base, k), colStride: 1 };
     return { kind: 'raw', rowStride: k, colStride: 1, fill: (mem, off) => mem.set(a.subarray(base, base + m * k), off) };
   };
 
