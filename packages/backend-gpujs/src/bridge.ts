@@ -79,6 +79,24 @@ export async function dawnReleased(): Promise<boolean> {
   return true;
 }
 
+/**
+ * Webgpu bridges still running. A process that exits (returning from main, or process.exit) would
+ * terminate their workers while Dawn polls (seen: an abort after the demo's last line, in about one
+ * run of three on lavapipe), so an 'exit' hook destroys them first: the hook must be synchronous,
+ * and destroy() is (it blocks on the worker's answer, and the worker still runs during 'exit').
+ */
+const liveWebGpuBridges = new Set<WorkerDevice>();
+let exitHookInstalled = false;
+function destroyWebGpuBridgesOnExit(): void {
+  for (const device of [...liveWebGpuBridges]) {
+    try {
+      device.destroyWithin(5_000);
+    } catch {
+      // Exiting anyway: a hung or broken worker is terminated with the process.
+    }
+  }
+}
+
 /** The error for a second thread that would load Dawn while another holds it. */
 export const DAWN_TAKEN =
   'a webgpu gpu backend already runs in this process, and Dawn (the webgpu package) serves one thread ' +
@@ -102,7 +120,7 @@ export class WorkerDevice implements Device {
   private readonly control = new Int32Array(new SharedArrayBuffer(8));
   private data = new SharedArrayBuffer(4096);
   private dataSent = false;
-  private readonly timeoutMs: number;
+  private timeoutMs: number;
   private readonly checkEachLaunch: boolean;
   private seq = 0;
   private requests = 0;
@@ -129,7 +147,14 @@ export class WorkerDevice implements Device {
       port: port2,
     };
     this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: init, transferList: [port2] });
-    if (options.mode === 'webgpu') holdDawn(this.worker);
+    if (options.mode === 'webgpu') {
+      holdDawn(this.worker);
+      liveWebGpuBridges.add(this);
+      if (!exitHookInstalled) {
+        process.on('exit', destroyWebGpuBridgesOnExit);
+        exitHookInstalled = true;
+      }
+    }
     this.worker.unref();
     this.port.unref();
     // The answer to request 0 says whether gpu.js started (and, for webgpu, found an adapter).
@@ -202,6 +227,12 @@ export class WorkerDevice implements Device {
     if (this.broken === null) this.post({ t: 'free', id: this.remote(b).id });
   }
 
+  /** destroy(), waiting at most `ms` for the worker (the exit hook must not hang the exit). */
+  destroyWithin(ms: number): void {
+    this.timeoutMs = Math.min(this.timeoutMs, ms);
+    this.destroy();
+  }
+
   destroy(): void {
     if (this.broken !== null) return;
     try {
@@ -240,6 +271,7 @@ export class WorkerDevice implements Device {
 
   private stop(why: string): void {
     this.broken = why;
+    liveWebGpuBridges.delete(this);
     const held = dawnHolders.get(this.worker);
     if (held) held.stopping = true;
     void this.worker.terminate();
