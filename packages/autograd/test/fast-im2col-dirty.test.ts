@@ -4,14 +4,9 @@
  * the reference's columns bit for bit, padding zeros included.
  */
 import { describe, expect, it } from 'vitest';
-import { Generator, referenceBackend as ref, type Conv2dGeometry } from '../src/index.js';
+import { Generator, referenceBackend as ref } from '../src/index.js';
 import { im2colInto } from '../src/backend/fast/conv.js';
-
-function geometry(n: number, c: number, h: number, w: number, k: [number, number], s: [number, number], p: [number, number]): Conv2dGeometry {
-  const outH = Math.floor((h + 2 * p[0] - k[0]) / s[0]) + 1;
-  const outW = Math.floor((w + 2 * p[1] - k[1]) / s[1]) + 1;
-  return { n, c, h, w, kh: k[0], kw: k[1], strideH: s[0], strideW: s[1], padH: p[0], padW: p[1], outH, outW };
-}
+import { geometry } from './helpers.js';
 
 describe('fast im2col into a dirty buffer', () => {
   it('overwrites every element, padding with zeros', () => {

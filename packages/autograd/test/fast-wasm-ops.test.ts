@@ -19,6 +19,7 @@ import {
   scatterAddWasm,
 } from '../src/backend/fast/wasm-ops.js';
 import type { WasmBinaryOp } from '../src/backend/fast/ops-wat.js';
+import { geometry } from './helpers.js';
 
 const fast = getBackend('fast');
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -31,12 +32,6 @@ function values(n: number, seed: number, specials = true): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = specials && rng.uniform() < 0.1 ? pool[rng.int(pool.length)] : rng.uniform() * 4 - 2;
   return out;
-}
-
-function geometry(n: number, c: number, h: number, w: number, k: [number, number], s: [number, number], p: [number, number]): Conv2dGeometry {
-  const outH = Math.floor((h + 2 * p[0] - k[0]) / s[0]) + 1;
-  const outW = Math.floor((w + 2 * p[1] - k[1]) / s[1]) + 1;
-  return { n, c, h, w, kh: k[0], kw: k[1], strideH: s[0], strideW: s[1], padH: p[0], padW: p[1], outH, outW };
 }
 
 describe('fast backend: wasm kernels against the reference', () => {
