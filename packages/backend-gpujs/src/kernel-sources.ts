@@ -4,9 +4,9 @@
  * numbers, flat Float32Array arguments, `Math.*`, `if`, ternaries, counted `for` loops and the
  * helpers below (registered with gpu.addFunction). No closures, no loop variable name used twice in a kernel (the cpu
  * translator hoists them), no `isNaN` (the webasm translator rejects it), no `Infinity` literal.
- * NaN is tested as `!(v === v)`, never `v !== v`: on WebGPU the latter compiled to an ordered
- * not-equal, false for NaN (measured with Dawn on Mesa's lavapipe), while `==` is false for NaN
- * on every path.
+ * No `!==` at all: on WebGPU it compiled to an ordered not-equal, false when either side is NaN
+ * (measured with Dawn on Mesa's lavapipe), while `===` is false for NaN on every path. So NaN is
+ * tested as `!(v === v)` and "differs" is written as the `===` test's other branch.
  *
  * Every kernel has a 1-D output over the flat row-major result (`this.thread.x` is the element
  * index) and reads its inputs as flat arrays with explicit strides, so one compiled kernel serves
@@ -58,7 +58,7 @@ export function signedPow(x: number, e: number): number {
   if (!(x < 0)) return x; // NaN
   const magnitude = Math.pow(-x, e);
   // NaN from a runtime value: Tint (WGSL) rejects the constant expression sqrt(-1) at compile time.
-  if (Math.floor(e) !== e) return Math.sqrt(x);
+  if (!(Math.floor(e) === e)) return Math.sqrt(x);
   const half = e * 0.5;
   if (Math.floor(half) === half) return magnitude;
   return -magnitude;
@@ -173,7 +173,7 @@ export function binaryKernel(
   if (op === 5) return u === u && v === v ? (u > v ? u : v) : u + v;
   if (op === 6) return u === u && v === v ? (u < v ? u : v) : u + v;
   if (op === 7) return u === v ? 1 : 0;
-  if (op === 8) return u !== v ? 1 : 0;
+  if (op === 8) return u === v ? 0 : 1;
   if (op === 9) return u > v ? 1 : 0;
   if (op === 10) return u >= v ? 1 : 0;
   if (op === 11) return u < v ? 1 : 0;
@@ -206,7 +206,7 @@ export function whereKernel(
     oa = oa + c * sa[d];
     ob = ob + c * sb[d];
   }
-  return cond[oc] !== 0 ? a[oa] : b[ob];
+  return cond[oc] === 0 ? b[ob] : a[oa];
 }
 
 /**

@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { referenceBackend as ref, type BinaryOp, type Conv2dGeometry, type MatmulParams, type Storage, type UnaryOp } from '@thermograd/autograd';
+import { kernelSources } from '../src/index.js';
 import { backendFor, CONFIGS, expectClose, rand32 } from './helpers.js';
 
 const F = 'float32' as const;
@@ -71,16 +72,16 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     }
   });
 
-  it('binary pow of negative bases and maximum/minimum with NaN follow JavaScript, as the reference', () => {
+  it('binary pow of negative bases, maximum/minimum and the comparisons with NaN follow JavaScript, as the reference', () => {
     const a = Float32Array.of(-2, -2, -8, NaN, 1, 3);
     const b = Float32Array.of(2, 3, 1 / 3, 1, NaN, 0);
-    for (const op of ['pow', 'maximum', 'minimum'] as const) {
+    for (const op of ['pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'] as const) {
       expectClose(read(gpu.binary(op, up(a), [6], up(b), [6], [6], F)), host(ref.binary(op, a, [6], b, [6], [6], F)), op);
     }
   });
 
-  it('where broadcasts condition and both branches', () => {
-    const c = Float32Array.of(1, 0, 0, 1);
+  it('where broadcasts condition and both branches (a NaN condition is true, as in JavaScript)', () => {
+    const c = Float32Array.of(1, 0, NaN, 1);
     const a = rand32(3, 3);
     const b = rand32(4 * 3, 4);
     const got = gpu.where(up(c), [4, 1], up(a), [3], up(b), [4, 3], [4, 3], F);
@@ -224,5 +225,13 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const want = ref.maxPool2d(x, g, F);
     expect(Array.from(mp.argmax)).toEqual(Array.from(want.argmax));
     expectClose(read(mp.y), host(want.y), 'maxPool2d ties');
+  });
+});
+
+describe('gpu.js kernel sources', () => {
+  it('use no !== (on WebGPU it is an ordered comparison, false for NaN; write the === test instead)', () => {
+    const sources = Object.entries(kernelSources).filter(([, v]) => typeof v === 'function');
+    expect(sources.length).toBeGreaterThan(10);
+    for (const [name, fn] of sources) expect((fn as () => unknown).toString(), name).not.toContain('!==');
   });
 });
