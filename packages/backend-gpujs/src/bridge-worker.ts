@@ -24,6 +24,10 @@ export interface WorkerInit {
   webgpuUrl: string | null;
   helpers: string[];
   kernels: Record<string, string>;
+  /** KERNEL_SETTINGS (kernel-cache.ts), which this self-contained text cannot import. */
+  settings: Record<string, unknown>;
+  /** loopLimit(1): the copy kernel's (it has no loop). */
+  copyLimit: number;
   /** Int32Array view: [0] = sequence number of the last answered synchronous request. */
   control: SharedArrayBuffer;
   port: unknown;
@@ -56,14 +60,8 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
     Atomics.notify(control, 0);
   }
 
-  function limitFor(bound: number): number {
-    let limit = 16;
-    while (limit < bound) limit *= 2;
-    return limit;
-  }
-
-  function kernel(name: string, maxLoop: number, size: number): any {
-    const limit = limitFor(maxLoop);
+  /** The compiled kernel `name` whose loops may run `limit` (a loopLimit) times, output set to `size`. */
+  function kernel(name: string, limit: number, size: number): any {
     const key = `${name}|${limit}`;
     let k = kernels.get(key);
     if (!k) {
@@ -71,15 +69,8 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
       if (source === undefined) throw new Error(`unknown kernel '${name}'`);
       // gpu.js compiles the function's text; rebuilding the function from that text is exact.
       const fn = new Function(`return (${source});`)();
-      const settings: Record<string, unknown> = {
-        output: [size],
-        dynamicOutput: true,
-        dynamicArguments: true,
-        // gpu.js ends loops silently at loopMaxIterations (default 1000): set from the real bound.
-        loopMaxIterations: limit,
-        tactic: 'precision',
-        precision: 'single',
-      };
+      // gpu.js ends loops silently at loopMaxIterations (default 1000): set from the real bound.
+      const settings: Record<string, unknown> = { ...init.settings, output: [size], loopMaxIterations: limit };
       // On the GPU, outputs stay there as buffer handles; immutable gives each call its own buffer
       // (otherwise the next call of the same kernel would overwrite this one's output).
       if (webgpu) Object.assign(settings, { pipeline: true, immutable: true });
@@ -92,7 +83,7 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
 
   async function upload(values: Float32Array): Promise<any> {
     if (!webgpu || values.length === 0) return values;
-    return kernel('copyKernel', 1, values.length)(values);
+    return kernel('copyKernel', init.copyLimit, values.length)(values);
   }
 
   function release(id: number): void {
@@ -118,14 +109,14 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
         try {
           if (m.t === 'launch') {
             const args = m.args.map((a: any) => (a !== null && typeof a === 'object' && 'buf' in a ? bufferOf(a.buf) : a));
-            const out = await kernel(m.kernel, m.maxLoop, m.size)(...args);
+            const out = await kernel(m.kernel, m.limit, m.size)(...args);
             if (webgpu ? out === null || typeof out !== 'object' : !(out instanceof Float32Array) || out.length !== m.size) {
               throw new Error(`gpu.js returned ${out === null || typeof out !== 'object' ? String(out) : `${out.constructor?.name} of ${out.length}`} for ${m.size} outputs`);
             }
             buffers.set(m.id, out);
           } else if (m.t === 'copy') {
             const source = bufferOf(m.from);
-            const copied = source instanceof Float32Array ? source.slice() : await kernel('copyKernel', 1, m.size)(source);
+            const copied = source instanceof Float32Array ? source.slice() : await kernel('copyKernel', init.copyLimit, m.size)(source);
             release(m.id);
             buffers.set(m.id, copied);
           } else {

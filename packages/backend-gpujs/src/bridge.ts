@@ -25,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { WORKER_SOURCE, type WorkerInit } from './bridge-worker.js';
 import { RemoteBuffer, type Device, type DeviceArg, type DeviceBuffer, type KernelFn } from './device.js';
-import type { GpuJsMode } from './kernel-cache.js';
+import { KERNEL_SETTINGS, loopLimit, type GpuJsMode } from './kernel-cache.js';
 import * as K from './kernel-sources.js';
 
 export interface BridgeOptions {
@@ -143,6 +143,8 @@ export class WorkerDevice implements Device {
       webgpuUrl: options.mode === 'webgpu' ? pathToFileURL(require.resolve('webgpu')).href : null,
       helpers: K.HELPERS.map((h) => h.toString()),
       kernels: { ...KERNEL_SOURCES, ...options.extraKernels },
+      settings: KERNEL_SETTINGS,
+      copyLimit: loopLimit(1),
       control: this.control.buffer as SharedArrayBuffer,
       port: port2,
     };
@@ -194,7 +196,7 @@ export class WorkerDevice implements Device {
     const kernel = KERNEL_NAMES.get(fn) ?? fn.name;
     const id = this.nextId++;
     const wire = args.map((a) => (a instanceof RemoteBuffer ? { buf: a.id } : a));
-    this.post({ t: 'launch', id, kernel, size, maxLoop, args: wire, op });
+    this.post({ t: 'launch', id, kernel, size, limit: loopLimit(maxLoop), args: wire, op });
     if (this.checkEachLaunch) this.request({ t: 'sync' }, op);
     return new RemoteBuffer(id, size);
   }

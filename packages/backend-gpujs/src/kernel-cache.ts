@@ -24,6 +24,18 @@ export function loopLimit(bound: number): number {
   return limit;
 }
 
+/**
+ * The settings every kernel is compiled with, in process and in the bridge's worker (which gets
+ * them in its start-up data): one kernel per function serves every shape (dynamic output and
+ * arguments), in float32, with loops allowed `limit` iterations.
+ */
+export const KERNEL_SETTINGS = {
+  dynamicOutput: true,
+  dynamicArguments: true,
+  tactic: 'precision',
+  precision: 'single',
+} as const;
+
 export class KernelCache {
   readonly gpu: GPU;
   private readonly kernels = new Map<string, IKernelRunShortcut>();
@@ -42,14 +54,7 @@ export class KernelCache {
     let kernel = this.kernels.get(key);
     if (!kernel) {
       // loopMaxIterations is a kernel setting that gpu.js's settings type omits.
-      const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
-        output: [size],
-        dynamicOutput: true,
-        dynamicArguments: true,
-        loopMaxIterations: limit,
-        tactic: 'precision',
-        precision: 'single',
-      };
+      const settings: IGPUKernelSettings & { loopMaxIterations: number } = { ...KERNEL_SETTINGS, output: [size], loopMaxIterations: limit };
       kernel = this.gpu.createKernel(fn as never, settings);
       this.kernels.set(key, kernel);
       this.compiled++;
