@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { tensor, type Backend, type BinaryOp, type Conv2dGeometry, type MatmulParams, type Storage, type UnaryOp } from '@thermograd/autograd';
+import { bundleForNode } from '../device/bundle.mjs';
 import { GpuBackend, kernelSources as K, RemoteBuffer, WorkerDevice, type KernelFn } from '../src/index.js';
 import { MODES, rand32, WEBGPU } from './helpers.js';
 
@@ -186,24 +186,7 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
           `console.log(JSON.stringify(Array.from(gpu.read(s, 'float32'))));\n` +
           `if (process.argv[2] === 'exit') process.exit(0);\n`,
       );
-      await build({
-        entryPoints: [entry],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        target: 'node20',
-        conditions: ['source'],
-        external: ['gpu.js', 'webgpu'],
-        // As device/bundle.mjs: bundled CommonJS (wabt, seedrandom) expects require and __dirname.
-        banner: {
-          js:
-            "import { createRequire as __cr } from 'node:module'; import { fileURLToPath as __fu } from 'node:url'; " +
-            "import { dirname as __dn } from 'node:path'; const require = __cr(import.meta.url); " +
-            'const __filename = __fu(import.meta.url); const __dirname = __dn(__filename);',
-        },
-        outfile: script,
-        logLevel: 'silent',
-      });
+      await bundleForNode(entry, script, 'silent');
       // Ending by returning and by process.exit(), a few times each: the failure was intermittent.
       for (const ending of WEBGPU ? ['return', 'exit', 'return', 'exit', 'return', 'exit'] : ['return', 'exit']) {
         const stdout = execFileSync(process.execPath, [script, ending], { timeout: 20_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
