@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from './data.js';
 import { CNN, cnnWeights } from './cnn-weights.js';
+import { tfjsSgdSteps } from './tfjs-step.js';
 
 /** [out, in, kh, kw] → [kh, kw, in, out] */
 function filterNhwc(w: Float32Array, out: number, inC: number, k: number): Float32Array {
@@ -81,27 +82,15 @@ export function tfjsCnn(lr: number, batches: readonly Batch[]) {
   const vars = [...conv.flatMap((c) => [c.w, c.b]), ...fc.flatMap((f) => [f.w, f.b])];
   const xs = batches.map((d) => tf.tensor4d(d.x, [batch, CNN.size, CNN.size, 1]));
   const ys = batches.map((d) => tf.oneHot(tf.tensor1d(d.labels, 'int32'), CNN.fc[1].out).toFloat());
-  const optimizer = tf.train.sgd(lr);
-  let i = 0;
-  return (): number => {
-    const k = i++ % batches.length;
-    const loss = optimizer.minimize(
-      () => {
-        let h: tf.Tensor4D = xs[k];
-        for (const c of conv) {
-          const y = tf.relu(tf.add(c.conv2d(h, c.w), c.b)) as tf.Tensor4D;
-          h = tf.maxPool(y, 2, 2, 'valid');
-        }
-        let z: tf.Tensor = tf.reshape(h, [batch, -1]);
-        z = tf.relu(tf.add(tf.matMul(z, fc[0].w), fc[0].b));
-        z = tf.add(tf.matMul(z, fc[1].w), fc[1].b);
-        return tf.losses.softmaxCrossEntropy(ys[k], z) as tf.Scalar;
-      },
-      true,
-      vars,
-    )!;
-    const value = loss.dataSync()[0];
-    loss.dispose();
-    return value;
-  };
+  return tfjsSgdSteps(lr, vars, batches.length, (k) => {
+    let h: tf.Tensor4D = xs[k];
+    for (const c of conv) {
+      const y = tf.relu(tf.add(c.conv2d(h, c.w), c.b)) as tf.Tensor4D;
+      h = tf.maxPool(y, 2, 2, 'valid');
+    }
+    let z: tf.Tensor = tf.reshape(h, [batch, -1]);
+    z = tf.relu(tf.add(tf.matMul(z, fc[0].w), fc[0].b));
+    z = tf.add(tf.matMul(z, fc[1].w), fc[1].b);
+    return tf.losses.softmaxCrossEntropy(ys[k], z) as tf.Scalar;
+  });
 }

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from './data.js';
 import { initialWeights } from './data.js';
+import { tfjsSgdSteps } from './tfjs-step.js';
 
 export function tfjsMlp(sizes: readonly number[], lr: number, batches: readonly Batch[]) {
   const batch = batches[0].labels.length;
@@ -19,24 +20,12 @@ export function tfjsMlp(sizes: readonly number[], lr: number, batches: readonly 
   });
   const xs = batches.map((d) => tf.tensor2d(d.x, [batch, sizes[0]]));
   const ys = batches.map((d) => tf.oneHot(tf.tensor1d(d.labels, 'int32'), sizes[sizes.length - 1]).toFloat());
-  const optimizer = tf.train.sgd(lr);
-  let i = 0;
-  return (): number => {
-    const k = i++ % batches.length;
-    const loss = optimizer.minimize(
-      () => {
-        let h: tf.Tensor = xs[k];
-        for (let l = 0; l < vars.length; l += 2) {
-          h = tf.add(tf.matMul(h, vars[l]), vars[l + 1]);
-          if (l + 2 < vars.length) h = tf.relu(h);
-        }
-        return tf.losses.softmaxCrossEntropy(ys[k], h) as tf.Scalar;
-      },
-      true,
-      vars,
-    )!;
-    const value = loss.dataSync()[0];
-    loss.dispose();
-    return value;
-  };
+  return tfjsSgdSteps(lr, vars, batches.length, (k) => {
+    let h: tf.Tensor = xs[k];
+    for (let l = 0; l < vars.length; l += 2) {
+      h = tf.add(tf.matMul(h, vars[l]), vars[l + 1]);
+      if (l + 2 < vars.length) h = tf.relu(h);
+    }
+    return tf.losses.softmaxCrossEntropy(ys[k], h) as tf.Scalar;
+  });
 }

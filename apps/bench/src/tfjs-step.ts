@@ -1,0 +1,18 @@
+/**
+ * The TensorFlow.js training step both tfjs models use: plain SGD through optimizer.minimize, one
+ * batch per call (cycling), the loss returned and read back with dataSync() as thermograd's steps
+ * read theirs, so both sides wait for the step's work to finish.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export function tfjsSgdSteps(lr: number, vars: tf.Variable[], batches: number, lossAt: (k: number) => tf.Scalar): () => number {
+  const optimizer = tf.train.sgd(lr);
+  let i = 0;
+  return (): number => {
+    const k = i++ % batches;
+    const loss = optimizer.minimize(() => lossAt(k), true, vars)!;
+    const value = loss.dataSync()[0];
+    loss.dispose();
+    return value;
+  };
+}
