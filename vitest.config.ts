@@ -9,12 +9,31 @@ export default defineConfig({
   ssr: { resolve: { conditions: resolve.conditions, externalConditions: ['source'] } },
   test: {
     projects: [
-      { extends: true, test: { name: 'autograd', root: 'packages/autograd', include: ['test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'optim', root: 'packages/optim', include: ['test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'data', root: 'packages/data', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'autograd', root: 'packages/autograd', include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'optim', root: 'packages/optim', include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: { name: 'data', root: 'packages/data', include: ['test/**/*.test.ts'] },
+      },
       { extends: true, test: { name: 'demo', root: 'apps/demo', include: ['test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'bench', root: 'apps/bench', include: ['test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'backend-gpujs', root: 'packages/backend-gpujs', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'bench', root: 'apps/bench', include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'backend-gpujs',
+          root: 'packages/backend-gpujs',
+          include: ['test/**/*.test.ts'],
+        },
+      },
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

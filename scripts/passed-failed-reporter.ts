@@ -6,7 +6,10 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
 export default class PassedFailedReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<unknown>,
+  ): void {
     let passed = 0;
     let failed = 0;
     let skipped = 0;
@@ -23,7 +26,9 @@ export default class PassedFailedReporter implements Reporter {
       if (moduleFailed && counted === 0) failed++;
       else if (moduleFailed && !mod.ok()) {
         // Errors outside any test (e.g. in a hook at file level) without a failing test.
-        const anyFailedTest = [...mod.children.allTests()].some((t) => t.result().state === 'failed');
+        const anyFailedTest = [...mod.children.allTests()].some(
+          (t) => t.result().state === 'failed',
+        );
         if (!anyFailedTest) failed++;
       }
     }

@@ -23,12 +23,19 @@ function filterNhwc(w: Float32Array, out: number, inC: number, k: number): Float
   const f = new Float32Array(w.length);
   for (let o = 0; o < out; o++)
     for (let c = 0; c < inC; c++)
-      for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) f[((i * k + j) * inC + c) * out + o] = w[((o * inC + c) * k + i) * k + j];
+      for (let i = 0; i < k; i++)
+        for (let j = 0; j < k; j++)
+          f[((i * k + j) * inC + c) * out + o] = w[((o * inC + c) * k + i) * k + j];
   return f;
 }
 
 /** Dense [out, in] → [in, out], with input index c·H·W + h·W + w moved to (h·W + w)·C + c when `chw` is given. */
-function denseInOut(w: Float32Array, out: number, inF: number, chw?: { c: number; h: number; w: number }): Float32Array {
+function denseInOut(
+  w: Float32Array,
+  out: number,
+  inF: number,
+  chw?: { c: number; h: number; w: number },
+): Float32Array {
   const t = new Float32Array(w.length);
   for (let o = 0; o < out; o++) {
     for (let i = 0; i < inF; i++) {
@@ -57,14 +64,30 @@ function conv2dTrainable(pad: Pad, padding: number) {
         const [xs, ws] = saved as tf.Tensor4D[];
         const dy4 = dy as tf.Tensor4D;
         const dx = tf.conv2dTranspose(dy4, ws, xs.shape, 1, pad);
-        const xp = padding > 0 ? tf.pad(xs, [[0, 0], [padding, padding], [padding, padding], [0, 0]]) : xs;
+        const xp =
+          padding > 0
+            ? tf.pad(xs, [
+                [0, 0],
+                [padding, padding],
+                [padding, padding],
+                [0, 0],
+              ])
+            : xs;
         // [C, H, W, B] ⋆ [Hy, Wy, B, O] → [C, kh, kw, O] → [kh, kw, C, O]
-        const r = tf.conv2d(tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D, tf.transpose(dy4, [1, 2, 0, 3]) as tf.Tensor4D, 1, 'valid');
+        const r = tf.conv2d(
+          tf.transpose(xp, [3, 1, 2, 0]) as tf.Tensor4D,
+          tf.transpose(dy4, [1, 2, 0, 3]) as tf.Tensor4D,
+          1,
+          'valid',
+        );
         return [dx, tf.transpose(r, [1, 2, 0, 3])];
       },
     };
   };
-  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor4D, w: tf.Variable) => tf.Tensor4D;
+  return tf.customGrad(f as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    x: tf.Tensor4D,
+    w: tf.Variable,
+  ) => tf.Tensor4D;
 }
 
 export function tfjsCnn(lr: number, batches: readonly Batch[]) {
@@ -76,7 +99,9 @@ export function tfjsCnn(lr: number, batches: readonly Batch[]) {
     conv2d: conv2dTrainable(pad > 0 ? 'same' : 'valid', pad),
   }));
   const fc = CNN.fc.map(({ inF, out }, l) => ({
-    w: tf.variable(tf.tensor2d(denseInOut(init.fc[l].w, out, inF, l === 0 ? CNN.flat : undefined), [inF, out])),
+    w: tf.variable(
+      tf.tensor2d(denseInOut(init.fc[l].w, out, inF, l === 0 ? CNN.flat : undefined), [inF, out]),
+    ),
     b: tf.variable(tf.tensor1d(init.fc[l].b)),
   }));
   const vars = [...conv.flatMap((c) => [c.w, c.b]), ...fc.flatMap((f) => [f.w, f.b])];

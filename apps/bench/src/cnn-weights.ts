@@ -35,7 +35,10 @@ export function cnnWeights(seed = 3): CnnWeights {
     return w;
   };
   return {
-    conv: CNN.conv.map(({ inC, outC, k }) => ({ w: he(outC * inC * k * k, inC * k * k), b: new Float32Array(outC) })),
+    conv: CNN.conv.map(({ inC, outC, k }) => ({
+      w: he(outC * inC * k * k, inC * k * k),
+      b: new Float32Array(outC),
+    })),
     fc: CNN.fc.map(({ inF, out }) => ({ w: he(out * inF, inF), b: new Float32Array(out) })),
   };
 }

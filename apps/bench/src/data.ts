@@ -6,7 +6,13 @@ export interface Batch {
   labels: Int32Array; // [batch]
 }
 
-export function randomBatches(count: number, batch: number, features = 784, classes = 10, seed = 1): Batch[] {
+export function randomBatches(
+  count: number,
+  batch: number,
+  features = 784,
+  classes = 10,
+  seed = 1,
+): Batch[] {
   const rng = new Generator(seed);
   return Array.from({ length: count }, () => {
     const x = new Float32Array(batch * features);
@@ -18,7 +24,10 @@ export function randomBatches(count: number, batch: number, features = 784, clas
 }
 
 /** He-normal initial weights, [out, in] row-major, shared by every implementation. */
-export function initialWeights(sizes: readonly number[], seed = 2): { w: Float32Array; b: Float32Array }[] {
+export function initialWeights(
+  sizes: readonly number[],
+  seed = 2,
+): { w: Float32Array; b: Float32Array }[] {
   const rng = new Generator(seed);
   return sizes.slice(1).map((out, l) => {
     const inF = sizes[l];

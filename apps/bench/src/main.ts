@@ -31,12 +31,17 @@ const option = (name: string): string | undefined => {
 };
 const backendArg = option('--backend');
 if (backendArg !== undefined && backendArg !== 'gpu') {
-  throw new Error(`--backend: only 'gpu' can be added (reference and fast always run); got ${JSON.stringify(backendArg)}`);
+  throw new Error(
+    `--backend: only 'gpu' can be added (reference and fast always run); got ${JSON.stringify(backendArg)}`,
+  );
 }
 const withGpu = backendArg === 'gpu' || args.includes('--gpu');
 const GPU_MODES = ['cpu', 'webasm', 'webgpu', 'auto'] as const;
 const gpuMode = (option('--gpu-mode') ?? 'auto') as (typeof GPU_MODES)[number];
-if (!GPU_MODES.includes(gpuMode)) throw new Error(`--gpu-mode: expected one of ${GPU_MODES.join(', ')}; got ${JSON.stringify(gpuMode)}`);
+if (!GPU_MODES.includes(gpuMode))
+  throw new Error(
+    `--gpu-mode: expected one of ${GPU_MODES.join(', ')}; got ${JSON.stringify(gpuMode)}`,
+  );
 // Full: ≥3 s per measurement, 3 rounds. Quick: the whole run in under a minute, one round of short
 // measurements (at least one step each: tfjs-cpu's CNN step takes seconds).
 const SECONDS = quick ? 0.3 : 3;
@@ -45,7 +50,9 @@ const ROUNDS = quick ? 1 : 3;
 const MIN_STEPS = quick ? 1 : 2;
 const MATMUL_SECONDS = quick ? 0.2 : 1.5;
 
-type Config = { name: string; batch: number; model: string } & ({ kind: 'mlp'; sizes: number[] } | { kind: 'cnn' });
+type Config = { name: string; batch: number; model: string } & (
+  { kind: 'mlp'; sizes: number[] } | { kind: 'cnn' }
+);
 const CONFIGS: Config[] = [
   { name: 'a', kind: 'mlp', sizes: [784, 128, 10], batch: 64, model: '784-128-10' },
   { name: 'b', kind: 'mlp', sizes: [784, 256, 256, 10], batch: 128, model: '784-256-256-10' },
@@ -57,13 +64,15 @@ const CONFIGS: Config[] = [
  * The reference backend is left out of the CNN: its callback-per-element im2col takes seconds per
  * step (the kernel conformance tests compare it with the fast backend instead).
  */
-const skipImpl = (cfg: Config, impl: string) => cfg.kind === 'cnn' && impl === 'thermograd-reference';
+const skipImpl = (cfg: Config, impl: string) =>
+  cfg.kind === 'cnn' && impl === 'thermograd-reference';
 const LR = 0.1;
 
 type Impl = { name: string; tfBackend?: 'cpu' | 'wasm'; step: () => number };
 
 const json = (o: object) => console.log(JSON.stringify(o));
-const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (x: number, digits = 0) =>
+  x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function useTf(impl: Impl) {
   if (impl.tfBackend && tf.getBackend() !== impl.tfBackend) await tf.setBackend(impl.tfBackend);
@@ -73,7 +82,8 @@ async function main() {
   tf.env().set('PROD', true);
   await tf.setBackend('wasm');
   await tf.ready();
-  const threads = process.env.THERMOGRAD_THREADS ?? `default (${Math.min(4, availableParallelism())})`;
+  const threads =
+    process.env.THERMOGRAD_THREADS ?? `default (${Math.min(4, availableParallelism())})`;
   console.log(
     `# thermograd bench (${quick ? 'quick' : 'full'}): node ${process.version}, ${availableParallelism()} cores, ` +
       `fast-backend matmul threads ${threads}, ${SECONDS} s per measurement, ${ROUNDS} rounds`,
@@ -84,11 +94,25 @@ async function main() {
     // Loaded only when asked: the default bench never loads gpu.js.
     const { createGpuBackend } = await import('@thermograd/backend-gpujs');
     gpu = await createGpuBackend({ mode: gpuMode });
-    console.log(`# gpu backend: mode ${gpu.mode}${gpu.bridged ? ' (in a worker thread)' : ''}: ${gpu.choice.reason}`);
-    json({ bench: 'gpu-mode', requested: gpuMode, mode: gpu.mode, bridged: gpu.bridged, reason: gpu.choice.reason });
+    console.log(
+      `# gpu backend: mode ${gpu.mode}${gpu.bridged ? ' (in a worker thread)' : ''}: ${gpu.choice.reason}`,
+    );
+    json({
+      bench: 'gpu-mode',
+      requested: gpuMode,
+      mode: gpu.mode,
+      bridged: gpu.bridged,
+      reason: gpu.choice.reason,
+    });
   }
 
-  const mlpRows: { config: string; model: string; batch: number; impl: string; examplesPerSec: number }[] = [];
+  const mlpRows: {
+    config: string;
+    model: string;
+    batch: number;
+    impl: string;
+    examplesPerSec: number;
+  }[] = [];
   for (const cfg of CONFIGS) {
     if (only && only !== cfg.name) continue;
     const batches = randomBatches(4, cfg.batch);
@@ -96,13 +120,24 @@ async function main() {
     for (const backend of ['reference', 'fast']) {
       const name = `thermograd-${backend}`;
       if (skipImpl(cfg, name)) continue;
-      impls.push({ name, step: cfg.kind === 'mlp' ? thermogradMlp(backend, cfg.sizes, LR, batches) : thermogradCnn(backend, LR, batches) });
+      impls.push({
+        name,
+        step:
+          cfg.kind === 'mlp'
+            ? thermogradMlp(backend, cfg.sizes, LR, batches)
+            : thermogradCnn(backend, LR, batches),
+      });
     }
     // The gpu backend runs the MLP configs only (its CNN step without a GPU takes seconds).
-    if (gpu && cfg.kind === 'mlp') impls.push({ name: 'thermograd-gpu', step: thermogradGpuMlp(gpu, cfg.sizes, LR, batches) });
+    if (gpu && cfg.kind === 'mlp')
+      impls.push({ name: 'thermograd-gpu', step: thermogradGpuMlp(gpu, cfg.sizes, LR, batches) });
     for (const tfBackend of ['cpu', 'wasm'] as const) {
       await tf.setBackend(tfBackend);
-      impls.push({ name: `tfjs-${tfBackend}`, tfBackend, step: cfg.kind === 'mlp' ? tfjsMlp(cfg.sizes, LR, batches) : tfjsCnn(LR, batches) });
+      impls.push({
+        name: `tfjs-${tfBackend}`,
+        tfBackend,
+        step: cfg.kind === 'mlp' ? tfjsMlp(cfg.sizes, LR, batches) : tfjsCnn(LR, batches),
+      });
     }
     for (const impl of impls) {
       await useTf(impl);
@@ -113,8 +148,22 @@ async function main() {
       return (await stepsPerSecond(impl.step, SECONDS, MIN_STEPS)) * cfg.batch;
     });
     for (const r of results) {
-      mlpRows.push({ config: cfg.name, model: cfg.model, batch: cfg.batch, impl: r.item.name, examplesPerSec: r.median });
-      json({ bench: cfg.kind, impl: r.item.name, config: cfg.name, model: cfg.model, batch: cfg.batch, examplesPerSec: Math.round(r.median), samples: r.samples.map(Math.round) });
+      mlpRows.push({
+        config: cfg.name,
+        model: cfg.model,
+        batch: cfg.batch,
+        impl: r.item.name,
+        examplesPerSec: r.median,
+      });
+      json({
+        bench: cfg.kind,
+        impl: r.item.name,
+        config: cfg.name,
+        model: cfg.model,
+        batch: cfg.batch,
+        examplesPerSec: Math.round(r.median),
+        samples: r.samples.map(Math.round),
+      });
     }
   }
 
@@ -138,25 +187,44 @@ async function main() {
   console.log('| config | model | batch | impl | examples/s | ours / tfjs-wasm |');
   console.log('|---|---|---|---|---|---|');
   for (const r of mlpRows) {
-    const base = mlpRows.find((x) => x.config === r.config && x.impl === 'tfjs-wasm')!.examplesPerSec;
-    console.log(`| ${r.config} | ${r.model} | ${r.batch} | ${r.impl} | ${fmt(r.examplesPerSec)} | ${fmt(r.examplesPerSec / base, 2)}× |`);
+    const base = mlpRows.find(
+      (x) => x.config === r.config && x.impl === 'tfjs-wasm',
+    )!.examplesPerSec;
+    console.log(
+      `| ${r.config} | ${r.model} | ${r.batch} | ${r.impl} | ${fmt(r.examplesPerSec)} | ${fmt(r.examplesPerSec / base, 2)}× |`,
+    );
   }
   console.log('\n## Square matmul, GFLOP/s\n');
   console.log('| n | variant | thermograd-fast | tfjs-wasm | ratio | ours / tfjs-wasm A·B |');
   console.log('|---|---|---|---|---|---|');
   for (const n of [256, 1024]) {
-    const tfPlain = mmRows.find((x) => x.n === n && x.impl === 'tfjs-wasm' && x.variant === 'A·B')!.gflops;
+    const tfPlain = mmRows.find(
+      (x) => x.n === n && x.impl === 'tfjs-wasm' && x.variant === 'A·B',
+    )!.gflops;
     for (const v of VARIANTS) {
-      const ours = mmRows.find((x) => x.n === n && x.variant === v.name && x.impl === 'thermograd-fast')!.gflops;
-      const theirs = mmRows.find((x) => x.n === n && x.variant === v.name && x.impl === 'tfjs-wasm')!.gflops;
-      console.log(`| ${n} | ${v.name} | ${fmt(ours, 1)} | ${fmt(theirs, 1)} | ${fmt(ours / theirs, 2)}× | ${fmt(ours / tfPlain, 2)}× |`);
+      const ours = mmRows.find(
+        (x) => x.n === n && x.variant === v.name && x.impl === 'thermograd-fast',
+      )!.gflops;
+      const theirs = mmRows.find(
+        (x) => x.n === n && x.variant === v.name && x.impl === 'tfjs-wasm',
+      )!.gflops;
+      console.log(
+        `| ${n} | ${v.name} | ${fmt(ours, 1)} | ${fmt(theirs, 1)} | ${fmt(ours / theirs, 2)}× | ${fmt(ours / tfPlain, 2)}× |`,
+      );
     }
   }
   for (const cfg of CONFIGS) {
     const rows = mlpRows.filter((r) => r.config === cfg.name);
     const fast = rows.find((r) => r.impl === 'thermograd-fast');
     const wasm = rows.find((r) => r.impl === 'tfjs-wasm');
-    if (fast && wasm) json({ bench: 'ratio', config: cfg.name, impl: 'thermograd-fast', over: 'tfjs-wasm', ratio: Number((fast.examplesPerSec / wasm.examplesPerSec).toFixed(3)) });
+    if (fast && wasm)
+      json({
+        bench: 'ratio',
+        config: cfg.name,
+        impl: 'thermograd-fast',
+        over: 'tfjs-wasm',
+        ratio: Number((fast.examplesPerSec / wasm.examplesPerSec).toFixed(3)),
+      });
   }
 }
 

@@ -17,13 +17,31 @@ function randomMatrix(n: number, seed: number): Float32Array {
 }
 
 /** GFLOP/s of thermograd's `backend` matmul kernel (packing and the fresh output included). */
-export async function thermogradGflops(backend: string, n: number, transA: boolean, transB: boolean, seconds: number) {
+export async function thermogradGflops(
+  backend: string,
+  n: number,
+  transA: boolean,
+  transB: boolean,
+  seconds: number,
+) {
   const b = getBackend(backend);
   const A = b.fromValues(randomMatrix(n, 1), 'float32');
   const B = b.fromValues(randomMatrix(n, 2), 'float32');
-  const p: MatmulParams = { batch: 1, m: n, k: n, n, transA, transB, aBatched: false, bBatched: false };
+  const p: MatmulParams = {
+    batch: 1,
+    m: n,
+    k: n,
+    n,
+    transA,
+    transB,
+    aBatched: false,
+    bBatched: false,
+  };
   b.matmul(A, B, p, 'float32');
-  const perSecond = await stepsPerSecond(() => b.read(b.matmul(A, B, p, 'float32'), 'float32'), seconds);
+  const perSecond = await stepsPerSecond(
+    () => b.read(b.matmul(A, B, p, 'float32'), 'float32'),
+    seconds,
+  );
   return (2 * n ** 3 * perSecond) / 1e9;
 }
 

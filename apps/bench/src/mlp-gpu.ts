@@ -11,13 +11,20 @@ import type { GpuBackend } from '@thermograd/backend-gpujs';
 import { initialWeights, type Batch } from './data.js';
 import { mlpLogits } from './mlp-forward.js';
 
-export function thermogradGpuMlp(gpu: GpuBackend, sizes: readonly number[], lr: number, batches: readonly Batch[]) {
+export function thermogradGpuMlp(
+  gpu: GpuBackend,
+  sizes: readonly number[],
+  lr: number,
+  batches: readonly Batch[],
+) {
   const batch = batches[0].labels.length;
   const params: Tensor[] = initialWeights(sizes).flatMap(({ w, b }, l) => [
     tensor(w, [sizes[l + 1], sizes[l]], { dtype: 'float32', backend: gpu, requiresGrad: true }),
     tensor(b, [sizes[l + 1]], { dtype: 'float32', backend: gpu, requiresGrad: true }),
   ]);
-  const inputs = batches.map((d) => tensor(d.x, [batch, sizes[0]], { dtype: 'float32', backend: gpu }));
+  const inputs = batches.map((d) =>
+    tensor(d.x, [batch, sizes[0]], { dtype: 'float32', backend: gpu }),
+  );
   let i = 0;
   return (): number =>
     tidy(() =>

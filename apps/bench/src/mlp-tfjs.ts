@@ -19,7 +19,9 @@ export function tfjsMlp(sizes: readonly number[], lr: number, batches: readonly 
     return [tf.variable(tf.tensor2d(wt, [inF, out])), tf.variable(tf.tensor1d(b))];
   });
   const xs = batches.map((d) => tf.tensor2d(d.x, [batch, sizes[0]]));
-  const ys = batches.map((d) => tf.oneHot(tf.tensor1d(d.labels, 'int32'), sizes[sizes.length - 1]).toFloat());
+  const ys = batches.map((d) =>
+    tf.oneHot(tf.tensor1d(d.labels, 'int32'), sizes[sizes.length - 1]).toFloat(),
+  );
   return tfjsSgdSteps(lr, vars, batches.length, (k) => {
     let h: tf.Tensor = xs[k];
     for (let l = 0; l < vars.length; l += 2) {

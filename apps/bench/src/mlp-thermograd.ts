@@ -9,7 +9,12 @@ import { mlpLogits } from './mlp-forward.js';
 import { sgdUpdate } from './sgd-update.js';
 import { initialWeights } from './data.js';
 
-export function thermogradMlp(backend: string, sizes: readonly number[], lr: number, batches: readonly Batch[]) {
+export function thermogradMlp(
+  backend: string,
+  sizes: readonly number[],
+  lr: number,
+  batches: readonly Batch[],
+) {
   const batch = batches[0].labels.length;
   const params: Tensor[] = initialWeights(sizes).flatMap(({ w, b }, l) => [
     tensor(w, [sizes[l + 1], sizes[l]], { dtype: 'float32', backend, requiresGrad: true }),
@@ -21,12 +26,13 @@ export function thermogradMlp(backend: string, sizes: readonly number[], lr: num
   let i = 0;
   // The step runs inside tidy: its intermediates and gradients are disposed when it returns and
   // the fast backend reuses their buffers in the next step.
-  return (): number => tidy(() => {
+  return (): number =>
+    tidy(() => {
       const k = i++ % batches.length;
       const loss = crossEntropy(mlpLogits(inputs[k], params), batches[k].labels);
       loss.backward();
       const value = loss.item();
       sgdUpdate(params, scratch, lr);
       return value;
-  });
+    });
 }

@@ -4,7 +4,11 @@
  */
 import type { Tensor } from '@thermograd/autograd';
 
-export function sgdUpdate(params: readonly Tensor[], scratch: readonly Float32Array[], lr: number): void {
+export function sgdUpdate(
+  params: readonly Tensor[],
+  scratch: readonly Float32Array[],
+  lr: number,
+): void {
   params.forEach((p, j) => {
     const w = p.dataSync();
     const g = p.grad!.dataSync();

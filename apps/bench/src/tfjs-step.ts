@@ -5,7 +5,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export function tfjsSgdSteps(lr: number, vars: tf.Variable[], batches: number, lossAt: (k: number) => tf.Scalar): () => number {
+export function tfjsSgdSteps(
+  lr: number,
+  vars: tf.Variable[],
+  batches: number,
+  lossAt: (k: number) => tf.Scalar,
+): () => number {
   const optimizer = tf.train.sgd(lr);
   let i = 0;
   return (): number => {

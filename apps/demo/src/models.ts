@@ -55,7 +55,10 @@ export function buildModel(options: ModelOptions, rng: Generator): DemoModel {
   const [c1, c2] = options.channels;
   const afterConv1 = [options.rows / 2, options.cols / 2].map(Math.floor);
   const afterConv2 = afterConv1.map((d) => Math.floor((d - 4) / 2));
-  if (afterConv2.some((d) => d < 1)) throw new Error(`cnn: images of ${options.rows}×${options.cols} are too small for two 5×5 conv + pool stages`);
+  if (afterConv2.some((d) => d < 1))
+    throw new Error(
+      `cnn: images of ${options.rows}×${options.cols} are too small for two 5×5 conv + pool stages`,
+    );
   const flat = c2 * afterConv2[0] * afterConv2[1];
   const module = new nn.Sequential(
     new nn.Conv2d(1, c1, 5, { padding: 2, rng }),
@@ -71,7 +74,8 @@ export function buildModel(options: ModelOptions, rng: Generator): DemoModel {
   );
   return {
     module,
-    forward: (images) => module.forward(images.reshape([images.shape[0], 1, options.rows, options.cols])),
+    forward: (images) =>
+      module.forward(images.reshape([images.shape[0], 1, options.rows, options.cols])),
     describe: `cnn conv5x5(${c1})-pool-conv5x5(${c2})-pool-fc${options.fc}-${options.classes}`,
     // Each conv's im2col patches (in·25 per output pixel) and its output (out per pixel).
     elementsPerExample: Math.max(

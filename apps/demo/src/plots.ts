@@ -22,7 +22,9 @@ export interface ChartSpec {
 }
 
 export async function renderChartSvg(chart: ChartSpec): Promise<string> {
-  const finite = chart.points.filter((p) => Number.isFinite(p.value) && (!chart.logScale || p.value > 0));
+  const finite = chart.points.filter(
+    (p) => Number.isFinite(p.value) && (!chart.logScale || p.value > 0),
+  );
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: chart.title,
@@ -48,10 +50,19 @@ export async function renderChartSvg(chart: ChartSpec): Promise<string> {
   return svg;
 }
 
-export function htmlReport(title: string, summaryRows: [string, string][], charts: { title: string; svg: string }[]): string {
-  const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const rows = summaryRows.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('\n');
-  const figures = charts.map((c) => `<figure><figcaption>${escape(c.title)}</figcaption>${c.svg}</figure>`).join('\n');
+export function htmlReport(
+  title: string,
+  summaryRows: [string, string][],
+  charts: { title: string; svg: string }[],
+): string {
+  const escape = (s: string) =>
+    s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const rows = summaryRows
+    .map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`)
+    .join('\n');
+  const figures = charts
+    .map((c) => `<figure><figcaption>${escape(c.title)}</figcaption>${c.svg}</figure>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
 <style>

@@ -25,7 +25,10 @@ const fmt = (f: ProgressFields) =>
   `epoch ${f.epoch}/${f.epochs} step ${f.step}/${f.totalSteps} loss ${f.loss.toFixed(4)} acc ${(100 * f.accuracy).toFixed(2)}% ` +
   `${Math.round(f.examplesPerSec)} ex/s η0 ${f.eta0.toExponential(2)}`;
 
-export function createProgress(mode: 'tty' | 'lines' | 'none', write: (line: string) => void): Progress {
+export function createProgress(
+  mode: 'tty' | 'lines' | 'none',
+  write: (line: string) => void,
+): Progress {
   if (mode === 'none') return { update() {}, epochEnd() {}, stop() {} };
   if (mode === 'lines') {
     return {
@@ -36,7 +39,8 @@ export function createProgress(mode: 'tty' | 'lines' | 'none', write: (line: str
   }
   const bar = new cliProgress.SingleBar(
     {
-      format: '[{bar}] {percentage}% | epoch {epoch}/{epochs} | step {value}/{total} | loss {loss} | acc {acc} | {rate} ex/s | η0 {eta0}',
+      format:
+        '[{bar}] {percentage}% | epoch {epoch}/{epochs} | step {value}/{total} | loss {loss} | acc {acc} | {rate} ex/s | η0 {eta0}',
       hideCursor: true,
       clearOnComplete: false,
       barsize: 24,

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { htmlReport, renderChartSvg, type ChartSpec, type SeriesPoint } from './plots.js';
 import type { MetricRecord, RunSummary } from './train.js';
 
-function series(metrics: MetricRecord[], name: string, pick: (m: MetricRecord) => number | null): SeriesPoint[] {
+function series(
+  metrics: MetricRecord[],
+  name: string,
+  pick: (m: MetricRecord) => number | null,
+): SeriesPoint[] {
   return metrics.flatMap((m) => {
     const v = pick(m);
     return v === null || !Number.isFinite(v) ? [] : [{ step: m.step, value: v, series: name }];
@@ -13,7 +17,13 @@ function series(metrics: MetricRecord[], name: string, pick: (m: MetricRecord) =
 
 export function runCharts(metrics: MetricRecord[]): ChartSpec[] {
   return [
-    { name: 'loss', title: 'Training loss', yTitle: 'cross-entropy', points: series(metrics, 'train loss', (m) => m.loss), logScale: true },
+    {
+      name: 'loss',
+      title: 'Training loss',
+      yTitle: 'cross-entropy',
+      points: series(metrics, 'train loss', (m) => m.loss),
+      logScale: true,
+    },
     {
       name: 'accuracy',
       title: 'Accuracy',
@@ -28,7 +38,10 @@ export function runCharts(metrics: MetricRecord[]): ChartSpec[] {
       name: 'temperature',
       title: 'Temperature η0 and step η',
       yTitle: 'value (log scale)',
-      points: [...series(metrics, 'η0 (temperature)', (m) => m.eta0), ...series(metrics, 'η (step)', (m) => m.eta)],
+      points: [
+        ...series(metrics, 'η0 (temperature)', (m) => m.eta0),
+        ...series(metrics, 'η (step)', (m) => m.eta),
+      ],
       logScale: true,
     },
     {
@@ -41,7 +54,11 @@ export function runCharts(metrics: MetricRecord[]): ChartSpec[] {
   ];
 }
 
-export async function writeRunPlots(out: string, metrics: MetricRecord[], summary: RunSummary): Promise<void> {
+export async function writeRunPlots(
+  out: string,
+  metrics: MetricRecord[],
+  summary: RunSummary,
+): Promise<void> {
   const charts = runCharts(metrics);
   const rendered: { title: string; svg: string }[] = [];
   for (const chart of charts) {
@@ -53,11 +70,22 @@ export async function writeRunPlots(out: string, metrics: MetricRecord[], summar
   const rows: [string, string][] = [
     ['test accuracy', `${(100 * summary.finalTestAccuracy).toFixed(2)}%`],
     ['model', `${summary.model} (${summary.parameters} parameters)`],
-    ['optimizer', `${c.optimizer}${c.optimizer.startsWith('momentum') ? ` μ=${c.mu}` : ''}${c.temperature !== undefined ? ` T=${c.temperature}` : ''}`],
-    ['step', c.lr !== undefined ? `η = ${c.lr} (raw)` : `η0 = ${c.eta0 ?? 'default'} (temperature), B = ${c.batch}`],
+    [
+      'optimizer',
+      `${c.optimizer}${c.optimizer.startsWith('momentum') ? ` μ=${c.mu}` : ''}${c.temperature !== undefined ? ` T=${c.temperature}` : ''}`,
+    ],
+    [
+      'step',
+      c.lr !== undefined
+        ? `η = ${c.lr} (raw)`
+        : `η0 = ${c.eta0 ?? 'default'} (temperature), B = ${c.batch}`,
+    ],
     ['schedule', c.schedule],
     ['steps', `${summary.steps}${summary.stoppedEarly ? ' (stopped early)' : ''}`],
-    ['training time', `${summary.trainSeconds.toFixed(1)} s, ${Math.round(summary.examplesPerSec)} examples/s`],
+    [
+      'training time',
+      `${summary.trainSeconds.toFixed(1)} s, ${Math.round(summary.examplesPerSec)} examples/s`,
+    ],
     ['backend', c.backend],
     ['seed', String(summary.seed)],
   ];

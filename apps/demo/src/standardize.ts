@@ -20,7 +20,10 @@ export function pixelStatistics(images: ArrayLike<number>): PixelStatistics {
 }
 
 /** Standardises in place with the given statistics (by default the images' own). */
-export function standardize(images: Float32Array | Float64Array, stats: PixelStatistics = pixelStatistics(images)): PixelStatistics {
+export function standardize(
+  images: Float32Array | Float64Array,
+  stats: PixelStatistics = pixelStatistics(images),
+): PixelStatistics {
   for (let i = 0; i < images.length; i++) images[i] = (images[i] - stats.mean) / stats.std;
   return stats;
 }

@@ -10,7 +10,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { crossEntropy, Generator, getBackend, setBackend, tensor, type StateDict } from '@thermograd/autograd';
+import {
+  crossEntropy,
+  Generator,
+  getBackend,
+  setBackend,
+  tensor,
+  type StateDict,
+} from '@thermograd/autograd';
 import { Batcher, loadMnist, validationSplit, type BatcherState } from '@thermograd/data';
 import {
   GradientNoiseMeter,
@@ -93,7 +100,14 @@ interface MetricWindow {
   noise: { noiseScale: number; traceSigma: number } | null;
 }
 
-const emptyWindow = (): MetricWindow => ({ lossSum: 0, correct: 0, seen: 0, steps: 0, trainSeconds: 0, noise: null });
+const emptyWindow = (): MetricWindow => ({
+  lossSum: 0,
+  correct: 0,
+  seen: 0,
+  steps: 0,
+  trainSeconds: 0,
+  noise: null,
+});
 
 export interface RunOptions {
   out: string;
@@ -112,12 +126,15 @@ export interface RunOptions {
 export async function train(configIn: TrainConfig, run: RunOptions): Promise<RunSummary> {
   const wallStart = performance.now();
   const resumed = run.resume ? loadCheckpoint<CheckpointBody>(run.resume) : undefined;
-  if (resumed && resumed.kind !== 'thermograd-demo-run') throw new Error(`--resume ${run.resume}: not a demo run checkpoint`);
+  if (resumed && resumed.kind !== 'thermograd-demo-run')
+    throw new Error(`--resume ${run.resume}: not a demo run checkpoint`);
   const chosen = resumed ? resumed.config : { ...configIn };
   // Plugin modules first: they may register the optimizer the config names, either when imported
   // or through an exported register(optim), which gets this process's @thermograd/optim.
   for (const module of chosen.plugins ?? []) {
-    const loaded = (await import(pathToFileURL(module).href)) as { register?: (o: typeof optim) => unknown };
+    const loaded = (await import(pathToFileURL(module).href)) as {
+      register?: (o: typeof optim) => unknown;
+    };
     if (typeof loaded.register === 'function') await loaded.register(optim);
   }
   const config = validateConfig(chosen);
@@ -133,7 +150,15 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   const trainSet = split.train;
   const rng = new Generator(config.seed);
   const model = buildModel(
-    { kind: config.model, hidden: config.hidden, channels: config.channels, fc: config.fc, rows: trainSet.rows, cols: trainSet.cols, classes: trainSet.numClasses },
+    {
+      kind: config.model,
+      hidden: config.hidden,
+      channels: config.channels,
+      fc: config.fc,
+      rows: trainSet.rows,
+      cols: trainSet.cols,
+      classes: trainSet.numClasses,
+    },
     rng,
   );
   const maxElements = getBackend().maxElements ?? Infinity;
@@ -144,9 +169,17 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
     );
   }
   // Constant B keeps the temperature η0 = η/((1−μ)B) exact at every step: drop the short last batch.
-  const batcher = new Batcher(trainSet, { batchSize: config.batch, seed: config.seed, dropLast: true });
-  if (batcher.stepsPerEpoch < 1) throw new Error(`--batch ${config.batch} is larger than the ${trainSet.n} training examples`);
-  const optimizer = new Optimizer(model.module, buildPlugin(config, batcher.stepsPerEpoch, config.seed));
+  const batcher = new Batcher(trainSet, {
+    batchSize: config.batch,
+    seed: config.seed,
+    dropLast: true,
+  });
+  if (batcher.stepsPerEpoch < 1)
+    throw new Error(`--batch ${config.batch} is larger than the ${trainSet.n} training examples`);
+  const optimizer = new Optimizer(
+    model.module,
+    buildPlugin(config, batcher.stepsPerEpoch, config.seed),
+  );
   let meter = new GradientNoiseMeter({ decay: 0.9 });
   const metrics: MetricRecord[] = [];
   let step = 0;
@@ -169,8 +202,10 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   const checkpointPath = join(run.out, 'checkpoint.json');
   const metricsPath = join(run.out, 'metrics.jsonl');
   const progress = createProgress(run.progress, run.log);
-  run.log(`${model.describe} (${model.module.numParameters()} parameters), ${config.optimizer}, schedule ${config.schedule}, backend ${config.backend}, ` +
-    `${trainSet.n} training / ${split.validation.n} validation / ${data.test.n} test examples, ${totalSteps} steps`);
+  run.log(
+    `${model.describe} (${model.module.numParameters()} parameters), ${config.optimizer}, schedule ${config.schedule}, backend ${config.backend}, ` +
+      `${trainSet.n} training / ${split.validation.n} validation / ${data.test.n} test examples, ${totalSteps} steps`,
+  );
 
   const save = () => {
     const body: CheckpointBody = {
@@ -186,7 +221,10 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
       trainSeconds,
     };
     saveCheckpoint(checkpointPath, body);
-    writeFileSync(metricsPath, metrics.map((m) => JSON.stringify(m)).join('\n') + (metrics.length ? '\n' : ''));
+    writeFileSync(
+      metricsPath,
+      metrics.map((m) => JSON.stringify(m)).join('\n') + (metrics.length ? '\n' : ''),
+    );
   };
 
   let windowStart = performance.now();
@@ -221,7 +259,11 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
         const running = meter.update(stats);
         win.noise = { noiseScale: running.noiseScale, traceSigma: stats.traceSigma };
       }
-      return { report: stepReport, lossValue: loss.item(), correctCount: countCorrect(logits, labels) };
+      return {
+        report: stepReport,
+        lossValue: loss.item(),
+        correctCount: countCorrect(logits, labels),
+      };
     });
     win.lossSum += lossValue;
     win.correct += correctCount;
@@ -255,7 +297,8 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
         testAccuracy,
         eta0: hyper.eta0 ?? null,
         eta: hyper.eta ?? null,
-        noiseScale: win.noise && Number.isFinite(win.noise.noiseScale) ? win.noise.noiseScale : null,
+        noiseScale:
+          win.noise && Number.isFinite(win.noise.noiseScale) ? win.noise.noiseScale : null,
         traceSigma: win.noise ? win.noise.traceSigma : null,
         examplesPerSec: fields.examplesPerSec,
         wallSeconds: (performance.now() - windowStart) / 1000,
@@ -292,8 +335,11 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   };
   writeFileSync(join(run.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
   if (run.plots !== false) await writeRunPlots(run.out, metrics, summary);
-  if (stoppedEarly) run.log(`stopped at step ${step}/${totalSteps}; continue with --resume ${checkpointPath}`);
-  run.log(`test accuracy ${(100 * finalTestAccuracy).toFixed(2)}% after ${step} steps, ${summary.trainSeconds.toFixed(1)} s training, ` +
-    `${Math.round(summary.examplesPerSec)} examples/s; wrote ${run.out}/{metrics.jsonl,summary.json,checkpoint.json,report.html}`);
+  if (stoppedEarly)
+    run.log(`stopped at step ${step}/${totalSteps}; continue with --resume ${checkpointPath}`);
+  run.log(
+    `test accuracy ${(100 * finalTestAccuracy).toFixed(2)}% after ${step} steps, ${summary.trainSeconds.toFixed(1)} s training, ` +
+      `${Math.round(summary.examplesPerSec)} examples/s; wrote ${run.out}/{metrics.jsonl,summary.json,checkpoint.json,report.html}`,
+  );
   return summary;
 }

@@ -5,5 +5,11 @@ const require = createRequire(import.meta.url);
 
 export function versions(backend: string): Record<string, string> {
   const own = require('../package.json') as { version: string };
-  return { thermogradDemo: own.version, node: process.versions.node, v8: process.versions.v8, backend, platform: `${process.platform}-${process.arch}` };
+  return {
+    thermogradDemo: own.version,
+    node: process.versions.node,
+    v8: process.versions.v8,
+    backend,
+    platform: `${process.platform}-${process.arch}`,
+  };
 }

@@ -23,13 +23,28 @@ describe('CLI argument errors', () => {
     [['--mu', '1'], /--mu must be in \[0, 1\), got '1'/],
     [['--eta0', '-1'], /--eta0 must be a positive number, got '-1'/],
     [['--model', 'resnet'], /argument 'resnet' is invalid. Allowed choices are mlp, cnn/],
-    [['--schedule', 'linear'], /Allowed choices are constant, step, multistep, exponential, cosine, warmup-cosine, onecycle/],
-    [['--optimizer', 'adam', '--limit', '200', '--validation', '50'], /--optimizer: unknown plugin 'adam'; known: (?=.*\bsgd\b)(?=.*\bmomentum\b)(?=.*\blangevin\b)/],
-    [['--eta0', '0.001', '--lr', '0.1', '--limit', '200', '--validation', '50'], /either --eta0 \(a temperature\) or --lr/],
-    [['--optimizer', 'sgd', '--temperature', '0.1', '--limit', '200', '--validation', '50'], /--temperature is the Langevin temperature T/],
+    [
+      ['--schedule', 'linear'],
+      /Allowed choices are constant, step, multistep, exponential, cosine, warmup-cosine, onecycle/,
+    ],
+    [
+      ['--optimizer', 'adam', '--limit', '200', '--validation', '50'],
+      /--optimizer: unknown plugin 'adam'; known: (?=.*\bsgd\b)(?=.*\bmomentum\b)(?=.*\blangevin\b)/,
+    ],
+    [
+      ['--eta0', '0.001', '--lr', '0.1', '--limit', '200', '--validation', '50'],
+      /either --eta0 \(a temperature\) or --lr/,
+    ],
+    [
+      ['--optimizer', 'sgd', '--temperature', '0.1', '--limit', '200', '--validation', '50'],
+      /--temperature is the Langevin temperature T/,
+    ],
     [['--backend', 'tpu'], /unknown backend 'tpu'; available: .*reference/],
     [['--hidden', '256,x'], /--hidden must be positive integers, got 'x'/],
-    [['--resume', '/nonexistent/checkpoint.json'], /checkpoint \/nonexistent\/checkpoint.json: cannot read \(ENOENT\)/],
+    [
+      ['--resume', '/nonexistent/checkpoint.json'],
+      /checkpoint \/nonexistent\/checkpoint.json: cannot read \(ENOENT\)/,
+    ],
   ];
   for (const [argv, message] of cases) {
     it(`${argv.join(' ')} fails with a clear message`, async () => {
@@ -47,7 +62,21 @@ describe('CLI argument errors', () => {
     });
     expect(await main(['train', '--help'])).toBe(0);
     const text = out.join('');
-    for (const flag of ['--optimizer', '--eta0', '--lr', '--batch', '--mu', '--temperature', '--schedule', '--epochs', '--seed', '--backend', '--out', '--resume', '--data']) {
+    for (const flag of [
+      '--optimizer',
+      '--eta0',
+      '--lr',
+      '--batch',
+      '--mu',
+      '--temperature',
+      '--schedule',
+      '--epochs',
+      '--seed',
+      '--backend',
+      '--out',
+      '--resume',
+      '--data',
+    ]) {
       expect(text).toContain(flag);
     }
   });

@@ -4,24 +4,47 @@
  * checked against the kernels a real training step launches.
  */
 import { describe, expect, it } from 'vitest';
-import { crossEntropy, Generator, getBackend, registerBackend, setBackend, tensor, type Backend } from '@thermograd/autograd';
+import {
+  crossEntropy,
+  Generator,
+  getBackend,
+  registerBackend,
+  setBackend,
+  tensor,
+  type Backend,
+} from '@thermograd/autograd';
 import { GpuBackend } from '@thermograd/backend-gpujs';
 import { DEFAULTS } from '../src/config.js';
 import { evaluationBatch } from '../src/evaluate.js';
 import { buildModel, type ModelOptions } from '../src/models.js';
 
-const base: ModelOptions = { kind: 'cnn', hidden: DEFAULTS.hidden, channels: DEFAULTS.channels, fc: DEFAULTS.fc, rows: 28, cols: 28, classes: 10 };
+const base: ModelOptions = {
+  kind: 'cnn',
+  hidden: DEFAULTS.hidden,
+  channels: DEFAULTS.channels,
+  fc: DEFAULTS.fc,
+  rows: 28,
+  cols: 28,
+  classes: 10,
+};
 
 /** Output sizes of every kernel one forward and backward pass launches, at batch `n`. */
 function kernelSizes(options: ModelOptions, n: number): number[] {
   const sizes: number[] = [];
-  const gpu = new GpuBackend({ mode: 'cpu', name: `gpu-observe-sizes-${n}`, observe: (call) => sizes.push(call.size) });
+  const gpu = new GpuBackend({
+    mode: 'cpu',
+    name: `gpu-observe-sizes-${n}`,
+    observe: (call) => sizes.push(call.size),
+  });
   const previous = getBackend().name;
   registerBackend(gpu, { makeDefault: true }); // the model's parameters are made on the default backend
   try {
     const model = buildModel(options, new Generator(3));
     const x = tensor(new Float32Array(n * 28 * 28).fill(0.5), [n, 28 * 28]);
-    crossEntropy(model.forward(x), Array.from({ length: n }, (_, i) => i % 10)).backward();
+    crossEntropy(
+      model.forward(x),
+      Array.from({ length: n }, (_, i) => i % 10),
+    ).backward();
   } finally {
     setBackend(previous);
   }
@@ -41,7 +64,11 @@ describe('evaluation batches and tensor-size limits', () => {
   const gpuLimit = { maxElements: 2 ** 24 } as unknown as Backend;
 
   it('is 1000 where the backend sets no limit, and fits every tensor under 2^24 where it does', () => {
-    for (const options of [base, { ...base, kind: 'mlp' as const }, { ...base, channels: [64, 128] }]) {
+    for (const options of [
+      base,
+      { ...base, kind: 'mlp' as const },
+      { ...base, channels: [64, 128] },
+    ]) {
       const model = buildModel(options, new Generator(1));
       expect(evaluationBatch(model, unlimited)).toBe(1000);
       const b = evaluationBatch(model, gpuLimit);
@@ -54,7 +81,11 @@ describe('evaluation batches and tensor-size limits', () => {
   });
 
   it("a model's elementsPerExample is the largest tensor its training step makes, per example", () => {
-    for (const options of [base, { ...base, channels: [4, 40] }, { ...base, kind: 'mlp' as const, hidden: [1000, 20] }]) {
+    for (const options of [
+      base,
+      { ...base, channels: [4, 40] },
+      { ...base, kind: 'mlp' as const, hidden: [1000, 20] },
+    ]) {
       const model = buildModel(options, new Generator(1));
       expect(largestPerExample(options), `${model.describe}`).toBe(model.elementsPerExample);
     }

@@ -15,14 +15,17 @@ import { estimateWithErrors, hessianLambdaMax } from '../src/lab/temperature.js'
 import type { LabData } from '../src/lab/mnist.js';
 import { Generator } from '@thermograd/autograd';
 
-const quick = (name: string, seed = 1): Promise<LabResult> => runLab(name, { seed, quick: true, out: false, log: () => {} });
+const quick = (name: string, seed = 1): Promise<LabResult> =>
+  runLab(name, { seed, quick: true, out: false, log: () => {} });
 const claim = (r: LabResult, id: string) => {
   const c = r.claims.find((x) => x.id === id);
   if (!c) throw new Error(`no claim ${id} in ${r.experiment}`);
   return c;
 };
 const allFinite = (r: LabResult) =>
-  r.claims.every((c) => Object.values(c.measured).every((v) => typeof v !== 'number' || !Number.isNaN(v)));
+  r.claims.every((c) =>
+    Object.values(c.measured).every((v) => typeof v !== 'number' || !Number.isNaN(v)),
+  );
 
 describe('lab closed forms', () => {
   it('solveLyapunov solves H C + C H = Q for a non-diagonal H', () => {
@@ -40,7 +43,8 @@ describe('lab closed forms', () => {
 describe('lab experiments (--quick)', () => {
   it('langevin: SGD covariance solves the Lyapunov equation, is not T·H⁻¹; Langevin at T gives T·H⁻¹ (2-D problem)', async () => {
     const r = await quick('langevin');
-    for (const id of ['sgd-matches-lyapunov', 'sgd-not-boltzmann', 'langevin-matches-boltzmann']) expect(claim(r, id).held, id).toBe(true);
+    for (const id of ['sgd-matches-lyapunov', 'sgd-not-boltzmann', 'langevin-matches-boltzmann'])
+      expect(claim(r, id).held, id).toBe(true);
     expect(claim(r, 'sgd-matches-lyapunov').measured.maxEntryError).toBeLessThan(0.15);
     expect(claim(r, 'sgd-not-boltzmann').measured.maxEntryErrorVsBoltzmann).toBeGreaterThan(0.45);
     expect(r.tables[0].rows).toHaveLength(3); // C00, C01, C11
@@ -94,8 +98,17 @@ describe('lab experiments (--quick)', () => {
     // softmax is uniform (p = 1/10), so ∇²CE = (diag(p) − ppᵀ) ⊗ E[x̃x̃ᵀ] with x̃ = (x, 1). The largest
     // eigenvalue is 1/10 (diag(p) − ppᵀ has eigenvalues 1/10 and 0) times the largest eigenvalue of
     // E[x̃x̃ᵀ], plus λ.
-    const data: LabData = { images: Float64Array.from([1, -3]), labels: Int32Array.from([0, 1]), n: 2, features: 1, dtype: 'float64' };
-    const zero = { weight: { shape: [10, 1], values: new Array(10).fill(0) }, bias: { shape: [10], values: new Array(10).fill(0) } };
+    const data: LabData = {
+      images: Float64Array.from([1, -3]),
+      labels: Int32Array.from([0, 1]),
+      n: 2,
+      features: 1,
+      dtype: 'float64',
+    };
+    const zero = {
+      weight: { shape: [10, 1], values: new Array(10).fill(0) },
+      bias: { shape: [10], values: new Array(10).fill(0) },
+    };
     // E[x̃x̃ᵀ] = [[5, −1], [−1, 1]]: eigenvalues 3 ± √5.
     const expected = (3 + Math.sqrt(5)) / 10 + 0.02;
     expect(hessianLambdaMax(data, zero, 0.02, 1).lambdaMax).toBeCloseTo(expected, 6);
@@ -135,8 +148,14 @@ describe('lab command', () => {
     const json = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     expect(json.experiment).toBe('langevin');
     expect(json.seed).toBe(3);
-    expect(json.claims.map((c: { held: unknown }) => typeof c.held)).toEqual(['boolean', 'boolean', 'boolean']);
-    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(/\| held \| the stationary covariance C of constant-η SGD/);
+    expect(json.claims.map((c: { held: unknown }) => typeof c.held)).toEqual([
+      'boolean',
+      'boolean',
+      'boolean',
+    ]);
+    expect(readFileSync(join(out, 'results.md'), 'utf8')).toMatch(
+      /\| held \| the stationary covariance C of constant-η SGD/,
+    );
     expect(readFileSync(join(out, 'langevin-eigen.svg'), 'utf8')).toMatch(/^<svg/);
     expect(readFileSync(join(out, 'report.html'), 'utf8')).toMatch(/<svg/);
     expect(lines.join('\n')).toMatch(/\[HELD\] the stationary covariance/);
@@ -150,12 +169,16 @@ describe('lab command', () => {
 
   it('an unknown experiment fails with the list of experiments', async () => {
     const errors: string[] = [];
-    vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation(
+      (...a: unknown[]) => void errors.push(a.join(' ')),
+    );
     try {
       expect(await main(['lab', 'entropy'])).toBe(1);
     } finally {
       vi.restoreAllMocks();
     }
-    expect(errors.join('')).toMatch(new RegExp(`unknown experiment 'entropy'; available: ${Object.keys(EXPERIMENTS).join(', ')}`));
+    expect(errors.join('')).toMatch(
+      new RegExp(`unknown experiment 'entropy'; available: ${Object.keys(EXPERIMENTS).join(', ')}`),
+    );
   });
 });

@@ -25,12 +25,17 @@ const quiet = { progress: 'none' as const, log: () => {}, plots: false };
 const tmp = () => mkdtempSync(join(tmpdir(), 'thermograd-demo-'));
 
 /** Metrics without the wall-clock fields, which legitimately differ between runs. */
-const deterministic = (m: MetricRecord[]) => m.map(({ examplesPerSec: _e, wallSeconds: _w, ...rest }) => rest);
+const deterministic = (m: MetricRecord[]) =>
+  m.map(({ examplesPerSec: _e, wallSeconds: _w, ...rest }) => rest);
 
 describe('training runs', () => {
   it('resuming from a checkpoint is bit-identical to the uninterrupted run', async () => {
     for (const optimizer of ['momentum', 'langevin'] as const) {
-      const config = { ...tiny, optimizer, ...(optimizer === 'langevin' ? { mu: DEFAULTS.mu } : {}) };
+      const config = {
+        ...tiny,
+        optimizer,
+        ...(optimizer === 'langevin' ? { mu: DEFAULTS.mu } : {}),
+      };
       const whole = tmp();
       await train(config, { out: whole, ...quiet });
       const parts = tmp();
@@ -38,13 +43,22 @@ describe('training runs', () => {
       expect(first.stoppedEarly).toBe(true);
       expect(first.steps).toBe(23);
       await train(config, { out: parts, ...quiet, resume: join(parts, 'checkpoint.json') });
-      const a = loadCheckpoint<{ model: Record<string, { values: number[] }>; metrics: MetricRecord[] }>(join(whole, 'checkpoint.json'));
-      const b = loadCheckpoint<{ model: Record<string, { values: number[] }>; metrics: MetricRecord[] }>(join(parts, 'checkpoint.json'));
+      const a = loadCheckpoint<{
+        model: Record<string, { values: number[] }>;
+        metrics: MetricRecord[];
+      }>(join(whole, 'checkpoint.json'));
+      const b = loadCheckpoint<{
+        model: Record<string, { values: number[] }>;
+        metrics: MetricRecord[];
+      }>(join(parts, 'checkpoint.json'));
       expect(Object.keys(b.model)).toEqual(Object.keys(a.model));
       for (const name of Object.keys(a.model)) {
         const x = Float32Array.from(a.model[name].values);
         const y = Float32Array.from(b.model[name].values);
-        expect(Buffer.from(y.buffer).equals(Buffer.from(x.buffer)), `${optimizer}: ${name} differs`).toBe(true);
+        expect(
+          Buffer.from(y.buffer).equals(Buffer.from(x.buffer)),
+          `${optimizer}: ${name} differs`,
+        ).toBe(true);
       }
       expect(deterministic(b.metrics)).toEqual(deterministic(a.metrics));
     }
@@ -52,10 +66,26 @@ describe('training runs', () => {
 
   it('writes metrics, summary, checkpoint, plots and the HTML report', async () => {
     const out = tmp();
-    const summary = await train({ ...tiny, epochs: 2, schedule: 'constant' }, { out, progress: 'none', log: () => {} });
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricRecord);
+    const summary = await train(
+      { ...tiny, epochs: 2, schedule: 'constant' },
+      { out, progress: 'none', log: () => {} },
+    );
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as MetricRecord);
     expect(lines.length).toBeGreaterThan(2);
-    for (const key of ['step', 'epoch', 'loss', 'trainAccuracy', 'valAccuracy', 'testAccuracy', 'eta0', 'eta', 'noiseScale']) {
+    for (const key of [
+      'step',
+      'epoch',
+      'loss',
+      'trainAccuracy',
+      'valAccuracy',
+      'testAccuracy',
+      'eta0',
+      'eta',
+      'noiseScale',
+    ]) {
       expect(lines[0]).toHaveProperty(key);
     }
     // η = (1 − μ)·B·η0 for momentum.
@@ -78,7 +108,18 @@ describe('training runs', () => {
 
   it('trains on the gpu.js backend (cpu mode here) without leaking buffers between steps', async () => {
     const out = tmp();
-    const summary = await train({ ...tiny, backend: 'gpu', gpuMode: 'cpu', epochs: 1, limit: 400, validation: 100, evalSize: 50 }, { out, ...quiet });
+    const summary = await train(
+      {
+        ...tiny,
+        backend: 'gpu',
+        gpuMode: 'cpu',
+        epochs: 1,
+        limit: 400,
+        validation: 100,
+        evalSize: 50,
+      },
+      { out, ...quiet },
+    );
     expect(summary.steps).toBe(9);
     expect(summary.finalTestAccuracy).toBeGreaterThan(0.15);
     const gpu = getBackend('gpu') as unknown as { liveBuffers(): number };
@@ -103,10 +144,23 @@ describe('training runs', () => {
   it('an optimizer plugin from outside the project trains by name (--plugin MODULE --optimizer NAME)', async () => {
     const out = tmp();
     const plugin = fileURLToPath(new URL('./fixtures/sign-sgd.mjs', import.meta.url));
-    const summary = await train({ ...tiny, epochs: 2, plugins: [plugin], optimizer: 'sign-sgd', lr: 1e-3, schedule: 'constant' }, { out, ...quiet });
+    const summary = await train(
+      {
+        ...tiny,
+        epochs: 2,
+        plugins: [plugin],
+        optimizer: 'sign-sgd',
+        lr: 1e-3,
+        schedule: 'constant',
+      },
+      { out, ...quiet },
+    );
     expect(summary.config.optimizer).toBe('sign-sgd');
     expect(summary.finalTestAccuracy).toBeGreaterThan(0.5);
-    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as MetricRecord);
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as MetricRecord);
     expect(lines[0].eta).toBe(1e-3);
   });
 
@@ -119,8 +173,12 @@ describe('training runs', () => {
     flipped[flipped.length - 10] ^= 1;
     writeFileSync(path + '.flipped', flipped);
     writeFileSync(path + '.cut', bytes.subarray(0, bytes.length - 100));
-    await expect(train(tiny, { out, ...quiet, resume: path + '.flipped' })).rejects.toThrow(/checksum mismatch: the file is corrupt/);
-    await expect(train(tiny, { out, ...quiet, resume: path + '.cut' })).rejects.toThrow(/truncated or padded/);
+    await expect(train(tiny, { out, ...quiet, resume: path + '.flipped' })).rejects.toThrow(
+      /checksum mismatch: the file is corrupt/,
+    );
+    await expect(train(tiny, { out, ...quiet, resume: path + '.cut' })).rejects.toThrow(
+      /truncated or padded/,
+    );
     // No temporary file is left behind by the atomic write.
     expect(existsSync(join(out, `.checkpoint.json.${process.pid}.tmp`))).toBe(false);
   });

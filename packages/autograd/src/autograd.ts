@@ -92,7 +92,12 @@ function firstNonFinite(t: Tensor): number {
   return -1;
 }
 
-function checkAnomaly(op: string, pass: 'forward' | 'backward', out: Tensor, inputs: readonly Tensor[]): void {
+function checkAnomaly(
+  op: string,
+  pass: 'forward' | 'backward',
+  out: Tensor,
+  inputs: readonly Tensor[],
+): void {
   const at = firstNonFinite(out);
   if (at < 0) return;
   // Only the op that turns finite inputs into non-finite output is to blame.
@@ -149,9 +154,15 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order; // inputs before the tensors computed from them
 }
 
-export function runBackward(root: Tensor, outputGrad: Tensor | undefined, options: BackwardOptions): void {
+export function runBackward(
+  root: Tensor,
+  outputGrad: Tensor | undefined,
+  options: BackwardOptions,
+): void {
   if (!root.requiresGrad) {
-    throw new Error(`backward: ${root.describe()} does not require grad (no input of its graph has requiresGrad)`);
+    throw new Error(
+      `backward: ${root.describe()} does not require grad (no input of its graph has requiresGrad)`,
+    );
   }
   let seed: Tensor;
   if (outputGrad === undefined) {
@@ -160,7 +171,12 @@ export function runBackward(root: Tensor, outputGrad: Tensor | undefined, option
         `backward: output ${shapeToString(root.shape)} is not a scalar; pass an output gradient of the same shape (e.g. ones)`,
       );
     }
-    seed = new Tensor(root.backend.fromValues([1], root.dtype), root.shape, root.dtype, root.backend);
+    seed = new Tensor(
+      root.backend.fromValues([1], root.dtype),
+      root.shape,
+      root.dtype,
+      root.backend,
+    );
   } else {
     if (!shapesEqual(outputGrad.shape, root.shape)) {
       throw new Error(

@@ -20,7 +20,10 @@ export interface RandomOptions extends CreateOptions {
   rng: Generator;
 }
 
-function resolve(where: string, options: CreateOptions | undefined): { dtype: DType; backend: Backend } {
+function resolve(
+  where: string,
+  options: CreateOptions | undefined,
+): { dtype: DType; backend: Backend } {
   const dtype = options?.dtype ?? getDefaultDType();
   assertDType(dtype, where);
   const b = options?.backend;
@@ -53,12 +56,15 @@ function inferShape(values: Nested): number[] {
 
 function flatten(values: Nested, shape: readonly number[], out: number[], depth = 0): void {
   if (depth === shape.length) {
-    if (typeof values !== 'number') throw new ShapeError(`tensor: ragged nested array (expected a number at depth ${depth})`);
+    if (typeof values !== 'number')
+      throw new ShapeError(`tensor: ragged nested array (expected a number at depth ${depth})`);
     out.push(values);
     return;
   }
   if (!Array.isArray(values) || values.length !== shape[depth]) {
-    throw new ShapeError(`tensor: ragged nested array: expected length ${shape[depth]} at depth ${depth}`);
+    throw new ShapeError(
+      `tensor: ragged nested array: expected length ${shape[depth]} at depth ${depth}`,
+    );
   }
   for (const v of values as readonly Nested[]) flatten(v, shape, out, depth + 1);
 }
@@ -67,7 +73,11 @@ function flatten(values: Nested, shape: readonly number[], out: number[], depth 
  * A tensor from values: a number, nested arrays (shape inferred), or a flat array / typed array
  * with an explicit shape.
  */
-export function tensor(values: Nested | ArrayLike<number>, shape?: Shape, options?: CreateOptions): Tensor {
+export function tensor(
+  values: Nested | ArrayLike<number>,
+  shape?: Shape,
+  options?: CreateOptions,
+): Tensor {
   const { dtype, backend } = resolve('tensor', options);
   let flat: ArrayLike<number>;
   let finalShape: readonly number[];
@@ -81,7 +91,9 @@ export function tensor(values: Nested | ArrayLike<number>, shape?: Shape, option
     } else flat = values as ArrayLike<number>;
     finalShape = shape;
     if (flat.length !== sizeOf(shape)) {
-      throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${shapeToString(shape)} (${sizeOf(shape)} elements)`);
+      throw new ShapeError(
+        `tensor: ${flat.length} values do not fill shape ${shapeToString(shape)} (${sizeOf(shape)} elements)`,
+      );
     }
   } else if (typeof values === 'number') {
     flat = [values];
@@ -96,7 +108,8 @@ export function tensor(values: Nested | ArrayLike<number>, shape?: Shape, option
     finalShape = [flat.length];
   }
   for (let i = 0; i < flat.length; i++) {
-    if (typeof flat[i] !== 'number') throw new TypeError(`tensor: value at flat index ${i} is not a number`);
+    if (typeof flat[i] !== 'number')
+      throw new TypeError(`tensor: value at flat index ${i} is not a number`);
   }
   return finish(new Tensor(backend.fromValues(flat, dtype), finalShape, dtype, backend), options);
 }
@@ -108,7 +121,8 @@ export function scalar(value: number, options?: CreateOptions): Tensor {
 
 export function full(shape: Shape, value: number, options?: CreateOptions): Tensor {
   assertValidShape(shape, 'full');
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new RangeError(`full: fill value must be a number, got ${String(value)}`);
+  if (typeof value !== 'number' || Number.isNaN(value))
+    throw new RangeError(`full: fill value must be a number, got ${String(value)}`);
   const { dtype, backend } = resolve('full', options);
   const n = sizeOf(shape);
   const values = new Float64Array(n).fill(value);
@@ -156,10 +170,17 @@ export function eye(n: number, m = n, options?: CreateOptions): Tensor {
   return tensor(values, [n, m], options);
 }
 
-function randomTensor(where: string, shape: Shape, options: RandomOptions, draw: () => number): Tensor {
+function randomTensor(
+  where: string,
+  shape: Shape,
+  options: RandomOptions,
+  draw: () => number,
+): Tensor {
   assertValidShape(shape, where);
   if (!options || typeof options.rng?.uniform !== 'function') {
-    throw new TypeError(`${where}: pass a seeded generator as { rng } (e.g. new Generator(seed)); thermograd has no hidden global RNG`);
+    throw new TypeError(
+      `${where}: pass a seeded generator as { rng } (e.g. new Generator(seed)); thermograd has no hidden global RNG`,
+    );
   }
   const n = sizeOf(shape);
   const values = new Float64Array(n);

@@ -32,7 +32,9 @@ export function withDefaultDType<T>(dtype: DType, fn: () => T): T {
 
 export function assertDType(dtype: unknown, where: string): asserts dtype is DType {
   if (dtype !== 'float32' && dtype !== 'float64') {
-    throw new TypeError(`${where}: unknown dtype ${JSON.stringify(dtype)}; expected 'float32' or 'float64'`);
+    throw new TypeError(
+      `${where}: unknown dtype ${JSON.stringify(dtype)}; expected 'float32' or 'float64'`,
+    );
   }
 }
 

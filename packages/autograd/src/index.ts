@@ -10,8 +10,22 @@ registerBackend(referenceBackend);
 // The fast backend is the default; setBackend('reference') selects the readable reference.
 registerBackend(fastBackend, { makeDefault: true });
 
-export type { Backend, Storage, UnaryOp, BinaryOp, ReduceOp, MatmulParams, Conv2dGeometry } from './backend/backend.js';
-export { registerBackend, getBackend, setBackend, listBackends, withBackend } from './backend/registry.js';
+export type {
+  Backend,
+  Storage,
+  UnaryOp,
+  BinaryOp,
+  ReduceOp,
+  MatmulParams,
+  Conv2dGeometry,
+} from './backend/backend.js';
+export {
+  registerBackend,
+  getBackend,
+  setBackend,
+  listBackends,
+  withBackend,
+} from './backend/registry.js';
 export { referenceBackend } from './backend/reference/index.js';
 export { fastBackend } from './backend/fast/index.js';
 export { UNARY_FUNCTIONS } from './kernels/unary-functions.js';
@@ -19,7 +33,11 @@ export * from './dtype.js';
 export * from './shape.js';
 export { Tensor, type PerExampleRecord } from './tensor.js';
 export { tidy, keep, tidyDepth } from './tidy.js';
-export { bufferPoolStats, resetBufferPool, type BufferPoolStats } from './backend/fast/buffer-pool.js';
+export {
+  bufferPoolStats,
+  resetBufferPool,
+  type BufferPoolStats,
+} from './backend/fast/buffer-pool.js';
 export {
   noGrad,
   isGradEnabled,

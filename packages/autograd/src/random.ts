@@ -21,11 +21,13 @@ export class Generator {
 
   constructor(seed: number | string | GeneratorState) {
     if (typeof seed === 'object') {
-      if (seed === null || typeof seed.alea !== 'object') throw new TypeError('Generator: invalid saved state');
+      if (seed === null || typeof seed.alea !== 'object')
+        throw new TypeError('Generator: invalid saved state');
       this.prng = seedrandom.alea('', { state: seed.alea as seedrandom.State.Alea }) as AleaPrng;
       this.spare = seed.spareNormal;
     } else {
-      if (typeof seed === 'number' && !Number.isFinite(seed)) throw new RangeError(`Generator: seed must be finite, got ${seed}`);
+      if (typeof seed === 'number' && !Number.isFinite(seed))
+        throw new RangeError(`Generator: seed must be finite, got ${seed}`);
       this.prng = seedrandom.alea(String(seed), { state: true }) as AleaPrng;
     }
   }

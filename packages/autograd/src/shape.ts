@@ -34,10 +34,13 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 }
 
 export function assertValidShape(shape: Shape, where: string): void {
-  if (!Array.isArray(shape)) throw new ShapeError(`${where}: shape must be an array of integers, got ${String(shape)}`);
+  if (!Array.isArray(shape))
+    throw new ShapeError(`${where}: shape must be an array of integers, got ${String(shape)}`);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
-      throw new ShapeError(`${where}: invalid shape ${shapeToString(shape)}: every dimension must be a non-negative integer`);
+      throw new ShapeError(
+        `${where}: invalid shape ${shapeToString(shape)}: every dimension must be a non-negative integer`,
+      );
     }
   }
 }
@@ -83,12 +86,17 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 }
 
 /** Normalises, sorts and de-duplicates axes; `undefined` means every axis. */
-export function normalizeAxes(op: string, axes: number | readonly number[] | undefined, rank: number): number[] {
+export function normalizeAxes(
+  op: string,
+  axes: number | readonly number[] | undefined,
+  rank: number,
+): number[] {
   if (axes === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : [...axes];
   const out = list.map((a) => normalizeAxis(op, a, rank));
   const unique = [...new Set(out)].sort((x, y) => x - y);
-  if (unique.length !== out.length) throw new ShapeError(`${op}: repeated axis in [${list.join(',')}]`);
+  if (unique.length !== out.length)
+    throw new ShapeError(`${op}: repeated axis in [${list.join(',')}]`);
   return unique;
 }
 

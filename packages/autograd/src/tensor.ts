@@ -83,7 +83,10 @@ export class Tensor {
 
   /** The value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new Error(`item: tensor of shape ${shapeToString(this.shape)} has ${this.size} elements, not 1`);
+    if (this.size !== 1)
+      throw new Error(
+        `item: tensor of shape ${shapeToString(this.shape)} has ${this.size} elements, not 1`,
+      );
     return this.backend.read(this.storage, this.dtype)[0];
   }
 
@@ -100,7 +103,10 @@ export class Tensor {
 
   /** Marks a leaf as needing gradients (as PyTorch's requires_grad_). */
   requireGrad(flag = true): this {
-    if (!this.isLeaf && !flag) throw new Error(`${this.describe()}: cannot turn off requiresGrad on a non-leaf; use detach()`);
+    if (!this.isLeaf && !flag)
+      throw new Error(
+        `${this.describe()}: cannot turn off requiresGrad on a non-leaf; use detach()`,
+      );
     this.requiresGrad = flag;
     return this;
   }
@@ -121,7 +127,8 @@ export class Tensor {
    * `loss.backward({ perExample: 'norms' })`.
    */
   backward(outputGrad?: Tensor | BackwardOptions, options: BackwardOptions = {}): void {
-    if (outputGrad !== undefined && !(outputGrad instanceof Tensor)) runBackward(this, undefined, outputGrad);
+    if (outputGrad !== undefined && !(outputGrad instanceof Tensor))
+      runBackward(this, undefined, outputGrad);
     else runBackward(this, outputGrad, options);
   }
 
@@ -133,7 +140,9 @@ export class Tensor {
     if (!this.isLeaf) throw new Error(`${this.describe()}: assign is only allowed on leaf tensors`);
     const data = values instanceof Tensor ? values.dataSync() : values;
     if (data.length !== this.size) {
-      throw new RangeError(`${this.describe()}: assign of ${data.length} values to a tensor of ${this.size} elements`);
+      throw new RangeError(
+        `${this.describe()}: assign of ${data.length} values to a tensor of ${this.size} elements`,
+      );
     }
     this.backend.write(this.storage, data, this.dtype);
     return this;

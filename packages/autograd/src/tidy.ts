@@ -58,7 +58,8 @@ export function forgetWrapped(storage: object): void {
   everWrapped.delete(storage);
 }
 
-const isObject = (s: unknown): s is object => (typeof s === 'object' && s !== null) || typeof s === 'function';
+const isObject = (s: unknown): s is object =>
+  (typeof s === 'object' && s !== null) || typeof s === 'function';
 
 /** Called by the Tensor constructor: counts the new wrapper and puts the tensor in the open scope. */
 export function trackTensor(t: Tensor, storage: unknown): void {
@@ -99,7 +100,9 @@ export function tidy<T>(fn: () => T): T {
   try {
     result = fn();
     if (result instanceof Promise) {
-      throw new TypeError('tidy: the function must be synchronous (its tensors are disposed when it returns)');
+      throw new TypeError(
+        'tidy: the function must be synchronous (its tensors are disposed when it returns)',
+      );
     }
   } catch (error) {
     // The scope's tensors are still released: a failed step must not leak.

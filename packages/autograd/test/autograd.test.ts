@@ -65,7 +65,14 @@ describe('backward engine', () => {
 
   it('backward takes its options first for scalar losses', () => {
     const w = tg.tensor([[1, 2]], undefined, { requiresGrad: true, dtype: 'float64' });
-    const x = tg.tensor([[1, 0], [0, 2]], undefined, { dtype: 'float64' });
+    const x = tg.tensor(
+      [
+        [1, 0],
+        [0, 2],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    );
     // loss = mean_b (w·x_b): example b's own gradient is x_b, so |ĝ_0|² = 1 and |ĝ_1|² = 4.
     tg.linear(x, w).mean().backward({ perExample: 'norms' });
     expect([...w.perExample!.sqNorms]).toEqual([1, 4]);
@@ -89,6 +96,8 @@ describe('anomaly mode', () => {
   it('names the op whose backward produced NaN or Inf', () => {
     const x = tg.tensor([0, 1], undefined, { requiresGrad: true });
     const y = tg.sqrt(x).sum(); // d sqrt(x)/dx = ∞ at 0
-    expect(() => tg.detectAnomaly(() => y.backward())).toThrow(/backward of 'sqrt' produced Infinity/);
+    expect(() => tg.detectAnomaly(() => y.backward())).toThrow(
+      /backward of 'sqrt' produced Infinity/,
+    );
   });
 });

@@ -39,14 +39,18 @@ function net(input: tg.Tensor, p: Params): tg.Tensor {
 
 function example(t: tg.Tensor, b: number): tg.Tensor {
   const per = t.size / t.shape[0];
-  return tg.tensor(t.toArray().slice(b * per, (b + 1) * per), [1, ...t.shape.slice(1)], { dtype: t.dtype });
+  return tg.tensor(t.toArray().slice(b * per, (b + 1) * per), [1, ...t.shape.slice(1)], {
+    dtype: t.dtype,
+  });
 }
 
 /** The gradient of example b's own loss, from a separate backward pass on that example alone. */
 function separateGradients(b: number): Map<string, Float64Array> {
   const p = makeParams();
   tg.crossEntropy(net(example(x, b), p), [labels[b]]).backward();
-  return new Map(Object.entries(p).map(([name, t]) => [name, Float64Array.from(t.grad!.toArray())]));
+  return new Map(
+    Object.entries(p).map(([name, t]) => [name, Float64Array.from(t.grad!.toArray())]),
+  );
 }
 
 const squaredNorm = (v: ArrayLike<number>) => Array.from(v).reduce((s, g) => s + g * g, 0);
@@ -69,7 +73,10 @@ describe('conv2d per-example gradients', () => {
         expectClose([record!.sqNorms[b]], [squaredNorm(expected)], 1e-12);
       }
       // And the batch gradient is their mean.
-      const meanGrad = Array.from({ length: per }, (_, i) => separate.reduce((s, g) => s + g.get(name)![i], 0) / B);
+      const meanGrad = Array.from(
+        { length: per },
+        (_, i) => separate.reduce((s, g) => s + g.get(name)![i], 0) / B,
+      );
       expectClose(param.grad!.toArray(), meanGrad, 1e-12);
     }
   });
@@ -79,7 +86,8 @@ describe('conv2d per-example gradients', () => {
     tg.crossEntropy(net(x, p), labels).backward(undefined, { perExample: 'norms' });
     for (const [name, param] of Object.entries(p)) {
       expect(param.perExample!.grads).toBeUndefined();
-      for (let b = 0; b < B; b++) expectClose([param.perExample!.sqNorms[b]], [squaredNorm(separate[b].get(name)!)], 1e-12);
+      for (let b = 0; b < B; b++)
+        expectClose([param.perExample!.sqNorms[b]], [squaredNorm(separate[b].get(name)!)], 1e-12);
     }
   });
 
@@ -100,6 +108,8 @@ describe('conv2d per-example gradients', () => {
       expectClose([w.perExample!.sqNorms[b]], [squaredNorm(expected)], 1e-12);
     }
     const w2 = w.detach().requireGrad();
-    expect(() => tg.crossEntropy(shared(input, w2), y).backward(undefined, { perExample: 'norms' })).toThrow(/used more than once/);
+    expect(() =>
+      tg.crossEntropy(shared(input, w2), y).backward(undefined, { perExample: 'norms' }),
+    ).toThrow(/used more than once/);
   });
 });

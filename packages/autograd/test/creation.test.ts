@@ -3,8 +3,16 @@ import * as tg from '../src/index.js';
 
 describe('factories', () => {
   it('build tensors from nested arrays, flat values with a shape, and numbers', () => {
-    expect(tg.tensor([[1, 2], [3, 4]]).shape).toEqual([2, 2]);
-    expect(tg.tensor([1, 2, 3, 4, 5, 6], [2, 3]).toNested()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(
+      tg.tensor([
+        [1, 2],
+        [3, 4],
+      ]).shape,
+    ).toEqual([2, 2]);
+    expect(tg.tensor([1, 2, 3, 4, 5, 6], [2, 3]).toNested()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(tg.scalar(3).shape).toEqual([]);
     expect(tg.tensor(new Float32Array([1, 2])).dtype).toBe('float32');
     expect(tg.tensor([1], undefined, { dtype: 'float64' }).toArray()).toBeInstanceOf(Float64Array);
@@ -16,11 +24,16 @@ describe('factories', () => {
     expect([...tg.full([2], 7).toArray()]).toEqual([7, 7]);
     expect([...tg.arange(5).toArray()]).toEqual([0, 1, 2, 3, 4]);
     expect([...tg.arange(1, 2, 0.25).toArray()]).toEqual([1, 1.25, 1.5, 1.75]);
-    expect(tg.eye(2, 3).toNested()).toEqual([[1, 0, 0], [0, 1, 0]]);
+    expect(tg.eye(2, 3).toNested()).toEqual([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
   });
 
   it('reject bad input clearly', () => {
-    expect(() => tg.tensor([1, 2, 3], [2, 2])).toThrow('tensor: 3 values do not fill shape [2,2] (4 elements)');
+    expect(() => tg.tensor([1, 2, 3], [2, 2])).toThrow(
+      'tensor: 3 values do not fill shape [2,2] (4 elements)',
+    );
     expect(() => tg.tensor([[1, 2], [3]])).toThrow(/ragged/);
     expect(() => tg.zeros([2, -1])).toThrow(/invalid shape \[2,-1\]/);
     expect(() => tg.zeros([1.5])).toThrow(/invalid shape/);
@@ -28,7 +41,9 @@ describe('factories', () => {
     expect(() => tg.arange(0, Infinity)).toThrow(/end must be a finite number/);
     expect(() => tg.arange(0, 1, 0)).toThrow(/step must not be 0/);
     expect(() => tg.normal([2], 0, -1, { rng: new tg.Generator(0) })).toThrow(/std must be ≥ 0/);
-    expect(() => tg.uniform([2], 0, NaN, { rng: new tg.Generator(0) })).toThrow(/high must be a finite number/);
+    expect(() => tg.uniform([2], 0, NaN, { rng: new tg.Generator(0) })).toThrow(
+      /high must be a finite number/,
+    );
     expect(() => tg.randn([2], {} as never)).toThrow(/pass a seeded generator/);
     expect(() => tg.zeros([2], { dtype: 'int8' as never })).toThrow(/unknown dtype "int8"/);
   });

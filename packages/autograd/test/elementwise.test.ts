@@ -34,7 +34,11 @@ describe('unary ops', () => {
     expectClose(tg.sigmoid(x).toArray(), [1 / (1 + Math.E), 0.5, 1 / (1 + Math.exp(-2))]);
     expectClose(tg.tanh(x).toArray(), [Math.tanh(-1), 0, Math.tanh(2)]);
     // GELU(1) = Φ(1) = 0.8413447460685429
-    expectClose(tg.gelu(tg.tensor([1], undefined, { dtype: 'float64' })).toArray(), [0.8413447460685429], 1e-12);
+    expectClose(
+      tg.gelu(tg.tensor([1], undefined, { dtype: 'float64' })).toArray(),
+      [0.8413447460685429],
+      1e-12,
+    );
     expectClose(tg.clamp(x, -0.5, 1).toArray(), [-0.5, 0, 1]);
     expectClose(tg.abs(x).toArray(), [1, 0, 2]);
   });
@@ -60,10 +64,19 @@ const binaries: [string, (a: tg.Tensor, b: tg.Tensor) => tg.Tensor][] = [
 
 describe('binary ops with broadcasting', () => {
   const shapePairs: [number[], number[]][] = [
-    [[3, 4], [3, 4]],
+    [
+      [3, 4],
+      [3, 4],
+    ],
     [[3, 4], [4]],
-    [[3, 1], [1, 4]],
-    [[2, 3, 4], [3, 1]],
+    [
+      [3, 1],
+      [1, 4],
+    ],
+    [
+      [2, 3, 4],
+      [3, 1],
+    ],
     [[4], []],
     [[1], [2, 3]],
   ];
@@ -92,40 +105,48 @@ describe('binary ops with broadcasting', () => {
   it('forward broadcasting follows NumPy (property-based)', () => {
     const dim = fc.integer({ min: 1, max: 3 });
     fc.assert(
-      fc.property(fc.array(dim, { minLength: 0, maxLength: 3 }), fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }), (shape, ones) => {
-        // b takes a's trailing shape with some axes set to 1: always broadcastable to a's shape.
-        const bShape = shape.map((d, i) => (ones[i] ? 1 : d));
-        const a = rand64(shape, 5);
-        const b = rand64(bShape, 6);
-        const out = tg.add(a, b);
-        expect(out.shape).toEqual(shape);
-        // Check every element against explicit indexing.
-        const av = a.toArray();
-        const bv = b.toArray();
-        const ov = out.toArray();
-        const strides = tg.stridesOf(shape);
-        const bStrides = tg.broadcastStrides(bShape, shape);
-        for (let i = 0; i < ov.length; i++) {
-          let rem = i;
-          let bo = 0;
-          for (let k = 0; k < shape.length; k++) {
-            const idx = Math.floor(rem / strides[k]);
-            rem %= strides[k];
-            bo += idx * bStrides[k];
+      fc.property(
+        fc.array(dim, { minLength: 0, maxLength: 3 }),
+        fc.array(fc.boolean(), { minLength: 3, maxLength: 3 }),
+        (shape, ones) => {
+          // b takes a's trailing shape with some axes set to 1: always broadcastable to a's shape.
+          const bShape = shape.map((d, i) => (ones[i] ? 1 : d));
+          const a = rand64(shape, 5);
+          const b = rand64(bShape, 6);
+          const out = tg.add(a, b);
+          expect(out.shape).toEqual(shape);
+          // Check every element against explicit indexing.
+          const av = a.toArray();
+          const bv = b.toArray();
+          const ov = out.toArray();
+          const strides = tg.stridesOf(shape);
+          const bStrides = tg.broadcastStrides(bShape, shape);
+          for (let i = 0; i < ov.length; i++) {
+            let rem = i;
+            let bo = 0;
+            for (let k = 0; k < shape.length; k++) {
+              const idx = Math.floor(rem / strides[k]);
+              rem %= strides[k];
+              bo += idx * bStrides[k];
+            }
+            expect(ov[i]).toBeCloseTo(av[i] + bv[bo], 12);
           }
-          expect(ov[i]).toBeCloseTo(av[i] + bv[bo], 12);
-        }
-      }),
+        },
+      ),
       { numRuns: 50 },
     );
   });
 
   it('incompatible shapes name the op and both shapes', () => {
-    expect(() => tg.add(tg.zeros([2, 3]), tg.zeros([4]))).toThrow('add: shapes [2,3] and [4] cannot be broadcast');
+    expect(() => tg.add(tg.zeros([2, 3]), tg.zeros([4]))).toThrow(
+      'add: shapes [2,3] and [4] cannot be broadcast',
+    );
   });
 
   it('mixing dtypes is an error, not a silent conversion', () => {
-    expect(() => tg.mul(tg.zeros([2], { dtype: 'float32' }), tg.zeros([2], { dtype: 'float64' }))).toThrow(/dtypes differ/);
+    expect(() =>
+      tg.mul(tg.zeros([2], { dtype: 'float32' }), tg.zeros([2], { dtype: 'float64' })),
+    ).toThrow(/dtypes differ/);
   });
 
   it('numbers are promoted to the tensor dtype', () => {

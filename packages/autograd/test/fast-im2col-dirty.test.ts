@@ -19,11 +19,17 @@ describe('fast im2col into a dirty buffer', () => {
         geometry(2, 3, 6, 7, [3, 3], [1, 1], [1, 1]),
         geometry(1, 2, 3, 3, [5, 5], [1, 1], [2, 2]),
       ]) {
-        const x = (dtype === 'float32' ? Float32Array : Float64Array).from(Array.from({ length: g.n * g.c * g.h * g.w }, () => rng.uniform() - 0.5));
+        const x = (dtype === 'float32' ? Float32Array : Float64Array).from(
+          Array.from({ length: g.n * g.c * g.h * g.w }, () => rng.uniform() - 0.5),
+        );
         const size = g.n * g.outH * g.outW * g.c * g.kh * g.kw;
-        const dirty = (dtype === 'float32' ? new Float32Array(size) : new Float64Array(size)).fill(NaN);
+        const dirty = (dtype === 'float32' ? new Float32Array(size) : new Float64Array(size)).fill(
+          NaN,
+        );
         const got = Array.from(im2colInto(x, g, dirty));
-        expect(got, `${dtype} ${JSON.stringify(g)}`).toEqual(Array.from(ref.read(ref.im2col(x, g, dtype), dtype)));
+        expect(got, `${dtype} ${JSON.stringify(g)}`).toEqual(
+          Array.from(ref.read(ref.im2col(x, g, dtype), dtype)),
+        );
       }
     }
   });

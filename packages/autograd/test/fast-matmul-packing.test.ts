@@ -21,7 +21,8 @@ function naive(a: Float32Array, b: Float32Array, p: MatmulParams): Float64Array 
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
-        for (let l = 0; l < k; l++) s += a[ab + (transA ? l * m + i : i * k + l)] * b[bb + (transB ? j * k + l : l * n + j)];
+        for (let l = 0; l < k; l++)
+          s += a[ab + (transA ? l * m + i : i * k + l)] * b[bb + (transB ? j * k + l : l * n + j)];
         out[(t * m + i) * n + j] = s;
       }
     }

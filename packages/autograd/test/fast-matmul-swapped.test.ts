@@ -27,7 +27,16 @@ describe('fast matmul: swapped conv-forward product and its transposed drain', (
   for (const [batch, m, k, n] of shapes) {
     for (const transA of [false, true]) {
       it(`batch ${batch}, m ${m}, k ${k}, n ${n}, ${transA ? 'Aᵀ' : 'A'}·Bᵀ`, () => {
-        const p: MatmulParams = { batch, m, k, n, transA, transB: true, aBatched: false, bBatched: true };
+        const p: MatmulParams = {
+          batch,
+          m,
+          k,
+          n,
+          transA,
+          transB: true,
+          aBatched: false,
+          bBatched: true,
+        };
         const a = values(m * k, batch + m);
         const b = values(batch * k * n, k + n);
         const got = fastBackend.matmul(a, b, p, 'float32') as Float32Array;
@@ -37,7 +46,8 @@ describe('fast matmul: swapped conv-forward product and its transposed drain', (
           for (let i = 0; i < m; i++) {
             for (let j = 0; j < n; j++) {
               let s = 0;
-              for (let l = 0; l < k; l++) s += a[transA ? l * m + i : i * k + l] * b[t * n * k + j * k + l];
+              for (let l = 0; l < k; l++)
+                s += a[transA ? l * m + i : i * k + l] * b[t * n * k + j * k + l];
               worst = Math.max(worst, Math.abs(got[(t * m + i) * n + j] - s));
             }
           }
@@ -45,7 +55,12 @@ describe('fast matmul: swapped conv-forward product and its transposed drain', (
         expect(worst).toBeLessThan(1e-5 * k);
         const one = { ...p, batch: 1 };
         for (let t = 0; t < batch; t++) {
-          const each = fastBackend.matmul(a, b.subarray(t * k * n, (t + 1) * k * n), one, 'float32') as Float32Array;
+          const each = fastBackend.matmul(
+            a,
+            b.subarray(t * k * n, (t + 1) * k * n),
+            one,
+            'float32',
+          ) as Float32Array;
           expect(Array.from(got.subarray(t * m * n, (t + 1) * m * n))).toEqual(Array.from(each));
         }
       });

@@ -26,19 +26,36 @@ function sumInOrder(x: Float32Array, shape: number[], axes: number[]): number[] 
 describe('fast backend: float32 sums in a fixed order', () => {
   const rng = new Generator(3);
   for (const [shape, axes] of [
-    [[6, 16, 49], [0, 2]], // conv bias gradient: four channels at a time
-    [[5, 7, 33], [0, 2]], // 7 channels: groups of four and a remainder of three
-    [[3, 3, 10], [0, 2]], // fewer than four
-    [[4, 9, 2, 13], [0, 2, 3]],
+    [
+      [6, 16, 49],
+      [0, 2],
+    ], // conv bias gradient: four channels at a time
+    [
+      [5, 7, 33],
+      [0, 2],
+    ], // 7 channels: groups of four and a remainder of three
+    [
+      [3, 3, 10],
+      [0, 2],
+    ], // fewer than four
+    [
+      [4, 9, 2, 13],
+      [0, 2, 3],
+    ],
     [[2, 5, 6, 7], [3]],
     [[11, 6], [1]],
-    [[3, 4, 5, 6], [1, 3]],
+    [
+      [3, 4, 5, 6],
+      [1, 3],
+    ],
   ] as [number[], number[]][]) {
     it(`${JSON.stringify(shape)} over ${JSON.stringify(axes)}`, () => {
       const x = new Float32Array(shape.reduce((p, q) => p * q, 1));
       // Some ±2^60 among small values: a small value added while a huge one is pending is lost,
       // so a different order gives a different sum (reversed, about one row in ten differs here).
-      for (let i = 0; i < x.length; i++) x[i] = rng.uniform() < 0.2 ? (rng.uniform() < 0.5 ? 2 ** 60 : -(2 ** 60)) : rng.uniform() - 0.5;
+      for (let i = 0; i < x.length; i++)
+        x[i] =
+          rng.uniform() < 0.2 ? (rng.uniform() < 0.5 ? 2 ** 60 : -(2 ** 60)) : rng.uniform() - 0.5;
       expect(Array.from(reduceF32('sum', x, shape, axes))).toEqual(sumInOrder(x, shape, axes));
     });
   }

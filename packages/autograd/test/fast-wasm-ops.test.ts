@@ -8,7 +8,13 @@
  * (NaN), so an element the kernel fails to write shows. The backend-level calls check the routing.
  */
 import { describe, expect, it } from 'vitest';
-import { Generator, getBackend, referenceBackend as ref, type BinaryOp, type Conv2dGeometry } from '../src/index.js';
+import {
+  Generator,
+  getBackend,
+  referenceBackend as ref,
+  type BinaryOp,
+  type Conv2dGeometry,
+} from '../src/index.js';
 import {
   binaryWasm,
   col2imWasm,
@@ -30,7 +36,8 @@ function values(n: number, seed: number, specials = true): Float32Array {
   const rng = new Generator(seed);
   const pool = [0, -0, Infinity, -Infinity, NaN, 1e-45, -1e-45, 2, -2];
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = specials && rng.uniform() < 0.1 ? pool[rng.int(pool.length)] : rng.uniform() * 4 - 2;
+  for (let i = 0; i < n; i++)
+    out[i] = specials && rng.uniform() < 0.1 ? pool[rng.int(pool.length)] : rng.uniform() * 4 - 2;
   return out;
 }
 
@@ -41,18 +48,34 @@ describe('fast backend: wasm kernels against the reference', () => {
       const dy = values(n, n + 1);
       const y = dirty(n);
       reluWasm(x, y, n);
-      expect(bits(y), `relu ${n}`).toEqual(bits(ref.unary('relu', x, n, 'float32', 0, 0) as Float32Array));
+      expect(bits(y), `relu ${n}`).toEqual(
+        bits(ref.unary('relu', x, n, 'float32', 0, 0) as Float32Array),
+      );
       const dx = dirty(n);
       reluBackwardWasm(x, dy, dx, n);
       // The fast backend's relu gradient (elementwise.ts) is dy where x > 0, else +0; the
       // reference's dy·0 differs only in the sign of that zero and for non-finite dy.
       expect(bits(dx), `relu backward ${n}`).toEqual(Array.from(x, (v, i) => (v > 0 ? dy[i] : 0)));
       const finite = dy.map((v) => (Number.isFinite(v) ? v : 1));
-      const want = ref.unaryBackward('relu', x, ref.unary('relu', x, n, 'float32', 0, 0), finite, n, 'float32', 0, 0) as Float32Array;
+      const want = ref.unaryBackward(
+        'relu',
+        x,
+        ref.unary('relu', x, n, 'float32', 0, 0),
+        finite,
+        n,
+        'float32',
+        0,
+        0,
+      ) as Float32Array;
       reluBackwardWasm(x, finite, dx, n);
-      expect(Array.from(dx, (v, i) => v === want[i]).every(Boolean), `relu backward vs reference ${n}`).toBe(true);
+      expect(
+        Array.from(dx, (v, i) => v === want[i]).every(Boolean),
+        `relu backward vs reference ${n}`,
+      ).toBe(true);
       // Through the backend (wasm from WASM_MIN_ELEMENTS on, JavaScript below): the same bits.
-      expect(bits(fast.read(fast.unary('relu', x, n, 'float32', 0, 0), 'float32'))).toEqual(bits(y));
+      expect(bits(fast.read(fast.unary('relu', x, n, 'float32', 0, 0), 'float32'))).toEqual(
+        bits(y),
+      );
     }
   });
 
@@ -60,12 +83,28 @@ describe('fast backend: wasm kernels against the reference', () => {
   // a column [m, 1] (b scalar per row), a scalar a (stride-0 a), odd row lengths.
   const BROADCASTS: [number[], number[], number[]][] = [
     [[2051], [2051], [2051]],
-    [[4, 16, 35], [16, 1], [4, 16, 35]],
-    [[3, 8, 784], [8, 1], [3, 8, 784]],
+    [
+      [4, 16, 35],
+      [16, 1],
+      [4, 16, 35],
+    ],
+    [
+      [3, 8, 784],
+      [8, 1],
+      [3, 8, 784],
+    ],
     [[130, 17], [17], [130, 17]],
-    [[65, 33], [65, 1], [65, 33]],
+    [
+      [65, 33],
+      [65, 1],
+      [65, 33],
+    ],
     [[], [70, 31], [70, 31]],
-    [[70, 1], [1, 31], [70, 31]],
+    [
+      [70, 1],
+      [1, 31],
+      [70, 31],
+    ],
   ];
   for (const op of ['add', 'sub', 'mul', 'div'] as const) {
     it(`binary ${op} under broadcasts, bit for bit`, () => {
@@ -73,7 +112,10 @@ describe('fast backend: wasm kernels against the reference', () => {
         const a = values(size(as), 1);
         const b = values(size(bs), 2);
         const want = bits(ref.binary(op as BinaryOp, a, as, b, bs, os, 'float32') as Float32Array);
-        expect(bits(fast.read(fast.binary(op, a, as, b, bs, os, 'float32'), 'float32')), `${op} ${JSON.stringify([as, bs])}`).toEqual(want);
+        expect(
+          bits(fast.read(fast.binary(op, a, as, b, bs, os, 'float32'), 'float32')),
+          `${op} ${JSON.stringify([as, bs])}`,
+        ).toEqual(want);
       }
       // Directly, one row per call with each stride pattern, below the backend's threshold too.
       for (const n of [1, 5, 8, 19]) {
@@ -113,12 +155,18 @@ describe('fast backend: wasm kernels against the reference', () => {
       const cols = im2colWasm(x, g, dirty(patches));
       const want = ref.read(ref.im2col(x, g, 'float32'), 'float32');
       expect(bits(cols), `im2col ${label}`).toEqual(bits(want));
-      expect(bits(fast.read(fast.im2col(x, g, 'float32'), 'float32')), `backend im2col ${label}`).toEqual(bits(want));
+      expect(
+        bits(fast.read(fast.im2col(x, g, 'float32'), 'float32')),
+        `backend im2col ${label}`,
+      ).toEqual(bits(want));
       const dc = values(patches, 7, false);
       const img = col2imWasm(dc, g, dirty(x.length));
       const wantImg = ref.read(ref.col2im(dc, g, 'float32'), 'float32');
       expect(bits(img), `col2im ${label}`).toEqual(bits(wantImg));
-      expect(bits(fast.read(fast.col2im(dc, g, 'float32'), 'float32')), `backend col2im ${label}`).toEqual(bits(wantImg));
+      expect(
+        bits(fast.read(fast.col2im(dc, g, 'float32'), 'float32')),
+        `backend col2im ${label}`,
+      ).toEqual(bits(wantImg));
     }
   });
 
@@ -134,7 +182,8 @@ describe('fast backend: wasm kernels against the reference', () => {
       const label = JSON.stringify(g);
       const pool = [-1, 0, 0.5, 2, -Infinity, Infinity, NaN];
       const x = new Float32Array(g.n * g.c * g.h * g.w);
-      for (let i = 0; i < x.length; i++) x[i] = pool[rng.int(rng.uniform() < 0.8 ? 4 : pool.length)];
+      for (let i = 0; i < x.length; i++)
+        x[i] = pool[rng.int(rng.uniform() < 0.8 ? 4 : pool.length)];
       const outSize = g.n * g.c * g.outH * g.outW;
       const y = dirty(outSize);
       const argmax = new Int32Array(outSize).fill(-7);
@@ -145,11 +194,16 @@ describe('fast backend: wasm kernels against the reference', () => {
       const dy = values(outSize, 9, false);
       const dx = dirty(x.length);
       scatterAddWasm(dy, argmax, dx, x.length);
-      const wantDx = bits(ref.read(ref.maxPool2dBackward(dy, want.argmax, g, 'float32'), 'float32'));
+      const wantDx = bits(
+        ref.read(ref.maxPool2dBackward(dy, want.argmax, g, 'float32'), 'float32'),
+      );
       expect(bits(dx), label).toEqual(wantDx);
       const viaBackend = fast.maxPool2d(x, g, 'float32');
       expect(bits(fast.read(viaBackend.y, 'float32')), label).toEqual(bits(y));
-      expect(bits(fast.read(fast.maxPool2dBackward(dy, viaBackend.argmax, g, 'float32'), 'float32')), label).toEqual(wantDx);
+      expect(
+        bits(fast.read(fast.maxPool2dBackward(dy, viaBackend.argmax, g, 'float32'), 'float32')),
+        label,
+      ).toEqual(wantDx);
     }
   });
 

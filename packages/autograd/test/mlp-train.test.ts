@@ -39,7 +39,11 @@ describe('training an MLP', () => {
   it('reaches ≥ 99 % training accuracy on a disc inside a ring with plain gradient descent', () => {
     const rng = new Generator(2024);
     const { x, labels } = discInRing(256, rng);
-    const model = new tg.Sequential(new tg.Linear(2, 16, { rng }), new tg.Tanh(), new tg.Linear(16, 2, { rng }));
+    const model = new tg.Sequential(
+      new tg.Linear(2, 16, { rng }),
+      new tg.Tanh(),
+      new tg.Linear(16, 2, { rng }),
+    );
     const params = model.parameters();
     const lr = 0.5;
 

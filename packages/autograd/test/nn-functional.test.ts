@@ -26,7 +26,11 @@ describe('softmax and logSoftmax', () => {
     const s = tg.softmax(t64([[1, 2, 3]])).toArray();
     const z = Math.exp(1) + Math.exp(2) + Math.exp(3);
     expectClose(s, [Math.exp(1) / z, Math.exp(2) / z, Math.exp(3) / z], 1e-14);
-    expectClose(tg.logSoftmax(t64([[1, 2, 3]])).toArray(), [1 - Math.log(z), 2 - Math.log(z), 3 - Math.log(z)], 1e-14);
+    expectClose(
+      tg.logSoftmax(t64([[1, 2, 3]])).toArray(),
+      [1 - Math.log(z), 2 - Math.log(z), 3 - Math.log(z)],
+      1e-14,
+    );
   });
 
   it('softmax along axis 0 equals the row softmax of the transposed matrix', () => {
@@ -35,7 +39,11 @@ describe('softmax and logSoftmax', () => {
     const s = tg.softmax(x, 0).toArray();
     for (let col = 0; col < 4; col++) {
       const expected = naiveSoftmax([0, 1, 2].map((r) => v[r * 4 + col]));
-      expectClose([0, 1, 2].map((r) => s[r * 4 + col]), expected, 1e-14);
+      expectClose(
+        [0, 1, 2].map((r) => s[r * 4 + col]),
+        expected,
+        1e-14,
+      );
     }
   });
 
@@ -49,13 +57,20 @@ describe('softmax and logSoftmax', () => {
   });
 
   it('rejects a 0-d input and a bad axis with clear errors', () => {
-    expect(() => tg.softmax(tg.scalar(1))).toThrow(/softmax: input must have at least one dimension/);
+    expect(() => tg.softmax(tg.scalar(1))).toThrow(
+      /softmax: input must have at least one dimension/,
+    );
     expect(() => tg.logSoftmax(t64([1, 2]), 3)).toThrow(/logSoftmax/);
   });
 });
 
 describe('crossEntropy and nllLoss', () => {
-  const logits = () => t64([[1, 2, 3], [1, 1, 1], [0.5, -1, 2]]);
+  const logits = () =>
+    t64([
+      [1, 2, 3],
+      [1, 1, 1],
+      [0.5, -1, 2],
+    ]);
   const labels = [2, 0, 1];
 
   it('gradients match for every reduction', () => {
@@ -68,34 +83,57 @@ describe('crossEntropy and nllLoss', () => {
 
   it('equals −log softmax at the label, averaged over the batch by default', () => {
     const z = logits();
-    const rows = [[1, 2, 3], [1, 1, 1], [0.5, -1, 2]];
+    const rows = [
+      [1, 2, 3],
+      [1, 1, 1],
+      [0.5, -1, 2],
+    ];
     const perExample = rows.map((r, b) => -Math.log(naiveSoftmax(r)[labels[b]]));
     expectClose(tg.crossEntropy(z, labels, { reduction: 'none' }).toArray(), perExample, 1e-14);
-    expectClose([tg.crossEntropy(z, labels, { reduction: 'sum' }).item()], [perExample[0] + perExample[1] + perExample[2]], 1e-14);
+    expectClose(
+      [tg.crossEntropy(z, labels, { reduction: 'sum' }).item()],
+      [perExample[0] + perExample[1] + perExample[2]],
+      1e-14,
+    );
     const loss = tg.crossEntropy(z, labels);
     expect(loss.shape).toEqual([]);
     expectClose([loss.item()], [(perExample[0] + perExample[1] + perExample[2]) / 3], 1e-14);
     // Row 1: uniform logits over 3 classes give log 3.
     expectClose([perExample[1]], [Math.log(3)], 1e-15);
-    expectClose(tg.nllLoss(tg.logSoftmax(z), labels, { reduction: 'none' }).toArray(), perExample, 1e-14);
+    expectClose(
+      tg.nllLoss(tg.logSoftmax(z), labels, { reduction: 'none' }).toArray(),
+      perExample,
+      1e-14,
+    );
   });
 
   it('gradient of the mean loss is (softmax − one-hot) / B', () => {
     const z = logits().requireGrad();
     tg.crossEntropy(z, labels).backward();
     const expected: number[] = [];
-    [[1, 2, 3], [1, 1, 1], [0.5, -1, 2]].forEach((r, b) => naiveSoftmax(r).forEach((p, c) => expected.push((p - (c === labels[b] ? 1 : 0)) / 3)));
+    [
+      [1, 2, 3],
+      [1, 1, 1],
+      [0.5, -1, 2],
+    ].forEach((r, b) =>
+      naiveSoftmax(r).forEach((p, c) => expected.push((p - (c === labels[b] ? 1 : 0)) / 3)),
+    );
     expectClose(z.grad!.toArray(), expected, 1e-14);
   });
 
   it('accepts labels as number[], Int32Array or a Tensor', () => {
     const a = tg.crossEntropy(logits(), labels).item();
     expect(tg.crossEntropy(logits(), Int32Array.from(labels)).item()).toBe(a);
-    expect(tg.crossEntropy(logits(), tg.tensor(labels, undefined, { dtype: 'float32' })).item()).toBe(a);
+    expect(
+      tg.crossEntropy(logits(), tg.tensor(labels, undefined, { dtype: 'float32' })).item(),
+    ).toBe(a);
   });
 
   it('is finite for logits of ±1000, loss and gradient', () => {
-    const z = t64([[1000, -1000], [-1000, 1000]]).requireGrad();
+    const z = t64([
+      [1000, -1000],
+      [-1000, 1000],
+    ]).requireGrad();
     const loss = tg.crossEntropy(z, [1, 1], { reduction: 'none' });
     expectClose(loss.toArray(), [2000, 0], 1e-12);
     tg.crossEntropy(z, [1, 1]).backward();
@@ -108,13 +146,23 @@ describe('crossEntropy and nllLoss', () => {
   });
 
   it('rejects bad labels, counts and shapes, naming the label and its position', () => {
-    expect(() => tg.crossEntropy(logits(), [2, 3, 0])).toThrow(/crossEntropy: label 3 at position 1 is out of range \[0, 3\)/);
+    expect(() => tg.crossEntropy(logits(), [2, 3, 0])).toThrow(
+      /crossEntropy: label 3 at position 1 is out of range \[0, 3\)/,
+    );
     expect(() => tg.crossEntropy(logits(), [2, -1, 0])).toThrow(/label -1 at position 1/);
     expect(() => tg.crossEntropy(logits(), [2, 0, 1.5])).toThrow(/label 1.5 at position 2/);
-    expect(() => tg.crossEntropy(logits(), [2, 0])).toThrow(/crossEntropy: 2 labels for input \[3,3\]: expected 3/);
-    expect(() => tg.crossEntropy(t64([1, 2, 3]), [0])).toThrow(/crossEntropy: logits \[batch, classes\] must have rank 2, got shape \[3\]/);
-    expect(() => tg.crossEntropy(logits(), t64([[2], [0], [1]]))).toThrow(/labels must be a 1-D tensor/);
-    expect(() => tg.crossEntropy(logits(), labels, { reduction: 'avg' as 'mean' })).toThrow(/reduction must be 'mean', 'sum' or 'none'/);
+    expect(() => tg.crossEntropy(logits(), [2, 0])).toThrow(
+      /crossEntropy: 2 labels for input \[3,3\]: expected 3/,
+    );
+    expect(() => tg.crossEntropy(t64([1, 2, 3]), [0])).toThrow(
+      /crossEntropy: logits \[batch, classes\] must have rank 2, got shape \[3\]/,
+    );
+    expect(() => tg.crossEntropy(logits(), t64([[2], [0], [1]]))).toThrow(
+      /labels must be a 1-D tensor/,
+    );
+    expect(() => tg.crossEntropy(logits(), labels, { reduction: 'avg' as 'mean' })).toThrow(
+      /reduction must be 'mean', 'sum' or 'none'/,
+    );
     expect(() => tg.nllLoss(logits(), [0, 0, 7])).toThrow(/nllLoss: label 7 at position 2/);
   });
 });
@@ -122,7 +170,10 @@ describe('crossEntropy and nllLoss', () => {
 describe('mseLoss', () => {
   it('gradients match for both operands and every reduction', () => {
     for (const reduction of ['mean', 'sum', 'none'] as const) {
-      expectGradientsMatch((p, t) => tg.mseLoss(p, t, { reduction }), [rand64([3, 2], 1), rand64([3, 2], 2)]);
+      expectGradientsMatch(
+        (p, t) => tg.mseLoss(p, t, { reduction }),
+        [rand64([3, 2], 1), rand64([3, 2], 2)],
+      );
     }
   });
 
@@ -135,12 +186,20 @@ describe('mseLoss', () => {
   });
 
   it('refuses to broadcast mismatched shapes', () => {
-    expect(() => tg.mseLoss(rand64([3, 1], 1), rand64([3], 2))).toThrow(/mseLoss: prediction \[3,1\] and target \[3\] differ in shape/);
+    expect(() => tg.mseLoss(rand64([3, 1], 1), rand64([3], 2))).toThrow(
+      /mseLoss: prediction \[3,1\] and target \[3\] differ in shape/,
+    );
   });
 });
 
 /** Direct-loop cross-correlation: the oracle for conv2d's forward. */
-function naiveConv2d(x: tg.Tensor, w: tg.Tensor, b: tg.Tensor | null, [sh, sw]: number[], [ph, pw]: number[]): { values: number[]; shape: number[] } {
+function naiveConv2d(
+  x: tg.Tensor,
+  w: tg.Tensor,
+  b: tg.Tensor | null,
+  [sh, sw]: number[],
+  [ph, pw]: number[],
+): { values: number[]; shape: number[] } {
   const [n, c, h, wd] = x.shape;
   const [o, , kh, kw] = w.shape;
   const xv = x.toArray();
@@ -159,7 +218,9 @@ function naiveConv2d(x: tg.Tensor, w: tg.Tensor, b: tg.Tensor | null, [sh, sw]: 
               for (let v = 0; v < kw; v++) {
                 const y = i * sh - ph + u;
                 const xx = j * sw - pw + v;
-                if (y >= 0 && y < h && xx >= 0 && xx < wd) s += xv[((bi * c + ch) * h + y) * wd + xx] * wv[((oc * c + ch) * kh + u) * kw + v];
+                if (y >= 0 && y < h && xx >= 0 && xx < wd)
+                  s +=
+                    xv[((bi * c + ch) * h + y) * wd + xx] * wv[((oc * c + ch) * kh + u) * kw + v];
               }
           values.push(s);
         }
@@ -177,13 +238,22 @@ describe('conv2d', () => {
     // padding 1, stride 2, bias 0.5: windows at (−1,−1), (−1,1), (1,−1), (1,1).
     const yp = tg.conv2d(x, w, t64([0.5]), { stride: 2, padding: 1 });
     expect(yp.shape).toEqual([1, 1, 2, 2]);
-    expectClose(yp.toArray(), [4 * 1 + 0.5, 3 * 2 + 4 * 3 + 0.5, 2 * 4 + 4 * 7 + 0.5, 1 * 5 + 2 * 6 + 3 * 8 + 4 * 9 + 0.5], 1e-15);
+    expectClose(
+      yp.toArray(),
+      [4 * 1 + 0.5, 3 * 2 + 4 * 3 + 0.5, 2 * 4 + 4 * 7 + 0.5, 1 * 5 + 2 * 6 + 3 * 8 + 4 * 9 + 0.5],
+      1e-15,
+    );
   });
 
   it('matches a direct-loop convolution for strides, paddings and non-square kernels', () => {
     const cases: [number[], number[], number | [number, number], number | [number, number]][] = [
       [[2, 3, 5, 6], [4, 3, 3, 2], 2, 1],
-      [[1, 2, 7, 5], [3, 2, 2, 3], [1, 2], [0, 1]],
+      [
+        [1, 2, 7, 5],
+        [3, 2, 2, 3],
+        [1, 2],
+        [0, 1],
+      ],
       [[3, 1, 4, 4], [2, 1, 4, 4], 1, 0],
     ];
     cases.forEach(([xs, ws, stride, padding], i) => {
@@ -202,13 +272,20 @@ describe('conv2d', () => {
     const x = rand64([2, 3, 5, 6], 1);
     const w = rand64([4, 3, 3, 2], 2);
     const b = rand64([4], 3);
-    expectGradientsMatch((xi, wi, bi) => tg.conv2d(xi, wi, bi, { stride: 2, padding: 1 }), [x, w, b]);
-    expectGradientsMatch((xi, wi) => tg.conv2d(xi, wi, undefined, { stride: [1, 2], padding: [0, 1] }), [rand64([1, 2, 4, 5], 4), rand64([3, 2, 2, 3], 5)]);
+    expectGradientsMatch(
+      (xi, wi, bi) => tg.conv2d(xi, wi, bi, { stride: 2, padding: 1 }),
+      [x, w, b],
+    );
+    expectGradientsMatch(
+      (xi, wi) => tg.conv2d(xi, wi, undefined, { stride: [1, 2], padding: [0, 1] }),
+      [rand64([1, 2, 4, 5], 4), rand64([3, 2, 2, 3], 5)],
+    );
   });
 
   it('per-example mode gives the same summed gradients as the ordinary backward', () => {
     const x = rand64([3, 2, 4, 4], 7);
-    const loss = (w: tg.Tensor, b: tg.Tensor) => tg.mean(tg.square(tg.conv2d(x, w, b, { padding: 1 })));
+    const loss = (w: tg.Tensor, b: tg.Tensor) =>
+      tg.mean(tg.square(tg.conv2d(x, w, b, { padding: 1 })));
     const w1 = rand64([2, 2, 3, 3], 8).requireGrad();
     const b1 = rand64([2], 9).requireGrad();
     loss(w1, b1).backward();
@@ -223,14 +300,26 @@ describe('conv2d', () => {
 
   it('rejects mismatched shapes and bad options, naming conv2d and the shapes', () => {
     const x = rand64([2, 3, 4, 4], 1);
-    expect(() => tg.conv2d(x, rand64([4, 2, 3, 3], 2))).toThrow(/conv2d: input \[2,3,4,4\] has 3 channels but weight \[4,2,3,3\] expects 2/);
-    expect(() => tg.conv2d(x, rand64([4, 3, 5, 5], 2))).toThrow(/conv2d: kernel 5x5 is larger than the padded input 4x4/);
+    expect(() => tg.conv2d(x, rand64([4, 2, 3, 3], 2))).toThrow(
+      /conv2d: input \[2,3,4,4\] has 3 channels but weight \[4,2,3,3\] expects 2/,
+    );
+    expect(() => tg.conv2d(x, rand64([4, 3, 5, 5], 2))).toThrow(
+      /conv2d: kernel 5x5 is larger than the padded input 4x4/,
+    );
     expect(() => tg.conv2d(x, rand64([4, 3, 5, 5], 2), null, { padding: 1 })).not.toThrow();
-    expect(() => tg.conv2d(x, rand64([4, 3, 3, 3], 2), rand64([3], 3))).toThrow(/conv2d: bias must have shape \[4\].*got \[3\]/);
-    expect(() => tg.conv2d(rand64([3, 4, 4], 1), rand64([4, 3, 3, 3], 2))).toThrow(/conv2d: input must be 4-D \[N, C, H, W\], got \[3,4,4\]/);
+    expect(() => tg.conv2d(x, rand64([4, 3, 3, 3], 2), rand64([3], 3))).toThrow(
+      /conv2d: bias must have shape \[4\].*got \[3\]/,
+    );
+    expect(() => tg.conv2d(rand64([3, 4, 4], 1), rand64([4, 3, 3, 3], 2))).toThrow(
+      /conv2d: input must be 4-D \[N, C, H, W\], got \[3,4,4\]/,
+    );
     expect(() => tg.conv2d(x, rand64([4, 3, 3], 2))).toThrow(/conv2d: weight must be 4-D/);
-    expect(() => tg.conv2d(x, rand64([4, 3, 3, 3], 2), null, { stride: 0 })).toThrow(/conv2d: stride must be a positive integer/);
-    expect(() => tg.conv2d(x, rand64([4, 3, 3, 3], 2), null, { padding: -1 })).toThrow(/conv2d: padding must be a non-negative integer/);
+    expect(() => tg.conv2d(x, rand64([4, 3, 3, 3], 2), null, { stride: 0 })).toThrow(
+      /conv2d: stride must be a positive integer/,
+    );
+    expect(() => tg.conv2d(x, rand64([4, 3, 3, 3], 2), null, { padding: -1 })).toThrow(
+      /conv2d: padding must be a non-negative integer/,
+    );
     expect(() => tg.conv2d(x, tg.ones([4, 3, 3, 3]))).toThrow(/conv2d: dtypes differ/);
   });
 });
@@ -246,7 +335,16 @@ describe('maxPool2d and avgPool2d', () => {
     // padding 1 with a 3×3 window, stride 2: padded zeros count in the average (count_include_pad).
     const y = tg.avgPool2d(grid(), 3, 2, 1);
     expect(y.shape).toEqual([1, 1, 2, 2]);
-    expectClose(y.toArray(), [(1 + 5 + 3 + 4) / 9, (5 + 2 + 0 + 4 + 8 + 6) / 9, (3 + 4 + 9 + 7 + 0 + 6) / 9, (4 + 8 + 6 + 7 + 1 + 2 + 6 + 3 + 4) / 9], 1e-15);
+    expectClose(
+      y.toArray(),
+      [
+        (1 + 5 + 3 + 4) / 9,
+        (5 + 2 + 0 + 4 + 8 + 6) / 9,
+        (3 + 4 + 9 + 7 + 0 + 6) / 9,
+        (4 + 8 + 6 + 7 + 1 + 2 + 6 + 3 + 4) / 9,
+      ],
+      1e-15,
+    );
   });
 
   it('output size is ⌊(H + 2p − k)/s⌋ + 1 per axis', () => {
@@ -279,10 +377,18 @@ describe('maxPool2d and avgPool2d', () => {
   });
 
   it('rejects bad input with clear errors', () => {
-    expect(() => tg.maxPool2d(rand64([4, 4], 1), 2)).toThrow(/maxPool2d: input must be 4-D \[N, C, H, W\], got \[4,4\]/);
-    expect(() => tg.maxPool2d(rand64([1, 1, 4, 4], 1), 3, 1, 2)).toThrow(/maxPool2d: padding \[2, 2\] must be at most half of kernelSize \[3, 3\]/);
-    expect(() => tg.avgPool2d(rand64([1, 1, 2, 2], 1), 3)).toThrow(/avgPool2d: kernel 3x3 is larger than the padded input 2x2/);
-    expect(() => tg.avgPool2d(rand64([1, 1, 4, 4], 1), 0)).toThrow(/avgPool2d: kernelSize must be a positive integer/);
+    expect(() => tg.maxPool2d(rand64([4, 4], 1), 2)).toThrow(
+      /maxPool2d: input must be 4-D \[N, C, H, W\], got \[4,4\]/,
+    );
+    expect(() => tg.maxPool2d(rand64([1, 1, 4, 4], 1), 3, 1, 2)).toThrow(
+      /maxPool2d: padding \[2, 2\] must be at most half of kernelSize \[3, 3\]/,
+    );
+    expect(() => tg.avgPool2d(rand64([1, 1, 2, 2], 1), 3)).toThrow(
+      /avgPool2d: kernel 3x3 is larger than the padded input 2x2/,
+    );
+    expect(() => tg.avgPool2d(rand64([1, 1, 4, 4], 1), 0)).toThrow(
+      /avgPool2d: kernelSize must be a positive integer/,
+    );
   });
 });
 
@@ -319,7 +425,10 @@ describe('dropout', () => {
     tg.sum(y).backward();
     const mask = y.toArray().map((v, i) => v / x.toArray()[i]);
     expectClose(x.grad!.toArray(), mask, 1e-14);
-    expectGradientsMatch((t) => tg.dropout(t, 0.5, { rng: new tg.Generator(5) }), [rand64([3, 4], 4)]);
+    expectGradientsMatch(
+      (t) => tg.dropout(t, 0.5, { rng: new tg.Generator(5) }),
+      [rand64([3, 4], 4)],
+    );
   });
 
   it('is the identity when not training or when p = 0', () => {
@@ -332,7 +441,9 @@ describe('dropout', () => {
   it('rejects p outside [0, 1) and a missing generator', () => {
     const x = rand64([3], 1);
     const rng = new tg.Generator(1);
-    expect(() => tg.dropout(x, 1, { rng })).toThrow(/dropout: probability p must be in \[0, 1\), got 1/);
+    expect(() => tg.dropout(x, 1, { rng })).toThrow(
+      /dropout: probability p must be in \[0, 1\), got 1/,
+    );
     expect(() => tg.dropout(x, -0.1, { rng })).toThrow(/got -0.1/);
     expect(() => tg.dropout(x, Number.NaN, { rng })).toThrow(/got NaN/);
     expect(() => tg.dropout(x, 0.5)).toThrow(/dropout: pass a seeded Generator as \{ rng \}/);

@@ -16,12 +16,30 @@ describe('linear op', () => {
   });
 
   it('gradients match for x with extra middle axes [B, T, in]', () => {
-    expectGradientsMatch((x, w, b) => tg.linear(x, w, b), [rand64([2, 3, 4], 4), rand64([2, 4], 5), rand64([2], 6)]);
+    expectGradientsMatch(
+      (x, w, b) => tg.linear(x, w, b),
+      [rand64([2, 3, 4], 4), rand64([2, 4], 5), rand64([2], 6)],
+    );
   });
 
   it('forward on a hand-computed case: x·Wᵀ + b', () => {
-    const x = tg.tensor([[1, 2], [3, -1]], undefined, f64);
-    const w = tg.tensor([[1, 0], [2, 1], [0, -1]], undefined, f64); // [out 3, in 2]
+    const x = tg.tensor(
+      [
+        [1, 2],
+        [3, -1],
+      ],
+      undefined,
+      f64,
+    );
+    const w = tg.tensor(
+      [
+        [1, 0],
+        [2, 1],
+        [0, -1],
+      ],
+      undefined,
+      f64,
+    ); // [out 3, in 2]
     const b = tg.tensor([10, 20, 30], undefined, f64);
     expect(tg.linear(x, w, b).shape).toEqual([2, 3]);
     expectClose(tg.linear(x, w, b).toArray(), [11, 24, 28, 13, 25, 31], 1e-15);
@@ -32,12 +50,18 @@ describe('linear op', () => {
     const x = rand64([6, 5], 7);
     const w = rand64([4, 5], 8);
     const b = rand64([4], 9);
-    expectClose(tg.linear(x, w, b).toArray(), tg.add(tg.matmul(x, w, { transposeB: true }), b).toArray(), 1e-14);
+    expectClose(
+      tg.linear(x, w, b).toArray(),
+      tg.add(tg.matmul(x, w, { transposeB: true }), b).toArray(),
+      1e-14,
+    );
   });
 
   it('names the shapes in its errors', () => {
     const x = rand64([4, 3], 1);
-    expect(() => tg.linear(x, rand64([5, 2], 2))).toThrow('linear: x [4,3], weight [5,2]: x has 3 features, weight expects 2');
+    expect(() => tg.linear(x, rand64([5, 2], 2))).toThrow(
+      'linear: x [4,3], weight [5,2]: x has 3 features, weight expects 2',
+    );
     expect(() => tg.linear(x, rand64([5, 3], 2), rand64([4], 3))).toThrow(/bias must be \[5\]/);
     expect(() => tg.linear(rand64([3], 1), rand64([5, 3], 2))).toThrow(/x must be \[batch, in\]/);
     expect(() => tg.linear(x, rand64([5, 3, 1], 2))).toThrow(/weight must be \[out, in\]/);
@@ -62,7 +86,11 @@ class MLP extends tg.Module {
 describe('Module', () => {
   it('Sequential names parameters by position, in order, and sets each tensor’s name', () => {
     const rng = new Generator(0);
-    const model = new tg.Sequential(new tg.Linear(3, 4, { rng }), new tg.ReLU(), new tg.Linear(4, 2, { rng }));
+    const model = new tg.Sequential(
+      new tg.Linear(3, 4, { rng }),
+      new tg.ReLU(),
+      new tg.Linear(4, 2, { rng }),
+    );
     const named = model.namedParameters();
     expect(named.map(([n]) => n)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
     expect(named.map(([, p]) => p.shape)).toEqual([[4, 3], [4], [2, 4], [2]]);
@@ -111,7 +139,16 @@ describe('Module', () => {
       'blocks.1.inner.0.weight',
       'blocks.1.inner.0.bias',
     ]);
-    expect(net.namedModules().map(([n]) => n)).toEqual(['', 'head', 'blocks.0', 'blocks.0.inner', 'blocks.0.inner.0', 'blocks.1', 'blocks.1.inner', 'blocks.1.inner.0']);
+    expect(net.namedModules().map(([n]) => n)).toEqual([
+      '',
+      'head',
+      'blocks.0',
+      'blocks.0.inner',
+      'blocks.0.inner.0',
+      'blocks.1',
+      'blocks.1.inner',
+      'blocks.1.inner.0',
+    ]);
     expect(net.forward(tg.ones([5, 2])).shape).toEqual([5, 1]);
   });
 
@@ -161,7 +198,9 @@ describe('Module', () => {
   });
 
   it('to(dtype) converts every parameter', () => {
-    const model = new tg.Sequential(new tg.Linear(2, 3, { rng: new Generator(0), dtype: 'float64' }));
+    const model = new tg.Sequential(
+      new tg.Linear(2, 3, { rng: new Generator(0), dtype: 'float64' }),
+    );
     const before = model.parameters().map((p) => Array.from(p.toArray()));
     model.to('float32');
     const after = model.namedParameters();
@@ -172,21 +211,33 @@ describe('Module', () => {
 
   it('prints a PyTorch-like tree', () => {
     const model = new tg.Sequential(new tg.Linear(2, 3, { rng: new Generator(0) }), new tg.ReLU());
-    expect(model.toString()).toBe('Sequential(\n  (0): Linear(in=2, out=3, bias=true)\n  (1): ReLU()\n)');
+    expect(model.toString()).toBe(
+      'Sequential(\n  (0): Linear(in=2, out=3, bias=true)\n  (1): ReLU()\n)',
+    );
   });
 });
 
 describe('state dicts', () => {
   it('round-trips through JSON bit for bit, in float32 and float64', () => {
     for (const dtype of ['float32', 'float64'] as const) {
-      const a = new tg.Sequential(new tg.Linear(3, 4, { rng: new Generator(1), dtype }), new tg.Tanh(), new tg.Linear(4, 2, { rng: new Generator(2), dtype }));
-      const b = new tg.Sequential(new tg.Linear(3, 4, { rng: new Generator(3), dtype }), new tg.Tanh(), new tg.Linear(4, 2, { rng: new Generator(4), dtype }));
+      const a = new tg.Sequential(
+        new tg.Linear(3, 4, { rng: new Generator(1), dtype }),
+        new tg.Tanh(),
+        new tg.Linear(4, 2, { rng: new Generator(2), dtype }),
+      );
+      const b = new tg.Sequential(
+        new tg.Linear(3, 4, { rng: new Generator(3), dtype }),
+        new tg.Tanh(),
+        new tg.Linear(4, 2, { rng: new Generator(4), dtype }),
+      );
       const dict = JSON.parse(JSON.stringify(a.stateDict())) as tg.StateDict;
       expect(Object.keys(dict)).toEqual(['0.weight', '0.bias', '2.weight', '2.bias']);
       expect(dict['0.weight'].shape).toEqual([4, 3]);
       expect(b.loadStateDict(dict)).toEqual({ missing: [], unexpected: [] });
       const pa = a.parameters();
-      b.parameters().forEach((p, i) => expect(Array.from(p.toArray())).toEqual(Array.from(pa[i].toArray())));
+      b.parameters().forEach((p, i) =>
+        expect(Array.from(p.toArray())).toEqual(Array.from(pa[i].toArray())),
+      );
       const x = rand64([2, 3], 5);
       const xd = dtype === 'float64' ? x : tg.tensor(x.toArray(), x.shape, { dtype });
       expect(Array.from(b.forward(xd).toArray())).toEqual(Array.from(a.forward(xd).toArray()));
@@ -194,7 +245,10 @@ describe('state dicts', () => {
   });
 
   it('strict loading lists missing, unexpected and mis-shaped entries and changes nothing', () => {
-    const model = new tg.Sequential(new tg.Linear(3, 4, { rng: new Generator(1) }), new tg.Linear(4, 2, { rng: new Generator(2) }));
+    const model = new tg.Sequential(
+      new tg.Linear(3, 4, { rng: new Generator(1) }),
+      new tg.Linear(4, 2, { rng: new Generator(2) }),
+    );
     const before = model.stateDict();
     const dict = model.stateDict();
     delete dict['1.bias'];
@@ -220,29 +274,48 @@ describe('state dicts', () => {
 
   it('non-strict loading loads matching keys and reports the rest; shapes must still match', () => {
     const model = new tg.Sequential(new tg.Linear(2, 2, { rng: new Generator(1) }));
-    const result = model.loadStateDict({ '0.bias': { shape: [2], values: [5, 6] }, extra: { shape: [1], values: [1] } }, { strict: false });
+    const result = model.loadStateDict(
+      { '0.bias': { shape: [2], values: [5, 6] }, extra: { shape: [1], values: [1] } },
+      { strict: false },
+    );
     expect(result).toEqual({ missing: ['0.weight'], unexpected: ['extra'] });
     expect(Array.from(model.namedParameters()[1][1].toArray())).toEqual([5, 6]);
-    expect(() => model.loadStateDict({ '0.bias': { shape: [2], values: [1] } }, { strict: false })).toThrow(/'0.bias': 1 values for 2 elements/);
-    expect(() => model.loadStateDict({ '0.bias': { shape: [2], values: [1, 'x'] } } as never, { strict: false })).toThrow(/value 1 is not a number/);
+    expect(() =>
+      model.loadStateDict({ '0.bias': { shape: [2], values: [1] } }, { strict: false }),
+    ).toThrow(/'0.bias': 1 values for 2 elements/);
+    expect(() =>
+      model.loadStateDict({ '0.bias': { shape: [2], values: [1, 'x'] } } as never, {
+        strict: false,
+      }),
+    ).toThrow(/value 1 is not a number/);
     expect(() => model.loadStateDict(null as never)).toThrow(/expected an object/);
   });
 });
 
 describe('layers', () => {
   it('every randomly initialised layer requires a seeded generator', () => {
-    expect(() => new tg.Linear(2, 3, {} as never)).toThrow(/Linear: pass a seeded generator as \{ rng \}/);
+    expect(() => new tg.Linear(2, 3, {} as never)).toThrow(
+      /Linear: pass a seeded generator as \{ rng \}/,
+    );
     expect(() => new tg.Linear(2, 3, undefined as never)).toThrow(/no hidden global RNG/);
-    expect(() => new tg.Conv2d(1, 2, 3, { rng: Math.random } as never)).toThrow(/Conv2d: pass a seeded generator/);
+    expect(() => new tg.Conv2d(1, 2, 3, { rng: Math.random } as never)).toThrow(
+      /Conv2d: pass a seeded generator/,
+    );
     expect(() => new tg.Dropout(0.5, {} as never)).toThrow(/Dropout: pass a seeded generator/);
-    expect(() => new tg.Linear(0, 3, { rng: new Generator(0) })).toThrow(/inFeatures must be a positive integer, got 0/);
+    expect(() => new tg.Linear(0, 3, { rng: new Generator(0) })).toThrow(
+      /inFeatures must be a positive integer, got 0/,
+    );
     expect(() => new tg.Conv2d(1, 2, 0, { rng: new Generator(0) })).toThrow(/kernelSize/);
     expect(() => new tg.Dropout(1, { rng: new Generator(0) })).toThrow(/\[0, 1\)/);
   });
 
   it('same seed, same weights; another seed, other weights', () => {
     const make = (seed: number) =>
-      new tg.Sequential(new tg.Conv2d(2, 3, 3, { rng: new Generator(seed) }), new tg.Flatten(), new tg.Linear(12, 2, { rng: new Generator(seed + 100) }));
+      new tg.Sequential(
+        new tg.Conv2d(2, 3, 3, { rng: new Generator(seed) }),
+        new tg.Flatten(),
+        new tg.Linear(12, 2, { rng: new Generator(seed + 100) }),
+      );
     const a = make(7).stateDict();
     expect(make(7).stateDict()).toEqual(a);
     expect(make(8).stateDict()).not.toEqual(a);
@@ -260,25 +333,36 @@ describe('layers', () => {
     // Var U(±b) = b²/3; 120,000 draws: relative standard error of the variance ≈ 0.4 %.
     const w = Array.from(layer.weight.toArray());
     const variance = w.reduce((s, v) => s + v * v, 0) / w.length;
-    expect(Math.abs(variance / (bound * bound / 3) - 1)).toBeLessThan(0.02);
+    expect(Math.abs(variance / ((bound * bound) / 3) - 1)).toBeLessThan(0.02);
     expect(new tg.Linear(2, 3, { rng: new Generator(0), bias: false }).bias).toBeNull();
   });
 
   it('Conv2d: weight [outC, inC, KH, KW] with bound 1/√(inC·KH·KW), forward equals conv2d', () => {
-    const conv = new tg.Conv2d(3, 4, [3, 2], { rng: new Generator(2), stride: 2, padding: 1, dtype: 'float64' });
+    const conv = new tg.Conv2d(3, 4, [3, 2], {
+      rng: new Generator(2),
+      stride: 2,
+      padding: 1,
+      dtype: 'float64',
+    });
     expect(conv.weight.shape).toEqual([4, 3, 3, 2]);
     expect(conv.bias!.shape).toEqual([4]);
     const bound = 1 / Math.sqrt(3 * 3 * 2);
     expect(Math.max(...conv.weight.toArray().map(Math.abs))).toBeLessThanOrEqual(bound);
     expect(Math.max(...conv.bias!.toArray().map(Math.abs))).toBeLessThanOrEqual(bound);
     const x = rand64([2, 3, 5, 4], 3);
-    expect(Array.from(conv.forward(x).toArray())).toEqual(Array.from(tg.conv2d(x, conv.weight, conv.bias, { stride: 2, padding: 1 }).toArray()));
+    expect(Array.from(conv.forward(x).toArray())).toEqual(
+      Array.from(tg.conv2d(x, conv.weight, conv.bias, { stride: 2, padding: 1 }).toArray()),
+    );
   });
 
   it('pooling, activation and flatten layers apply their ops', () => {
     const x = rand64([2, 3, 4, 4], 4);
-    expect(Array.from(new tg.MaxPool2d(2).forward(x).toArray())).toEqual(Array.from(tg.maxPool2d(x, 2).toArray()));
-    expect(Array.from(new tg.AvgPool2d(3, 1, 1).forward(x).toArray())).toEqual(Array.from(tg.avgPool2d(x, 3, 1, 1).toArray()));
+    expect(Array.from(new tg.MaxPool2d(2).forward(x).toArray())).toEqual(
+      Array.from(tg.maxPool2d(x, 2).toArray()),
+    );
+    expect(Array.from(new tg.AvgPool2d(3, 1, 1).forward(x).toArray())).toEqual(
+      Array.from(tg.avgPool2d(x, 3, 1, 1).toArray()),
+    );
     expect(new tg.MaxPool2d(2).stride).toEqual([2, 2]);
     const pairs: [tg.Module, (t: Tensor) => Tensor][] = [
       [new tg.ReLU(), tg.relu],
@@ -287,7 +371,8 @@ describe('layers', () => {
       [new tg.Sigmoid(), tg.sigmoid],
       [new tg.GELU(), tg.gelu],
     ];
-    for (const [layer, f] of pairs) expect(Array.from(layer.forward(x).toArray())).toEqual(Array.from(f(x).toArray()));
+    for (const [layer, f] of pairs)
+      expect(Array.from(layer.forward(x).toArray())).toEqual(Array.from(f(x).toArray()));
     expect(new tg.LeakyReLU().negativeSlope).toBe(0.01);
     expect(new tg.Flatten().forward(x).shape).toEqual([2, 48]);
     expect(new tg.Flatten(0, 1).forward(x).shape).toEqual([6, 4, 4]);
@@ -350,14 +435,25 @@ describe('init', () => {
     expect(s.maxAbs).toBeGreaterThan(0.999 * bound);
     expect(Math.abs(s.variance / (2 / fanIn) - 1)).toBeLessThan(0.03);
     expect(Math.abs(s.mean)).toBeLessThan(5 * Math.sqrt(2 / fanIn / t.size));
-    const out = stats(nn.kaimingUniform(shape, { rng: rng(), nonlinearity: 'relu', mode: 'fanOut', dtype: 'float64' }));
+    const out = stats(
+      nn.kaimingUniform(shape, {
+        rng: rng(),
+        nonlinearity: 'relu',
+        mode: 'fanOut',
+        dtype: 'float64',
+      }),
+    );
     expect(Math.abs(out.variance / (2 / fanOut) - 1)).toBeLessThan(0.03);
     // Default: leakyRelu with a = 0, the same gain as relu.
-    expect(Array.from(nn.kaimingUniform([3, 4], { rng: rng() }).toArray())).toEqual(Array.from(nn.kaimingUniform([3, 4], { rng: rng(), nonlinearity: 'relu' }).toArray()));
+    expect(Array.from(nn.kaimingUniform([3, 4], { rng: rng() }).toArray())).toEqual(
+      Array.from(nn.kaimingUniform([3, 4], { rng: rng(), nonlinearity: 'relu' }).toArray()),
+    );
   });
 
   it('kaimingNormal: std gain/√fan', () => {
-    const s = stats(nn.kaimingNormal(shape, { rng: rng(), nonlinearity: 'tanh', dtype: 'float64' }));
+    const s = stats(
+      nn.kaimingNormal(shape, { rng: rng(), nonlinearity: 'tanh', dtype: 'float64' }),
+    );
     expect(Math.abs(s.variance / ((5 / 3) ** 2 / fanIn) - 1)).toBeLessThan(0.03);
   });
 
@@ -376,13 +472,23 @@ describe('init', () => {
     const returned = nn.xavierUniform(layer.weight, { rng: new Generator(1) });
     expect(returned).toBe(w);
     expect(layer.weight).toBe(w);
-    expect(Array.from(w.toArray())).toEqual(Array.from(nn.xavierUniform([3, 4], { rng: new Generator(1), dtype: 'float32' }).toArray()));
+    expect(Array.from(w.toArray())).toEqual(
+      Array.from(nn.xavierUniform([3, 4], { rng: new Generator(1), dtype: 'float32' }).toArray()),
+    );
   });
 
   it('requires a seeded generator and valid arguments', () => {
-    expect(() => nn.kaimingUniform([3, 4], {} as never)).toThrow(/kaimingUniform: pass a seeded generator as \{ rng \}/);
-    expect(() => nn.xavierNormal([3, 4], { rng: rng(), gain: -1 })).toThrow(/gain must be a finite number ≥ 0/);
-    expect(() => nn.kaimingNormal([3, 4], { rng: rng(), mode: 'fan_in' as never })).toThrow(/mode must be 'fanIn' or 'fanOut'/);
-    expect(() => nn.kaimingNormal([0, 4, 2], { rng: rng(), mode: 'fanOut' })).toThrow(/fanOut of \[0,4,2\] is 0/);
+    expect(() => nn.kaimingUniform([3, 4], {} as never)).toThrow(
+      /kaimingUniform: pass a seeded generator as \{ rng \}/,
+    );
+    expect(() => nn.xavierNormal([3, 4], { rng: rng(), gain: -1 })).toThrow(
+      /gain must be a finite number ≥ 0/,
+    );
+    expect(() => nn.kaimingNormal([3, 4], { rng: rng(), mode: 'fan_in' as never })).toThrow(
+      /mode must be 'fanIn' or 'fanOut'/,
+    );
+    expect(() => nn.kaimingNormal([0, 4, 2], { rng: rng(), mode: 'fanOut' })).toThrow(
+      /fanOut of \[0,4,2\] is 0/,
+    );
   });
 });

@@ -17,7 +17,12 @@ function example(x: Tensor, b: number): Tensor {
 }
 
 /** ĝ_b for every parameter, by B separate backward passes. */
-function separateGrads(model: tg.Module, lossOf: (x: Tensor, labels: number[]) => Tensor, x: Tensor, labels: number[]): Map<string, Float64Array>[] {
+function separateGrads(
+  model: tg.Module,
+  lossOf: (x: Tensor, labels: number[]) => Tensor,
+  x: Tensor,
+  labels: number[],
+): Map<string, Float64Array>[] {
   return labels.map((label, b) => {
     model.zeroGrad();
     lossOf(example(x, b), [label]).backward();
@@ -28,7 +33,12 @@ function separateGrads(model: tg.Module, lossOf: (x: Tensor, labels: number[]) =
 const squaredNorm = (v: ArrayLike<number>) => Array.from(v).reduce((s, x) => s + x * x, 0);
 
 /** Compares perExampleStats (and perExampleGrads in 'grads' mode) with separate passes. */
-function checkAgainstSeparatePasses(model: tg.Module, forward: (x: Tensor) => Tensor, x: Tensor, labels: number[]): void {
+function checkAgainstSeparatePasses(
+  model: tg.Module,
+  forward: (x: Tensor) => Tensor,
+  x: Tensor,
+  labels: number[],
+): void {
   const lossOf = (input: Tensor, ys: number[]) => tg.crossEntropy(forward(input), ys);
   const expected = separateGrads(model, lossOf, x, labels);
   const B = labels.length;
@@ -64,7 +74,9 @@ function checkAgainstSeparatePasses(model: tg.Module, forward: (x: Tensor) => Te
         expectClose(mean, p.grad!.toArray(), 1e-12);
       }
     } else {
-      expect(() => tg.perExampleGrads(model)).toThrow(/has only per-example norms; run loss.backward\(undefined, \{ perExample: 'grads' \}\)/);
+      expect(() => tg.perExampleGrads(model)).toThrow(
+        /has only per-example norms; run loss.backward\(undefined, \{ perExample: 'grads' \}\)/,
+      );
     }
   }
 }
@@ -72,8 +84,24 @@ function checkAgainstSeparatePasses(model: tg.Module, forward: (x: Tensor) => Te
 describe('per-example gradients of linear', () => {
   it('the cheap identity |ĝ_b(W)|² = |x_b|²·|δ_b|² holds on a hand-computed case', () => {
     // L = mean_b sum(y_b) with y = x·Wᵀ: dy_b = 1/B, δ_b = 1 (all ones, out = 2), ĝ_b(W) = [x_b; x_b].
-    const w = tg.tensor([[1, 2, 3], [4, 5, 6]], undefined, f64).requireGrad();
-    const x = tg.tensor([[1, 0, 0], [1, 2, 2]], undefined, f64);
+    const w = tg
+      .tensor(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        undefined,
+        f64,
+      )
+      .requireGrad();
+    const x = tg.tensor(
+      [
+        [1, 0, 0],
+        [1, 2, 2],
+      ],
+      undefined,
+      f64,
+    );
     tg.mean(tg.sum(tg.linear(x, w), 1)).backward(undefined, { perExample: 'grads' });
     expectClose(w.perExample!.sqNorms, [2 * 1, 2 * 9], 1e-15);
     expectClose(w.perExample!.grads!, [1, 0, 0, 1, 0, 0, 1, 2, 2, 1, 2, 2], 1e-15);
@@ -85,7 +113,8 @@ describe('per-example gradients of linear', () => {
     const x = rand64([4, 5, 3], 5);
     const targets = rand64([4, 5, 2], 6);
     // l_b = Σ_{t,o} (y − target)² for example b; L = mean over the batch.
-    const lossOf = (input: Tensor, target: Tensor) => tg.mean(tg.sum(tg.square(tg.sub(layer.forward(input), target)), [1, 2]));
+    const lossOf = (input: Tensor, target: Tensor) =>
+      tg.mean(tg.sum(tg.square(tg.sub(layer.forward(input), target)), [1, 2]));
     const expected = [0, 1, 2, 3].map((b) => {
       layer.zeroGrad();
       lossOf(example(x, b), example(targets, b)).backward();
@@ -97,7 +126,12 @@ describe('per-example gradients of linear', () => {
       layer.namedParameters().forEach(([, p], k) => {
         for (let b = 0; b < 4; b++) {
           expectClose([p.perExample!.sqNorms[b]], [squaredNorm(expected[b][k])], 1e-12);
-          if (mode === 'grads') expectClose(p.perExample!.grads!.slice(b * p.size, (b + 1) * p.size), expected[b][k], 1e-12);
+          if (mode === 'grads')
+            expectClose(
+              p.perExample!.grads!.slice(b * p.size, (b + 1) * p.size),
+              expected[b][k],
+              1e-12,
+            );
         }
       });
     }
@@ -107,7 +141,11 @@ describe('per-example gradients of linear', () => {
 describe('per-example statistics of models', () => {
   it('MLP (Linear-ReLU-Linear, mean cross-entropy): norms, grads and total match B separate passes', () => {
     const rng = new Generator(1);
-    const model = new tg.Sequential(new tg.Linear(4, 6, { rng, dtype: 'float64' }), new tg.ReLU(), new tg.Linear(6, 3, { rng, dtype: 'float64' }));
+    const model = new tg.Sequential(
+      new tg.Linear(4, 6, { rng, dtype: 'float64' }),
+      new tg.ReLU(),
+      new tg.Linear(6, 3, { rng, dtype: 'float64' }),
+    );
     const x = rand64([5, 4], 2, -2, 2);
     checkAgainstSeparatePasses(model, (t) => model.forward(t), x, [0, 2, 1, 1, 0]);
   });
@@ -144,34 +182,52 @@ describe('per-example statistics of models', () => {
     const model = new Twice();
     const x = rand64([4, 3], 6);
     const labels = [0, 1, 2, 1];
-    const expected = separateGrads(model, (t, y) => tg.crossEntropy(model.forward(t), y), x, labels);
+    const expected = separateGrads(
+      model,
+      (t, y) => tg.crossEntropy(model.forward(t), y),
+      x,
+      labels,
+    );
     model.zeroGrad();
     tg.crossEntropy(model.forward(x), labels).backward(undefined, { perExample: 'grads' });
     const grads = tg.perExampleGrads(model);
     const stats = tg.perExampleStats(model);
     for (const [name, p] of model.namedParameters()) {
       for (let b = 0; b < 4; b++) {
-        expectClose(grads.get(name)!.slice(b * p.size, (b + 1) * p.size), expected[b].get(name)!, 1e-12);
+        expectClose(
+          grads.get(name)!.slice(b * p.size, (b + 1) * p.size),
+          expected[b].get(name)!,
+          1e-12,
+        );
         expectClose([stats.perParam.get(name)![b]], [squaredNorm(expected[b].get(name)!)], 1e-12);
       }
     }
     model.zeroGrad();
-    expect(() => tg.crossEntropy(model.forward(x), labels).backward(undefined, { perExample: 'norms' })).toThrow(
+    expect(() =>
+      tg.crossEntropy(model.forward(x), labels).backward(undefined, { perExample: 'norms' }),
+    ).toThrow(
       /'fc.weight' Tensor\[3,3\] float64 is used more than once in the graph; use backward\(\{ perExample: 'grads' \}\)/,
     );
   });
 
   it('perExampleStats explains a backward without per-example mode, and a parameter the loss did not use', () => {
     const rng = new Generator(7);
-    const model = new tg.Sequential(new tg.Linear(2, 2, { rng, dtype: 'float64' }), new tg.Linear(2, 2, { rng, dtype: 'float64' }));
+    const model = new tg.Sequential(
+      new tg.Linear(2, 2, { rng, dtype: 'float64' }),
+      new tg.Linear(2, 2, { rng, dtype: 'float64' }),
+    );
     const x = rand64([3, 2], 8);
-    expect(() => tg.perExampleStats(model)).toThrow(/no parameter has per-example statistics; run loss.backward\(undefined, \{ perExample: 'norms' \}\)/);
+    expect(() => tg.perExampleStats(model)).toThrow(
+      /no parameter has per-example statistics; run loss.backward\(undefined, \{ perExample: 'norms' \}\)/,
+    );
     tg.crossEntropy(model.forward(x), [0, 1, 1]).backward();
     expect(() => tg.perExampleStats(model)).toThrow(/no parameter has per-example statistics/);
     model.zeroGrad();
     const first = model.at(0) as tg.Linear;
     tg.crossEntropy(first.forward(x), [0, 1, 1]).backward(undefined, { perExample: 'norms' });
-    expect(() => tg.perExampleStats(model)).toThrow(/'1.weight', '1.bias' have no per-example statistics \(not used by the loss/);
+    expect(() => tg.perExampleStats(model)).toThrow(
+      /'1.weight', '1.bias' have no per-example statistics \(not used by the loss/,
+    );
     // Named pairs work as a source too, and frozen parameters are skipped.
     const stats = tg.perExampleStats(first.namedParameters());
     expect([...stats.perParam.keys()]).toEqual(['weight', 'bias']);
@@ -184,8 +240,8 @@ describe('per-example statistics of models', () => {
     const w = tg.parameter(rand64([2, 2], 9));
     w.name = 'w';
     const x = rand64([3, 2], 10);
-    expect(() => tg.crossEntropy(tg.matmul(x, w), [0, 1, 0]).backward(undefined, { perExample: 'norms' })).toThrow(
-      /'w' Tensor\[2,2\] float64 gets its gradient from 'matmul'/,
-    );
+    expect(() =>
+      tg.crossEntropy(tg.matmul(x, w), [0, 1, 0]).backward(undefined, { perExample: 'norms' }),
+    ).toThrow(/'w' Tensor\[2,2\] float64 gets its gradient from 'matmul'/);
   });
 });

@@ -23,21 +23,42 @@ describe('reductions', () => {
   }
 
   it('forward values on a hand-computed case', () => {
-    const x = tg.tensor([[1, 2, 3], [4, 5, 7]], undefined, { dtype: 'float64' });
+    const x = tg.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 7],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    );
     expect(tg.sum(x).item()).toBe(22);
     expect([...tg.sum(x, 0).toArray()]).toEqual([5, 7, 10]);
     expect(tg.sum(x, 1, true).shape).toEqual([2, 1]);
     expect([...tg.mean(x, 1).toArray()]).toEqual([2, 16 / 3]);
     expect([...tg.max(x, 1).toArray()]).toEqual([3, 7]);
     expect([...tg.min(x, 0).toArray()]).toEqual([1, 2, 3]);
-    expectClose(tg.logsumexp(x, 1).toArray(), [Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)), Math.log(Math.exp(4) + Math.exp(5) + Math.exp(7))], 1e-12);
+    expectClose(
+      tg.logsumexp(x, 1).toArray(),
+      [
+        Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3)),
+        Math.log(Math.exp(4) + Math.exp(5) + Math.exp(7)),
+      ],
+      1e-12,
+    );
     // Unbiased variance of [4, 5, 7]: mean 16/3, squared deviations sum 14/3, / 2
     expectClose(tg.variance(x, 1).toArray(), [1, 7 / 3], 1e-12);
     expectClose(tg.variance(x, 1, false, 0).toArray(), [2 / 3, 14 / 9], 1e-12);
   });
 
   it('logsumexp is stable for large inputs and handles an all −∞ row', () => {
-    const x = tg.tensor([[1000, 1000], [-Infinity, -Infinity]], undefined, { dtype: 'float64' });
+    const x = tg.tensor(
+      [
+        [1000, 1000],
+        [-Infinity, -Infinity],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    );
     const y = tg.logsumexp(x, 1).toArray();
     expectClose([y[0]], [1000 + Math.log(2)], 1e-12);
     expect(y[1]).toBe(-Infinity);
@@ -61,8 +82,14 @@ describe('reductions', () => {
 describe('reshape family', () => {
   it('reshape, flatten, squeeze, unsqueeze, expand: gradients match', () => {
     const x = rand64([2, 3, 4], 3);
-    expectGradientsMatch((t) => tg.reshape(t, [4, -1]).mul(tg.arange(6, undefined, 1, { dtype: 'float64' })), [x]);
-    expectGradientsMatch((t) => tg.flatten(t).mul(tg.arange(12, undefined, 1, { dtype: 'float64' })), [x]);
+    expectGradientsMatch(
+      (t) => tg.reshape(t, [4, -1]).mul(tg.arange(6, undefined, 1, { dtype: 'float64' })),
+      [x],
+    );
+    expectGradientsMatch(
+      (t) => tg.flatten(t).mul(tg.arange(12, undefined, 1, { dtype: 'float64' })),
+      [x],
+    );
     expectGradientsMatch((t) => tg.unsqueeze(t, 1).squeeze(1).exp(), [x]);
     expectGradientsMatch((t) => tg.expand(t, [5, 2, 3, 4]).mul(rand64([5, 2, 3, 4], 9)), [x]);
     expectGradientsMatch((t) => tg.expand(t, [2, 3, 4]).exp(), [rand64([3, 1], 4)]);
@@ -74,7 +101,9 @@ describe('reshape family', () => {
     expect(tg.flatten(x, 0).shape).toEqual([24]);
     expect(x.view(6, 4).shape).toEqual([6, 4]);
     expect(tg.unsqueeze(x, -1).shape).toEqual([2, 3, 4, 1]);
-    expect(() => tg.reshape(x, [5, 5])).toThrow('reshape: cannot reshape [2,3,4] (24 elements) into [5,5] (25 elements)');
+    expect(() => tg.reshape(x, [5, 5])).toThrow(
+      'reshape: cannot reshape [2,3,4] (24 elements) into [5,5] (25 elements)',
+    );
     expect(() => tg.reshape(x, [-1, -1])).toThrow(/at most one dimension may be -1/);
     expect(() => tg.expand(tg.zeros([2]), [3])).toThrow(/cannot be broadcast/);
   });
@@ -103,11 +132,33 @@ describe('matmul', () => {
   }
 
   it('transposed operands equal explicitly transposed products', () => {
-    const a = tg.tensor([[1, 2], [3, 4], [5, 6]], undefined, { dtype: 'float64' }); // [3,2]
-    const b = tg.tensor([[1, 0, 2], [0, 1, 3]], undefined, { dtype: 'float64' }); // [2,3]
-    expect(tg.matmul(a, b).toNested()).toEqual([[1, 2, 8], [3, 4, 18], [5, 6, 28]]);
+    const a = tg.tensor(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    ); // [3,2]
+    const b = tg.tensor(
+      [
+        [1, 0, 2],
+        [0, 1, 3],
+      ],
+      undefined,
+      { dtype: 'float64' },
+    ); // [2,3]
+    expect(tg.matmul(a, b).toNested()).toEqual([
+      [1, 2, 8],
+      [3, 4, 18],
+      [5, 6, 28],
+    ]);
     // aᵀ·bᵀ = (b·a)ᵀ; b·a = [[11,14],[18,22]]
-    expect(tg.matmul(a, b, { transposeA: true, transposeB: true }).toNested()).toEqual([[11, 18], [14, 22]]);
+    expect(tg.matmul(a, b, { transposeA: true, transposeB: true }).toNested()).toEqual([
+      [11, 18],
+      [14, 22],
+    ]);
   });
 
   it('inner-dimension mismatch names the op and both shapes', () => {

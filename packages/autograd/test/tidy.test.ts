@@ -19,7 +19,8 @@ import {
   tidyDepth,
 } from '../src/index.js';
 
-const f32 = (values: number[], shape: number[], requiresGrad = false) => tensor(values, shape, { dtype: 'float32', requiresGrad });
+const f32 = (values: number[], shape: number[], requiresGrad = false) =>
+  tensor(values, shape, { dtype: 'float32', requiresGrad });
 
 describe('tidy', () => {
   it('disposes the tensors created inside and not returned; leaves outside tensors and the result alone', () => {
@@ -137,9 +138,17 @@ function mlp(sizes: number[], batch: number, seed: number) {
   const params: Tensor[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
     const scale = Math.sqrt(2 / sizes[l]);
-    const w = Float32Array.from({ length: sizes[l + 1] * sizes[l] }, () => (rng.uniform() * 2 - 1) * scale);
+    const w = Float32Array.from(
+      { length: sizes[l + 1] * sizes[l] },
+      () => (rng.uniform() * 2 - 1) * scale,
+    );
     params.push(tensor(w, [sizes[l + 1], sizes[l]], { dtype: 'float32', requiresGrad: true }));
-    params.push(tensor(new Float32Array(sizes[l + 1]), [sizes[l + 1]], { dtype: 'float32', requiresGrad: true }));
+    params.push(
+      tensor(new Float32Array(sizes[l + 1]), [sizes[l + 1]], {
+        dtype: 'float32',
+        requiresGrad: true,
+      }),
+    );
   }
   const x = tensor(
     Float32Array.from({ length: batch * sizes[0] }, () => rng.uniform()),

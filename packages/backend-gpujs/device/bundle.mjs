@@ -31,5 +31,8 @@ export async function bundleForNode(entry, outfile, logLevel = 'info') {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await bundleForNode(fileURLToPath(new URL('./check.ts', import.meta.url)), process.argv[2] ?? '../../.device/check.mjs');
+  await bundleForNode(
+    fileURLToPath(new URL('./check.ts', import.meta.url)),
+    process.argv[2] ?? '../../.device/check.mjs',
+  );
 }

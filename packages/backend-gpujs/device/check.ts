@@ -40,7 +40,14 @@ import {
   type Tensor,
   type UnaryOp,
 } from '@thermograd/autograd';
-import { GpuBackend, kernelSources, loopLimit, probeWebGpu, WorkerDevice, type KernelCall } from '../src/index.js';
+import {
+  GpuBackend,
+  kernelSources,
+  loopLimit,
+  probeWebGpu,
+  WorkerDevice,
+  type KernelCall,
+} from '../src/index.js';
 
 const F = 'float32' as const;
 /** QUICK=1: batch 128 only (a dry run on a small machine). */
@@ -62,7 +69,8 @@ function rand(size: number, seed: number, lo = -1, hi = 1): Float32Array {
 function worst(got: ArrayLike<number>, want: ArrayLike<number>): number {
   if (got.length !== want.length) return Infinity;
   let scale = 0;
-  for (let i = 0; i < want.length; i++) if (Number.isFinite(want[i])) scale = Math.max(scale, Math.abs(want[i]));
+  for (let i = 0; i < want.length; i++)
+    if (Number.isFinite(want[i])) scale = Math.max(scale, Math.abs(want[i]));
   let w = 0;
   for (let i = 0; i < want.length; i++) {
     const g = got[i];
@@ -89,7 +97,8 @@ interface Handle {
 
 /** gpu.js's handle in webgpu mode; the cpu and webasm modes (dry runs) return arrays, wrapped here. */
 function asHandle(result: unknown): Handle {
-  if (result instanceof Float32Array) return { value: result, toArray: async () => result, delete: () => {} };
+  if (result instanceof Float32Array)
+    return { value: result, toArray: async () => result, delete: () => {} };
   const h = result as { toArray(): Promise<Float32Array>; delete(): void };
   return { value: h, toArray: () => h.toArray(), delete: () => h.delete() };
 }
@@ -108,7 +117,14 @@ class WebGpuReplayer {
     const key = `${fn.name}|${limit}`;
     let k = this.kernels.get(key);
     if (!k) {
-      const settings = { output: [size], dynamicOutput: true, dynamicArguments: true, loopMaxIterations: limit, pipeline: true, immutable: true };
+      const settings = {
+        output: [size],
+        dynamicOutput: true,
+        dynamicArguments: true,
+        loopMaxIterations: limit,
+        pipeline: true,
+        immutable: true,
+      };
       k = this.gpu.createKernel(fn as never, settings as never);
       this.kernels.set(key, k);
     }
@@ -151,12 +167,25 @@ class WebGpuReplayer {
 // --- 1. every kernel ------------------------------------------------------------------------------
 
 async function checkKernels(gpu: GpuBackend): Promise<void> {
-  const cases: { name: string; run(b: Backend, up: (v: Float32Array) => Storage): Storage[] }[] = [];
+  const cases: { name: string; run(b: Backend, up: (v: Float32Array) => Storage): Storage[] }[] =
+    [];
   const unary: [UnaryOp, number, number, number, number][] = [
-    ['neg', 0, 0, -3, 3], ['exp', 0, 0, -20, 20], ['log', 0, 0, 1e-3, 50], ['sqrt', 0, 0, 1e-3, 50], ['abs', 0, 0, -3, 3],
-    ['tanh', 0, 0, -30, 30], ['sigmoid', 0, 0, -40, 40], ['relu', 0, 0, -3, 3], ['leakyRelu', 0.1, 0, -3, 3], ['gelu', 0, 0, -6, 6],
-    ['powScalar', 3, 0, -2, 2], ['powScalar', 2.5, 0, 0, 3], ['clamp', -0.5, 0.25, -1, 1], ['square', 0, 0, -3, 3],
-    ['reciprocal', 0, 0, 0.1, 4], ['sign', 0, 0, -3, 3],
+    ['neg', 0, 0, -3, 3],
+    ['exp', 0, 0, -20, 20],
+    ['log', 0, 0, 1e-3, 50],
+    ['sqrt', 0, 0, 1e-3, 50],
+    ['abs', 0, 0, -3, 3],
+    ['tanh', 0, 0, -30, 30],
+    ['sigmoid', 0, 0, -40, 40],
+    ['relu', 0, 0, -3, 3],
+    ['leakyRelu', 0.1, 0, -3, 3],
+    ['gelu', 0, 0, -6, 6],
+    ['powScalar', 3, 0, -2, 2],
+    ['powScalar', 2.5, 0, 0, 3],
+    ['clamp', -0.5, 0.25, -1, 1],
+    ['square', 0, 0, -3, 3],
+    ['reciprocal', 0, 0, 0.1, 4],
+    ['sign', 0, 0, -3, 3],
   ];
   for (const [op, p, p2, lo, hi] of unary) {
     const x = rand(4099, 1, lo, hi);
@@ -169,29 +198,71 @@ async function checkKernels(gpu: GpuBackend): Promise<void> {
       },
     });
   }
-  const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'];
+  const binaryOps: BinaryOp[] = [
+    'add',
+    'sub',
+    'mul',
+    'div',
+    'pow',
+    'maximum',
+    'minimum',
+    'eq',
+    'ne',
+    'gt',
+    'ge',
+    'lt',
+    'le',
+  ];
   for (const op of binaryOps) {
     const a = Float32Array.from(rand(64 * 1 * 33, 3, 0.5, 4), Math.round);
     const c = Float32Array.from(rand(5 * 1, 4, 0.5, 4), Math.round);
-    cases.push({ name: `binary ${op}`, run: (b, up) => [b.binary(op, up(a), [64, 1, 33], up(c), [5, 1], [64, 5, 33], F)] });
+    cases.push({
+      name: `binary ${op}`,
+      run: (b, up) => [b.binary(op, up(a), [64, 1, 33], up(c), [5, 1], [64, 5, 33], F)],
+    });
   }
   {
     const c = Float32Array.from(rand(40, 5), (v) => (v > 0 ? 1 : 0));
     const a = rand(30, 6);
     const bb = rand(40 * 30, 7);
-    cases.push({ name: 'where', run: (b, up) => [b.where(up(c), [40, 1], up(a), [30], up(bb), [40, 30], [40, 30], F)] });
+    cases.push({
+      name: 'where',
+      run: (b, up) => [b.where(up(c), [40, 1], up(a), [30], up(bb), [40, 30], [40, 30], F)],
+    });
   }
   for (const op of ['sum', 'max', 'min'] as const) {
     const x = rand(16 * 33 * 40, 8);
-    cases.push({ name: `reduce ${op}`, run: (b, up) => [[0], [2], [1, 2], [0, 2], [0, 1, 2]].map((axes) => b.reduce(op, up(x), [16, 33, 40], axes, F)) });
+    cases.push({
+      name: `reduce ${op}`,
+      run: (b, up) =>
+        [[0], [2], [1, 2], [0, 2], [0, 1, 2]].map((axes) =>
+          b.reduce(op, up(x), [16, 33, 40], axes, F),
+        ),
+    });
   }
-  for (const [m, k, n, batch] of [[33, 65, 17, 3], [2, 1100, 3, 1], [1024, 784, 256, 1]]) {
+  for (const [m, k, n, batch] of [
+    [33, 65, 17, 3],
+    [2, 1100, 3, 1],
+    [1024, 784, 256, 1],
+  ]) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
-        const p: MatmulParams = { batch, m, k, n, transA, transB, aBatched: batch > 1, bBatched: false };
+        const p: MatmulParams = {
+          batch,
+          m,
+          k,
+          n,
+          transA,
+          transB,
+          aBatched: batch > 1,
+          bBatched: false,
+        };
         const a = rand(batch * m * k, 9);
         const bm = rand(k * n, 10);
-        cases.push({ name: `matmul ${m}x${k}x${n}${batch > 1 ? ` batch ${batch}` : ''} ${transA ? 'Aᵀ' : 'A'}${transB ? 'Bᵀ' : 'B'}`, run: (b, up) => [b.matmul(up(a), up(bm), p, F)] });
+        cases.push({
+          name: `matmul ${m}x${k}x${n}${batch > 1 ? ` batch ${batch}` : ''} ${transA ? 'Aᵀ' : 'A'}${transB ? 'Bᵀ' : 'B'}`,
+          run: (b, up) => [b.matmul(up(a), up(bm), p, F)],
+        });
       }
     }
   }
@@ -200,7 +271,11 @@ async function checkKernels(gpu: GpuBackend): Promise<void> {
     const s = rand(2 * 3 * 4 * 5, 12);
     cases.push({
       name: 'permute, slice, unslice',
-      run: (b, up) => [b.permute(up(x), [4, 5, 6, 7], [3, 1, 0, 2], F), b.slice(up(x), [4, 5, 6, 7], [1, 2, 0, 2], [2, 3, 4, 5], F), b.unslice(up(s), [2, 3, 4, 5], [1, 2, 0, 2], [4, 5, 6, 7], F)],
+      run: (b, up) => [
+        b.permute(up(x), [4, 5, 6, 7], [3, 1, 0, 2], F),
+        b.slice(up(x), [4, 5, 6, 7], [1, 2, 0, 2], [2, 3, 4, 5], F),
+        b.unslice(up(s), [2, 3, 4, 5], [1, 2, 0, 2], [4, 5, 6, 7], F),
+      ],
     });
   }
   {
@@ -215,13 +290,45 @@ async function checkKernels(gpu: GpuBackend): Promise<void> {
       run: (b, up) => {
         const { losses, probs } = b.softmaxCrossEntropy(up(z), labels, r, c, F);
         const ls = b.logSoftmax(up(z), r, c, F);
-        return [losses, probs, b.softmaxCrossEntropyBackward(probs, labels, up(dl), r, c, F), ls, b.logSoftmaxBackward(ls, up(dy), r, c, F)];
+        return [
+          losses,
+          probs,
+          b.softmaxCrossEntropyBackward(probs, labels, up(dl), r, c, F),
+          ls,
+          b.logSoftmaxBackward(ls, up(dy), r, c, F),
+        ];
       },
     });
   }
   const geos: Conv2dGeometry[] = [
-    { n: 8, c: 3, h: 28, w: 28, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 28, outW: 28 },
-    { n: 4, c: 2, h: 9, w: 8, kh: 3, kw: 2, strideH: 2, strideW: 2, padH: 1, padW: 0, outH: 5, outW: 4 },
+    {
+      n: 8,
+      c: 3,
+      h: 28,
+      w: 28,
+      kh: 3,
+      kw: 3,
+      strideH: 1,
+      strideW: 1,
+      padH: 1,
+      padW: 1,
+      outH: 28,
+      outW: 28,
+    },
+    {
+      n: 4,
+      c: 2,
+      h: 9,
+      w: 8,
+      kh: 3,
+      kw: 2,
+      strideH: 2,
+      strideW: 2,
+      padH: 1,
+      padW: 0,
+      outH: 5,
+      outW: 4,
+    },
   ];
   for (const g of geos) {
     const x = rand(g.n * g.c * g.h * g.w, 16);
@@ -231,7 +338,14 @@ async function checkKernels(gpu: GpuBackend): Promise<void> {
       name: `im2col, col2im, pools ${g.kh}x${g.kw}/${g.strideH}`,
       run: (b, up) => {
         const mp = b.maxPool2d(up(x), g, F);
-        return [b.im2col(up(x), g, F), b.col2im(up(dc), g, F), mp.y, b.maxPool2dBackward(up(dy), mp.argmax, g, F), b.avgPool2d(up(x), g, F), b.avgPool2dBackward(up(dy), g, F)];
+        return [
+          b.im2col(up(x), g, F),
+          b.col2im(up(dc), g, F),
+          mp.y,
+          b.maxPool2dBackward(up(dy), mp.argmax, g, F),
+          b.avgPool2d(up(x), g, F),
+          b.avgPool2dBackward(up(dy), g, F),
+        ];
       },
     });
   }
@@ -243,20 +357,39 @@ async function checkKernels(gpu: GpuBackend): Promise<void> {
     let note = '';
     const t0 = performance.now();
     try {
-      const got = gpu.tidy(() => c.run(gpu, (v) => gpu.fromValues(v, F)).map((s) => gpu.read(s, F)));
+      const got = gpu.tidy(() =>
+        c.run(gpu, (v) => gpu.fromValues(v, F)).map((s) => gpu.read(s, F)),
+      );
       vsRef = Math.max(...got.map((g, i) => worst(g, want[i])));
     } catch (e) {
       note = (e as Error).message.split('\n')[0].slice(0, 160);
     }
     const ok = vsRef <= 1;
     if (!ok) failures.push(`${c.name}: ${label} vs ref ${vsRef.toFixed(2)} ${note}`);
-    rows.push(['kernel', c.name, `${(performance.now() - t0).toFixed(0)} ms`, `${label} vs ref ${vsRef.toFixed(2)}`, '', ok ? 'ok' : `FAIL ${note}`]);
+    rows.push([
+      'kernel',
+      c.name,
+      `${(performance.now() - t0).toFixed(0)} ms`,
+      `${label} vs ref ${vsRef.toFixed(2)}`,
+      '',
+      ok ? 'ok' : `FAIL ${note}`,
+    ]);
   }
   // Every case ran inside tidy: nothing may stay behind, here or in the worker (on the GPU).
   const held = gpu.device instanceof WorkerDevice ? gpu.device.workerBuffers() : 0;
   const released = gpu.liveBuffers() === 0 && held === 0;
-  if (!released) failures.push(`buffers left after the kernel battery: backend ${gpu.liveBuffers()}, worker ${held}`);
-  rows.push(['kernel', 'buffers left after the battery', '', `backend ${gpu.liveBuffers()}, worker ${held}`, '', released ? 'ok' : 'FAIL']);
+  if (!released)
+    failures.push(
+      `buffers left after the kernel battery: backend ${gpu.liveBuffers()}, worker ${held}`,
+    );
+  rows.push([
+    'kernel',
+    'buffers left after the battery',
+    '',
+    `backend ${gpu.liveBuffers()}, worker ${held}`,
+    '',
+    released ? 'ok' : 'FAIL',
+  ]);
 }
 
 // --- 2. training steps ------------------------------------------------------------------------------
@@ -268,20 +401,41 @@ interface Model {
 
 function mlp(backend: Backend): Model {
   const make = (shape: number[], seed: number, scale: number) =>
-    tensor(rand(shape.reduce((a, b) => a * b, 1), seed, -scale, scale), shape, { backend, dtype: F, requiresGrad: true });
+    tensor(
+      rand(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        -scale,
+        scale,
+      ),
+      shape,
+      { backend, dtype: F, requiresGrad: true },
+    );
   const w1 = make([256, 784], 21, 0.05);
   const b1 = make([256], 22, 0.05);
   const w2 = make([256, 256], 23, 0.08);
   const b2 = make([256], 24, 0.05);
   const w3 = make([10, 256], 25, 0.08);
   const b3 = make([10], 26, 0.05);
-  return { params: [w1, b1, w2, b2, w3, b3], forward: (x) => linear(relu(linear(relu(linear(x, w1, b1)), w2, b2)), w3, b3) };
+  return {
+    params: [w1, b1, w2, b2, w3, b3],
+    forward: (x) => linear(relu(linear(relu(linear(x, w1, b1)), w2, b2)), w3, b3),
+  };
 }
 
 /** conv 3x3 1→16 pad 1, relu, maxpool 2, conv 3x3 16→32 pad 1, relu, maxpool 2, linear 32·7·7→10. */
 function cnn(backend: Backend): Model {
   const make = (shape: number[], seed: number, scale: number) =>
-    tensor(rand(shape.reduce((a, b) => a * b, 1), seed, -scale, scale), shape, { backend, dtype: F, requiresGrad: true });
+    tensor(
+      rand(
+        shape.reduce((a, b) => a * b, 1),
+        seed,
+        -scale,
+        scale,
+      ),
+      shape,
+      { backend, dtype: F, requiresGrad: true },
+    );
   const k1 = make([16, 1, 3, 3], 31, 0.3);
   const c1 = make([16], 32, 0.05);
   const k2 = make([32, 16, 3, 3], 33, 0.08);
@@ -324,12 +478,28 @@ const CONFIGS = [
 ];
 
 function stepCases(): { cfg: (typeof CONFIGS)[number]; batch: number; key: string }[] {
-  return CONFIGS.flatMap((cfg) => (QUICK ? [128] : [128, 1024]).map((batch) => ({ cfg, batch, key: `${cfg.name} batch ${batch}` })));
+  return CONFIGS.flatMap((cfg) =>
+    (QUICK ? [128] : [128, 1024]).map((batch) => ({
+      cfg,
+      batch,
+      key: `${cfg.name} batch ${batch}`,
+    })),
+  );
 }
 
-function stepData(cfg: (typeof CONFIGS)[number], batch: number): { shape: number[]; xs: Float32Array; labels: Int32Array } {
+function stepData(
+  cfg: (typeof CONFIGS)[number],
+  batch: number,
+): { shape: number[]; xs: Float32Array; labels: Int32Array } {
   const shape = cfg.input(batch);
-  return { shape, xs: rand(shape.reduce((a, b) => a * b, 1), 41), labels: Int32Array.from({ length: batch }, (_, i) => (i * 3) % 10) };
+  return {
+    shape,
+    xs: rand(
+      shape.reduce((a, b) => a * b, 1),
+      41,
+    ),
+    labels: Int32Array.from({ length: batch }, (_, i) => (i * 3) % 10),
+  };
 }
 
 /** Whole autograd steps on every backend, the bridged one included; median ms per step by backend. */
@@ -347,7 +517,10 @@ function timeSteps(bridged: GpuBackend): Map<string, Record<string, number>> {
       try {
         const model = cfg.build(backend);
         const x = tensor(xs, shape, { backend, dtype: F });
-        const run = () => (backend instanceof GpuBackend ? backend.tidy(() => step(model, x, labels)) : step(model, x, labels));
+        const run = () =>
+          backend instanceof GpuBackend
+            ? backend.tidy(() => step(model, x, labels))
+            : step(model, x, labels);
         run(); // warm-up: kernel compilation, wasm instantiation
         const t: number[] = [];
         for (let r = 0; r < reps; r++) {
@@ -382,7 +555,10 @@ interface ReplayResult {
 async function replaySteps(mode: 'webgpu' | 'webasm' | 'cpu'): Promise<void> {
   if (mode === 'webgpu') {
     // Dawn in this process's main thread (see /work/shared/device/README.md): no worker here loads it.
-    const { create, globals } = (await import('webgpu')) as unknown as { create(f: string[]): unknown; globals: object };
+    const { create, globals } = (await import('webgpu')) as unknown as {
+      create(f: string[]): unknown;
+      globals: object;
+    };
     Object.assign(globalThis, globals);
     (globalThis as { navigator?: unknown }).navigator = { gpu: create([]) };
   }
@@ -397,7 +573,10 @@ async function replaySteps(mode: 'webgpu' | 'webasm' | 'cpu'): Promise<void> {
       mode: 'webasm',
       name: 'gpu-record-step',
       observe: (c) => {
-        calls.push({ ...c, args: c.args.map((a) => (a instanceof Float32Array && !produced.has(a) ? a.slice() : a)) });
+        calls.push({
+          ...c,
+          args: c.args.map((a) => (a instanceof Float32Array && !produced.has(a) ? a.slice() : a)),
+        });
         produced.add(c.out);
       },
     });
@@ -419,7 +598,10 @@ async function replaySteps(mode: 'webgpu' | 'webasm' | 'cpu'): Promise<void> {
         if (r === 0) {
           // Check the replayed step: the per-example losses and the last launch (a parameter update).
           const losses = await outputs[lossCall].toArray();
-          const err = Math.max(worst(losses, calls[lossCall].out), worst(lastOut, calls[calls.length - 1].out));
+          const err = Math.max(
+            worst(losses, calls[lossCall].out),
+            worst(lastOut, calls[calls.length - 1].out),
+          );
           result.note = `replay vs webasm ${err.toFixed(2)}`;
           if (!(err <= 1)) result.failed = true;
         }
@@ -434,7 +616,9 @@ async function replaySteps(mode: 'webgpu' | 'webasm' | 'cpu'): Promise<void> {
   }
   if (mode === 'webgpu') {
     // Dawn keeps Node alive while its device is reachable: destroy it, let its lost-promise settle.
-    const { WebGPUContext } = createRequire(import.meta.url)('gpu.js') as { WebGPUContext: { destroy(): Promise<void> } };
+    const { WebGPUContext } = createRequire(import.meta.url)('gpu.js') as {
+      WebGPUContext: { destroy(): Promise<void> };
+    };
     await WebGPUContext.destroy();
     for (let i = 0; i < 3; i++) await new Promise((r) => setTimeout(r, 1));
     delete (globalThis as { navigator?: unknown }).navigator;
@@ -458,12 +642,23 @@ function replayInChild(mode: string): Map<string, ReplayResult> {
   }
   if (child.status !== 0 || results.size === 0) {
     const why = child.error?.message ?? `exit ${child.status ?? child.signal}`;
-    failures.push(`the replay child process failed (${why}): ${(child.stderr ?? '').split('\n').filter((l) => l && !l.includes('maxDynamic')).slice(-3).join(' | ')}`);
+    failures.push(
+      `the replay child process failed (${why}): ${(child.stderr ?? '')
+        .split('\n')
+        .filter((l) => l && !l.includes('maxDynamic'))
+        .slice(-3)
+        .join(' | ')}`,
+    );
   }
   return results;
 }
 
-function stepRows(times: Map<string, Record<string, number>>, replays: Map<string, ReplayResult>, bridgedMode: string, replayMode: string): void {
+function stepRows(
+  times: Map<string, Record<string, number>>,
+  replays: Map<string, ReplayResult>,
+  bridgedMode: string,
+  replayMode: string,
+): void {
   for (const { key } of stepCases()) {
     const t = { ...(times.get(key) ?? {}) };
     const replay = replays.get(key);
@@ -475,9 +670,13 @@ function stepRows(times: Map<string, Record<string, number>>, replays: Map<strin
       'step',
       key,
       replay ? `${replay.launches} launches, loss ${replay.loss.toFixed(4)}` : '',
-      Object.entries(t).map(([k, v]) => `${k} ${v.toFixed(1)} ms`).join('; '),
+      Object.entries(t)
+        .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
+        .join('; '),
       [
-        gpuTime ? `${bridgedMode} bridge speed-up vs best CPU ${(best / gpuTime).toFixed(1)}x` : `no ${bridgedMode} bridge time`,
+        gpuTime
+          ? `${bridgedMode} bridge speed-up vs best CPU ${(best / gpuTime).toFixed(1)}x`
+          : `no ${bridgedMode} bridge time`,
         replay?.ms ? `replay ${(best / replay.ms).toFixed(1)}x` : 'no replay time',
       ].join('; '),
       replay?.note ?? '',
@@ -500,25 +699,39 @@ async function main(): Promise<void> {
   console.log(`webgpu probe: ${probe.available ? 'available' : 'unavailable'}: ${probe.detail}`);
   console.log(`backends: ${listBackends().join(', ')}`);
   if (!probe.available && !dry) {
-    console.log('no WebGPU adapter: nothing to check on the GPU (see device/README.md for the driver set-up)');
+    console.log(
+      'no WebGPU adapter: nothing to check on the GPU (see device/README.md for the driver set-up)',
+    );
     process.exitCode = 2;
     return;
   }
   const t0 = performance.now();
   // The real path: gpu.js in a worker thread behind the synchronous bridge.
   const bridged = new GpuBackend({ mode: dry ?? 'webgpu', bridge: true, name: 'gpu-bridge' });
-  console.log(`bridge started in ${((performance.now() - t0) / 1000).toFixed(1)} s: gpu.js ${bridged.mode} in a worker thread`);
+  console.log(
+    `bridge started in ${((performance.now() - t0) / 1000).toFixed(1)} s: gpu.js ${bridged.mode} in a worker thread`,
+  );
   await checkKernels(bridged);
-  console.log(`kernel checks done in ${((performance.now() - t0) / 1000).toFixed(1)} s; kernels ran in ${bridged.kernelModes().join(', ')}`);
+  console.log(
+    `kernel checks done in ${((performance.now() - t0) / 1000).toFixed(1)} s; kernels ran in ${bridged.kernelModes().join(', ')}`,
+  );
   const times = timeSteps(bridged);
   const bridgedMode = bridged.mode;
   bridged.destroy();
-  console.log(`bridged steps timed at ${((performance.now() - t0) / 1000).toFixed(1)} s; replaying in a child process`);
+  console.log(
+    `bridged steps timed at ${((performance.now() - t0) / 1000).toFixed(1)} s; replaying in a child process`,
+  );
   const replays = replayInChild(dry ?? 'webgpu');
   stepRows(times, replays, bridgedMode, dry ?? 'webgpu');
-  console.log('\n| what | case | launches | result | comparison | status |\n|---|---|---|---|---|---|');
+  console.log(
+    '\n| what | case | launches | result | comparison | status |\n|---|---|---|---|---|---|',
+  );
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
-  console.log(failures.length ? `\nFAILURES (${failures.length}):\n${failures.join('\n')}` : '\nall checks passed');
+  console.log(
+    failures.length
+      ? `\nFAILURES (${failures.length}):\n${failures.join('\n')}`
+      : '\nall checks passed',
+  );
   process.exitCode = failures.length ? 1 : 0;
 }
 

@@ -26,7 +26,14 @@ import {
   type UnaryOp,
 } from '@thermograd/autograd';
 import { WorkerDevice } from './bridge.js';
-import { InProcessDevice, type Device, type DeviceArg, type DeviceBuffer, type KernelCall, type KernelFn } from './device.js';
+import {
+  InProcessDevice,
+  type Device,
+  type DeviceArg,
+  type DeviceBuffer,
+  type KernelCall,
+  type KernelFn,
+} from './device.js';
 import type { GpuJsMode } from './kernel-cache.js';
 import * as K from './kernel-sources.js';
 import { GpuStorage, Lifetime } from './lifetime.js';
@@ -74,14 +81,30 @@ const MAX_RANK = 8;
 const MAX_ELEMENTS = 1 << 24;
 
 function pad(values: readonly number[], what: string): Float32Array {
-  if (values.length > MAX_RANK) throw new RangeError(`gpu backend: ${what} has rank ${values.length}; at most ${MAX_RANK} is supported`);
+  if (values.length > MAX_RANK)
+    throw new RangeError(
+      `gpu backend: ${what} has rank ${values.length}; at most ${MAX_RANK} is supported`,
+    );
   const out = new Float32Array(MAX_RANK);
   out.set(values);
   return out;
 }
 
 function geometry(g: Conv2dGeometry): Float32Array {
-  return Float32Array.of(g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW);
+  return Float32Array.of(
+    g.n,
+    g.c,
+    g.h,
+    g.w,
+    g.kh,
+    g.kw,
+    g.strideH,
+    g.strideW,
+    g.padH,
+    g.padW,
+    g.outH,
+    g.outW,
+  );
 }
 
 export interface GpuBackendOptions {
@@ -123,7 +146,9 @@ export class GpuBackend implements Backend {
     this.mode = options.mode;
     this.maxElements = options.mode === 'cpu' ? Infinity : MAX_ELEMENTS;
     if (options.mode === 'webgpu' && options.bridge === false) {
-      throw new Error('gpu backend: mode webgpu needs the bridge (gpu.js webgpu kernels return Promises); leave bridge unset');
+      throw new Error(
+        'gpu backend: mode webgpu needs the bridge (gpu.js webgpu kernels return Promises); leave bridge unset',
+      );
     }
     this.bridged = options.mode === 'webgpu' || options.bridge === true;
     this.choice = options.choice ?? {
@@ -133,11 +158,18 @@ export class GpuBackend implements Backend {
       reason: `mode ${options.mode} was requested${this.bridged ? ' (kernels in a worker thread)' : ''}`,
     };
     if (this.choice.mode !== this.mode || this.choice.bridged !== this.bridged) {
-      throw new Error(`gpu backend: choice says ${this.choice.mode}${this.choice.bridged ? ' bridged' : ''} but the options say ${this.mode}${this.bridged ? ' bridged' : ''}`);
+      throw new Error(
+        `gpu backend: choice says ${this.choice.mode}${this.choice.bridged ? ' bridged' : ''} but the options say ${this.mode}${this.bridged ? ' bridged' : ''}`,
+      );
     }
     if (this.bridged) {
-      if (options.observe) throw new Error('gpu backend: observe works in process only (bridge: false)');
-      this.device = new WorkerDevice({ mode: options.mode, timeoutMs: options.timeoutMs, checkEachLaunch: options.checkEachLaunch });
+      if (options.observe)
+        throw new Error('gpu backend: observe works in process only (bridge: false)');
+      this.device = new WorkerDevice({
+        mode: options.mode,
+        timeoutMs: options.timeoutMs,
+        checkEachLaunch: options.checkEachLaunch,
+      });
     } else {
       this.device = new InProcessDevice(options.mode as 'cpu' | 'webasm', options.observe);
     }
@@ -183,8 +215,12 @@ export class GpuBackend implements Backend {
    * host and uploads it again, which behind the bridge is two transfers per parameter per step.
    */
   assign(target: Tensor, value: Tensor): void {
-    if (!target.isLeaf) throw new Error(`${this.name} backend: assign: ${target.describe()} is not a leaf tensor`);
-    if (target.size !== value.size) throw new RangeError(`${this.name} backend: assign of ${value.size} values to ${target.describe()}`);
+    if (!target.isLeaf)
+      throw new Error(`${this.name} backend: assign: ${target.describe()} is not a leaf tensor`);
+    if (target.size !== value.size)
+      throw new RangeError(
+        `${this.name} backend: assign of ${value.size} values to ${target.describe()}`,
+      );
     this.device.copy(this.data(value.storage), this.data(target.storage));
   }
 
@@ -199,7 +235,8 @@ export class GpuBackend implements Backend {
   // --- helpers -----------------------------------------------------------------------------------
 
   private buffer(s: Storage): GpuStorage {
-    if (!(s instanceof GpuStorage)) throw new TypeError(`${this.name} backend: storage from another backend`);
+    if (!(s instanceof GpuStorage))
+      throw new TypeError(`${this.name} backend: storage from another backend`);
     return s;
   }
 
@@ -227,12 +264,24 @@ export class GpuBackend implements Backend {
   }
 
   /** Runs a kernel over `size` outputs whose loops run at most `maxLoop` times; the output is new storage. */
-  private run(op: string, fn: KernelFn, size: number, maxLoop: number, ...args: DeviceArg[]): GpuStorage {
+  private run(
+    op: string,
+    fn: KernelFn,
+    size: number,
+    maxLoop: number,
+    ...args: DeviceArg[]
+  ): GpuStorage {
     return this.track(this.runRaw(op, fn, size, maxLoop, ...args), size);
   }
 
   /** A kernel whose output is no storage (an intermediate): the caller frees it. */
-  private runRaw(op: string, fn: KernelFn, size: number, maxLoop: number, ...args: DeviceArg[]): DeviceBuffer {
+  private runRaw(
+    op: string,
+    fn: KernelFn,
+    size: number,
+    maxLoop: number,
+    ...args: DeviceArg[]
+  ): DeviceBuffer {
     if (size === 0) return this.device.upload(new Float32Array(0));
     if (size > this.maxElements) {
       throw new RangeError(
@@ -270,7 +319,8 @@ export class GpuBackend implements Backend {
   write(s: Storage, values: ArrayLike<number>, dtype: DType): void {
     this.checkDType(dtype, 'write');
     const target = this.buffer(s);
-    if (values.length !== target.size) throw new RangeError(`write: ${values.length} values for storage of ${target.size} elements`);
+    if (values.length !== target.size)
+      throw new RangeError(`write: ${values.length} values for storage of ${target.size} elements`);
     this.device.write(target.buffer, values);
   }
 
@@ -292,12 +342,40 @@ export class GpuBackend implements Backend {
     return this.run(op, K.unaryKernel, size, 1, this.data(x), UNARY_CODES[op], p, p2);
   }
 
-  unaryBackward(op: UnaryOp, x: Storage, y: Storage, dy: Storage, size: number, dtype: DType, p: number, p2: number): Storage {
+  unaryBackward(
+    op: UnaryOp,
+    x: Storage,
+    y: Storage,
+    dy: Storage,
+    size: number,
+    dtype: DType,
+    p: number,
+    p2: number,
+  ): Storage {
     this.checkDType(dtype, `${op} backward`);
-    return this.run(`${op} backward`, K.unaryBackwardKernel, size, 1, this.data(x), this.data(y), this.data(dy), UNARY_CODES[op], p, p2);
+    return this.run(
+      `${op} backward`,
+      K.unaryBackwardKernel,
+      size,
+      1,
+      this.data(x),
+      this.data(y),
+      this.data(dy),
+      UNARY_CODES[op],
+      p,
+      p2,
+    );
   }
 
-  binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape, dtype: DType): Storage {
+  binary(
+    op: BinaryOp,
+    a: Storage,
+    aShape: Shape,
+    b: Storage,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): Storage {
     this.checkDType(dtype, op);
     const rank = outShape.length;
     return this.run(
@@ -315,7 +393,16 @@ export class GpuBackend implements Backend {
     );
   }
 
-  where(c: Storage, cShape: Shape, a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape, dtype: DType): Storage {
+  where(
+    c: Storage,
+    cShape: Shape,
+    a: Storage,
+    aShape: Shape,
+    b: Storage,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): Storage {
     this.checkDType(dtype, 'where');
     const rank = outShape.length;
     return this.run(
@@ -344,7 +431,9 @@ export class GpuBackend implements Backend {
     const count = sizeOf(redDims);
     if (count === 0) {
       // An empty reduction is the identity of the operation, as in the reference backend.
-      const identity = new Float32Array(sizeOf(outShape)).fill(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity);
+      const identity = new Float32Array(sizeOf(outShape)).fill(
+        op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity,
+      );
       return this.track(this.device.upload(identity), identity.length);
     }
     return this.run(
@@ -359,7 +448,10 @@ export class GpuBackend implements Backend {
       pad(strides, 'reduce'),
       axes.length,
       pad(redDims, 'reduce'),
-      pad(axes.map((a) => strides[a]), 'reduce'),
+      pad(
+        axes.map((a) => strides[a]),
+        'reduce',
+      ),
       count,
     );
   }
@@ -394,17 +486,52 @@ export class GpuBackend implements Backend {
     this.checkDType(dtype, 'permute');
     const strides = stridesOf(shape);
     const outShape = perm.map((p) => shape[p]);
-    return this.run('permute', K.stridedCopyKernel, sizeOf(shape), shape.length, this.data(x), 0, shape.length, pad(outShape, 'permute'), pad(perm.map((p) => strides[p]), 'permute'));
+    return this.run(
+      'permute',
+      K.stridedCopyKernel,
+      sizeOf(shape),
+      shape.length,
+      this.data(x),
+      0,
+      shape.length,
+      pad(outShape, 'permute'),
+      pad(
+        perm.map((p) => strides[p]),
+        'permute',
+      ),
+    );
   }
 
-  slice(x: Storage, shape: Shape, begin: readonly number[], size: readonly number[], dtype: DType): Storage {
+  slice(
+    x: Storage,
+    shape: Shape,
+    begin: readonly number[],
+    size: readonly number[],
+    dtype: DType,
+  ): Storage {
     this.checkDType(dtype, 'slice');
     const strides = stridesOf(shape);
     const base = begin.reduce((s, b, i) => s + b * strides[i], 0);
-    return this.run('slice', K.stridedCopyKernel, sizeOf(size), shape.length, this.data(x), base, shape.length, pad(size, 'slice'), pad(strides, 'slice'));
+    return this.run(
+      'slice',
+      K.stridedCopyKernel,
+      sizeOf(size),
+      shape.length,
+      this.data(x),
+      base,
+      shape.length,
+      pad(size, 'slice'),
+      pad(strides, 'slice'),
+    );
   }
 
-  unslice(x: Storage, size: readonly number[], begin: readonly number[], fullShape: Shape, dtype: DType): Storage {
+  unslice(
+    x: Storage,
+    size: readonly number[],
+    begin: readonly number[],
+    fullShape: Shape,
+    dtype: DType,
+  ): Storage {
     this.checkDType(dtype, 'unslice');
     const rank = fullShape.length;
     return this.run(
@@ -421,7 +548,12 @@ export class GpuBackend implements Backend {
     );
   }
 
-  concat(inputs: readonly { storage: Storage; shape: Shape }[], axis: number, outShape: Shape, dtype: DType): Storage {
+  concat(
+    inputs: readonly { storage: Storage; shape: Shape }[],
+    axis: number,
+    outShape: Shape,
+    dtype: DType,
+  ): Storage {
     this.checkDType(dtype, 'concat');
     const host = inputs.map((i) => ({ storage: this.host(i.storage) as Storage, shape: i.shape }));
     return this.viaReference(referenceBackend.concat(host, axis, outShape, dtype));
@@ -432,26 +564,75 @@ export class GpuBackend implements Backend {
     return this.viaReference(referenceBackend.gather(this.host(x), shape, axis, indices, dtype));
   }
 
-  scatterAdd(dy: Storage, dyShape: Shape, axis: number, indices: Int32Array, fullShape: Shape, dtype: DType): Storage {
+  scatterAdd(
+    dy: Storage,
+    dyShape: Shape,
+    axis: number,
+    indices: Int32Array,
+    fullShape: Shape,
+    dtype: DType,
+  ): Storage {
     this.checkDType(dtype, 'scatterAdd');
-    return this.viaReference(referenceBackend.scatterAdd(this.host(dy), dyShape, axis, indices, fullShape, dtype));
+    return this.viaReference(
+      referenceBackend.scatterAdd(this.host(dy), dyShape, axis, indices, fullShape, dtype),
+    );
   }
 
   // --- fused losses ------------------------------------------------------------------------------
 
-  softmaxCrossEntropy(logits: Storage, labels: Int32Array, rows: number, cols: number, dtype: DType): { losses: Storage; probs: Storage } {
+  softmaxCrossEntropy(
+    logits: Storage,
+    labels: Int32Array,
+    rows: number,
+    cols: number,
+    dtype: DType,
+  ): { losses: Storage; probs: Storage } {
     this.checkDType(dtype, 'softmaxCrossEntropy');
     const x = this.data(logits);
     const lse = this.runRaw('softmaxCrossEntropy', K.rowLogSumExpKernel, rows, cols, x, cols);
-    const probs = this.run('softmaxCrossEntropy', K.rowShiftKernel, rows * cols, 1, x, lse, cols, 0);
-    const losses = this.run('softmaxCrossEntropy', K.pickLossKernel, rows, 1, x, lse, Float32Array.from(labels), cols);
+    const probs = this.run(
+      'softmaxCrossEntropy',
+      K.rowShiftKernel,
+      rows * cols,
+      1,
+      x,
+      lse,
+      cols,
+      0,
+    );
+    const losses = this.run(
+      'softmaxCrossEntropy',
+      K.pickLossKernel,
+      rows,
+      1,
+      x,
+      lse,
+      Float32Array.from(labels),
+      cols,
+    );
     this.device.free(lse);
     return { losses, probs };
   }
 
-  softmaxCrossEntropyBackward(probs: Storage, labels: Int32Array, dLosses: Storage, rows: number, cols: number, dtype: DType): Storage {
+  softmaxCrossEntropyBackward(
+    probs: Storage,
+    labels: Int32Array,
+    dLosses: Storage,
+    rows: number,
+    cols: number,
+    dtype: DType,
+  ): Storage {
     this.checkDType(dtype, 'softmaxCrossEntropyBackward');
-    return this.run('softmaxCrossEntropyBackward', K.softmaxCrossEntropyBackwardKernel, rows * cols, 1, this.data(probs), Float32Array.from(labels), this.data(dLosses), cols);
+    return this.run(
+      'softmaxCrossEntropyBackward',
+      K.softmaxCrossEntropyBackwardKernel,
+      rows * cols,
+      1,
+      this.data(probs),
+      Float32Array.from(labels),
+      this.data(dLosses),
+      cols,
+    );
   }
 
   logSoftmax(x: Storage, rows: number, cols: number, dtype: DType): Storage {
@@ -467,7 +648,16 @@ export class GpuBackend implements Backend {
     this.checkDType(dtype, 'logSoftmaxBackward');
     const grads = this.data(dy);
     const sums = this.runRaw('logSoftmaxBackward', K.rowSumKernel, rows, cols, grads, cols);
-    const dx = this.run('logSoftmaxBackward', K.logSoftmaxBackwardKernel, rows * cols, 1, this.data(y), grads, sums, cols);
+    const dx = this.run(
+      'logSoftmaxBackward',
+      K.logSoftmaxBackwardKernel,
+      rows * cols,
+      1,
+      this.data(y),
+      grads,
+      sums,
+      cols,
+    );
     this.device.free(sums);
     return dx;
   }
@@ -476,19 +666,41 @@ export class GpuBackend implements Backend {
 
   im2col(x: Storage, g: Conv2dGeometry, dtype: DType): Storage {
     this.checkDType(dtype, 'im2col');
-    return this.run('im2col', K.im2colKernel, g.n * g.outH * g.outW * g.c * g.kh * g.kw, 1, this.data(x), geometry(g));
+    return this.run(
+      'im2col',
+      K.im2colKernel,
+      g.n * g.outH * g.outW * g.c * g.kh * g.kw,
+      1,
+      this.data(x),
+      geometry(g),
+    );
   }
 
   col2im(cols: Storage, g: Conv2dGeometry, dtype: DType): Storage {
     this.checkDType(dtype, 'col2im');
-    return this.run('col2im', K.col2imKernel, g.n * g.c * g.h * g.w, Math.max(g.kh, g.kw), this.data(cols), geometry(g));
+    return this.run(
+      'col2im',
+      K.col2imKernel,
+      g.n * g.c * g.h * g.w,
+      Math.max(g.kh, g.kw),
+      this.data(cols),
+      geometry(g),
+    );
   }
 
   maxPool2d(x: Storage, g: Conv2dGeometry, dtype: DType): { y: Storage; argmax: Int32Array } {
     this.checkDType(dtype, 'maxPool2d');
     const values = this.data(x);
     const size = g.n * g.c * g.outH * g.outW;
-    const atBuffer = this.runRaw('maxPool2d', K.poolKernel, size, Math.max(g.kh, g.kw), values, geometry(g), 0);
+    const atBuffer = this.runRaw(
+      'maxPool2d',
+      K.poolKernel,
+      size,
+      Math.max(g.kh, g.kw),
+      values,
+      geometry(g),
+      0,
+    );
     const y = this.run('maxPool2d', K.pickKernel, size, 1, values, atBuffer);
     // The interface returns the argmax on the host: the one read-back of a training step's forward.
     const at = this.device.read(atBuffer);
@@ -504,17 +716,43 @@ export class GpuBackend implements Backend {
 
   maxPool2dBackward(dy: Storage, argmax: Int32Array, g: Conv2dGeometry, dtype: DType): Storage {
     this.checkDType(dtype, 'maxPool2dBackward');
-    return this.run('maxPool2dBackward', K.poolBackwardKernel, g.n * g.c * g.h * g.w, Math.max(g.kh, g.kw), this.data(dy), Float32Array.from(argmax), geometry(g), 0);
+    return this.run(
+      'maxPool2dBackward',
+      K.poolBackwardKernel,
+      g.n * g.c * g.h * g.w,
+      Math.max(g.kh, g.kw),
+      this.data(dy),
+      Float32Array.from(argmax),
+      geometry(g),
+      0,
+    );
   }
 
   avgPool2d(x: Storage, g: Conv2dGeometry, dtype: DType): Storage {
     this.checkDType(dtype, 'avgPool2d');
-    return this.run('avgPool2d', K.poolKernel, g.n * g.c * g.outH * g.outW, Math.max(g.kh, g.kw), this.data(x), geometry(g), 1);
+    return this.run(
+      'avgPool2d',
+      K.poolKernel,
+      g.n * g.c * g.outH * g.outW,
+      Math.max(g.kh, g.kw),
+      this.data(x),
+      geometry(g),
+      1,
+    );
   }
 
   avgPool2dBackward(dy: Storage, g: Conv2dGeometry, dtype: DType): Storage {
     this.checkDType(dtype, 'avgPool2dBackward');
     const grads = this.data(dy);
-    return this.run('avgPool2dBackward', K.poolBackwardKernel, g.n * g.c * g.h * g.w, Math.max(g.kh, g.kw), grads, grads, geometry(g), 1);
+    return this.run(
+      'avgPool2dBackward',
+      K.poolBackwardKernel,
+      g.n * g.c * g.h * g.w,
+      Math.max(g.kh, g.kw),
+      grads,
+      grads,
+      geometry(g),
+      1,
+    );
   }
 }

@@ -70,7 +70,11 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
       // gpu.js compiles the function's text; rebuilding the function from that text is exact.
       const fn = new Function(`return (${source});`)();
       // gpu.js ends loops silently at loopMaxIterations (default 1000): set from the real bound.
-      const settings: Record<string, unknown> = { ...init.settings, output: [size], loopMaxIterations: limit };
+      const settings: Record<string, unknown> = {
+        ...init.settings,
+        output: [size],
+        loopMaxIterations: limit,
+      };
       // On the GPU, outputs stay there as buffer handles; immutable gives each call its own buffer
       // (otherwise the next call of the same kernel would overwrite this one's output).
       if (webgpu) Object.assign(settings, { pipeline: true, immutable: true });
@@ -94,7 +98,10 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
 
   function bufferOf(id: number): any {
     const b = buffers.get(id);
-    if (b === undefined) throw new Error(`buffer #${id} does not exist in the worker (freed, or made by a kernel that failed)`);
+    if (b === undefined)
+      throw new Error(
+        `buffer #${id} does not exist in the worker (freed, or made by a kernel that failed)`,
+      );
     return b;
   }
 
@@ -108,15 +115,26 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
         if (failure !== null) return; // skipped until the failure is reported
         try {
           if (m.t === 'launch') {
-            const args = m.args.map((a: any) => (a !== null && typeof a === 'object' && 'buf' in a ? bufferOf(a.buf) : a));
+            const args = m.args.map((a: any) =>
+              a !== null && typeof a === 'object' && 'buf' in a ? bufferOf(a.buf) : a,
+            );
             const out = await kernel(m.kernel, m.limit, m.size)(...args);
-            if (webgpu ? out === null || typeof out !== 'object' : !(out instanceof Float32Array) || out.length !== m.size) {
-              throw new Error(`gpu.js returned ${out === null || typeof out !== 'object' ? String(out) : `${out.constructor?.name} of ${out.length}`} for ${m.size} outputs`);
+            if (
+              webgpu
+                ? out === null || typeof out !== 'object'
+                : !(out instanceof Float32Array) || out.length !== m.size
+            ) {
+              throw new Error(
+                `gpu.js returned ${out === null || typeof out !== 'object' ? String(out) : `${out.constructor?.name} of ${out.length}`} for ${m.size} outputs`,
+              );
             }
             buffers.set(m.id, out);
           } else if (m.t === 'copy') {
             const source = bufferOf(m.from);
-            const copied = source instanceof Float32Array ? source.slice() : await kernel('copyKernel', init.copyLimit, m.size)(source);
+            const copied =
+              source instanceof Float32Array
+                ? source.slice()
+                : await kernel('copyKernel', init.copyLimit, m.size)(source);
             release(m.id);
             buffers.set(m.id, copied);
           } else {
@@ -147,14 +165,21 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
       if (m.t === 'read') {
         const b = bufferOf(m.id);
         const values: Float32Array = b instanceof Float32Array ? b : await b.toArray();
-        if (values.length !== m.size) throw new Error(`buffer #${m.id} holds ${values.length} values, expected ${m.size}`);
+        if (values.length !== m.size)
+          throw new Error(`buffer #${m.id} holds ${values.length} values, expected ${m.size}`);
         const data = (init as any).data as SharedArrayBuffer;
         new Float32Array(data, 0, values.length).set(values);
         answer(m.seq, { ok: true });
       } else if (m.t === 'stats') {
         const modes = new Set<string>();
-        for (const k of kernels.values()) if (k.kernel?.constructor?.mode) modes.add(k.kernel.constructor.mode);
-        answer(m.seq, { ok: true, compiled: kernels.size, modes: [...modes], buffers: buffers.size });
+        for (const k of kernels.values())
+          if (k.kernel?.constructor?.mode) modes.add(k.kernel.constructor.mode);
+        answer(m.seq, {
+          ok: true,
+          compiled: kernels.size,
+          modes: [...modes],
+          buffers: buffers.size,
+        });
       } else if (m.t === 'sleep') {
         // Tests: a worker that does not answer in time.
         await new Promise((r) => setTimeout(r, m.ms));
@@ -189,7 +214,11 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
       const load = new Function('url', 'return import(url);') as (url: string) => Promise<any>;
       const { create, globals } = await load(init.webgpuUrl);
       Object.assign(globalThis, globals);
-      Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
+      Object.defineProperty(globalThis, 'navigator', {
+        value: { gpu: create([]) },
+        configurable: true,
+        writable: true,
+      });
       const adapter = await (globalThis as any).navigator.gpu.requestAdapter();
       if (!adapter) throw new Error('webgpu loaded in the worker, but Dawn found no adapter');
     }
@@ -211,7 +240,11 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
   });
   chain = start().then(
     () => answer(0, { ok: true }),
-    (e) => answer(0, { ok: false, error: `the worker could not start gpu.js in mode ${init.mode}: ${message(e)}` }),
+    (e) =>
+      answer(0, {
+        ok: false,
+        error: `the worker could not start gpu.js in mode ${init.mode}: ${message(e)}`,
+      }),
   );
 }
 /* eslint-enable @typescript-eslint/no-explicit-any */
@@ -221,4 +254,5 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
  * keepNames) may call it inside the function's text.
  */
 export const WORKER_SOURCE =
-  `'use strict';\nvar __name = (f) => f;\nconst { workerData } = require('node:worker_threads');\n` + `(${workerMain.toString()})(workerData, require);\n`;
+  `'use strict';\nvar __name = (f) => f;\nconst { workerData } = require('node:worker_threads');\n` +
+  `(${workerMain.toString()})(workerData, require);\n`;

@@ -22,9 +22,20 @@
  */
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+import {
+  MessageChannel,
+  receiveMessageOnPort,
+  Worker,
+  type MessagePort,
+} from 'node:worker_threads';
 import { WORKER_SOURCE, type WorkerInit } from './bridge-worker.js';
-import { RemoteBuffer, type Device, type DeviceArg, type DeviceBuffer, type KernelFn } from './device.js';
+import {
+  RemoteBuffer,
+  type Device,
+  type DeviceArg,
+  type DeviceBuffer,
+  type KernelFn,
+} from './device.js';
 import { KERNEL_SETTINGS, loopLimit, type GpuJsMode } from './kernel-cache.js';
 import * as K from './kernel-sources.js';
 
@@ -130,7 +141,8 @@ export class WorkerDevice implements Device {
 
   constructor(options: BridgeOptions) {
     this.mode = options.mode;
-    if (options.mode === 'webgpu' && webGpuWorkerAlive()) throw new Error(`gpu backend (webgpu): ${DAWN_TAKEN}`);
+    if (options.mode === 'webgpu' && webGpuWorkerAlive())
+      throw new Error(`gpu backend (webgpu): ${DAWN_TAKEN}`);
     this.timeoutMs = options.timeoutMs ?? 120_000;
     this.checkEachLaunch = options.checkEachLaunch ?? false;
     Atomics.store(this.control, 0, -2); // nothing answered yet (the start-up answer is request 0)
@@ -148,7 +160,11 @@ export class WorkerDevice implements Device {
       control: this.control.buffer as SharedArrayBuffer,
       port: port2,
     };
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: init, transferList: [port2] });
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: init,
+      transferList: [port2],
+    });
     if (options.mode === 'webgpu') {
       holdDawn(this.worker);
       liveWebGpuBridges.add(this);
@@ -192,7 +208,13 @@ export class WorkerDevice implements Device {
     return new RemoteBuffer(id, values.length);
   }
 
-  launch(op: string, fn: KernelFn, size: number, maxLoop: number, args: readonly DeviceArg[]): RemoteBuffer {
+  launch(
+    op: string,
+    fn: KernelFn,
+    size: number,
+    maxLoop: number,
+    args: readonly DeviceArg[],
+  ): RemoteBuffer {
     const kernel = KERNEL_NAMES.get(fn) ?? fn.name;
     const id = this.nextId++;
     const wire = args.map((a) => (a instanceof RemoteBuffer ? { buf: a.id } : a));
@@ -205,7 +227,8 @@ export class WorkerDevice implements Device {
     const r = this.remote(b);
     let data: SharedArrayBuffer | undefined;
     if (r.size * 4 > this.data.byteLength || !this.dataSent) {
-      if (r.size * 4 > this.data.byteLength) this.data = new SharedArrayBuffer(Math.max(r.size * 4, this.data.byteLength * 2));
+      if (r.size * 4 > this.data.byteLength)
+        this.data = new SharedArrayBuffer(Math.max(r.size * 4, this.data.byteLength * 2));
       data = this.data;
       this.dataSent = true;
     }
@@ -221,7 +244,10 @@ export class WorkerDevice implements Device {
   copy(src: DeviceBuffer, dst: DeviceBuffer): void {
     const from = this.remote(src);
     const to = this.remote(dst);
-    if (from.size !== to.size) throw new RangeError(`gpu backend bridge: copy of ${from.size} values into a buffer of ${to.size}`);
+    if (from.size !== to.size)
+      throw new RangeError(
+        `gpu backend bridge: copy of ${from.size} values into a buffer of ${to.size}`,
+      );
     this.post({ t: 'copy', id: to.id, from: from.id, size: to.size, op: 'copy' });
   }
 
@@ -247,7 +273,8 @@ export class WorkerDevice implements Device {
   // --- channel -----------------------------------------------------------------------------------
 
   private remote(b: DeviceBuffer): RemoteBuffer {
-    if (!(b instanceof RemoteBuffer)) throw new TypeError('gpu backend bridge: a host array where a worker buffer was expected');
+    if (!(b instanceof RemoteBuffer))
+      throw new TypeError('gpu backend bridge: a host array where a worker buffer was expected');
     return b;
   }
 
@@ -268,7 +295,8 @@ export class WorkerDevice implements Device {
   }
 
   private alive(): void {
-    if (this.broken !== null) throw new Error(`gpu backend (${this.mode} in a worker): ${this.broken}`);
+    if (this.broken !== null)
+      throw new Error(`gpu backend (${this.mode} in a worker): ${this.broken}`);
   }
 
   private stop(why: string): void {
@@ -294,7 +322,9 @@ export class WorkerDevice implements Device {
       if (answered === seq) {
         const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
         if (!reply || reply.seq !== seq) {
-          this.stop(`protocol error: expected the answer to request ${seq}, got ${JSON.stringify(reply)}`);
+          this.stop(
+            `protocol error: expected the answer to request ${seq}, got ${JSON.stringify(reply)}`,
+          );
           throw new Error(`gpu backend (${this.mode} in a worker): ${this.broken}`);
         }
         if (!reply.ok) {

@@ -41,7 +41,13 @@ export interface Device {
   /** A new buffer holding these values (the device may keep the array itself). */
   upload(values: Float32Array): DeviceBuffer;
   /** Runs a kernel over `size` outputs whose loops run at most `maxLoop` times. */
-  launch(op: string, fn: KernelFn, size: number, maxLoop: number, args: readonly DeviceArg[]): DeviceBuffer;
+  launch(
+    op: string,
+    fn: KernelFn,
+    size: number,
+    maxLoop: number,
+    args: readonly DeviceArg[],
+  ): DeviceBuffer;
   /** The values; in process the buffer itself (do not write to it), through the bridge a copy. */
   read(b: DeviceBuffer): Float32Array;
   write(b: DeviceBuffer, values: ArrayLike<number>): void;
@@ -68,7 +74,13 @@ export class InProcessDevice implements Device {
     return values;
   }
 
-  launch(op: string, fn: KernelFn, size: number, maxLoop: number, args: readonly DeviceArg[]): Float32Array {
+  launch(
+    op: string,
+    fn: KernelFn,
+    size: number,
+    maxLoop: number,
+    args: readonly DeviceArg[],
+  ): Float32Array {
     const out = this.kernels.get(fn, maxLoop, size)(...(args as never[])) as unknown;
     if (!(out instanceof Float32Array) || out.length !== size) {
       throw new Error(`gpu backend: ${op}: gpu.js returned ${describe(out)} for ${size} outputs`);

@@ -13,7 +13,15 @@ import { chooseMode, type ChooseOptions, type GpuModeRequest } from './mode.js';
 
 export { GpuBackend, type GpuBackendOptions } from './backend.js';
 export { dawnReleased, WorkerDevice, type BridgeOptions } from './bridge.js';
-export { InProcessDevice, RemoteBuffer, type Device, type DeviceArg, type DeviceBuffer, type KernelCall, type KernelFn } from './device.js';
+export {
+  InProcessDevice,
+  RemoteBuffer,
+  type Device,
+  type DeviceArg,
+  type DeviceBuffer,
+  type KernelCall,
+  type KernelFn,
+} from './device.js';
 export {
   chooseMode,
   probeWebGpu,
@@ -58,7 +66,11 @@ export async function createGpuBackend(options: CreateGpuBackendOptions = {}): P
     if (choice.mode !== 'webgpu' || options.strict) throw e;
     const fallback = await chooseMode('webasm', { ...options, bridge: false });
     const reason = `${choice.reason}; but the webgpu worker failed (${(e as Error).message}): ${fallback.reason.replace(/^mode webasm was requested/, 'using webasm')}`;
-    backend = new GpuBackend({ mode: fallback.mode, choice: { ...fallback, requested: choice.requested, reason, webgpu: choice.webgpu }, ...common });
+    backend = new GpuBackend({
+      mode: fallback.mode,
+      choice: { ...fallback, requested: choice.requested, reason, webgpu: choice.webgpu },
+      ...common,
+    });
   }
   registerBackend(backend, { makeDefault: options.makeDefault });
   return backend;

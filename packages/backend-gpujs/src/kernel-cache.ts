@@ -54,7 +54,11 @@ export class KernelCache {
     let kernel = this.kernels.get(key);
     if (!kernel) {
       // loopMaxIterations is a kernel setting that gpu.js's settings type omits.
-      const settings: IGPUKernelSettings & { loopMaxIterations: number } = { ...KERNEL_SETTINGS, output: [size], loopMaxIterations: limit };
+      const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
+        ...KERNEL_SETTINGS,
+        output: [size],
+        loopMaxIterations: limit,
+      };
       kernel = this.gpu.createKernel(fn as never, settings);
       this.kernels.set(key, kernel);
       this.compiled++;
@@ -67,7 +71,8 @@ export class KernelCache {
   builtModes(): Set<string> {
     const modes = new Set<string>();
     for (const k of this.kernels.values()) {
-      const mode = (k as unknown as { kernel?: { constructor?: { mode?: string } } }).kernel?.constructor?.mode;
+      const mode = (k as unknown as { kernel?: { constructor?: { mode?: string } } }).kernel
+        ?.constructor?.mode;
       if (mode) modes.add(mode);
     }
     return modes;

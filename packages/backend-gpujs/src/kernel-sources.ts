@@ -46,7 +46,15 @@ export function erfc(x: number): number {
       (1.00002368 +
         t *
           (0.37409196 +
-            t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+            t *
+              (0.09678418 +
+                t *
+                  (-0.18628806 +
+                    t *
+                      (0.27886807 +
+                        t *
+                          (-1.13520398 +
+                            t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
   const ans = t * Math.exp(poly);
   if (x >= 0) return ans;
   return 2 - ans;
@@ -68,7 +76,13 @@ export function signedPow(x: number, e: number): number {
 export const HELPERS = [divFloor, erfc, signedPow];
 
 /** Codes for UnaryOp (the kernel branches on a number). Must match backend.ts's UNARY_CODES. */
-export function unaryKernel(this: KernelThis, x: Float32Array, op: number, p: number, p2: number): number {
+export function unaryKernel(
+  this: KernelThis,
+  x: Float32Array,
+  op: number,
+  p: number,
+  p2: number,
+): number {
   const v = x[this.thread.x];
   if (op === 0) return -v;
   if (op === 1) return Math.exp(v);
@@ -80,7 +94,16 @@ export function unaryKernel(this: KernelThis, x: Float32Array, op: number, p: nu
     // argument, so it never overflows (WGSL's tanh returns NaN for large |x| on some drivers).
     if (Math.abs(v) < 0.5) {
       const s = v * v;
-      return v * (1 + s * (-1 / 3 + s * (2 / 15 + s * (-17 / 315 + s * (62 / 2835 + s * (-1382 / 155925 + s * (21844 / 6081075)))))));
+      return (
+        v *
+        (1 +
+          s *
+            (-1 / 3 +
+              s *
+                (2 / 15 +
+                  s *
+                    (-17 / 315 + s * (62 / 2835 + s * (-1382 / 155925 + s * (21844 / 6081075)))))))
+      );
     }
     const e = Math.exp(-2 * Math.abs(v));
     const t = (1 - e) / (1 + e);
@@ -126,7 +149,10 @@ export function unaryBackwardKernel(
   if (op === 6) return g * w * (1 - w);
   if (op === 7) return v > 0 ? g : 0;
   if (op === 8) return v > 0 ? g : g * p;
-  if (op === 9) return g * (0.5 * erfc(-v * 0.7071067811865476) + v * 0.3989422804014327 * Math.exp(-0.5 * v * v));
+  if (op === 9)
+    return (
+      g * (0.5 * erfc(-v * 0.7071067811865476) + v * 0.3989422804014327 * Math.exp(-0.5 * v * v))
+    );
   if (op === 10) {
     if (p === 0) return 0;
     return g * p * signedPow(v, p - 1);
@@ -368,7 +394,13 @@ export function rowSumKernel(this: KernelThis, x: Float32Array, cols: number): n
 }
 
 /** mode 0: exp(x − lse[row]) (softmax); mode 1: x − lse[row] (log-softmax). */
-export function rowShiftKernel(this: KernelThis, x: Float32Array, lse: Float32Array, cols: number, mode: number): number {
+export function rowShiftKernel(
+  this: KernelThis,
+  x: Float32Array,
+  lse: Float32Array,
+  cols: number,
+  mode: number,
+): number {
   const i = this.thread.x;
   const row = divFloor(i, cols);
   const z = x[i] - lse[row];
@@ -377,7 +409,13 @@ export function rowShiftKernel(this: KernelThis, x: Float32Array, lse: Float32Ar
 }
 
 /** Per row: lse[r] − x[r, label[r]], the cross-entropy loss. */
-export function pickLossKernel(this: KernelThis, x: Float32Array, lse: Float32Array, labels: Float32Array, cols: number): number {
+export function pickLossKernel(
+  this: KernelThis,
+  x: Float32Array,
+  lse: Float32Array,
+  labels: Float32Array,
+  cols: number,
+): number {
   const r = this.thread.x;
   return lse[r] - x[r * cols + labels[r]];
 }
@@ -399,7 +437,13 @@ export function softmaxCrossEntropyBackwardKernel(
 }
 
 /** dx = dy − exp(y) · rowSum(dy)[row], given y = logSoftmax(x). */
-export function logSoftmaxBackwardKernel(this: KernelThis, y: Float32Array, dy: Float32Array, sums: Float32Array, cols: number): number {
+export function logSoftmaxBackwardKernel(
+  this: KernelThis,
+  y: Float32Array,
+  dy: Float32Array,
+  sums: Float32Array,
+  cols: number,
+): number {
   const i = this.thread.x;
   const r = divFloor(i, cols);
   return dy[i] - Math.exp(y[i]) * sums[r];
@@ -476,7 +520,12 @@ export function col2imKernel(this: KernelThis, cols: Float32Array, g: Float32Arr
  * (first wins ties; the first NaN wins; −1 for a window wholly in the padding); mode 1: the
  * window's sum of in-image values divided by kh·kw (padding counts as zeros).
  */
-export function poolKernel(this: KernelThis, x: Float32Array, g: Float32Array, mode: number): number {
+export function poolKernel(
+  this: KernelThis,
+  x: Float32Array,
+  g: Float32Array,
+  mode: number,
+): number {
   const h = g[2];
   const w = g[3];
   const kh = g[4];
@@ -526,7 +575,13 @@ export function pickKernel(this: KernelThis, x: Float32Array, at: Float32Array):
  * Pooling backward in gather form over the input [n·c planes, h, w]: each pixel sums, over the
  * windows containing it, dy[o] where argmax[o] is this pixel (mode 0) or dy[o] / (kh·kw) (mode 1).
  */
-export function poolBackwardKernel(this: KernelThis, dy: Float32Array, argmax: Float32Array, g: Float32Array, mode: number): number {
+export function poolBackwardKernel(
+  this: KernelThis,
+  dy: Float32Array,
+  argmax: Float32Array,
+  g: Float32Array,
+  mode: number,
+): number {
   const h = g[2];
   const w = g[3];
   const kh = g[4];

@@ -86,7 +86,9 @@ export class Lifetime {
     try {
       result = fn();
       if (result instanceof Promise) {
-        throw new TypeError('tidy: the function must be synchronous (its buffers are released when it returns)');
+        throw new TypeError(
+          'tidy: the function must be synchronous (its buffers are released when it returns)',
+        );
       }
     } finally {
       this.scopes.pop();
@@ -114,6 +116,7 @@ function collectStorages(value: unknown, out: Set<GpuStorage>, seen: Set<unknown
   } else if (Array.isArray(value)) {
     for (const v of value) collectStorages(v, out, seen);
   } else if (Object.getPrototypeOf(value) === Object.prototype || value instanceof Map) {
-    for (const v of value instanceof Map ? value.values() : Object.values(value)) collectStorages(v, out, seen);
+    for (const v of value instanceof Map ? value.values() : Object.values(value))
+      collectStorages(v, out, seen);
   }
 }

@@ -92,15 +92,28 @@ async function probeInWorker(): Promise<WebGpuProbe> {
   try {
     url = pathToFileURL(createRequire(import.meta.url).resolve('webgpu')).href;
   } catch (e) {
-    return { available: false, detail: `the webgpu package (Dawn for Node) is not installed: ${(e as Error).message.split('\n')[0]}` };
+    return {
+      available: false,
+      detail: `the webgpu package (Dawn for Node) is not installed: ${(e as Error).message.split('\n')[0]}`,
+    };
   }
-  const worker = new Worker(PROBE_SOURCE, { eval: true, workerData: { url, noAdapter: NO_ADAPTER } });
+  const worker = new Worker(PROBE_SOURCE, {
+    eval: true,
+    workerData: { url, noAdapter: NO_ADAPTER },
+  });
   holdDawn(worker);
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   const probe = await new Promise<WebGpuProbe>((resolve) => {
     worker.once('message', resolve);
-    worker.once('error', (e) => resolve({ available: false, detail: `the webgpu probe failed: ${e.message}` }));
-    void exited.then((code) => resolve({ available: false, detail: `the webgpu probe's worker exited (code ${code}) without an answer` }));
+    worker.once('error', (e) =>
+      resolve({ available: false, detail: `the webgpu probe failed: ${e.message}` }),
+    );
+    void exited.then((code) =>
+      resolve({
+        available: false,
+        detail: `the webgpu probe's worker exited (code ${code}) without an answer`,
+      }),
+    );
   });
   await worker.terminate();
   await exited;
@@ -132,31 +145,65 @@ export interface ChooseOptions {
   wasm?: () => boolean;
 }
 
-export async function chooseMode(requested: GpuModeRequest, options: ChooseOptions = {}): Promise<ModeChoice> {
+export async function chooseMode(
+  requested: GpuModeRequest,
+  options: ChooseOptions = {},
+): Promise<ModeChoice> {
   const wasm = (options.wasm ?? webAssemblyAvailable)();
   const bridged = options.bridge === true;
   const inWorker = bridged ? ' (kernels in a worker thread, as requested)' : '';
   const fallback: SyncGpuMode = wasm ? 'webasm' : 'cpu';
-  const fallbackWhy = wasm ? 'WebAssembly SIMD is available' : 'WebAssembly SIMD is not available here';
+  const fallbackWhy = wasm
+    ? 'WebAssembly SIMD is available'
+    : 'WebAssembly SIMD is not available here';
   switch (requested) {
     case 'cpu':
       return { requested, mode: 'cpu', bridged, reason: `mode cpu was requested${inWorker}` };
     case 'webasm':
-      if (wasm) return { requested, mode: 'webasm', bridged, reason: `mode webasm was requested${inWorker}` };
-      if (options.strict) throw new Error('gpu backend: mode webasm was requested, but WebAssembly SIMD is not available here');
-      return { requested, mode: 'cpu', bridged, reason: `mode webasm was requested, but WebAssembly SIMD is not available here: using cpu${inWorker}` };
+      if (wasm)
+        return {
+          requested,
+          mode: 'webasm',
+          bridged,
+          reason: `mode webasm was requested${inWorker}`,
+        };
+      if (options.strict)
+        throw new Error(
+          'gpu backend: mode webasm was requested, but WebAssembly SIMD is not available here',
+        );
+      return {
+        requested,
+        mode: 'cpu',
+        bridged,
+        reason: `mode webasm was requested, but WebAssembly SIMD is not available here: using cpu${inWorker}`,
+      };
     case 'webgpu':
     case 'auto': {
       const webgpu = await (options.probe ?? probeWebGpu)();
       const asked = requested === 'auto' ? 'auto' : 'mode webgpu was requested';
       if (webgpu.available) {
-        return { requested, mode: 'webgpu', bridged: true, reason: `${asked}: webgpu ${webgpu.detail}; ${WEBGPU_BRIDGE_REASON}`, webgpu };
+        return {
+          requested,
+          mode: 'webgpu',
+          bridged: true,
+          reason: `${asked}: webgpu ${webgpu.detail}; ${WEBGPU_BRIDGE_REASON}`,
+          webgpu,
+        };
       }
       const why = `no webgpu: ${webgpu.detail}`;
-      if (requested === 'webgpu' && options.strict) throw new Error(`gpu backend: mode webgpu was requested: ${why}`);
-      return { requested, mode: fallback, bridged, reason: `${asked}: ${why}; using ${fallback} (${fallbackWhy})${inWorker}`, webgpu };
+      if (requested === 'webgpu' && options.strict)
+        throw new Error(`gpu backend: mode webgpu was requested: ${why}`);
+      return {
+        requested,
+        mode: fallback,
+        bridged,
+        reason: `${asked}: ${why}; using ${fallback} (${fallbackWhy})${inWorker}`,
+        webgpu,
+      };
     }
     default:
-      throw new TypeError(`gpu backend: unknown mode ${JSON.stringify(requested)}; expected 'cpu', 'webasm', 'webgpu' or 'auto'`);
+      throw new TypeError(
+        `gpu backend: unknown mode ${JSON.stringify(requested)}; expected 'cpu', 'webasm', 'webgpu' or 'auto'`,
+      );
   }
 }

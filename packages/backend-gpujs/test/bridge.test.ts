@@ -11,9 +11,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { tensor, type Backend, type BinaryOp, type Conv2dGeometry, type MatmulParams, type Storage, type UnaryOp } from '@thermograd/autograd';
+import {
+  tensor,
+  type Backend,
+  type BinaryOp,
+  type Conv2dGeometry,
+  type MatmulParams,
+  type Storage,
+  type UnaryOp,
+} from '@thermograd/autograd';
 import { bundleForNode } from '../device/bundle.mjs';
-import { GpuBackend, kernelSources as K, RemoteBuffer, WorkerDevice, type KernelFn } from '../src/index.js';
+import {
+  GpuBackend,
+  kernelSources as K,
+  RemoteBuffer,
+  WorkerDevice,
+  type KernelFn,
+} from '../src/index.js';
 import { MODES, rand32, WEBGPU } from './helpers.js';
 
 const F = 'float32' as const;
@@ -25,8 +39,21 @@ function battery(b: Backend): Float32Array[] {
   const host: Float32Array[] = [];
   const up = (v: Float32Array) => b.fromValues(v, F);
   const unary: [UnaryOp, number, number][] = [
-    ['neg', 0, 0], ['exp', 0, 0], ['log', 0, 0], ['sqrt', 0, 0], ['abs', 0, 0], ['tanh', 0, 0], ['sigmoid', 0, 0], ['relu', 0, 0],
-    ['leakyRelu', 0.1, 0], ['gelu', 0, 0], ['powScalar', 3, 0], ['clamp', -0.5, 0.25], ['square', 0, 0], ['reciprocal', 0, 0], ['sign', 0, 0],
+    ['neg', 0, 0],
+    ['exp', 0, 0],
+    ['log', 0, 0],
+    ['sqrt', 0, 0],
+    ['abs', 0, 0],
+    ['tanh', 0, 0],
+    ['sigmoid', 0, 0],
+    ['relu', 0, 0],
+    ['leakyRelu', 0.1, 0],
+    ['gelu', 0, 0],
+    ['powScalar', 3, 0],
+    ['clamp', -0.5, 0.25],
+    ['square', 0, 0],
+    ['reciprocal', 0, 0],
+    ['sign', 0, 0],
   ];
   const x = rand32(300, 1, 0.05, 3);
   x.set([NaN, -1, 0]);
@@ -34,37 +61,117 @@ function battery(b: Backend): Float32Array[] {
     const y = b.unary(op, up(x), x.length, F, p, p2);
     out.push(y, b.unaryBackward(op, up(x), y, up(rand32(300, 2)), x.length, F, p, p2));
   }
-  const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'];
+  const binaryOps: BinaryOp[] = [
+    'add',
+    'sub',
+    'mul',
+    'div',
+    'pow',
+    'maximum',
+    'minimum',
+    'eq',
+    'ne',
+    'gt',
+    'ge',
+    'lt',
+    'le',
+  ];
   const a = Float32Array.from(rand32(3 * 1 * 4, 3, -3, 3), Math.round);
   const c = Float32Array.from(rand32(2, 4, -3, 3), Math.round);
   for (const op of binaryOps) out.push(b.binary(op, up(a), [3, 1, 4], up(c), [2, 1], [3, 2, 4], F));
-  out.push(b.where(up(Float32Array.of(1, 0, 1)), [3, 1], up(a), [3, 1, 4], up(c), [2, 1], [3, 2, 4], F));
+  out.push(
+    b.where(up(Float32Array.of(1, 0, 1)), [3, 1], up(a), [3, 1, 4], up(c), [2, 1], [3, 2, 4], F),
+  );
   const r = rand32(3 * 4 * 5, 5);
-  for (const op of ['sum', 'max', 'min'] as const) for (const axes of [[0], [1, 2], []]) out.push(b.reduce(op, up(r), [3, 4, 5], axes, F));
-  for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
-    const p: MatmulParams = { batch: 2, m: 3, k: 1100, n: 4, transA, transB, aBatched: true, bBatched: false };
+  for (const op of ['sum', 'max', 'min'] as const)
+    for (const axes of [[0], [1, 2], []]) out.push(b.reduce(op, up(r), [3, 4, 5], axes, F));
+  for (const [transA, transB] of [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ]) {
+    const p: MatmulParams = {
+      batch: 2,
+      m: 3,
+      k: 1100,
+      n: 4,
+      transA,
+      transB,
+      aBatched: true,
+      bBatched: false,
+    };
     out.push(b.matmul(up(rand32(2 * 3 * 1100, 6)), up(rand32(1100 * 4, 7)), p, F));
   }
-  out.push(b.permute(up(r), [3, 4, 5], [2, 0, 1], F), b.slice(up(r), [3, 4, 5], [1, 1, 0], [2, 2, 3], F));
+  out.push(
+    b.permute(up(r), [3, 4, 5], [2, 0, 1], F),
+    b.slice(up(r), [3, 4, 5], [1, 1, 0], [2, 2, 3], F),
+  );
   out.push(b.unslice(up(rand32(12, 8)), [2, 2, 3], [1, 1, 0], [3, 4, 5], F));
-  out.push(b.concat([{ storage: up(a), shape: [3, 4] }, { storage: up(rand32(6, 16)), shape: [3, 2] }], 1, [3, 6], F));
-  out.push(b.gather(up(r), [3, 4, 5], 1, Int32Array.of(3, 0, 3), F), b.scatterAdd(up(rand32(36, 9)), [3, 3, 4], 0, Int32Array.of(1, 1, 0), [2, 3, 4], F));
+  out.push(
+    b.concat(
+      [
+        { storage: up(a), shape: [3, 4] },
+        { storage: up(rand32(6, 16)), shape: [3, 2] },
+      ],
+      1,
+      [3, 6],
+      F,
+    ),
+  );
+  out.push(
+    b.gather(up(r), [3, 4, 5], 1, Int32Array.of(3, 0, 3), F),
+    b.scatterAdd(up(rand32(36, 9)), [3, 3, 4], 0, Int32Array.of(1, 1, 0), [2, 3, 4], F),
+  );
   const z = rand32(6 * 10, 10, -5, 5);
   const labels = Int32Array.of(1, 2, 3, 4, 5, 9);
   const ce = b.softmaxCrossEntropy(up(z), labels, 6, 10, F);
   const ls = b.logSoftmax(up(z), 6, 10, F);
-  out.push(ce.losses, ce.probs, b.softmaxCrossEntropyBackward(ce.probs, labels, up(rand32(6, 11)), 6, 10, F));
+  out.push(
+    ce.losses,
+    ce.probs,
+    b.softmaxCrossEntropyBackward(ce.probs, labels, up(rand32(6, 11)), 6, 10, F),
+  );
   out.push(ls, b.logSoftmaxBackward(ls, up(rand32(60, 12)), 6, 10, F));
   // The second geometry has windows wholly in the padding (−∞ in maxPool2d, fixed on the host).
   const geometries: Conv2dGeometry[] = [
-    { n: 2, c: 3, h: 5, w: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 5, outW: 6 },
-    { n: 1, c: 1, h: 2, w: 2, kh: 1, kw: 1, strideH: 2, strideW: 2, padH: 1, padW: 1, outH: 2, outW: 2 },
+    {
+      n: 2,
+      c: 3,
+      h: 5,
+      w: 6,
+      kh: 3,
+      kw: 3,
+      strideH: 1,
+      strideW: 1,
+      padH: 1,
+      padW: 1,
+      outH: 5,
+      outW: 6,
+    },
+    {
+      n: 1,
+      c: 1,
+      h: 2,
+      w: 2,
+      kh: 1,
+      kw: 1,
+      strideH: 2,
+      strideW: 2,
+      padH: 1,
+      padW: 1,
+      outH: 2,
+      outW: 2,
+    },
   ];
   for (const g of geometries) {
     const img = rand32(g.n * g.c * g.h * g.w, 13);
     const mp = b.maxPool2d(up(img), g, F);
     const dy = rand32(g.n * g.c * g.outH * g.outW, 14);
-    out.push(b.im2col(up(img), g, F), b.col2im(up(rand32(g.n * g.outH * g.outW * g.c * g.kh * g.kw, 15)), g, F));
+    out.push(
+      b.im2col(up(img), g, F),
+      b.col2im(up(rand32(g.n * g.outH * g.outW * g.c * g.kh * g.kw, 15)), g, F),
+    );
     out.push(mp.y, b.maxPool2dBackward(up(dy), mp.argmax, g, F));
     host.push(Float32Array.from(mp.argmax));
     out.push(b.avgPool2d(up(img), g, F), b.avgPool2dBackward(up(dy), g, F));
@@ -100,7 +207,9 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
     expect(Array.from(gpu.read(s, F))).toEqual([1, 2, 3]);
     // A read larger than the shared read-back area grows it.
     const big = gpu.unary('neg', gpu.fromValues(rand32(5000, 1), F), 5000, F, 0, 0);
-    expect(Array.from(gpu.read(big, F)).slice(0, 3)).toEqual(Array.from(rand32(5000, 1).slice(0, 3), (v) => -v));
+    expect(Array.from(gpu.read(big, F)).slice(0, 3)).toEqual(
+      Array.from(rand32(5000, 1).slice(0, 3), (v) => -v),
+    );
     gpu.destroy();
   });
 
@@ -129,18 +238,31 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
       expect(Array.from(p.dataSync())).toEqual([15, 23, 31]);
       expect(gpu.liveBuffers()).toBe(live);
       if (gpu.device instanceof WorkerDevice) expect(gpu.device.workerBuffers()).toBe(live);
-      expect(() => gpu.assign(p, tensor([1], [1], { backend: gpu, dtype: F }))).toThrow(/assign of 1 values to Tensor\[3\]/);
+      expect(() => gpu.assign(p, tensor([1], [1], { backend: gpu, dtype: F }))).toThrow(
+        /assign of 1 values to Tensor\[3\]/,
+      );
       gpu.destroy();
     }
   });
 
   it('a failure in the worker surfaces on this thread, naming the op, and the bridge keeps working', () => {
-    const device = new WorkerDevice({ mode, extraKernels: { badKernel: 'function badKernel(x) { return x.map((v) => v)[this.thread.x]; }' } });
+    const device = new WorkerDevice({
+      mode,
+      extraKernels: {
+        badKernel: 'function badKernel(x) { return x.map((v) => v)[this.thread.x]; }',
+      },
+    });
     // Launches are not awaited: the failure is reported at the next synchronous request.
-    const missing = device.launch('matmul', K.copyKernel as KernelFn, 3, 1, [new RemoteBuffer(999, 3)]);
-    expect(() => device.read(missing)).toThrow(/^gpu backend \(\w+ in a worker\): matmul \(request #\d+\) failed in the worker: buffer #999 does not exist/);
+    const missing = device.launch('matmul', K.copyKernel as KernelFn, 3, 1, [
+      new RemoteBuffer(999, 3),
+    ]);
+    expect(() => device.read(missing)).toThrow(
+      /^gpu backend \(\w+ in a worker\): matmul \(request #\d+\) failed in the worker: buffer #999 does not exist/,
+    );
     const ok = device.upload(Float32Array.of(1, 2, 3));
-    expect(Array.from(device.read(device.launch('neg', K.copyKernel as KernelFn, 3, 1, [ok])))).toEqual([1, 2, 3]);
+    expect(
+      Array.from(device.read(device.launch('neg', K.copyKernel as KernelFn, 3, 1, [ok]))),
+    ).toEqual([1, 2, 3]);
     // A kernel gpu.js cannot compile: the message carries gpu.js's own words.
     const bad = function badKernel(): number {
       return 0;
@@ -154,7 +276,9 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
     device.sync();
     // With checkEachLaunch the failing call itself throws.
     const strict = new WorkerDevice({ mode, checkEachLaunch: true });
-    expect(() => strict.launch('matmul', K.copyKernel as KernelFn, 3, 1, [new RemoteBuffer(7, 3)])).toThrow(/matmul \(request #\d+\) failed in the worker: buffer #7/);
+    expect(() =>
+      strict.launch('matmul', K.copyKernel as KernelFn, 3, 1, [new RemoteBuffer(7, 3)]),
+    ).toThrow(/matmul \(request #\d+\) failed in the worker: buffer #7/);
     strict.destroy();
     device.destroy();
   });
@@ -162,7 +286,9 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
   it('a worker that does not answer is reported after the timeout, not waited on forever', () => {
     const device = new WorkerDevice({ mode, timeoutMs: 300 });
     const t0 = performance.now();
-    expect(() => device.sleepInWorker(10_000)).toThrow(/no answer from the worker within 300 ms during sleep 10000 ms \(it hung or died\)/);
+    expect(() => device.sleepInWorker(10_000)).toThrow(
+      /no answer from the worker within 300 ms during sleep 10000 ms \(it hung or died\)/,
+    );
     expect(performance.now() - t0).toBeLessThan(3000);
     expect(() => device.upload(Float32Array.of(1))).toThrow(/can no longer run kernels/);
   });
@@ -188,8 +314,14 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
       );
       await bundleForNode(entry, script, 'silent');
       // Ending by returning and by process.exit(), a few times each: the failure was intermittent.
-      for (const ending of WEBGPU ? ['return', 'exit', 'return', 'exit', 'return', 'exit'] : ['return', 'exit']) {
-        const stdout = execFileSync(process.execPath, [script, ending], { timeout: 20_000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      for (const ending of WEBGPU
+        ? ['return', 'exit', 'return', 'exit', 'return', 'exit']
+        : ['return', 'exit']) {
+        const stdout = execFileSync(process.execPath, [script, ending], {
+          timeout: 20_000,
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         expect(stdout.trim(), `ending by ${ending}`).toBe('[2,4,6]');
       }
     } finally {

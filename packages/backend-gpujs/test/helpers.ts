@@ -1,11 +1,19 @@
 import { afterAll, expect } from 'vitest';
 import { Generator } from '@thermograd/autograd';
-import { GpuBackend, webAssemblyAvailable, type GpuJsMode, type SyncGpuMode } from '../src/index.js';
+import {
+  GpuBackend,
+  webAssemblyAvailable,
+  type GpuJsMode,
+  type SyncGpuMode,
+} from '../src/index.js';
 
 /** The modes this machine can test, and why one is skipped. */
 export const WASM = webAssemblyAvailable();
 export const MODES: SyncGpuMode[] = WASM ? ['cpu', 'webasm'] : ['cpu'];
-if (!WASM) console.warn('backend-gpujs tests: webasm skipped: gpu.js reports no WebAssembly SIMD support on this machine');
+if (!WASM)
+  console.warn(
+    'backend-gpujs tests: webasm skipped: gpu.js reports no WebAssembly SIMD support on this machine',
+  );
 
 /** A way to run the kernels: a gpu.js mode, in this thread or behind the worker bridge. */
 export interface Config {
@@ -27,14 +35,25 @@ export const WEBGPU = process.env.THERMOGRAD_TEST_WEBGPU === '1';
  */
 export const CONFIGS: Config[] = WEBGPU
   ? [{ label: 'webgpu bridged', mode: 'webgpu', bridge: true }]
-  : [...MODES.map((mode) => ({ label: mode, mode, bridge: false })), { label: `${MODES.at(-1)} bridged`, mode: MODES.at(-1)!, bridge: true }];
+  : [
+      ...MODES.map((mode) => ({ label: mode, mode, bridge: false })),
+      { label: `${MODES.at(-1)} bridged`, mode: MODES.at(-1)!, bridge: true },
+    ];
 
 const backends = new Map<string, GpuBackend>();
 /** One backend per configuration for a whole test file, so kernels compile once. */
 export function backendFor(config: Config | SyncGpuMode): GpuBackend {
   const c = typeof config === 'string' ? { label: config, mode: config, bridge: false } : config;
   let b = backends.get(c.label);
-  if (!b) backends.set(c.label, (b = new GpuBackend({ mode: c.mode, bridge: c.bridge, name: `gpu-test-${c.label.replace(' ', '-')}` })));
+  if (!b)
+    backends.set(
+      c.label,
+      (b = new GpuBackend({
+        mode: c.mode,
+        bridge: c.bridge,
+        name: `gpu-test-${c.label.replace(' ', '-')}`,
+      })),
+    );
   return b;
 }
 
@@ -56,20 +75,32 @@ export function rand32(size: number, seed: number, lo = -1, hi = 1): Float32Arra
  * error is meaningless for entries that cancel to near zero (a sum of ±terms), so those are held
  * to the output's scale. NaN must match NaN and ±∞ must match exactly.
  */
-export function expectClose(got: ArrayLike<number>, ref: ArrayLike<number>, what: string, rtol = 1e-4, atolScale = 0.1): void {
+export function expectClose(
+  got: ArrayLike<number>,
+  ref: ArrayLike<number>,
+  what: string,
+  rtol = 1e-4,
+  atolScale = 0.1,
+): void {
   expect(got.length, `${what}: length`).toBe(ref.length);
   let scale = 0;
-  for (let i = 0; i < ref.length; i++) if (Number.isFinite(ref[i])) scale = Math.max(scale, Math.abs(ref[i]));
+  for (let i = 0; i < ref.length; i++)
+    if (Number.isFinite(ref[i])) scale = Math.max(scale, Math.abs(ref[i]));
   const atol = rtol * scale * atolScale + 1e-30;
   for (let i = 0; i < ref.length; i++) {
     const g = got[i];
     const r = ref[i];
     if (Number.isNaN(r) || !Number.isFinite(r)) {
-      expect(Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r)), `${what}[${i}]: got ${g}, want ${r}`).toBe(true);
+      expect(
+        Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r)),
+        `${what}[${i}]: got ${g}, want ${r}`,
+      ).toBe(true);
       continue;
     }
     if (!(Math.abs(g - r) <= rtol * Math.abs(r) + atol)) {
-      throw new Error(`${what}[${i}]: got ${g}, want ${r} (|diff| ${Math.abs(g - r)} > ${rtol}·|ref| + ${atol})`);
+      throw new Error(
+        `${what}[${i}]: got ${g}, want ${r} (|diff| ${Math.abs(g - r)} > ${rtol}·|ref| + ${atol})`,
+      );
     }
   }
 }

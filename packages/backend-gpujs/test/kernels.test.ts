@@ -3,7 +3,14 @@
  * machine has (cpu, and webasm where gpu.js finds WebAssembly SIMD): within 1e-4 relative.
  */
 import { describe, expect, it } from 'vitest';
-import { referenceBackend as ref, type BinaryOp, type Conv2dGeometry, type MatmulParams, type Storage, type UnaryOp } from '@thermograd/autograd';
+import {
+  referenceBackend as ref,
+  type BinaryOp,
+  type Conv2dGeometry,
+  type MatmulParams,
+  type Storage,
+  type UnaryOp,
+} from '@thermograd/autograd';
 import { kernelSources } from '../src/index.js';
 import { backendFor, CONFIGS, expectClose, rand32 } from './helpers.js';
 
@@ -27,7 +34,21 @@ const UNARY_CASES: [UnaryOp, number, number, [number, number]][] = [
   ['reciprocal', 0, 0, [0.1, 4]],
   ['sign', 0, 0, [-3, 3]],
 ];
-const BINARY_OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'];
+const BINARY_OPS: BinaryOp[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+];
 
 describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
   const { mode } = config;
@@ -39,27 +60,46 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
   it('reports its mode and refuses float64 by name', () => {
     expect(gpu.mode).toBe(mode);
     expect(gpu.bridged).toBe(config.bridge);
-    expect(() => gpu.zeros(3, 'float64')).toThrow(/zeros in float64: gpu.js computes in float32 only/);
-    expect(() => gpu.unary('exp', up(Float32Array.of(1)), 1, 'float64', 0, 0)).toThrow(/exp in float64/);
+    expect(() => gpu.zeros(3, 'float64')).toThrow(
+      /zeros in float64: gpu.js computes in float32 only/,
+    );
+    expect(() => gpu.unary('exp', up(Float32Array.of(1)), 1, 'float64', 0, 0)).toThrow(
+      /exp in float64/,
+    );
   });
 
-  it.each(UNARY_CASES)('unary %s (param %s) and its backward agree with the reference', (op, p, p2, [lo, hi]) => {
-    const x = rand32(257, 11, lo, hi);
-    // Points where the definitions branch: 0, tiny values (tanh's series), the clamp bounds.
-    x.set([0, 1e-4, -1e-4, 0.4999, 0.5001, p, p2].map((v) => Math.min(hi, Math.max(lo, v))));
-    const y = gpu.unary(op, up(x), x.length, F, p, p2);
-    const yRef = ref.unary(op, x, x.length, F, p, p2);
-    expectClose(read(y), host(yRef), `${op}`);
-    const dy = rand32(x.length, 12);
-    const dx = gpu.unaryBackward(op, up(x), y, up(dy), x.length, F, p, p2);
-    expectClose(read(dx), host(ref.unaryBackward(op, x, yRef, dy, x.length, F, p, p2)), `${op} backward`);
-  });
+  it.each(UNARY_CASES)(
+    'unary %s (param %s) and its backward agree with the reference',
+    (op, p, p2, [lo, hi]) => {
+      const x = rand32(257, 11, lo, hi);
+      // Points where the definitions branch: 0, tiny values (tanh's series), the clamp bounds.
+      x.set([0, 1e-4, -1e-4, 0.4999, 0.5001, p, p2].map((v) => Math.min(hi, Math.max(lo, v))));
+      const y = gpu.unary(op, up(x), x.length, F, p, p2);
+      const yRef = ref.unary(op, x, x.length, F, p, p2);
+      expectClose(read(y), host(yRef), `${op}`);
+      const dy = rand32(x.length, 12);
+      const dx = gpu.unaryBackward(op, up(x), y, up(dy), x.length, F, p, p2);
+      expectClose(
+        read(dx),
+        host(ref.unaryBackward(op, x, yRef, dy, x.length, F, p, p2)),
+        `${op} backward`,
+      );
+    },
+  );
 
   it.each(BINARY_OPS)('binary %s broadcasts as the reference does', (op) => {
     // Small integers make the comparisons hit equality; positive bases keep pow real.
     const cases: [number[], number[], number[]][] = [
-      [[3, 1, 4], [2, 1], [3, 2, 4]],
-      [[2, 3], [2, 3], [2, 3]],
+      [
+        [3, 1, 4],
+        [2, 1],
+        [3, 2, 4],
+      ],
+      [
+        [2, 3],
+        [2, 3],
+        [2, 3],
+      ],
       [[2, 3], [], [2, 3]],
       [[], [4], [4]],
     ];
@@ -68,7 +108,11 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
       const a = Float32Array.from(rand32(size(aShape), 1, 0.5, 4), Math.round);
       const b = Float32Array.from(rand32(size(bShape), 2, 0.5, 4), Math.round);
       const got = gpu.binary(op, up(a), aShape, up(b), bShape, outShape, F);
-      expectClose(read(got), host(ref.binary(op, a, aShape, b, bShape, outShape, F)), `${op} ${aShape}∘${bShape}`);
+      expectClose(
+        read(got),
+        host(ref.binary(op, a, aShape, b, bShape, outShape, F)),
+        `${op} ${aShape}∘${bShape}`,
+      );
     }
   });
 
@@ -76,7 +120,11 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const a = Float32Array.of(-2, -2, -8, NaN, 1, 3);
     const b = Float32Array.of(2, 3, 1 / 3, 1, NaN, 0);
     for (const op of ['pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'] as const) {
-      expectClose(read(gpu.binary(op, up(a), [6], up(b), [6], [6], F)), host(ref.binary(op, a, [6], b, [6], [6], F)), op);
+      expectClose(
+        read(gpu.binary(op, up(a), [6], up(b), [6], [6], F)),
+        host(ref.binary(op, a, [6], b, [6], [6], F)),
+        op,
+      );
     }
   });
 
@@ -93,14 +141,25 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const x = rand32(60, 5);
     for (const op of ['sum', 'max', 'min'] as const) {
       for (const axes of [[0], [2], [1, 2], [0, 2], [0, 1, 2], []]) {
-        expectClose(read(gpu.reduce(op, up(x), shape, axes, F)), host(ref.reduce(op, x, shape, axes, F)), `${op} over [${axes}]`);
+        expectClose(
+          read(gpu.reduce(op, up(x), shape, axes, F)),
+          host(ref.reduce(op, x, shape, axes, F)),
+          `${op} over [${axes}]`,
+        );
       }
     }
     const withNaN = Float32Array.of(1, NaN, 3, 4, 5, 6);
     for (const op of ['max', 'min'] as const) {
-      expectClose(read(gpu.reduce(op, up(withNaN), [2, 3], [1], F)), host(ref.reduce(op, withNaN, [2, 3], [1], F)), `${op} with NaN`);
+      expectClose(
+        read(gpu.reduce(op, up(withNaN), [2, 3], [1], F)),
+        host(ref.reduce(op, withNaN, [2, 3], [1], F)),
+        `${op} with NaN`,
+      );
     }
-    expect(Array.from(read(gpu.reduce('max', up(new Float32Array(0)), [2, 0], [1], F)))).toEqual([-Infinity, -Infinity]);
+    expect(Array.from(read(gpu.reduce('max', up(new Float32Array(0)), [2, 0], [1], F)))).toEqual([
+      -Infinity,
+      -Infinity,
+    ]);
   });
 
   it('matmul in every transpose variant, batched and broadcast', () => {
@@ -118,7 +177,11 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
           const p: MatmulParams = { batch, m, k, n, transA, transB, aBatched, bBatched };
           const a = rand32((aBatched ? batch : 1) * m * k, 6);
           const b = rand32((bBatched ? batch : 1) * k * n, 7);
-          expectClose(read(gpu.matmul(up(a), up(b), p, F)), host(ref.matmul(a, b, p, F)), `matmul ${JSON.stringify(p)}`);
+          expectClose(
+            read(gpu.matmul(up(a), up(b), p, F)),
+            host(ref.matmul(a, b, p, F)),
+            `matmul ${JSON.stringify(p)}`,
+          );
         }
       }
     }
@@ -128,21 +191,59 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const k = 1100;
     const a = new Float32Array(2 * k).fill(1);
     const b = new Float32Array(k * 3).fill(1);
-    const p: MatmulParams = { batch: 1, m: 2, k, n: 3, transA: false, transB: true, aBatched: false, bBatched: false };
-    expect(Array.from(read(gpu.matmul(up(a), up(b), p, F)))).toEqual([1100, 1100, 1100, 1100, 1100, 1100]);
+    const p: MatmulParams = {
+      batch: 1,
+      m: 2,
+      k,
+      n: 3,
+      transA: false,
+      transB: true,
+      aBatched: false,
+      bBatched: false,
+    };
+    expect(Array.from(read(gpu.matmul(up(a), up(b), p, F)))).toEqual([
+      1100, 1100, 1100, 1100, 1100, 1100,
+    ]);
     const x = rand32(2 * k, 8);
     const w = rand32(k * 3, 9);
     const q = { ...p, transB: false };
-    expectClose(read(gpu.matmul(up(x), up(w), q, F)), host(ref.matmul(x, w, q, F)), 'matmul k=1100');
+    expectClose(
+      read(gpu.matmul(up(x), up(w), q, F)),
+      host(ref.matmul(x, w, q, F)),
+      'matmul k=1100',
+    );
     // And a reduction over 1100 elements.
-    expectClose(read(gpu.reduce('sum', up(x), [2, k], [1], F)), host(ref.reduce('sum', x, [2, k], [1], F)), 'sum over 1100');
+    expectClose(
+      read(gpu.reduce('sum', up(x), [2, k], [1], F)),
+      host(ref.reduce('sum', x, [2, k], [1], F)),
+      'sum over 1100',
+    );
   });
 
   it('compiles each kernel once per loop-limit bucket and reuses it for other shapes', () => {
     const before = gpu.compiledKernels();
-    gpu.matmul(up(rand32(6, 1)), up(rand32(6, 2)), { batch: 1, m: 2, k: 3, n: 2, transA: false, transB: false, aBatched: false, bBatched: false }, F);
+    gpu.matmul(
+      up(rand32(6, 1)),
+      up(rand32(6, 2)),
+      {
+        batch: 1,
+        m: 2,
+        k: 3,
+        n: 2,
+        transA: false,
+        transB: false,
+        aBatched: false,
+        bBatched: false,
+      },
+      F,
+    );
     const afterFirst = gpu.compiledKernels();
-    gpu.matmul(up(rand32(20, 1)), up(rand32(20, 2)), { batch: 1, m: 4, k: 5, n: 4, transA: true, transB: true, aBatched: false, bBatched: false }, F);
+    gpu.matmul(
+      up(rand32(20, 1)),
+      up(rand32(20, 2)),
+      { batch: 1, m: 4, k: 5, n: 4, transA: true, transB: true, aBatched: false, bBatched: false },
+      F,
+    );
     expect(gpu.compiledKernels()).toBe(afterFirst);
     expect(afterFirst - before).toBeLessThanOrEqual(1);
   });
@@ -154,22 +255,64 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
   it('permute, slice, unslice, concat, gather and scatterAdd', () => {
     const shape = [2, 3, 4];
     const x = rand32(24, 10);
-    for (const perm of [[2, 0, 1], [1, 2, 0], [0, 1, 2]]) {
-      expectClose(read(gpu.permute(up(x), shape, perm, F)), host(ref.permute(x, shape, perm, F)), `permute ${perm}`);
+    for (const perm of [
+      [2, 0, 1],
+      [1, 2, 0],
+      [0, 1, 2],
+    ]) {
+      expectClose(
+        read(gpu.permute(up(x), shape, perm, F)),
+        host(ref.permute(x, shape, perm, F)),
+        `permute ${perm}`,
+      );
     }
     const begin = [1, 0, 1];
     const size = [1, 2, 3];
     const s = gpu.slice(up(x), shape, begin, size, F);
     expectClose(read(s), host(ref.slice(x, shape, begin, size, F)), 'slice');
     const xs = rand32(6, 11);
-    expectClose(read(gpu.unslice(up(xs), size, begin, shape, F)), host(ref.unslice(xs, size, begin, shape, F)), 'unslice');
+    expectClose(
+      read(gpu.unslice(up(xs), size, begin, shape, F)),
+      host(ref.unslice(xs, size, begin, shape, F)),
+      'unslice',
+    );
     const y = rand32(2 * 1 * 4, 12);
-    const cat = gpu.concat([{ storage: up(x), shape }, { storage: up(y), shape: [2, 1, 4] }], 1, [2, 4, 4], F);
-    expectClose(read(cat), host(ref.concat([{ storage: x, shape }, { storage: y, shape: [2, 1, 4] }], 1, [2, 4, 4], F)), 'concat');
+    const cat = gpu.concat(
+      [
+        { storage: up(x), shape },
+        { storage: up(y), shape: [2, 1, 4] },
+      ],
+      1,
+      [2, 4, 4],
+      F,
+    );
+    expectClose(
+      read(cat),
+      host(
+        ref.concat(
+          [
+            { storage: x, shape },
+            { storage: y, shape: [2, 1, 4] },
+          ],
+          1,
+          [2, 4, 4],
+          F,
+        ),
+      ),
+      'concat',
+    );
     const idx = Int32Array.of(2, 0, 2);
-    expectClose(read(gpu.gather(up(x), shape, 1, idx, F)), host(ref.gather(x, shape, 1, idx, F)), 'gather');
+    expectClose(
+      read(gpu.gather(up(x), shape, 1, idx, F)),
+      host(ref.gather(x, shape, 1, idx, F)),
+      'gather',
+    );
     const dy = rand32(2 * 3 * 4, 13);
-    expectClose(read(gpu.scatterAdd(up(dy), [2, 3, 4], 1, idx, shape, F)), host(ref.scatterAdd(dy, [2, 3, 4], 1, idx, shape, F)), 'scatterAdd');
+    expectClose(
+      read(gpu.scatterAdd(up(dy), [2, 3, 4], 1, idx, shape, F)),
+      host(ref.scatterAdd(dy, [2, 3, 4], 1, idx, shape, F)),
+      'scatterAdd',
+    );
   });
 
   it('softmax cross-entropy and log-softmax, forward and backward, including extreme logits', () => {
@@ -193,13 +336,56 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const lsRef = ref.logSoftmax(z, rows, cols, F);
     expectClose(read(ls), host(lsRef), 'logSoftmax');
     const dy = rand32(rows * cols, 16);
-    expectClose(read(gpu.logSoftmaxBackward(ls, up(dy), rows, cols, F)), host(ref.logSoftmaxBackward(lsRef, dy, rows, cols, F)), 'logSoftmax backward');
+    expectClose(
+      read(gpu.logSoftmaxBackward(ls, up(dy), rows, cols, F)),
+      host(ref.logSoftmaxBackward(lsRef, dy, rows, cols, F)),
+      'logSoftmax backward',
+    );
   });
 
   const geometries: Conv2dGeometry[] = [
-    { n: 2, c: 3, h: 5, w: 6, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, outH: 5, outW: 6 },
-    { n: 2, c: 2, h: 7, w: 6, kh: 3, kw: 2, strideH: 2, strideW: 2, padH: 1, padW: 0, outH: 4, outW: 3 },
-    { n: 1, c: 2, h: 6, w: 6, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 3, outW: 3 },
+    {
+      n: 2,
+      c: 3,
+      h: 5,
+      w: 6,
+      kh: 3,
+      kw: 3,
+      strideH: 1,
+      strideW: 1,
+      padH: 1,
+      padW: 1,
+      outH: 5,
+      outW: 6,
+    },
+    {
+      n: 2,
+      c: 2,
+      h: 7,
+      w: 6,
+      kh: 3,
+      kw: 2,
+      strideH: 2,
+      strideW: 2,
+      padH: 1,
+      padW: 0,
+      outH: 4,
+      outW: 3,
+    },
+    {
+      n: 1,
+      c: 2,
+      h: 6,
+      w: 6,
+      kh: 2,
+      kw: 2,
+      strideH: 2,
+      strideW: 2,
+      padH: 0,
+      padW: 0,
+      outH: 3,
+      outW: 3,
+    },
   ];
 
   it.each(geometries)('im2col, col2im and pooling, forward and backward (%o)', (g) => {
@@ -213,13 +399,34 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     expect(Array.from(mp.argmax)).toEqual(Array.from(mpRef.argmax));
     expectClose(read(mp.y), host(mpRef.y), 'maxPool2d');
     const dy = rand32(g.n * g.c * g.outH * g.outW, 19);
-    expectClose(read(gpu.maxPool2dBackward(up(dy), mp.argmax, g, F)), host(ref.maxPool2dBackward(dy, mpRef.argmax, g, F)), 'maxPool2d backward');
+    expectClose(
+      read(gpu.maxPool2dBackward(up(dy), mp.argmax, g, F)),
+      host(ref.maxPool2dBackward(dy, mpRef.argmax, g, F)),
+      'maxPool2d backward',
+    );
     expectClose(read(gpu.avgPool2d(up(x), g, F)), host(ref.avgPool2d(x, g, F)), 'avgPool2d');
-    expectClose(read(gpu.avgPool2dBackward(up(dy), g, F)), host(ref.avgPool2dBackward(dy, g, F)), 'avgPool2d backward');
+    expectClose(
+      read(gpu.avgPool2dBackward(up(dy), g, F)),
+      host(ref.avgPool2dBackward(dy, g, F)),
+      'avgPool2d backward',
+    );
   });
 
   it('maxPool2d picks the first of equal maxima and the first NaN, as the reference', () => {
-    const g: Conv2dGeometry = { n: 1, c: 1, h: 2, w: 4, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 1, outW: 2 };
+    const g: Conv2dGeometry = {
+      n: 1,
+      c: 1,
+      h: 2,
+      w: 4,
+      kh: 2,
+      kw: 2,
+      strideH: 2,
+      strideW: 2,
+      padH: 0,
+      padW: 0,
+      outH: 1,
+      outW: 2,
+    };
     const x = Float32Array.of(1, 1, 2, NaN, 1, 0, NaN, 2);
     const mp = gpu.maxPool2d(up(x), g, F);
     const want = ref.maxPool2d(x, g, F);
@@ -232,6 +439,7 @@ describe('gpu.js kernel sources', () => {
   it('use no !== (on WebGPU it is an ordered comparison, false for NaN; write the === test instead)', () => {
     const sources = Object.entries(kernelSources).filter(([, v]) => typeof v === 'function');
     expect(sources.length).toBeGreaterThan(10);
-    for (const [name, fn] of sources) expect((fn as () => unknown).toString(), name).not.toContain('!==');
+    for (const [name, fn] of sources)
+      expect((fn as () => unknown).toString(), name).not.toContain('!==');
   });
 });

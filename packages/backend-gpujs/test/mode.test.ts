@@ -1,14 +1,32 @@
 /** Mode selection: what is chosen, and the reason reported, with and without a WebGPU adapter. */
 import { describe, expect, it } from 'vitest';
 import { getBackend, tensor } from '@thermograd/autograd';
-import { chooseMode, createGpuBackend, GpuBackend, probeWebGpu, WEBGPU_BRIDGE_REASON, type WebGpuProbe } from '../src/index.js';
+import {
+  chooseMode,
+  createGpuBackend,
+  GpuBackend,
+  probeWebGpu,
+  WEBGPU_BRIDGE_REASON,
+  type WebGpuProbe,
+} from '../src/index.js';
 
-const noAdapter = async (): Promise<WebGpuProbe> => ({ available: false, detail: 'webgpu loaded, but Dawn found no adapter' });
-const adapter = async (): Promise<WebGpuProbe> => ({ available: true, detail: 'adapter: nvidia hopper' });
+const noAdapter = async (): Promise<WebGpuProbe> => ({
+  available: false,
+  detail: 'webgpu loaded, but Dawn found no adapter',
+});
+const adapter = async (): Promise<WebGpuProbe> => ({
+  available: true,
+  detail: 'adapter: nvidia hopper',
+});
 
 describe('chooseMode', () => {
   it('takes cpu and webasm as asked, falling back from webasm to cpu without WebAssembly SIMD', async () => {
-    expect(await chooseMode('cpu', { wasm: () => true })).toEqual({ requested: 'cpu', mode: 'cpu', bridged: false, reason: 'mode cpu was requested' });
+    expect(await chooseMode('cpu', { wasm: () => true })).toEqual({
+      requested: 'cpu',
+      mode: 'cpu',
+      bridged: false,
+      reason: 'mode cpu was requested',
+    });
     expect(await chooseMode('webasm', { wasm: () => true, bridge: true })).toEqual({
       requested: 'webasm',
       mode: 'webasm',
@@ -18,14 +36,20 @@ describe('chooseMode', () => {
     expect((await chooseMode('webasm', { wasm: () => true })).mode).toBe('webasm');
     const fallback = await chooseMode('webasm', { wasm: () => false });
     expect(fallback.mode).toBe('cpu');
-    expect(fallback.reason).toBe('mode webasm was requested, but WebAssembly SIMD is not available here: using cpu');
-    await expect(chooseMode('webasm', { wasm: () => false, strict: true })).rejects.toThrow(/WebAssembly SIMD is not available/);
+    expect(fallback.reason).toBe(
+      'mode webasm was requested, but WebAssembly SIMD is not available here: using cpu',
+    );
+    await expect(chooseMode('webasm', { wasm: () => false, strict: true })).rejects.toThrow(
+      /WebAssembly SIMD is not available/,
+    );
   });
 
   it('auto without an adapter picks webasm and says why', async () => {
     const c = await chooseMode('auto', { probe: noAdapter, wasm: () => true });
     expect(c.mode).toBe('webasm');
-    expect(c.reason).toBe('auto: no webgpu: webgpu loaded, but Dawn found no adapter; using webasm (WebAssembly SIMD is available)');
+    expect(c.reason).toBe(
+      'auto: no webgpu: webgpu loaded, but Dawn found no adapter; using webasm (WebAssembly SIMD is available)',
+    );
     expect(c.webgpu?.available).toBe(false);
     expect((await chooseMode('auto', { probe: noAdapter, wasm: () => false })).mode).toBe('cpu');
   });
@@ -33,20 +57,30 @@ describe('chooseMode', () => {
   it('webgpu requested: falls back with the reason, or throws when strict', async () => {
     const c = await chooseMode('webgpu', { probe: noAdapter, wasm: () => true });
     expect(c.mode).toBe('webasm');
-    expect(c.reason).toMatch(/^mode webgpu was requested: no webgpu: webgpu loaded, but Dawn found no adapter; using webasm/);
-    await expect(chooseMode('webgpu', { probe: noAdapter, strict: true })).rejects.toThrow(/mode webgpu was requested: no webgpu/);
+    expect(c.reason).toMatch(
+      /^mode webgpu was requested: no webgpu: webgpu loaded, but Dawn found no adapter; using webasm/,
+    );
+    await expect(chooseMode('webgpu', { probe: noAdapter, strict: true })).rejects.toThrow(
+      /mode webgpu was requested: no webgpu/,
+    );
     // With an adapter, webgpu runs behind the bridge, and the reason says so.
     const found = await chooseMode('webgpu', { probe: adapter, wasm: () => true });
     expect(found.mode).toBe('webgpu');
     expect(found.bridged).toBe(true);
-    expect(found.reason).toBe(`mode webgpu was requested: webgpu adapter: nvidia hopper; ${WEBGPU_BRIDGE_REASON}`);
+    expect(found.reason).toBe(
+      `mode webgpu was requested: webgpu adapter: nvidia hopper; ${WEBGPU_BRIDGE_REASON}`,
+    );
     const auto = await chooseMode('auto', { probe: adapter, wasm: () => true });
     expect([auto.mode, auto.bridged]).toEqual(['webgpu', true]);
-    expect(auto.reason).toMatch(/^auto: webgpu adapter: nvidia hopper; .*worker thread.*Atomics\.wait/);
+    expect(auto.reason).toMatch(
+      /^auto: webgpu adapter: nvidia hopper; .*worker thread.*Atomics\.wait/,
+    );
   });
 
   it('rejects an unknown mode by name', async () => {
-    await expect(chooseMode('webgl' as never)).rejects.toThrow(`gpu backend: unknown mode "webgl"; expected 'cpu', 'webasm', 'webgpu' or 'auto'`);
+    await expect(chooseMode('webgl' as never)).rejects.toThrow(
+      `gpu backend: unknown mode "webgl"; expected 'cpu', 'webasm', 'webgpu' or 'auto'`,
+    );
   });
 });
 
@@ -77,11 +111,15 @@ describe('on this machine', () => {
       const second = await createGpuBackend({ mode: 'auto', name: 'gpu-second' });
       expect(second.mode).not.toBe('webgpu');
       expect(second.choice.reason).toMatch(/a webgpu gpu backend already runs in this process/);
-      expect(() => new GpuBackend({ mode: 'webgpu', bridge: true, name: 'gpu-third' })).toThrow(/Dawn \(the webgpu package\) serves one thread at a time/);
+      expect(() => new GpuBackend({ mode: 'webgpu', bridge: true, name: 'gpu-third' })).toThrow(
+        /Dawn \(the webgpu package\) serves one thread at a time/,
+      );
       gpu.destroy();
       const again = await createGpuBackend({ mode: 'webgpu', name: 'gpu-again' });
       expect(again.mode).toBe('webgpu');
-      expect(Array.from(tensor([1, 2], [2], { backend: again, dtype: 'float32' }).add(1).dataSync())).toEqual([2, 3]);
+      expect(
+        Array.from(tensor([1, 2], [2], { backend: again, dtype: 'float32' }).add(1).dataSync()),
+      ).toEqual([2, 3]);
       again.destroy();
     } else {
       gpu.destroy();
@@ -91,7 +129,12 @@ describe('on this machine', () => {
   it('webgpu through the bridge: the worker loads Dawn and runs, or the backend falls back saying why', async () => {
     // The probe is told there is an adapter, so the worker really starts in webgpu mode here.
     const real = await probeWebGpu();
-    const gpu = await createGpuBackend({ mode: 'webgpu', probe: adapter, name: 'gpu-webgpu-attempt', timeoutMs: 60_000 });
+    const gpu = await createGpuBackend({
+      mode: 'webgpu',
+      probe: adapter,
+      name: 'gpu-webgpu-attempt',
+      timeoutMs: 60_000,
+    });
     if (real.available) {
       expect([gpu.mode, gpu.bridged]).toEqual(['webgpu', true]);
       const t = tensor([1, 2, 3], [3], { backend: gpu, dtype: 'float32' });
@@ -102,7 +145,14 @@ describe('on this machine', () => {
       expect(gpu.choice.reason).toMatch(
         /^mode webgpu was requested: webgpu adapter: nvidia hopper; .* but the webgpu worker failed \(.*Dawn found no adapter\): using (webasm|cpu)/,
       );
-      await expect(createGpuBackend({ mode: 'webgpu', probe: adapter, strict: true, name: 'gpu-webgpu-strict' })).rejects.toThrow(
+      await expect(
+        createGpuBackend({
+          mode: 'webgpu',
+          probe: adapter,
+          strict: true,
+          name: 'gpu-webgpu-strict',
+        }),
+      ).rejects.toThrow(
         /the worker could not start gpu.js in mode webgpu: webgpu loaded in the worker, but Dawn found no adapter/,
       );
     }

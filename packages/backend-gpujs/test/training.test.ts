@@ -4,7 +4,18 @@
  * inside tidy().
  */
 import { describe, expect, it } from 'vitest';
-import { conv2d, crossEntropy, linear, maxPool2d, noGrad, referenceBackend, relu, tensor, type Backend, type Tensor } from '@thermograd/autograd';
+import {
+  conv2d,
+  crossEntropy,
+  linear,
+  maxPool2d,
+  noGrad,
+  referenceBackend,
+  relu,
+  tensor,
+  type Backend,
+  type Tensor,
+} from '@thermograd/autograd';
 import { WorkerDevice, type GpuBackend } from '../src/index.js';
 import { backendFor, CONFIGS, expectClose, rand32 } from './helpers.js';
 
@@ -39,7 +50,12 @@ function cnn(backend: Backend): Model {
 }
 
 /** One SGD step; returns the loss and the gradients (copied before the update). */
-function step(model: Model, x: Tensor, labels: Int32Array, lr: number): { loss: number; grads: Float32Array[] } {
+function step(
+  model: Model,
+  x: Tensor,
+  labels: Int32Array,
+  lr: number,
+): { loss: number; grads: Float32Array[] } {
   const loss = crossEntropy(model.forward(x), labels);
   loss.backward();
   const grads = model.params.map((p) => Float32Array.from(p.grad!.dataSync()));
@@ -61,13 +77,18 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
     const size = xShape.reduce((a: number, b: number) => a * b, 1);
     const xs = rand32(size, 9);
     const models = { gpu: build(gpu), ref: build(referenceBackend) };
-    const x = { gpu: tensor(xs, [...xShape], { backend: gpu, dtype: 'float32' }), ref: tensor(xs, [...xShape], { backend: referenceBackend, dtype: 'float32' }) };
+    const x = {
+      gpu: tensor(xs, [...xShape], { backend: gpu, dtype: 'float32' }),
+      ref: tensor(xs, [...xShape], { backend: referenceBackend, dtype: 'float32' }),
+    };
     for (let s = 0; s < 3; s++) {
       const got = gpu.tidy(() => step(models.gpu, x.gpu, labels, 0.5));
       const want = step(models.ref, x.ref, labels, 0.5);
       expectClose([got.loss], [want.loss], `step ${s} loss`);
       got.grads.forEach((g, i) => expectClose(g, want.grads[i], `step ${s} grad ${i}`, 1e-4, 0.1));
-      models.gpu.params.forEach((p, i) => expectClose(p.dataSync(), models.ref.params[i].dataSync(), `step ${s} param ${i}`));
+      models.gpu.params.forEach((p, i) =>
+        expectClose(p.dataSync(), models.ref.params[i].dataSync(), `step ${s} param ${i}`),
+      );
     }
   });
 
@@ -83,7 +104,8 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
     // The steps did train (so the loop did real work): the loss fell.
     expect(losses[99]).toBeLessThan(losses[0] * 0.5);
     // Behind the bridge the buffers live in the worker: it holds exactly the live ones.
-    if (gpu.device instanceof WorkerDevice) expect(gpu.device.workerBuffers()).toBe(gpu.liveBuffers());
+    if (gpu.device instanceof WorkerDevice)
+      expect(gpu.device.workerBuffers()).toBe(gpu.liveBuffers());
   });
 
   it('without tidy() the counter shows the intermediates piling up, and dispose releases them', () => {
@@ -112,6 +134,8 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
     gpu.tidy(() => {
       leaked.push(tensor([1, 2], [2], { backend: gpu, dtype: 'float32' }).mul(3));
     });
-    expect(() => leaked[0].dataSync()).toThrow(/used after it was disposed \(a tidy\(\) scope releases/);
+    expect(() => leaked[0].dataSync()).toThrow(
+      /used after it was disposed \(a tidy\(\) scope releases/,
+    );
   });
 });

@@ -13,8 +13,10 @@ export type Seed = number | string;
 
 /** The order in which epoch `epoch` visits examples 0..n−1; the same for the same (n, seed, epoch). */
 export function epochPermutation(n: number, seed: Seed, epoch: number): Int32Array {
-  if (!(Number.isInteger(n) && n >= 0)) throw new RangeError(`epochPermutation: n must be a non-negative integer, got ${n}`);
-  if (!(Number.isInteger(epoch) && epoch >= 0)) throw new RangeError(`epochPermutation: epoch must be a non-negative integer, got ${epoch}`);
+  if (!(Number.isInteger(n) && n >= 0))
+    throw new RangeError(`epochPermutation: n must be a non-negative integer, got ${n}`);
+  if (!(Number.isInteger(epoch) && epoch >= 0))
+    throw new RangeError(`epochPermutation: epoch must be a non-negative integer, got ${epoch}`);
   return new Generator(`thermograd/shuffle/${seed}/epoch/${epoch}`).permutation(n);
 }
 
@@ -94,7 +96,8 @@ export class Batcher {
     options: BatcherOptions,
   ) {
     const { batchSize } = options;
-    if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`Batcher: batchSize must be a positive integer, got ${batchSize}`);
+    if (!(Number.isInteger(batchSize) && batchSize >= 1))
+      throw new RangeError(`Batcher: batchSize must be a positive integer, got ${batchSize}`);
     this.n = data.n;
     this.features = data.rows * data.cols;
     if (data.images.length !== data.n * this.features || data.labels.length !== data.n) {
@@ -106,11 +109,16 @@ export class Batcher {
     this.batchSize = batchSize;
     this.shuffle = options.shuffle ?? true;
     this.dropLast = options.dropLast ?? false;
-    if (this.shuffle && options.seed === undefined) throw new TypeError('Batcher: shuffling needs a seed (or pass shuffle: false)');
+    if (this.shuffle && options.seed === undefined)
+      throw new TypeError('Batcher: shuffling needs a seed (or pass shuffle: false)');
     this.seed = this.shuffle ? (options.seed as Seed) : null;
-    this.stepsPerEpoch = this.dropLast ? Math.floor(this.n / batchSize) : Math.ceil(this.n / batchSize);
+    this.stepsPerEpoch = this.dropLast
+      ? Math.floor(this.n / batchSize)
+      : Math.ceil(this.n / batchSize);
     if (this.stepsPerEpoch === 0) {
-      throw new RangeError(`Batcher: ${this.n} examples make no batch of ${batchSize}${this.dropLast ? ' with dropLast' : ''}`);
+      throw new RangeError(
+        `Batcher: ${this.n} examples make no batch of ${batchSize}${this.dropLast ? ' with dropLast' : ''}`,
+      );
     }
     this.tailSize = this.dropLast ? batchSize : this.n - (this.stepsPerEpoch - 1) * batchSize;
     this.imageBuffer = new Float32Array(batchSize * this.features);
@@ -127,15 +135,26 @@ export class Batcher {
   }
 
   private checkPosition(p: BatcherPosition): void {
-    if (!(Number.isInteger(p.epoch) && p.epoch >= 0)) throw new RangeError(`Batcher: epoch must be a non-negative integer, got ${p.epoch}`);
+    if (!(Number.isInteger(p.epoch) && p.epoch >= 0))
+      throw new RangeError(`Batcher: epoch must be a non-negative integer, got ${p.epoch}`);
     if (!(Number.isInteger(p.step) && p.step >= 0 && p.step < this.stepsPerEpoch)) {
-      throw new RangeError(`Batcher: step must be an integer in [0, ${this.stepsPerEpoch}), got ${p.step}`);
+      throw new RangeError(
+        `Batcher: step must be an integer in [0, ${this.stepsPerEpoch}), got ${p.step}`,
+      );
     }
   }
 
   /** The position of the next batch plus the settings it depends on. */
   state(): BatcherState {
-    return { epoch: this.epoch, step: this.step, seed: this.seed, batchSize: this.batchSize, n: this.n, shuffle: this.shuffle, dropLast: this.dropLast };
+    return {
+      epoch: this.epoch,
+      step: this.step,
+      seed: this.seed,
+      batchSize: this.batchSize,
+      n: this.n,
+      shuffle: this.shuffle,
+      dropLast: this.dropLast,
+    };
   }
 
   /** Continues from a saved state; the settings must match this Batcher's, or the batches would differ. */
@@ -143,7 +162,9 @@ export class Batcher {
     const mine = this.state();
     for (const key of ['seed', 'batchSize', 'n', 'shuffle', 'dropLast'] as const) {
       if (state[key] !== mine[key]) {
-        throw new Error(`Batcher.restore: saved ${key} ${JSON.stringify(state[key])} differs from this batcher's ${JSON.stringify(mine[key])}`);
+        throw new Error(
+          `Batcher.restore: saved ${key} ${JSON.stringify(state[key])} differs from this batcher's ${JSON.stringify(mine[key])}`,
+        );
       }
     }
     this.checkPosition(state);
@@ -222,7 +243,8 @@ export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
   const labels = new Int32Array(indices.length);
   for (let k = 0; k < indices.length; k++) {
     const i = indices[k];
-    if (!(Number.isInteger(i) && i >= 0 && i < data.n)) throw new RangeError(`subset: index ${i} at position ${k} is outside [0, ${data.n})`);
+    if (!(Number.isInteger(i) && i >= 0 && i < data.n))
+      throw new RangeError(`subset: index ${i} at position ${k} is outside [0, ${data.n})`);
     images.set(data.images.subarray(i * features, (i + 1) * features), k * features);
     labels[k] = data.labels[i];
   }
@@ -231,17 +253,24 @@ export function subset(data: Dataset, indices: ArrayLike<number>): Dataset {
 
 function slice(data: Dataset, from: number, to: number): Dataset {
   const features = data.rows * data.cols;
-  return { ...data, images: data.images.subarray(from * features, to * features), labels: data.labels.subarray(from, to), n: to - from };
+  return {
+    ...data,
+    images: data.images.subarray(from * features, to * features),
+    labels: data.labels.subarray(from, to),
+    n: to - from,
+  };
 }
 
 /** Splits off a deterministic validation set (see ValidationSplitOptions for which examples). */
 export function validationSplit(data: Dataset, options: ValidationSplitOptions): Split {
   let size: number;
   if (options.size !== undefined) {
-    if (options.fraction !== undefined) throw new TypeError('validationSplit: give size or fraction, not both');
+    if (options.fraction !== undefined)
+      throw new TypeError('validationSplit: give size or fraction, not both');
     size = options.size;
   } else if (options.fraction !== undefined) {
-    if (!(options.fraction >= 0 && options.fraction <= 1)) throw new RangeError(`validationSplit: fraction must be in [0, 1], got ${options.fraction}`);
+    if (!(options.fraction >= 0 && options.fraction <= 1))
+      throw new RangeError(`validationSplit: fraction must be in [0, 1], got ${options.fraction}`);
     size = Math.floor(options.fraction * data.n);
   } else {
     throw new TypeError('validationSplit: give size or fraction');
@@ -251,12 +280,23 @@ export function validationSplit(data: Dataset, options: ValidationSplitOptions):
   }
   if (options.seed === undefined) {
     const cut = data.n - size;
-    return { train: slice(data, 0, cut), validation: slice(data, cut, data.n), validationIndices: Int32Array.from({ length: size }, (_, k) => cut + k) };
+    return {
+      train: slice(data, 0, cut),
+      validation: slice(data, cut, data.n),
+      validationIndices: Int32Array.from({ length: size }, (_, k) => cut + k),
+    };
   }
-  const chosen = new Generator(`thermograd/validation/${options.seed}`).permutation(data.n).subarray(0, size).sort();
+  const chosen = new Generator(`thermograd/validation/${options.seed}`)
+    .permutation(data.n)
+    .subarray(0, size)
+    .sort();
   const isValidation = new Uint8Array(data.n);
   for (const i of chosen) isValidation[i] = 1;
   const trainIndices = new Int32Array(data.n - size);
   for (let i = 0, k = 0; i < data.n; i++) if (!isValidation[i]) trainIndices[k++] = i;
-  return { train: subset(data, trainIndices), validation: subset(data, chosen), validationIndices: chosen };
+  return {
+    train: subset(data, trainIndices),
+    validation: subset(data, chosen),
+    validationIndices: chosen,
+  };
 }

@@ -17,7 +17,8 @@ import { gunzipSync } from 'node:zlib';
 
 export type IdxType = 'uint8' | 'int8' | 'int16' | 'int32' | 'float32' | 'float64';
 
-export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+export type IdxData =
+  Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 export interface IdxArray {
   /** Element type named by the file's type byte. */
@@ -68,7 +69,14 @@ const TYPES: Record<number, TypeInfo> = {
   0x0e: { type: 'float64', bytes: 8 },
 };
 
-const TYPE_CODES: Record<IdxType, number> = { uint8: 0x08, int8: 0x09, int16: 0x0b, int32: 0x0c, float32: 0x0d, float64: 0x0e };
+const TYPE_CODES: Record<IdxType, number> = {
+  uint8: 0x08,
+  int8: 0x09,
+  int16: 0x0b,
+  int32: 0x0c,
+  float32: 0x0d,
+  float64: 0x0e,
+};
 
 export interface IdxExpectation {
   /** Required number of dimensions (3 for images, 1 for labels). */
@@ -100,7 +108,11 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpectation = {}): IdxArray {
   const what = expect.role ? `${expect.role} file` : 'IDX file';
   if (bytes.length < 4) {
-    throw new IdxError(file, 'TRUNCATED', `${what} ${file}: truncated: ${bytes.length} bytes, shorter than the 4-byte IDX magic number`);
+    throw new IdxError(
+      file,
+      'TRUNCATED',
+      `${what} ${file}: truncated: ${bytes.length} bytes, shorter than the 4-byte IDX magic number`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const magic = view.getUint32(0, false);
@@ -108,8 +120,15 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpectation
   const rank = bytes[3];
   const info = TYPES[typeCode];
   if (bytes[0] !== 0 || bytes[1] !== 0 || info === undefined || rank === 0) {
-    const expected = expect.rank !== undefined ? ` (expected ${hex32(idxMagic(expect.types?.[0] ?? 'uint8', expect.rank))})` : '';
-    throw new IdxError(file, 'MAGIC', `${what} ${file}: wrong magic number ${hex32(magic)}${expected}; not an IDX file`);
+    const expected =
+      expect.rank !== undefined
+        ? ` (expected ${hex32(idxMagic(expect.types?.[0] ?? 'uint8', expect.rank))})`
+        : '';
+    throw new IdxError(
+      file,
+      'MAGIC',
+      `${what} ${file}: wrong magic number ${hex32(magic)}${expected}; not an IDX file`,
+    );
   }
   if (expect.rank !== undefined && rank !== expect.rank) {
     throw new IdxError(
@@ -128,7 +147,11 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpectation
   }
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) {
-    throw new IdxError(file, 'TRUNCATED', `${what} ${file}: truncated: ${bytes.length} bytes, shorter than its ${headerBytes}-byte header`);
+    throw new IdxError(
+      file,
+      'TRUNCATED',
+      `${what} ${file}: truncated: ${bytes.length} bytes, shorter than its ${headerBytes}-byte header`,
+    );
   }
   const dims: number[] = [];
   let count = 1;
@@ -155,7 +178,13 @@ export function parseIdx(bytes: Uint8Array, file: string, expect: IdxExpectation
   return { type: info.type, dims, data: decode(bytes, view, headerBytes, count, info.type), file };
 }
 
-function decode(bytes: Uint8Array, view: DataView, offset: number, count: number, type: IdxType): IdxData {
+function decode(
+  bytes: Uint8Array,
+  view: DataView,
+  offset: number,
+  count: number,
+  type: IdxType,
+): IdxData {
   switch (type) {
     case 'uint8':
       return bytes.subarray(offset, offset + count);
@@ -199,7 +228,11 @@ export function readMaybeGzip(file: string, role?: string): Uint8Array {
   try {
     return gunzipSync(raw);
   } catch (err) {
-    throw new IdxError(file, 'GZIP', `${what} ${file}: corrupt gzip data: ${(err as Error).message}`);
+    throw new IdxError(
+      file,
+      'GZIP',
+      `${what} ${file}: corrupt gzip data: ${(err as Error).message}`,
+    );
   }
 }
 
@@ -213,7 +246,9 @@ export function encodeIdx(type: IdxType, dims: number[], values: ArrayLike<numbe
   const info = TYPES[TYPE_CODES[type]];
   const count = dims.reduce((a, b) => a * b, 1);
   if (values.length !== count) {
-    throw new RangeError(`encodeIdx: [${dims.join(', ')}] needs ${count} values, got ${values.length}`);
+    throw new RangeError(
+      `encodeIdx: [${dims.join(', ')}] needs ${count} values, got ${values.length}`,
+    );
   }
   const header = 4 + 4 * dims.length;
   const out = new Uint8Array(header + count * info.bytes);
@@ -224,12 +259,24 @@ export function encodeIdx(type: IdxType, dims: number[], values: ArrayLike<numbe
     const at = header + i * info.bytes;
     const v = values[i];
     switch (type) {
-      case 'uint8': view.setUint8(at, v); break;
-      case 'int8': view.setInt8(at, v); break;
-      case 'int16': view.setInt16(at, v, false); break;
-      case 'int32': view.setInt32(at, v, false); break;
-      case 'float32': view.setFloat32(at, v, false); break;
-      case 'float64': view.setFloat64(at, v, false); break;
+      case 'uint8':
+        view.setUint8(at, v);
+        break;
+      case 'int8':
+        view.setInt8(at, v);
+        break;
+      case 'int16':
+        view.setInt16(at, v, false);
+        break;
+      case 'int32':
+        view.setInt32(at, v, false);
+        break;
+      case 'float32':
+        view.setFloat32(at, v, false);
+        break;
+      case 'float64':
+        view.setFloat64(at, v, false);
+        break;
     }
   }
   return out;

@@ -81,14 +81,24 @@ function checkLimit(limit: number | undefined, what: string): void {
 }
 
 /** Loads one images/labels pair of IDX files into a Dataset, checking that they agree. */
-export function loadIdxDataset(imagesFile: string, labelsFile: string, options: LoadDatasetOptions = {}): Dataset {
+export function loadIdxDataset(
+  imagesFile: string,
+  labelsFile: string,
+  options: LoadDatasetOptions = {},
+): Dataset {
   const numClasses = options.numClasses ?? 10;
   if (!(Number.isInteger(numClasses) && numClasses >= 1)) {
-    throw new RangeError(`loadIdxDataset: numClasses must be a positive integer, got ${numClasses}`);
+    throw new RangeError(
+      `loadIdxDataset: numClasses must be a positive integer, got ${numClasses}`,
+    );
   }
   checkLimit(options.limit, 'loadIdxDataset');
   const images = readIdx(imagesFile, { rank: 3, types: ['uint8'], role: 'images' });
-  const labels = readIdx(labelsFile, { rank: 1, types: ['uint8', 'int8', 'int16', 'int32'], role: 'labels' });
+  const labels = readIdx(labelsFile, {
+    rank: 1,
+    types: ['uint8', 'int8', 'int16', 'int32'],
+    role: 'labels',
+  });
   const [count, rows, cols] = images.dims;
   if (labels.dims[0] !== count) {
     throw new IdxError(
@@ -102,7 +112,11 @@ export function loadIdxDataset(imagesFile: string, labelsFile: string, options: 
   for (let i = 0; i < count; i++) {
     const y = allLabels[i];
     if (y < 0 || y >= numClasses) {
-      throw new IdxError(labelsFile, 'LABEL_RANGE', `labels file ${labelsFile}: label ${y} at index ${i} is outside [0, ${numClasses})`);
+      throw new IdxError(
+        labelsFile,
+        'LABEL_RANGE',
+        `labels file ${labelsFile}: label ${y} at index ${i} is outside [0, ${numClasses})`,
+      );
     }
   }
   const n = options.limit === undefined ? count : Math.min(options.limit, count);
@@ -111,7 +125,14 @@ export function loadIdxDataset(imagesFile: string, labelsFile: string, options: 
   const out = new Float32Array(n * features);
   out.set((images.data as Uint8Array).subarray(0, n * features));
   for (let i = 0; i < out.length; i++) out[i] /= 255;
-  return { images: out, labels: n === count ? allLabels : allLabels.slice(0, n), n, rows, cols, numClasses };
+  return {
+    images: out,
+    labels: n === count ? allLabels : allLabels.slice(0, n),
+    n,
+    rows,
+    cols,
+    numClasses,
+  };
 }
 
 /**
@@ -126,8 +147,14 @@ export function loadMnist(options: LoadMnistOptions = {}): MnistData {
   const trainLabels = resolveIdxFile(dir, MNIST_FILES.trainLabels);
   const testImages = resolveIdxFile(dir, MNIST_FILES.testImages);
   const testLabels = resolveIdxFile(dir, MNIST_FILES.testLabels);
-  const train = loadIdxDataset(trainImages, trainLabels, { limit: options.trainLimit, numClasses: options.numClasses });
-  const test = loadIdxDataset(testImages, testLabels, { limit: options.testLimit, numClasses: options.numClasses });
+  const train = loadIdxDataset(trainImages, trainLabels, {
+    limit: options.trainLimit,
+    numClasses: options.numClasses,
+  });
+  const test = loadIdxDataset(testImages, testLabels, {
+    limit: options.testLimit,
+    numClasses: options.numClasses,
+  });
   if (train.rows !== test.rows || train.cols !== test.cols) {
     throw new IdxError(
       testImages,

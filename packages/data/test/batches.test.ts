@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Batcher, epochPermutation, subset, validationSplit, type Batch, type BatcherState, type Dataset } from '../src/index.js';
+import {
+  Batcher,
+  epochPermutation,
+  subset,
+  validationSplit,
+  type Batch,
+  type BatcherState,
+  type Dataset,
+} from '../src/index.js';
 
 /** n examples of 1×2 pixels [i, −i] with label i mod 7, so every copied row reveals its source. */
 function indexDataset(n: number): Dataset {
@@ -19,7 +27,13 @@ function sourceIndices(batch: Batch): number[] {
 }
 
 function snapshot(batch: Batch) {
-  return { images: Array.from(batch.images), labels: Array.from(batch.labels), epoch: batch.epoch, step: batch.step, size: batch.size };
+  return {
+    images: Array.from(batch.images),
+    labels: Array.from(batch.labels),
+    epoch: batch.epoch,
+    step: batch.step,
+    size: batch.size,
+  };
 }
 
 describe('epochPermutation', () => {
@@ -74,7 +88,10 @@ describe('Batcher', () => {
     const batcher = new Batcher(indexDataset(103), { batchSize: 10, seed: 7, dropLast: true });
     expect(batcher.stepsPerEpoch).toBe(10);
     // Read each batch before drawing the next: its buffers are reused.
-    const batches = Array.from(batcher.epochBatches(), (b) => ({ size: b.size, indices: sourceIndices(b) }));
+    const batches = Array.from(batcher.epochBatches(), (b) => ({
+      size: b.size,
+      indices: sourceIndices(b),
+    }));
     expect(batches.map((b) => b.size)).toEqual(new Array(10).fill(10));
     const seen = new Set(batches.flatMap((b) => b.indices));
     expect(seen.size).toBe(100);
@@ -117,23 +134,40 @@ describe('Batcher', () => {
     const restored = new Batcher(data, { batchSize: 10, seed: 'resume' });
     for (let k = 0; k < 30; k++) restored.next();
     restored.restore(saved);
-    expect(Array.from({ length: 24 }, () => snapshot(restored.next()))).toEqual(reference.slice(16));
+    expect(Array.from({ length: 24 }, () => snapshot(restored.next()))).toEqual(
+      reference.slice(16),
+    );
   });
 
   it('refuses to restore a state saved with other settings', () => {
     const saved = new Batcher(indexDataset(103), { batchSize: 10, seed: 1 }).state();
-    expect(() => new Batcher(indexDataset(103), { batchSize: 16, seed: 1 }).restore(saved)).toThrow(/saved batchSize 10 differs from this batcher's 16/);
-    expect(() => new Batcher(indexDataset(103), { batchSize: 10, seed: 2 }).restore(saved)).toThrow(/saved seed 1 differs/);
-    expect(() => new Batcher(indexDataset(50), { batchSize: 10, seed: 1 }).restore(saved)).toThrow(/saved n 103 differs/);
-    expect(() => new Batcher(indexDataset(103), { batchSize: 10, seed: 1, start: { epoch: 0, step: 11 } })).toThrow(/step must be an integer in \[0, 11\), got 11/);
+    expect(() => new Batcher(indexDataset(103), { batchSize: 16, seed: 1 }).restore(saved)).toThrow(
+      /saved batchSize 10 differs from this batcher's 16/,
+    );
+    expect(() => new Batcher(indexDataset(103), { batchSize: 10, seed: 2 }).restore(saved)).toThrow(
+      /saved seed 1 differs/,
+    );
+    expect(() => new Batcher(indexDataset(50), { batchSize: 10, seed: 1 }).restore(saved)).toThrow(
+      /saved n 103 differs/,
+    );
+    expect(
+      () =>
+        new Batcher(indexDataset(103), { batchSize: 10, seed: 1, start: { epoch: 0, step: 11 } }),
+    ).toThrow(/step must be an integer in \[0, 11\), got 11/);
   });
 
   it('rejects bad options clearly', () => {
     const data = indexDataset(5);
-    expect(() => new Batcher(data, { batchSize: 0, seed: 1 })).toThrow(/batchSize must be a positive integer, got 0/);
+    expect(() => new Batcher(data, { batchSize: 0, seed: 1 })).toThrow(
+      /batchSize must be a positive integer, got 0/,
+    );
     expect(() => new Batcher(data, { batchSize: 2 })).toThrow(/needs a seed/);
-    expect(() => new Batcher(data, { batchSize: 8, seed: 1, dropLast: true })).toThrow(/5 examples make no batch of 8 with dropLast/);
-    expect(() => new Batcher({ ...data, n: 6 }, { batchSize: 2, seed: 1 })).toThrow(/dataset arrays disagree/);
+    expect(() => new Batcher(data, { batchSize: 8, seed: 1, dropLast: true })).toThrow(
+      /5 examples make no batch of 8 with dropLast/,
+    );
+    expect(() => new Batcher({ ...data, n: 6 }, { batchSize: 2, seed: 1 })).toThrow(
+      /dataset arrays disagree/,
+    );
   });
 });
 
@@ -161,18 +195,26 @@ describe('validationSplit', () => {
     const val = new Set(ids(a.validation));
     expect(val.size).toBe(30);
     expect(ids(a.train).some((i) => val.has(i))).toBe(false);
-    expect([...ids(a.train), ...ids(a.validation)].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect([...ids(a.train), ...ids(a.validation)].sort((x, y) => x - y)).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     // Both parts keep the original order, and labels travel with their images.
     expect(ids(a.validation)).toEqual([...ids(a.validation)].sort((x, y) => x - y));
     expect(Array.from(a.train.labels)).toEqual(ids(a.train).map((i) => i % 7));
     // Not simply the tail, and a different seed picks differently.
     expect(ids(a.validation)).not.toEqual(Array.from({ length: 30 }, (_, i) => 70 + i));
-    expect(ids(validationSplit(data, { size: 30, seed: 6 }).validation)).not.toEqual(ids(a.validation));
+    expect(ids(validationSplit(data, { size: 30, seed: 6 }).validation)).not.toEqual(
+      ids(a.validation),
+    );
   });
 
   it('rejects bad sizes', () => {
-    expect(() => validationSplit(data, { size: 101 })).toThrow(/size must be an integer in \[0, 100\], got 101/);
-    expect(() => validationSplit(data, { fraction: 1.5 })).toThrow(/fraction must be in \[0, 1\], got 1.5/);
+    expect(() => validationSplit(data, { size: 101 })).toThrow(
+      /size must be an integer in \[0, 100\], got 101/,
+    );
+    expect(() => validationSplit(data, { fraction: 1.5 })).toThrow(
+      /fraction must be in \[0, 1\], got 1.5/,
+    );
     expect(() => validationSplit(data, {})).toThrow(/give size or fraction/);
     expect(() => validationSplit(data, { size: 1, fraction: 0.1 })).toThrow(/not both/);
   });

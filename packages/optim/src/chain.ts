@@ -36,7 +36,9 @@ export function chain(...plugins: OptimizerPlugin[]): OptimizerPlugin<ChainState
     },
     update(grads, state, params, extras) {
       if (!Array.isArray(state.parts) || state.parts.length !== parts.length) {
-        throw new Error(`chain: state holds ${state.parts?.length} parts, the chain has ${parts.length}`);
+        throw new Error(
+          `chain: state holds ${state.parts?.length} parts, the chain has ${parts.length}`,
+        );
       }
       let updates = grads;
       const states: PluginState[] = [];
@@ -47,7 +49,10 @@ export function chain(...plugins: OptimizerPlugin[]): OptimizerPlugin<ChainState
         states.push(result.state);
         upstream = { ...upstream, ...result.state.hyper };
       });
-      return { updates: updates as Record<string, Float64Array>, state: { hyper: merge(states), parts: states } };
+      return {
+        updates: updates as Record<string, Float64Array>,
+        state: { hyper: merge(states), parts: states },
+      };
     },
   };
 }

@@ -12,7 +12,7 @@ export type Schedule = (step: number) => number;
 export type HyperValue = number | Schedule;
 
 function show(value: unknown): string {
-  return typeof value === 'number' ? String(value) : JSON.stringify(value) ?? String(value);
+  return typeof value === 'number' ? String(value) : (JSON.stringify(value) ?? String(value));
 }
 
 /** A finite number >= 0 (η, η0, T, λ, ...). */
@@ -62,11 +62,18 @@ export function checkHyperValue(where: string, name: string, value: unknown): Hy
 }
 
 /** The value for this step; a schedule that returns a negative or non-finite value is an error here. */
-export function evaluateHyper(where: string, name: string, value: HyperValue, step: number): number {
+export function evaluateHyper(
+  where: string,
+  name: string,
+  value: HyperValue,
+  step: number,
+): number {
   if (typeof value === 'number') return value;
   const v = value(step);
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-    throw new RangeError(`${where}: ${name} schedule returned ${show(v)} at step ${step}; expected a finite number >= 0`);
+    throw new RangeError(
+      `${where}: ${name} schedule returned ${show(v)} at step ${step}; expected a finite number >= 0`,
+    );
   }
   return v;
 }

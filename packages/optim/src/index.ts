@@ -4,7 +4,14 @@
  * extensible registry; temperature schedules; gradient-noise measurements; and an Optimizer that
  * binds a plugin to a model's parameters with exact, JSON-serialisable checkpoints.
  */
-export type { Hyperparams, PluginState, PerExampleStats, UpdateExtras, UpdateResult, OptimizerPlugin } from './plugin.js';
+export type {
+  Hyperparams,
+  PluginState,
+  PerExampleStats,
+  UpdateExtras,
+  UpdateResult,
+  OptimizerPlugin,
+} from './plugin.js';
 export { hyperparams } from './plugin.js';
 export {
   type NumericArray,
@@ -28,10 +35,24 @@ export { stateToJSON, stateFromJSON, type JsonValue } from './serialize.js';
 export { chain, type ChainState } from './chain.js';
 export { sgd, type SgdOptions, type SgdState } from './plugins/sgd.js';
 export { momentum, type MomentumOptions, type MomentumState } from './plugins/momentum.js';
-export { momentumAvg, type MomentumAvgOptions, type MomentumAvgState } from './plugins/momentum-avg.js';
+export {
+  momentumAvg,
+  type MomentumAvgOptions,
+  type MomentumAvgState,
+} from './plugins/momentum-avg.js';
 export { langevin, type LangevinOptions, type LangevinState } from './plugins/langevin.js';
-export { gradientFlow, type GradientFlowOptions, type GradientFlowState, type GradientFunction } from './plugins/gradient-flow.js';
-export { clipByGlobalNorm, clipByValue, type ClipByGlobalNormOptions, type ClipByValueOptions } from './plugins/clip.js';
+export {
+  gradientFlow,
+  type GradientFlowOptions,
+  type GradientFlowState,
+  type GradientFunction,
+} from './plugins/gradient-flow.js';
+export {
+  clipByGlobalNorm,
+  clipByValue,
+  type ClipByGlobalNormOptions,
+  type ClipByValueOptions,
+} from './plugins/clip.js';
 export { weightDecay, type WeightDecayOptions } from './plugins/weight-decay.js';
 export {
   registerPlugin,
@@ -45,7 +66,13 @@ export {
   type ChainSpec,
 } from './registry.js';
 export { namedParams, type ModuleLike, type ParamSource } from './params.js';
-export { Optimizer, lossGradient, type OptimizerOptions, type StepReport, type OptimizerCheckpoint } from './optimizer.js';
+export {
+  Optimizer,
+  lossGradient,
+  type OptimizerOptions,
+  type StepReport,
+  type OptimizerCheckpoint,
+} from './optimizer.js';
 export {
   gradientNoiseFromNorms,
   measureGradientNoise,

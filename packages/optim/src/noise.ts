@@ -55,14 +55,20 @@ export function gradientNoiseFromNorms(
 ): GradientNoiseStats {
   const where = 'gradientNoise';
   const B = exampleSqNorms.length;
-  if (B < 2) throw new RangeError(`${where}: needs at least 2 per-example norms to separate noise from signal, got ${B}`);
+  if (B < 2)
+    throw new RangeError(
+      `${where}: needs at least 2 per-example norms to separate noise from signal, got ${B}`,
+    );
   if (!Number.isFinite(batchGradSqNorm) || batchGradSqNorm < 0) {
     throw new RangeError(`${where}: |ĝ|² must be a finite number >= 0, got ${batchGradSqNorm}`);
   }
   let sum = 0;
   for (let b = 0; b < B; b++) {
     const v = exampleSqNorms[b];
-    if (!Number.isFinite(v) || v < 0) throw new RangeError(`${where}: per-example |ĝ_b|² must be finite and >= 0, got ${v} for example ${b}`);
+    if (!Number.isFinite(v) || v < 0)
+      throw new RangeError(
+        `${where}: per-example |ĝ_b|² must be finite and >= 0, got ${v} for example ${b}`,
+      );
     sum += v;
   }
   const S = sum / B;
@@ -90,23 +96,31 @@ export function gradientNoiseFromNorms(
  * |.grad|² over the parameters and |ĝ_b|² sums perExample.sqNorms[b] over them. Pass the
  * optimizer's `hyper` to get the temperature figures.
  */
-export function measureGradientNoise(params: ParamSource, hyper: Hyperparams | { eta?: number; eta0?: number } = {}): GradientNoiseStats {
+export function measureGradientNoise(
+  params: ParamSource,
+  hyper: Hyperparams | { eta?: number; eta0?: number } = {},
+): GradientNoiseStats {
   const where = 'measureGradientNoise';
   const pairs = namedParams(params, where);
   let G = 0;
   let perExample: Float64Array | null = null;
   for (const [name, p] of pairs) {
     const t: Tensor = p;
-    if (t.grad === null) throw new Error(`${where}: parameter '${name}' has no gradient; call loss.backward() first`);
+    if (t.grad === null)
+      throw new Error(`${where}: parameter '${name}' has no gradient; call loss.backward() first`);
     if (t.perExample === null) {
-      throw new Error(`${where}: parameter '${name}' has no per-example statistics; call loss.backward(undefined, { perExample: 'norms' })`);
+      throw new Error(
+        `${where}: parameter '${name}' has no per-example statistics; call loss.backward(undefined, { perExample: 'norms' })`,
+      );
     }
     const g = t.grad.dataSync();
     for (let i = 0; i < g.length; i++) G += g[i] * g[i];
     const sq = t.perExample.sqNorms;
     if (perExample === null) perExample = new Float64Array(sq.length);
     else if (sq.length !== perExample.length) {
-      throw new RangeError(`${where}: parameter '${name}' has ${sq.length} per-example norms, the others ${perExample.length}`);
+      throw new RangeError(
+        `${where}: parameter '${name}' has ${sq.length} per-example norms, the others ${perExample.length}`,
+      );
     }
     for (let b = 0; b < sq.length; b++) perExample[b] += sq[b];
   }
@@ -135,11 +149,16 @@ export class GradientNoiseMeter {
       return;
     }
     const decay = options.decay ?? 0.99;
-    if (!(decay >= 0 && decay < 1)) throw new RangeError(`GradientNoiseMeter: decay must be in [0, 1), got ${decay}`);
+    if (!(decay >= 0 && decay < 1))
+      throw new RangeError(`GradientNoiseMeter: decay must be in [0, 1), got ${decay}`);
     this.s = { decay, steps: 0, traceSigma: 0, trueGradSqNorm: 0 };
   }
 
-  update(stats: Pick<GradientNoiseStats, 'traceSigma' | 'trueGradSqNorm'>): { traceSigma: number; trueGradSqNorm: number; noiseScale: number } {
+  update(stats: Pick<GradientNoiseStats, 'traceSigma' | 'trueGradSqNorm'>): {
+    traceSigma: number;
+    trueGradSqNorm: number;
+    noiseScale: number;
+  } {
     const { decay } = this.s;
     this.s = {
       decay,
@@ -152,11 +171,16 @@ export class GradientNoiseMeter {
 
   /** Bias-corrected averages and B_noise = tr(Σ)/|g|² of the averages. */
   get value(): { traceSigma: number; trueGradSqNorm: number; noiseScale: number } {
-    if (this.s.steps === 0) throw new Error('GradientNoiseMeter: no measurements yet; call update() first');
+    if (this.s.steps === 0)
+      throw new Error('GradientNoiseMeter: no measurements yet; call update() first');
     const correction = 1 - this.s.decay ** this.s.steps;
     const traceSigma = this.s.traceSigma / correction;
     const trueGradSqNorm = this.s.trueGradSqNorm / correction;
-    return { traceSigma, trueGradSqNorm, noiseScale: trueGradSqNorm > 0 ? traceSigma / trueGradSqNorm : Infinity };
+    return {
+      traceSigma,
+      trueGradSqNorm,
+      noiseScale: trueGradSqNorm > 0 ? traceSigma / trueGradSqNorm : Infinity,
+    };
   }
 
   state(): GradientNoiseMeterState {

@@ -51,17 +51,25 @@ export class Optimizer {
 
   constructor(params: ParamSource, plugin: OptimizerPlugin, options: OptimizerOptions = {}) {
     if (!plugin || typeof plugin.init !== 'function' || typeof plugin.update !== 'function') {
-      throw new TypeError('Optimizer: the plugin must be an object with init and update (see createPlugin for names)');
+      throw new TypeError(
+        'Optimizer: the plugin must be an object with init and update (see createPlugin for names)',
+      );
     }
     this.plugin = plugin;
     this.params = namedParams(params, 'Optimizer');
-    if (this.params.length === 0) throw new Error('Optimizer: no parameters that require gradients');
+    if (this.params.length === 0)
+      throw new Error('Optimizer: no parameters that require gradients');
     this.skipNonFinite = options.skipNonFinite ?? false;
     this.pluginState = plugin.init(this.values());
   }
 
   /** An Optimizer for the plugin registered under `name`. */
-  static byName(params: ParamSource, name: string, pluginOptions: object = {}, options: OptimizerOptions = {}): Optimizer {
+  static byName(
+    params: ParamSource,
+    name: string,
+    pluginOptions: object = {},
+    options: OptimizerOptions = {},
+  ): Optimizer {
     return new Optimizer(params, createPlugin(name, pluginOptions), options);
   }
 
@@ -77,7 +85,9 @@ export class Optimizer {
     const out: Record<string, NumericArray> = {};
     for (const [name, p] of this.params) {
       if (p.grad === null) {
-        throw new Error(`${this.plugin.name}: parameter '${name}' has no gradient; call loss.backward() before step()`);
+        throw new Error(
+          `${this.plugin.name}: parameter '${name}' has no gradient; call loss.backward() before step()`,
+        );
       }
       out[name] = p.grad.dataSync();
     }
@@ -120,7 +130,9 @@ export class Optimizer {
       const p = params[name];
       const u = updates[name];
       if (!u || u.length !== p.length) {
-        throw new RangeError(`${this.plugin.name}: the update for parameter '${name}' has ${u ? u.length : 'no'} values, expected ${p.length}`);
+        throw new RangeError(
+          `${this.plugin.name}: the update for parameter '${name}' has ${u ? u.length : 'no'} values, expected ${p.length}`,
+        );
       }
       const v = new Float64Array(p.length);
       for (let i = 0; i < p.length; i++) {
@@ -168,14 +180,21 @@ export class Optimizer {
 
   loadState(checkpoint: OptimizerCheckpoint): void {
     if (!checkpoint || checkpoint.format !== 'thermograd.optim/1') {
-      throw new Error(`Optimizer.loadState: not an optimizer checkpoint (format ${JSON.stringify(checkpoint?.format)})`);
+      throw new Error(
+        `Optimizer.loadState: not an optimizer checkpoint (format ${JSON.stringify(checkpoint?.format)})`,
+      );
     }
     if (checkpoint.plugin !== this.plugin.name) {
-      throw new Error(`Optimizer.loadState: checkpoint is for plugin '${checkpoint.plugin}', this optimizer runs '${this.plugin.name}'`);
+      throw new Error(
+        `Optimizer.loadState: checkpoint is for plugin '${checkpoint.plugin}', this optimizer runs '${this.plugin.name}'`,
+      );
     }
     const mine = this.params.map(([name, p]) => `${name}:${p.size}`).join(', ');
     const theirs = checkpoint.params.map((p) => `${p.name}:${p.size}`).join(', ');
-    if (mine !== theirs) throw new Error(`Optimizer.loadState: parameters differ: checkpoint [${theirs}], optimizer [${mine}]`);
+    if (mine !== theirs)
+      throw new Error(
+        `Optimizer.loadState: parameters differ: checkpoint [${theirs}], optimizer [${mine}]`,
+      );
     this.pluginState = stateFromJSON<PluginState>(checkpoint.state);
     this.skipped = checkpoint.skippedSteps;
   }
@@ -187,7 +206,10 @@ export class Optimizer {
  * copies of the gradients. The parameters are left at the last evaluated point; an Optimizer
  * writes the final values after the update.
  */
-export function lossGradient(params: ParamSource, loss: () => Tensor): (values: ParamTree) => UpdateTree {
+export function lossGradient(
+  params: ParamSource,
+  loss: () => Tensor,
+): (values: ParamTree) => UpdateTree {
   const pairs = namedParams(params, 'lossGradient');
   return (values) => {
     for (const [name, p] of pairs) {
@@ -197,7 +219,8 @@ export function lossGradient(params: ParamSource, loss: () => Tensor): (values: 
     loss().backward();
     const out: UpdateTree = {};
     for (const [name, p] of pairs) {
-      if (p.grad === null) throw new Error(`lossGradient: parameter '${name}' got no gradient from the loss`);
+      if (p.grad === null)
+        throw new Error(`lossGradient: parameter '${name}' got no gradient from the loss`);
       out[name] = Float64Array.from(p.grad.dataSync());
     }
     return out;

@@ -35,13 +35,22 @@ export interface RegisterOptions {
   override?: boolean;
 }
 
-export function registerPlugin<O>(name: string, factory: PluginFactory<O>, options: RegisterOptions = {}): void {
+export function registerPlugin<O>(
+  name: string,
+  factory: PluginFactory<O>,
+  options: RegisterOptions = {},
+): void {
   if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(name)) {
-    throw new RangeError(`registerPlugin: invalid name ${JSON.stringify(name)} (letters, digits, '.', '_', '-')`);
+    throw new RangeError(
+      `registerPlugin: invalid name ${JSON.stringify(name)} (letters, digits, '.', '_', '-')`,
+    );
   }
-  if (typeof factory !== 'function') throw new TypeError(`registerPlugin: the factory for '${name}' is not a function`);
+  if (typeof factory !== 'function')
+    throw new TypeError(`registerPlugin: the factory for '${name}' is not a function`);
   if (registry.has(name) && !options.override) {
-    throw new Error(`registerPlugin: a plugin named '${name}' is already registered; pass { override: true } to replace it`);
+    throw new Error(
+      `registerPlugin: a plugin named '${name}' is already registered; pass { override: true } to replace it`,
+    );
   }
   registry.set(name, { factory, description: options.description ?? '' });
 }
@@ -67,7 +76,10 @@ export function listPlugins(): { name: string; description: string }[] {
 /** The plugin registered under `name`, made from `options`. */
 export function createPlugin(name: string, options: object = {}): OptimizerPlugin {
   const entry = registry.get(name);
-  if (!entry) throw new RangeError(`unknown optimizer plugin '${name}'; known plugins: ${pluginNames().join(', ')}`);
+  if (!entry)
+    throw new RangeError(
+      `unknown optimizer plugin '${name}'; known plugins: ${pluginNames().join(', ')}`,
+    );
   return entry.factory(options);
 }
 
@@ -76,17 +88,28 @@ export interface ChainSpec {
 }
 
 registerPlugin('sgd', sgd, { description: 'Φ ← Φ − η ĝ, η = B·η0' });
-registerPlugin('momentum', momentum, { description: 'v ← μv + ηĝ, Φ ← Φ − v (Sutskever; PyTorch and Nesterov options), η = (1−μ)·B·η0' });
-registerPlugin('momentum-avg', momentumAvg, { description: 'g̃ ← (1−1/N)g̃ + ĝ/N, Φ ← Φ − Nηg̃, N = 1/(1−μ)' });
-registerPlugin('langevin', langevin, { description: 'Φ ← Φ − η∇U + √(2ηT) ξ (SGLD), or SGD-matched diagonal noise' });
-registerPlugin('gradient-flow', gradientFlow, { description: 'dΦ/dt = −g(Φ), full batch, euler / rk4 / adaptive dopri5' });
+registerPlugin('momentum', momentum, {
+  description: 'v ← μv + ηĝ, Φ ← Φ − v (Sutskever; PyTorch and Nesterov options), η = (1−μ)·B·η0',
+});
+registerPlugin('momentum-avg', momentumAvg, {
+  description: 'g̃ ← (1−1/N)g̃ + ĝ/N, Φ ← Φ − Nηg̃, N = 1/(1−μ)',
+});
+registerPlugin('langevin', langevin, {
+  description: 'Φ ← Φ − η∇U + √(2ηT) ξ (SGLD), or SGD-matched diagonal noise',
+});
+registerPlugin('gradient-flow', gradientFlow, {
+  description: 'dΦ/dt = −g(Φ), full batch, euler / rk4 / adaptive dopri5',
+});
 registerPlugin('clip-by-global-norm', clipByGlobalNorm, { description: 'ĝ ← ĝ·min(1, c/|ĝ|)' });
 registerPlugin('clip-by-value', clipByValue, { description: 'ĝ_i ← clamp(ĝ_i, −c, c)' });
-registerPlugin('weight-decay', weightDecay, { description: 'coupled ĝ + λΦ, or decoupled ΔΦ − ηλΦ' });
+registerPlugin('weight-decay', weightDecay, {
+  description: 'coupled ĝ + λΦ, or decoupled ΔΦ − ηλΦ',
+});
 registerPlugin(
   'chain',
   (spec: ChainSpec) => {
-    if (!spec || !Array.isArray(spec.plugins)) throw new TypeError(`chain: options must be { plugins: [{ name, options }, ...] }`);
+    if (!spec || !Array.isArray(spec.plugins))
+      throw new TypeError(`chain: options must be { plugins: [{ name, options }, ...] }`);
     return chain(...spec.plugins.map((p) => createPlugin(p.name, p.options ?? {})));
   },
   { description: 'plugins in sequence: { plugins: [{ name, options }, ...] }' },

@@ -24,18 +24,24 @@ import { checkCount, checkNonNegative, checkPositive, type Schedule } from './hy
 export type { Schedule } from './hyper.js';
 
 function checkIncreasing(where: string, name: string, values: unknown): number[] {
-  if (!Array.isArray(values)) throw new TypeError(`${where}: ${name} must be an array of step indices, got ${JSON.stringify(values)}`);
+  if (!Array.isArray(values))
+    throw new TypeError(
+      `${where}: ${name} must be an array of step indices, got ${JSON.stringify(values)}`,
+    );
   values.forEach((v, i) => {
     checkCount(where, `${name}[${i}]`, v, 0);
     if (i > 0 && v <= values[i - 1]) {
-      throw new RangeError(`${where}: ${name} must be strictly increasing, got ${JSON.stringify(values)}`);
+      throw new RangeError(
+        `${where}: ${name} must be strictly increasing, got ${JSON.stringify(values)}`,
+      );
     }
   });
   return values as number[];
 }
 
 function checkStep(where: string, s: number): void {
-  if (!Number.isInteger(s) || s < 0) throw new RangeError(`${where}: the step must be an integer >= 0, got ${s}`);
+  if (!Number.isInteger(s) || s < 0)
+    throw new RangeError(`${where}: the step must be an integer >= 0, got ${s}`);
 }
 
 export function constantSchedule(value: number): Schedule {
@@ -90,7 +96,12 @@ export interface ExponentialScheduleOptions {
   staircase?: boolean;
 }
 
-export function exponentialSchedule({ init, decayRate, transitionSteps = 1, staircase = false }: ExponentialScheduleOptions): Schedule {
+export function exponentialSchedule({
+  init,
+  decayRate,
+  transitionSteps = 1,
+  staircase = false,
+}: ExponentialScheduleOptions): Schedule {
   const where = 'exponentialSchedule';
   checkNonNegative(where, 'init', init);
   checkPositive(where, 'decayRate', decayRate);
@@ -162,7 +173,12 @@ export interface LinearWarmupOptions {
   after?: Schedule;
 }
 
-export function linearWarmup({ init = 0, peak, warmupSteps, after }: LinearWarmupOptions): Schedule {
+export function linearWarmup({
+  init = 0,
+  peak,
+  warmupSteps,
+  after,
+}: LinearWarmupOptions): Schedule {
   const where = 'linearWarmup';
   checkNonNegative(where, 'init', init);
   checkNonNegative(where, 'peak', peak);
@@ -198,19 +214,27 @@ export function oneCycleSchedule({
   const where = 'oneCycleSchedule';
   checkNonNegative(where, 'max', max);
   checkCount(where, 'totalSteps', totalSteps, 2);
-  if (!(pctStart > 0 && pctStart < 1)) throw new RangeError(`${where}: pctStart must be in (0, 1), got ${pctStart}`);
+  if (!(pctStart > 0 && pctStart < 1))
+    throw new RangeError(`${where}: pctStart must be in (0, 1), got ${pctStart}`);
   checkPositive(where, 'divFactor', divFactor);
   checkPositive(where, 'finalDivFactor', finalDivFactor);
-  if (anneal !== 'cos' && anneal !== 'linear') throw new RangeError(`${where}: anneal must be 'cos' or 'linear', got ${JSON.stringify(anneal)}`);
+  if (anneal !== 'cos' && anneal !== 'linear')
+    throw new RangeError(
+      `${where}: anneal must be 'cos' or 'linear', got ${JSON.stringify(anneal)}`,
+    );
   const initial = max / divFactor;
   const min = initial / finalDivFactor;
   const peakStep = pctStart * totalSteps - 1;
   const lastStep = totalSteps - 1;
   if (!(peakStep > 0 && peakStep < lastStep)) {
-    throw new RangeError(`${where}: pctStart·totalSteps − 1 = ${peakStep} must lie strictly between 0 and totalSteps − 1 = ${lastStep}`);
+    throw new RangeError(
+      `${where}: pctStart·totalSteps − 1 = ${peakStep} must lie strictly between 0 and totalSteps − 1 = ${lastStep}`,
+    );
   }
   const interp = (from: number, to: number, pct: number) =>
-    anneal === 'cos' ? to + ((from - to) / 2) * (1 + Math.cos(Math.PI * pct)) : from + (to - from) * pct;
+    anneal === 'cos'
+      ? to + ((from - to) / 2) * (1 + Math.cos(Math.PI * pct))
+      : from + (to - from) * pct;
   return (s) => {
     checkStep(where, s);
     if (s <= peakStep) return interp(initial, max, s / peakStep);
@@ -226,11 +250,16 @@ export interface PiecewiseConstantOptions {
   values: number[];
 }
 
-export function piecewiseConstantSchedule({ boundaries, values }: PiecewiseConstantOptions): Schedule {
+export function piecewiseConstantSchedule({
+  boundaries,
+  values,
+}: PiecewiseConstantOptions): Schedule {
   const where = 'piecewiseConstantSchedule';
   const bs = [...checkIncreasing(where, 'boundaries', boundaries)];
   if (!Array.isArray(values) || values.length !== bs.length + 1) {
-    throw new RangeError(`${where}: needs boundaries.length + 1 = ${bs.length + 1} values, got ${Array.isArray(values) ? values.length : JSON.stringify(values)}`);
+    throw new RangeError(
+      `${where}: needs boundaries.length + 1 = ${bs.length + 1} values, got ${Array.isArray(values) ? values.length : JSON.stringify(values)}`,
+    );
   }
   const vs = values.map((v, i) => checkNonNegative(where, `values[${i}]`, v));
   return (s) => {
@@ -244,12 +273,18 @@ export function piecewiseConstantSchedule({ boundaries, values }: PiecewiseConst
 /** Runs schedules[i] from boundaries[i − 1] on, restarting its step count there (optax join_schedules). */
 export function joinSchedules(schedules: Schedule[], boundaries: number[]): Schedule {
   const where = 'joinSchedules';
-  if (!Array.isArray(schedules) || schedules.length === 0 || schedules.some((f) => typeof f !== 'function')) {
+  if (
+    !Array.isArray(schedules) ||
+    schedules.length === 0 ||
+    schedules.some((f) => typeof f !== 'function')
+  ) {
     throw new TypeError(`${where}: schedules must be a non-empty array of functions`);
   }
   const bs = [...checkIncreasing(where, 'boundaries', boundaries)];
   if (bs.length !== schedules.length - 1) {
-    throw new RangeError(`${where}: ${schedules.length} schedules need ${schedules.length - 1} boundaries, got ${bs.length}`);
+    throw new RangeError(
+      `${where}: ${schedules.length} schedules need ${schedules.length - 1} boundaries, got ${bs.length}`,
+    );
   }
   const fs = [...schedules];
   return (s) => {
@@ -299,7 +334,10 @@ export function scheduleFromSpec(spec: ScheduleSpec): Schedule {
     case 'cosine':
       return cosineSchedule(spec);
     case 'linearWarmup':
-      return linearWarmup({ ...spec, after: spec.after ? scheduleFromSpec(spec.after) : undefined });
+      return linearWarmup({
+        ...spec,
+        after: spec.after ? scheduleFromSpec(spec.after) : undefined,
+      });
     case 'oneCycle':
       return oneCycleSchedule(spec);
     case 'piecewiseConstant':

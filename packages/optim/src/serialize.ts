@@ -14,7 +14,8 @@
  * where it was found, so a plugin cannot smuggle unserialisable state past a checkpoint.
  */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const LOOKUP = new Int16Array(128).fill(-1);
@@ -25,7 +26,8 @@ export function bytesToBase64(bytes: Uint8Array): string {
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out += ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] + ALPHABET[n & 63];
+    out +=
+      ALPHABET[n >> 18] + ALPHABET[(n >> 12) & 63] + ALPHABET[(n >> 6) & 63] + ALPHABET[n & 63];
   }
   const rest = bytes.length - i;
   if (rest === 1) {
@@ -39,7 +41,8 @@ export function bytesToBase64(bytes: Uint8Array): string {
 }
 
 export function base64ToBytes(text: string): Uint8Array {
-  if (text.length % 4 !== 0) throw new Error(`stateFromJSON: base64 text of length ${text.length} is not a multiple of 4`);
+  if (text.length % 4 !== 0)
+    throw new Error(`stateFromJSON: base64 text of length ${text.length} is not a multiple of 4`);
   const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
   const bytes = new Uint8Array((text.length / 4) * 3 - padding);
   let o = 0;
@@ -48,7 +51,8 @@ export function base64ToBytes(text: string): Uint8Array {
     for (let k = 0; k < 4; k++) {
       const c = text.charCodeAt(i + k);
       const v = text[i + k] === '=' ? 0 : c < 128 ? LOOKUP[c] : -1;
-      if (v < 0) throw new Error(`stateFromJSON: invalid base64 character ${JSON.stringify(text[i + k])}`);
+      if (v < 0)
+        throw new Error(`stateFromJSON: invalid base64 character ${JSON.stringify(text[i + k])}`);
       n = (n << 6) | v;
     }
     if (o < bytes.length) bytes[o++] = (n >> 16) & 255;
@@ -69,7 +73,10 @@ function encodeFloats(values: Float32Array | Float64Array): string {
 
 function decodeFloats(text: string, width: 4 | 8): Float32Array | Float64Array {
   const bytes = base64ToBytes(text);
-  if (bytes.length % width !== 0) throw new Error(`stateFromJSON: ${bytes.length} bytes is not a whole number of float${width * 8} values`);
+  if (bytes.length % width !== 0)
+    throw new Error(
+      `stateFromJSON: ${bytes.length} bytes is not a whole number of float${width * 8} values`,
+    );
   const view = new DataView(bytes.buffer);
   const n = bytes.length / width;
   if (width === 8) {

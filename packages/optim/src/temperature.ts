@@ -44,11 +44,16 @@ export function stepSize(where: string, options: StepSizeOptions, mu = 0): StepS
   const hasEta = options.eta !== undefined;
   const hasEta0 = options.eta0 !== undefined;
   if (hasEta === hasEta0) {
-    throw new Error(`${where}: give exactly one of eta (a learning rate) or eta0 (a temperature, with batchSize)`);
+    throw new Error(
+      `${where}: give exactly one of eta (a learning rate) or eta0 (a temperature, with batchSize)`,
+    );
   }
   const B = options.batchSize === undefined ? undefined : checkBatchSize(where, options.batchSize);
   if (hasEta0) {
-    if (B === undefined) throw new Error(`${where}: eta0 (a temperature) needs batchSize, since η = ${mu ? '(1 − μ)·' : ''}B·η0`);
+    if (B === undefined)
+      throw new Error(
+        `${where}: eta0 (a temperature) needs batchSize, since η = ${mu ? '(1 − μ)·' : ''}B·η0`,
+      );
     const eta0 = checkHyperValue(where, 'eta0', options.eta0);
     return {
       at(step, hyper) {

@@ -25,7 +25,10 @@ export function zerosLikeTree(tree: ParamTree): UpdateTree {
 }
 
 /** out[name][i] = f(a[name][i], i, name) for every element. */
-export function mapTree(tree: ParamTree, f: (value: number, index: number, name: string) => number): UpdateTree {
+export function mapTree(
+  tree: ParamTree,
+  f: (value: number, index: number, name: string) => number,
+): UpdateTree {
   const out: UpdateTree = {};
   for (const name of Object.keys(tree)) {
     const src = tree[name];
@@ -76,7 +79,9 @@ export function assertFiniteGradients(grads: ParamTree, where: string): void {
   const bad = findNonFinite(grads);
   if (bad !== null) {
     const [name, index, value] = bad;
-    throw new RangeError(`${where}: non-finite gradient ${value} for parameter '${name}' (element ${index})`);
+    throw new RangeError(
+      `${where}: non-finite gradient ${value} for parameter '${name}' (element ${index})`,
+    );
   }
 }
 
@@ -89,7 +94,9 @@ export function assertSameStructure(a: ParamTree, b: ParamTree, where: string): 
   }
   for (const n of an) {
     if (a[n].length !== b[n].length) {
-      throw new RangeError(`${where}: parameter '${n}' has ${a[n].length} values in one tree and ${b[n].length} in the other`);
+      throw new RangeError(
+        `${where}: parameter '${n}' has ${a[n].length} values in one tree and ${b[n].length} in the other`,
+      );
     }
   }
 }

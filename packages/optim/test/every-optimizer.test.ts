@@ -8,7 +8,9 @@ import { createPlugin, type ParamTree } from '../src/index.js';
 import { run } from './helpers.js';
 
 /** ½ Σ k_i (x_i − 1)², minimum at (1, 1), condition number 10. */
-const parabola = (p: ParamTree): ParamTree => ({ x: Float64Array.from(p.x, (v, i) => [1, 10][i] * (v - 1)) });
+const parabola = (p: ParamTree): ParamTree => ({
+  x: Float64Array.from(p.x, (v, i) => [1, 10][i] * (v - 1)),
+});
 
 /** (1 − x)² + 100 (y − x²)², minimum at (1, 1) at the end of a curved, ill-conditioned valley. */
 const rosenbrock = (p: ParamTree): ParamTree => {

@@ -22,8 +22,15 @@ describe('gradient-flow on L = ½ Σ k_i x_i²', () => {
 
   it('tighter tolerances give a smaller error (the error control is live)', () => {
     const err = (rtol: number) => {
-      const r = run(gradientFlow({ gradient, interval: 1, rtol, atol: 1e-12 }), { x: Float64Array.from(x0) }, () => ({}), 3);
-      return Math.max(...[...r.params.x].map((v, i) => Math.abs(v - exact(3)[i]) / Math.abs(exact(3)[i])));
+      const r = run(
+        gradientFlow({ gradient, interval: 1, rtol, atol: 1e-12 }),
+        { x: Float64Array.from(x0) },
+        () => ({}),
+        3,
+      );
+      return Math.max(
+        ...[...r.params.x].map((v, i) => Math.abs(v - exact(3)[i]) / Math.abs(exact(3)[i])),
+      );
     };
     const loose = err(1e-3);
     const tight = err(1e-9);
@@ -32,10 +39,24 @@ describe('gradient-flow on L = ½ Σ k_i x_i²', () => {
   });
 
   it('fixed-step rk4 matches exp(−k t) to 1e-4 relative; euler is gradient descent (1 − k h)^n', () => {
-    const rk4 = run(gradientFlow({ gradient, interval: 0.1, method: 'rk4', substeps: 2 }), { x: Float64Array.from(x0) }, () => ({}), 30);
+    const rk4 = run(
+      gradientFlow({ gradient, interval: 0.1, method: 'rk4', substeps: 2 }),
+      { x: Float64Array.from(x0) },
+      () => ({}),
+      30,
+    );
     rk4.trace.forEach((p, n) => expectAllClose(p.x, exact(rk4.hypers[n].t), 1e-4));
-    const euler = run(gradientFlow({ gradient, interval: 0.1, method: 'euler', substeps: 4 }), { x: Float64Array.from(x0) }, () => ({}), 5);
-    expectAllClose(euler.params.x, x0.map((v, i) => v * (1 - k[i] * 0.025) ** 20), 1e-13);
+    const euler = run(
+      gradientFlow({ gradient, interval: 0.1, method: 'euler', substeps: 4 }),
+      { x: Float64Array.from(x0) },
+      () => ({}),
+      5,
+    );
+    expectAllClose(
+      euler.params.x,
+      x0.map((v, i) => v * (1 - k[i] * 0.025) ** 20),
+      1e-13,
+    );
     expect(euler.state.hyper.evaluations).toBe(20);
   });
 
@@ -43,7 +64,10 @@ describe('gradient-flow on L = ½ Σ k_i x_i²', () => {
     const x = tensor(x0, [4], { dtype: 'float64', requiresGrad: true });
     const kt = tensor(k, [4], { dtype: 'float64' });
     const loss = () => mul(sum(mul(kt, square(x))), 0.5);
-    const opt = new Optimizer([['x', x]], gradientFlow({ gradient: lossGradient([['x', x]], loss), interval: 0.25 }));
+    const opt = new Optimizer(
+      [['x', x]],
+      gradientFlow({ gradient: lossGradient([['x', x]], loss), interval: 0.25 }),
+    );
     for (let n = 0; n < 8; n++) opt.step(); // no backward needed: the plugin evaluates its own gradient
     expect(opt.hyper.t).toBe(2);
     expectAllClose(x.toArray(), exact(2), 1e-4);
@@ -53,6 +77,8 @@ describe('gradient-flow on L = ½ Σ k_i x_i²', () => {
     const bad = (p: ParamTree) => ({ x: Float64Array.from(p.x, (v) => (v < 0.9 ? NaN : v)) });
     const plugin = gradientFlow({ gradient: bad, interval: 1 });
     const p = { x: Float64Array.of(1) };
-    expect(() => plugin.update({}, plugin.init(p), p)).toThrow(/gradient-flow: non-finite gradient NaN for parameter 'x' \(element 0\)/);
+    expect(() => plugin.update({}, plugin.init(p), p)).toThrow(
+      /gradient-flow: non-finite gradient NaN for parameter 'x' \(element 0\)/,
+    );
   });
 });

@@ -1,5 +1,11 @@
 /** Shared test helpers: a functional training loop on plain arrays and bit-level comparisons. */
-import { applyUpdates, type OptimizerPlugin, type ParamTree, type PluginState, type UpdateExtras } from '../src/index.js';
+import {
+  applyUpdates,
+  type OptimizerPlugin,
+  type ParamTree,
+  type PluginState,
+  type UpdateExtras,
+} from '../src/index.js';
 
 export type GradFn = (params: ParamTree, step: number) => ParamTree;
 
@@ -17,7 +23,11 @@ export function run(
   params: ParamTree,
   grad: GradFn,
   steps: number,
-  options: { state?: PluginState; extras?: (step: number) => UpdateExtras; keepTrace?: boolean } = {},
+  options: {
+    state?: PluginState;
+    extras?: (step: number) => UpdateExtras;
+    keepTrace?: boolean;
+  } = {},
 ): RunResult {
   let state = options.state ?? plugin.init(params);
   let p = params;
@@ -44,13 +54,21 @@ export function bits(a: ArrayLike<number> & { buffer?: ArrayBufferLike }): strin
   return Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength).toString('hex');
 }
 
-export function expectAllClose(actual: ArrayLike<number>, expected: ArrayLike<number>, relTol: number, absTol = 0): void {
-  if (actual.length !== expected.length) throw new Error(`length ${actual.length} vs ${expected.length}`);
+export function expectAllClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  relTol: number,
+  absTol = 0,
+): void {
+  if (actual.length !== expected.length)
+    throw new Error(`length ${actual.length} vs ${expected.length}`);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i];
     const e = expected[i];
     if (!(Math.abs(a - e) <= relTol * Math.abs(e) + absTol)) {
-      throw new Error(`element ${i}: ${a} vs expected ${e} (relative tolerance ${relTol}, absolute ${absTol})`);
+      throw new Error(
+        `element ${i}: ${a} vs expected ${e} (relative tolerance ${relTol}, absolute ${absTol})`,
+      );
     }
   }
 }

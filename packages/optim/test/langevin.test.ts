@@ -27,7 +27,9 @@ describe('langevin', () => {
     const plugin = langevin({ eta, temperature: T, seed: 7 });
     const grad = (p: ParamTree) => ({ x: Float64Array.from(p.x, (v) => k * v) });
     // Burn-in: from x = 0 the variance approaches its limit as 1 − (1 − ηk)^{2n}; 200 steps leave 1e-7.
-    let { params, state } = run(plugin, { x: new Float64Array(chains) }, grad, 200, { keepTrace: false });
+    let { params, state } = run(plugin, { x: new Float64Array(chains) }, grad, 200, {
+      keepTrace: false,
+    });
     const snapshots: Float64Array[] = [];
     // Snapshots 25 steps apart: their correlation is (1 − ηk)^25 = 0.36 per value, 0.13 per variance.
     for (let s = 0; s < 20; s++) {
@@ -51,9 +53,17 @@ describe('langevin', () => {
     const N = 10;
     const lambda = 2;
     const ybar = 0.6;
-    const plugin = langevin({ eta: 0.004, temperature: 1, dataSize: N, priorPrecision: lambda, seed: 3 });
+    const plugin = langevin({
+      eta: 0.004,
+      temperature: 1,
+      dataSize: N,
+      priorPrecision: lambda,
+      seed: 3,
+    });
     const grad = (p: ParamTree) => ({ x: Float64Array.from(p.x, (v) => v - ybar) });
-    let { params, state } = run(plugin, { x: new Float64Array(5_000) }, grad, 200, { keepTrace: false });
+    let { params, state } = run(plugin, { x: new Float64Array(5_000) }, grad, 200, {
+      keepTrace: false,
+    });
     const snapshots: Float64Array[] = [];
     for (let s = 0; s < 10; s++) {
       ({ params, state } = run(plugin, params, grad, 25, { state, keepTrace: false }));
@@ -64,14 +74,18 @@ describe('langevin', () => {
     // Discretisation: ηk = 0.048 gives variance (1/12)/(1 − 0.024); sampling 5 SE with 2x inflation.
     const exactVar = 1 / (precision * (1 - (0.004 * precision) / 2));
     expect(Math.abs(variance - exactVar)).toBeLessThan(5 * exactVar * Math.sqrt(4 / count));
-    expect(Math.abs(mean - (N * ybar) / precision)).toBeLessThan(5 * Math.sqrt((2 * exactVar) / count));
+    expect(Math.abs(mean - (N * ybar) / precision)).toBeLessThan(
+      5 * Math.sqrt((2 * exactVar) / count),
+    );
     expect(state.hyper.N).toBe(N);
   });
 
   it('with T = 0 is sgd bit for bit (float32 parameters, a schedule of η0)', () => {
     const eta0 = linearWarmup({ init: 0.001, peak: 0.01, warmupSteps: 5 });
     const start = { x: Float32Array.from([0.3, -1.7, 2.2, 1e-3]) };
-    const grad = (p: ParamTree) => ({ x: Float32Array.from(p.x, (v, i) => (i + 1) * v + Math.sin(v)) });
+    const grad = (p: ParamTree) => ({
+      x: Float32Array.from(p.x, (v, i) => (i + 1) * v + Math.sin(v)),
+    });
     const a = run(langevin({ eta0, batchSize: 16, temperature: 0, seed: 1 }), start, grad, 30);
     const b = run(sgd({ eta0, batchSize: 16 }), start, grad, 30);
     a.trace.forEach((p, i) => expect(bits(p.x)).toBe(bits(b.trace[i].x)));
@@ -80,7 +94,9 @@ describe('langevin', () => {
 
   it('draws its noise from the seeded generator in its state: same seed, same bits; other seed, other bits', () => {
     const grad = (p: ParamTree) => ({ x: Float64Array.from(p.x) });
-    const mk = (seed: number) => run(langevin({ eta: 0.1, temperature: 1, seed }), { x: new Float64Array(5) }, grad, 10).params.x;
+    const mk = (seed: number) =>
+      run(langevin({ eta: 0.1, temperature: 1, seed }), { x: new Float64Array(5) }, grad, 10).params
+        .x;
     expect(bits(mk(42))).toBe(bits(mk(42)));
     expect(bits(mk(42))).not.toBe(bits(mk(43)));
   });
@@ -93,7 +109,8 @@ describe('langevin', () => {
     const m = 0.5;
     const c = Float64Array.from({ length: size }, (_, i) => 0.5 + (i % 4) * 0.25);
     const per = new Float64Array(B * size);
-    for (let b = 0; b < B; b++) for (let i = 0; i < size; i++) per[b * size + i] = m + (b < 2 ? c[i] : -c[i]);
+    for (let b = 0; b < B; b++)
+      for (let i = 0; i < size; i++) per[b * size + i] = m + (b < 2 ? c[i] : -c[i]);
     const grads = { w: new Float64Array(size).fill(m) };
     const extras = { perExample: { w: { sqNorms: new Float64Array(B), grads: per } } };
     const eta = 0.1;
@@ -123,6 +140,8 @@ describe('langevin', () => {
     expect(() => plugin.update(g, plugin.init(g), g)).toThrow(
       /langevin: noise 'sgd-diagonal' needs per-example gradients for parameter 'w': call loss.backward\(undefined, \{ perExample: 'grads' \}\)/,
     );
-    expect(() => langevin({ eta: 0.1, noise: 'sgd-diagonal', temperature: 1 })).toThrow(/temperature \(T\) is not used/);
+    expect(() => langevin({ eta: 0.1, noise: 'sgd-diagonal', temperature: 1 })).toThrow(
+      /temperature \(T\) is not used/,
+    );
   });
 });

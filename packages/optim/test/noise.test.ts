@@ -17,7 +17,10 @@ describe('gradient noise from per-example norms', () => {
     const B = examples.length;
     const mean = [0, 1, 2].map((i) => examples.reduce((s, e) => s + e[i], 0) / B);
     const sampleVar = examples.reduce((s, e) => s + sq(e.map((x, i) => x - mean[i])), 0) / (B - 1);
-    const stats = gradientNoiseFromNorms(sq(mean), Float64Array.from(examples.map(sq)), { eta: 0.5, eta0: 0.1 });
+    const stats = gradientNoiseFromNorms(sq(mean), Float64Array.from(examples.map(sq)), {
+      eta: 0.5,
+      eta0: 0.1,
+    });
     expect(stats.batchSize).toBe(5);
     expect(stats.traceSigma).toBeCloseTo(sampleVar, 12);
     expect(stats.trueGradSqNorm).toBeCloseTo(sq(mean) - sampleVar / B, 12);
@@ -73,9 +76,21 @@ describe('gradient noise from per-example norms', () => {
     const B = X.length;
     const W = tensor([w0], [1, 3], { dtype: 'float64', requiresGrad: true });
     const c = tensor([c0], [1], { dtype: 'float64', requiresGrad: true });
-    const loss = mseLoss(linear(tensor(X, [B, 3], { dtype: 'float64' }), W, c), tensor(Y, [B, 1], { dtype: 'float64' }));
+    const loss = mseLoss(
+      linear(tensor(X, [B, 3], { dtype: 'float64' }), W, c),
+      tensor(Y, [B, 1], { dtype: 'float64' }),
+    );
     loss.backward(undefined, { perExample: 'norms' });
-    const stats = measureGradientNoise({ namedParameters: () => [['fc.weight', W], ['fc.bias', c]] as const }, { eta: 0.1 });
+    const stats = measureGradientNoise(
+      {
+        namedParameters: () =>
+          [
+            ['fc.weight', W],
+            ['fc.bias', c],
+          ] as const,
+      },
+      { eta: 0.1 },
+    );
 
     const per = X.map((x, b) => {
       const r = x.reduce((s, xi, i) => s + xi * w0[i], c0) - Y[b];
@@ -91,8 +106,12 @@ describe('gradient noise from per-example norms', () => {
   });
 
   it('errors: B < 2, missing per-example statistics, negative norms', () => {
-    expect(() => gradientNoiseFromNorms(1, Float64Array.of(1))).toThrow(/at least 2 per-example norms/);
-    expect(() => gradientNoiseFromNorms(1, Float64Array.of(1, -1))).toThrow(/per-example \|ĝ_b\|² must be finite and >= 0, got -1 for example 1/);
+    expect(() => gradientNoiseFromNorms(1, Float64Array.of(1))).toThrow(
+      /at least 2 per-example norms/,
+    );
+    expect(() => gradientNoiseFromNorms(1, Float64Array.of(1, -1))).toThrow(
+      /per-example \|ĝ_b\|² must be finite and >= 0, got -1 for example 1/,
+    );
     const w = tensor([1, 2], [2], { dtype: 'float64', requiresGrad: true });
     w.grad = tensor([0.1, 0.2], [2], { dtype: 'float64' });
     expect(() => measureGradientNoise([['w', w]])).toThrow(
@@ -104,7 +123,11 @@ describe('gradient noise from per-example norms', () => {
 describe('GradientNoiseMeter', () => {
   it('bias-corrected moving averages; B_noise is the ratio of the averages; state round-trips', () => {
     const meter = new GradientNoiseMeter({ decay: 0.9 });
-    expect(meter.update({ traceSigma: 8, trueGradSqNorm: 2 })).toEqual({ traceSigma: 8, trueGradSqNorm: 2, noiseScale: 4 });
+    expect(meter.update({ traceSigma: 8, trueGradSqNorm: 2 })).toEqual({
+      traceSigma: 8,
+      trueGradSqNorm: 2,
+      noiseScale: 4,
+    });
     const v = meter.update({ traceSigma: 4, trueGradSqNorm: 2 });
     // Weights 0.9·0.1 and 0.1 over 1 − 0.81: (0.072 + 0.4) / 0.19.
     expect(v.traceSigma).toBeCloseTo((0.9 * 0.1 * 8 + 0.1 * 4) / 0.19, 14);

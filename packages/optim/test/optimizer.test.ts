@@ -31,7 +31,14 @@ function problem(seed = 0) {
   const make = (w: ArrayLike<number> = [0, 0, 0], c: ArrayLike<number> = [0]) => {
     const W = tensor(Array.from(w), [1, 3], { requiresGrad: true });
     const b = tensor(Array.from(c), [1], { requiresGrad: true });
-    return { W, b, params: [['fc.weight', W], ['fc.bias', b]] as [string, Tensor][] };
+    return {
+      W,
+      b,
+      params: [
+        ['fc.weight', W],
+        ['fc.bias', b],
+      ] as [string, Tensor][],
+    };
   };
   const batchLoss = (W: Tensor, b: Tensor, step: number, B = 8) => {
     const start = (step * B) % n;
@@ -39,11 +46,19 @@ function problem(seed = 0) {
     const ys = Y.slice(start, start + B);
     return mseLoss(linear(tensor(xs, [B, 3]), W, b), tensor(ys, [B, 1]));
   };
-  const fullLoss = (W: Tensor, b: Tensor) => mseLoss(linear(tensor(X, [n, 3]), W, b), tensor(Y, [n, 1]));
+  const fullLoss = (W: Tensor, b: Tensor) =>
+    mseLoss(linear(tensor(X, [n, 3]), W, b), tensor(Y, [n, 1]));
   return { make, batchLoss, fullLoss };
 }
 
-function train(opt: Optimizer, W: Tensor, b: Tensor, loss: (W: Tensor, b: Tensor, step: number) => Tensor, from: number, to: number) {
+function train(
+  opt: Optimizer,
+  W: Tensor,
+  b: Tensor,
+  loss: (W: Tensor, b: Tensor, step: number) => Tensor,
+  from: number,
+  to: number,
+) {
   for (let s = from; s < to; s++) {
     opt.zeroGrad();
     if (opt.plugin.usesGradients !== false) loss(W, b, s).backward();
@@ -75,10 +90,19 @@ describe('Optimizer', () => {
     const frozen = tensor([2], [1]);
     expect(new Optimizer({ a, frozen }, sgd({ eta: 0.1 })).params.map(([n]) => n)).toEqual(['a']);
     expect(new Optimizer([['a', a]], sgd({ eta: 0.1 })).params.length).toBe(1);
-    expect(() => new Optimizer([['a', a], ['a', a]], sgd({ eta: 0.1 }))).toThrow("Optimizer: parameter name 'a' appears twice");
+    expect(
+      () =>
+        new Optimizer(
+          [
+            ['a', a],
+            ['a', a],
+          ],
+          sgd({ eta: 0.1 }),
+        ),
+    ).toThrow("Optimizer: parameter name 'a' appears twice");
   });
 
-  it("a parameter without a gradient is a clear error", () => {
+  it('a parameter without a gradient is a clear error', () => {
     const a = tensor([1], [1], { requiresGrad: true });
     expect(() => new Optimizer({ a }, sgd({ eta: 0.1 })).step()).toThrow(
       "sgd: parameter 'a' has no gradient; call loss.backward() before step()",
@@ -91,8 +115,12 @@ describe('Optimizer', () => {
     a.grad = tensor([0.5, 0.5], [2]);
     z.grad = tensor([NaN], [1]);
     const strict = new Optimizer({ a, z }, momentum({ eta: 0.1, mu: 0.9 }));
-    expect(() => strict.step()).toThrow(/momentum: non-finite gradient NaN for parameter 'z' \(element 0\)/);
-    const lenient = new Optimizer({ a, z }, momentum({ eta: 0.1, mu: 0.9 }), { skipNonFinite: true });
+    expect(() => strict.step()).toThrow(
+      /momentum: non-finite gradient NaN for parameter 'z' \(element 0\)/,
+    );
+    const lenient = new Optimizer({ a, z }, momentum({ eta: 0.1, mu: 0.9 }), {
+      skipNonFinite: true,
+    });
     const report = lenient.step();
     expect(report).toMatchObject({ skipped: true, step: 0 });
     expect(lenient.skippedSteps).toBe(1);
@@ -114,10 +142,19 @@ describe('Optimizer', () => {
 
 describe('checkpoints: JSON round trip resumes bit-identically', () => {
   const configs: [string, (W: Tensor, b: Tensor, full: () => Tensor) => OptimizerPlugin][] = [
-    ['sgd with a cosine schedule', () => sgd({ eta0: cosineSchedule({ init: 0.01, decaySteps: 30 }), batchSize: 8 })],
-    ['momentum (PyTorch, Nesterov)', () => momentum({ eta: 0.05, mu: 0.9, convention: 'pytorch', nesterov: true })],
+    [
+      'sgd with a cosine schedule',
+      () => sgd({ eta0: cosineSchedule({ init: 0.01, decaySteps: 30 }), batchSize: 8 }),
+    ],
+    [
+      'momentum (PyTorch, Nesterov)',
+      () => momentum({ eta: 0.05, mu: 0.9, convention: 'pytorch', nesterov: true }),
+    ],
     ['momentum-avg', () => momentumAvg({ eta0: 0.02, batchSize: 8, mu: 0.8 })],
-    ['langevin with a temperature schedule', () => langevin({ eta: 0.05, temperature: (s) => 0.1 / (1 + s), seed: 9 })],
+    [
+      'langevin with a temperature schedule',
+      () => langevin({ eta: 0.05, temperature: (s) => 0.1 / (1 + s), seed: 9 }),
+    ],
     [
       'chain(clip, coupled decay, momentum, decoupled decay)',
       () =>
@@ -130,7 +167,18 @@ describe('checkpoints: JSON round trip resumes bit-identically', () => {
     ],
     [
       'gradient-flow (adaptive dopri5)',
-      (W, b, full) => gradientFlow({ gradient: lossGradient([['fc.weight', W], ['fc.bias', b]], full), interval: 0.05, rtol: 1e-4 }),
+      (W, b, full) =>
+        gradientFlow({
+          gradient: lossGradient(
+            [
+              ['fc.weight', W],
+              ['fc.bias', b],
+            ],
+            full,
+          ),
+          interval: 0.05,
+          rtol: 1e-4,
+        }),
     ],
   ];
 
@@ -139,17 +187,30 @@ describe('checkpoints: JSON round trip resumes bit-identically', () => {
       const { make, batchLoss, fullLoss } = problem(3);
       // Uninterrupted: 20 steps.
       const ref = make();
-      const refOpt = new Optimizer(ref.params, makePlugin(ref.W, ref.b, () => fullLoss(ref.W, ref.b)));
+      const refOpt = new Optimizer(
+        ref.params,
+        makePlugin(ref.W, ref.b, () => fullLoss(ref.W, ref.b)),
+      );
       train(refOpt, ref.W, ref.b, batchLoss, 0, 20);
 
       // Interrupted after 10: parameters and optimizer state through JSON text, then fresh objects.
       const first = make();
-      const firstOpt = new Optimizer(first.params, makePlugin(first.W, first.b, () => fullLoss(first.W, first.b)));
+      const firstOpt = new Optimizer(
+        first.params,
+        makePlugin(first.W, first.b, () => fullLoss(first.W, first.b)),
+      );
       train(firstOpt, first.W, first.b, batchLoss, 0, 10);
-      const text = JSON.stringify({ W: [...first.W.toArray()], b: [...first.b.toArray()], opt: firstOpt.state() });
+      const text = JSON.stringify({
+        W: [...first.W.toArray()],
+        b: [...first.b.toArray()],
+        opt: firstOpt.state(),
+      });
       const saved = JSON.parse(text);
       const resumed = make(saved.W, saved.b);
-      const resumedOpt = new Optimizer(resumed.params, makePlugin(resumed.W, resumed.b, () => fullLoss(resumed.W, resumed.b)));
+      const resumedOpt = new Optimizer(
+        resumed.params,
+        makePlugin(resumed.W, resumed.b, () => fullLoss(resumed.W, resumed.b)),
+      );
       resumedOpt.loadState(saved.opt);
       expect(resumedOpt.hyper.step).toBe(10);
       train(resumedOpt, resumed.W, resumed.b, batchLoss, 10, 20);
@@ -167,9 +228,13 @@ describe('checkpoints: JSON round trip resumes bit-identically', () => {
     const a = make();
     const opt = new Optimizer(a.params, sgd({ eta: 0.1 }));
     const other = new Optimizer(a.params, momentum({ eta: 0.1, mu: 0.5 }));
-    expect(() => other.loadState(opt.state())).toThrow("Optimizer.loadState: checkpoint is for plugin 'sgd', this optimizer runs 'momentum'");
+    expect(() => other.loadState(opt.state())).toThrow(
+      "Optimizer.loadState: checkpoint is for plugin 'sgd', this optimizer runs 'momentum'",
+    );
     const fewer = new Optimizer([a.params[0]], sgd({ eta: 0.1 }));
-    expect(() => fewer.loadState(opt.state())).toThrow(/parameters differ: checkpoint \[fc.weight:3, fc.bias:1\], optimizer \[fc.weight:3\]/);
+    expect(() => fewer.loadState(opt.state())).toThrow(
+      /parameters differ: checkpoint \[fc.weight:3, fc.bias:1\], optimizer \[fc.weight:3\]/,
+    );
   });
 });
 
@@ -180,7 +245,17 @@ describe('registry', () => {
 
   it('lists the built-ins, and an unknown name lists the known ones', () => {
     expect(pluginNames()).toEqual(
-      expect.arrayContaining(['sgd', 'momentum', 'momentum-avg', 'langevin', 'gradient-flow', 'clip-by-global-norm', 'clip-by-value', 'weight-decay', 'chain']),
+      expect.arrayContaining([
+        'sgd',
+        'momentum',
+        'momentum-avg',
+        'langevin',
+        'gradient-flow',
+        'clip-by-global-norm',
+        'clip-by-value',
+        'weight-decay',
+        'chain',
+      ]),
     );
     expect(() => createPlugin('adamx')).toThrow(
       "unknown optimizer plugin 'adamx'; known plugins: chain, clip-by-global-norm, clip-by-value, gradient-flow, langevin, momentum, momentum-avg, sgd, weight-decay",
@@ -194,12 +269,15 @@ describe('registry', () => {
       init: () => ({ hyper: { step: 0, eta: options.eta } }),
       update(grads, state) {
         const updates: UpdateTree = {};
-        for (const [name, g] of Object.entries(grads)) updates[name] = Float64Array.from(g, (v) => -options.eta * Math.sign(v));
+        for (const [name, g] of Object.entries(grads))
+          updates[name] = Float64Array.from(g, (v) => -options.eta * Math.sign(v));
         return { updates, state: { hyper: { step: state.hyper.step + 1, eta: options.eta } } };
       },
     });
     registerPlugin('sign-sgd', signSgd, { description: 'Φ ← Φ − η sign(ĝ)' });
-    expect(() => registerPlugin('sign-sgd', signSgd)).toThrow(/'sign-sgd' is already registered; pass \{ override: true \}/);
+    expect(() => registerPlugin('sign-sgd', signSgd)).toThrow(
+      /'sign-sgd' is already registered; pass \{ override: true \}/,
+    );
     expect(pluginNames()).toContain('sign-sgd');
 
     const { make, batchLoss, fullLoss } = problem(5);
@@ -210,7 +288,12 @@ describe('registry', () => {
     expect(fullLoss(W, b).item()).toBeLessThan(before / 4);
     expect(opt.hyper).toMatchObject({ step: 100, eta: 0.01 });
     // It also composes with the built-ins.
-    const chained = createPlugin('chain', { plugins: [{ name: 'clip-by-value', options: { maxValue: 1 } }, { name: 'sign-sgd', options: { eta: 0.01 } }] });
+    const chained = createPlugin('chain', {
+      plugins: [
+        { name: 'clip-by-value', options: { maxValue: 1 } },
+        { name: 'sign-sgd', options: { eta: 0.01 } },
+      ],
+    });
     expect(chained.name).toBe('chain(clip-by-value, sign-sgd)');
   });
 
@@ -234,25 +317,54 @@ describe('registry', () => {
 describe('bad input', () => {
   it('negative or non-finite η, η0, T; μ outside [0, 1); B < 1; eta and eta0 together', () => {
     expect(() => sgd({ eta: -0.1 })).toThrow('sgd: eta must be a finite number >= 0, got -0.1');
-    expect(() => sgd({ eta: Infinity })).toThrow('sgd: eta must be a finite number >= 0, got Infinity');
-    expect(() => sgd({ eta0: NaN, batchSize: 4 })).toThrow('sgd: eta0 must be a finite number >= 0, got NaN');
-    expect(() => langevin({ eta: 0.1, temperature: -1 })).toThrow('langevin: temperature (T) must be a finite number >= 0, got -1');
-    expect(() => langevin({ eta: 0.1 })).toThrow('langevin: temperature (T) is required with isotropic noise');
+    expect(() => sgd({ eta: Infinity })).toThrow(
+      'sgd: eta must be a finite number >= 0, got Infinity',
+    );
+    expect(() => sgd({ eta0: NaN, batchSize: 4 })).toThrow(
+      'sgd: eta0 must be a finite number >= 0, got NaN',
+    );
+    expect(() => langevin({ eta: 0.1, temperature: -1 })).toThrow(
+      'langevin: temperature (T) must be a finite number >= 0, got -1',
+    );
+    expect(() => langevin({ eta: 0.1 })).toThrow(
+      'langevin: temperature (T) is required with isotropic noise',
+    );
     expect(() => momentum({ eta: 0.1, mu: 1 })).toThrow('momentum: mu must be in [0, 1), got 1');
-    expect(() => momentumAvg({ eta: 0.1, mu: -0.1 })).toThrow('momentum-avg: mu must be in [0, 1), got -0.1');
-    expect(() => sgd({ eta0: 0.1, batchSize: 0 })).toThrow('sgd: batchSize (B) must be an integer >= 1, got 0');
-    expect(() => momentum({ eta0: 0.1, batchSize: 2.5, mu: 0.9 })).toThrow('momentum: batchSize (B) must be an integer >= 1, got 2.5');
-    expect(() => sgd({ eta: 0.1, eta0: 0.1, batchSize: 2 })).toThrow('sgd: give exactly one of eta (a learning rate) or eta0 (a temperature, with batchSize)');
+    expect(() => momentumAvg({ eta: 0.1, mu: -0.1 })).toThrow(
+      'momentum-avg: mu must be in [0, 1), got -0.1',
+    );
+    expect(() => sgd({ eta0: 0.1, batchSize: 0 })).toThrow(
+      'sgd: batchSize (B) must be an integer >= 1, got 0',
+    );
+    expect(() => momentum({ eta0: 0.1, batchSize: 2.5, mu: 0.9 })).toThrow(
+      'momentum: batchSize (B) must be an integer >= 1, got 2.5',
+    );
+    expect(() => sgd({ eta: 0.1, eta0: 0.1, batchSize: 2 })).toThrow(
+      'sgd: give exactly one of eta (a learning rate) or eta0 (a temperature, with batchSize)',
+    );
     expect(() => sgd({})).toThrow(/sgd: give exactly one of eta/);
-    expect(() => momentum({ eta0: 0.1, mu: 0.9 })).toThrow('momentum: eta0 (a temperature) needs batchSize, since η = (1 − μ)·B·η0');
-    expect(() => gradientFlow({ gradient: () => ({}), interval: -1 })).toThrow('gradient-flow: interval must be a finite number >= 0, got -1');
-    expect(() => clipByGlobalNorm({ maxNorm: 0 })).toThrow('clip-by-global-norm: maxNorm must be a finite number > 0, got 0');
-    expect(() => createPlugin('momentum', { eta: 0.1, mu: 1.5 })).toThrow('momentum: mu must be in [0, 1), got 1.5');
+    expect(() => momentum({ eta0: 0.1, mu: 0.9 })).toThrow(
+      'momentum: eta0 (a temperature) needs batchSize, since η = (1 − μ)·B·η0',
+    );
+    expect(() => gradientFlow({ gradient: () => ({}), interval: -1 })).toThrow(
+      'gradient-flow: interval must be a finite number >= 0, got -1',
+    );
+    expect(() => clipByGlobalNorm({ maxNorm: 0 })).toThrow(
+      'clip-by-global-norm: maxNorm must be a finite number > 0, got 0',
+    );
+    expect(() => createPlugin('momentum', { eta: 0.1, mu: 1.5 })).toThrow(
+      'momentum: mu must be in [0, 1), got 1.5',
+    );
   });
 
   it('a non-finite gradient given to a plugin directly is an error naming the parameter', () => {
     const p = { w: Float64Array.of(1, 2) };
-    for (const plugin of [sgd({ eta: 0.1 }), momentum({ eta: 0.1, mu: 0.5 }), momentumAvg({ eta: 0.1, mu: 0.5 }), langevin({ eta: 0.1, temperature: 1 })]) {
+    for (const plugin of [
+      sgd({ eta: 0.1 }),
+      momentum({ eta: 0.1, mu: 0.5 }),
+      momentumAvg({ eta: 0.1, mu: 0.5 }),
+      langevin({ eta: 0.1, temperature: 1 }),
+    ]) {
       expect(() => plugin.update({ w: Float64Array.of(0, Infinity) }, plugin.init(p), p)).toThrow(
         `${plugin.name}: non-finite gradient Infinity for parameter 'w' (element 1)`,
       );

@@ -8,7 +8,11 @@ describe('state codec', () => {
   it('round-trips typed arrays, −0, NaN, ±Infinity and nested plain data bit for bit through JSON text', () => {
     const f64 = Float64Array.of(0.1, -0, NaN, Infinity, -Infinity, 5e-324, 1.7976931348623157e308);
     const f32 = Float32Array.of(0.1, -0, 3.4028234663852886e38, 1e-45);
-    const state = { hyper: { step: 3, eta: 0.1, t: -0 }, parts: [{ v: f64 }, { v: f32, flag: true, name: 'x', none: null }], n: NaN };
+    const state = {
+      hyper: { step: 3, eta: 0.1, t: -0 },
+      parts: [{ v: f64 }, { v: f32, flag: true, name: 'x', none: null }],
+      n: NaN,
+    };
     const back = stateFromJSON<typeof state>(JSON.parse(JSON.stringify(stateToJSON(state))));
     expect(back.parts[0].v).toBeInstanceOf(Float64Array);
     expect(back.parts[1].v).toBeInstanceOf(Float32Array);
@@ -23,7 +27,11 @@ describe('state codec', () => {
     const g = new Generator(4);
     g.normal();
     const copy = new Generator(stateFromJSON(JSON.parse(JSON.stringify(stateToJSON(g.state())))));
-    expect([copy.normal(), copy.normal(), copy.uniform()]).toEqual([g.normal(), g.normal(), g.uniform()]);
+    expect([copy.normal(), copy.normal(), copy.uniform()]).toEqual([
+      g.normal(),
+      g.normal(),
+      g.uniform(),
+    ]);
   });
 
   it('base64 of every length remainder', () => {
@@ -36,7 +44,11 @@ describe('state codec', () => {
   });
 
   it('refuses what is not plain data, naming where it is', () => {
-    expect(() => stateToJSON({ hyper: { step: 0 }, cache: new Map() })).toThrow('stateToJSON: state.cache is a Map, which is not plain serialisable data');
-    expect(() => stateToJSON({ f: () => 1 })).toThrow('stateToJSON: state.f is a function, which is not plain serialisable data');
+    expect(() => stateToJSON({ hyper: { step: 0 }, cache: new Map() })).toThrow(
+      'stateToJSON: state.cache is a Map, which is not plain serialisable data',
+    );
+    expect(() => stateToJSON({ f: () => 1 })).toThrow(
+      'stateToJSON: state.f is a function, which is not plain serialisable data',
+    );
   });
 });

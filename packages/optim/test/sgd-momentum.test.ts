@@ -20,7 +20,12 @@ const ks = [0.5, 1, 2, 3.5];
 describe('sgd on L = ½ k x²', () => {
   it('contracts by exactly (1 − ηk) per step (dyadic values: every product is exact)', () => {
     // η k = 1/8, so x_n = (7/8)^n x_0 exactly while 7^n < 2^53 (n <= 18).
-    const { trace } = run(sgd({ eta: 0.25 }), { x: Float64Array.from([1, -3]) }, quadraticGrad([0.5, 0.5]), 18);
+    const { trace } = run(
+      sgd({ eta: 0.25 }),
+      { x: Float64Array.from([1, -3]) },
+      quadraticGrad([0.5, 0.5]),
+      18,
+    );
     trace.forEach((p, i) => {
       const n = i + 1;
       expect([...p.x]).toEqual([7 ** n / 8 ** n, (-3 * 7 ** n) / 8 ** n]);
@@ -30,7 +35,13 @@ describe('sgd on L = ½ k x²', () => {
   it('matches (1 − ηk)^n x_0 for general η and k', () => {
     const eta = 0.07;
     const { trace } = run(sgd({ eta }), x0(), quadraticGrad(ks), 40);
-    trace.forEach((p, i) => expectAllClose(p.x, x0().x.map((v, j) => v * (1 - eta * ks[j]) ** (i + 1)), 1e-12));
+    trace.forEach((p, i) =>
+      expectAllClose(
+        p.x,
+        x0().x.map((v, j) => v * (1 - eta * ks[j]) ** (i + 1)),
+        1e-12,
+      ),
+    );
   });
 
   it('takes η = B·η0 when given a temperature, and records η0, η, B and the step', () => {
@@ -38,7 +49,11 @@ describe('sgd on L = ½ k x²', () => {
     const state = plugin.init(x0());
     expect(state.hyper).toEqual({ step: 0, eta0: 0.001, eta: 0.032, B: 32 });
     const { trace, hypers } = run(plugin, x0(), quadraticGrad(ks), 5);
-    expectAllClose(trace[4].x, x0().x.map((v, j) => v * (1 - 0.032 * ks[j]) ** 5), 1e-12);
+    expectAllClose(
+      trace[4].x,
+      x0().x.map((v, j) => v * (1 - 0.032 * ks[j]) ** 5),
+      1e-12,
+    );
     expect(hypers.map((h) => h.step)).toEqual([1, 2, 3, 4, 5]);
   });
 
@@ -93,12 +108,20 @@ describe('momentum', () => {
     expect(state.hyper.eta).toBeCloseTo(0.1 * 50 * 0.002, 15);
     expect(state.hyper).toMatchObject({ mu: 0.9, eta0: 0.002, B: 50, step: 0 });
     expect(stepSizeFromTemperature(0.002, 50, 0.9)).toBe((1 - 0.9) * 50 * 0.002);
-    expect(temperatureFromStepSize(stepSizeFromTemperature(0.002, 50, 0.9), 50, 0.9)).toBeCloseTo(0.002, 15);
+    expect(temperatureFromStepSize(stepSizeFromTemperature(0.002, 50, 0.9), 50, 0.9)).toBeCloseTo(
+      0.002,
+      15,
+    );
   });
 
   it('Sutskever and PyTorch conventions agree at constant η up to rounding', () => {
     const a = run(momentum({ eta: 0.05, mu: 0.95 }), x0(), quadraticGrad(ks), 100);
-    const b = run(momentum({ eta: 0.05, mu: 0.95, convention: 'pytorch' }), x0(), quadraticGrad(ks), 100);
+    const b = run(
+      momentum({ eta: 0.05, mu: 0.95, convention: 'pytorch' }),
+      x0(),
+      quadraticGrad(ks),
+      100,
+    );
     a.trace.forEach((p, i) => expect(maxAbsDiff(p.x, b.trace[i].x)).toBeLessThan(1e-13));
   });
 
@@ -111,17 +134,28 @@ describe('momentum', () => {
     const p = run(momentum({ eta, mu, convention: 'pytorch' }), { x: Float64Array.of(0) }, ones, 4);
     // Steps: Sutskever v = 1, 1.5, 1.75, then 0.5·1.75 + 0.1 = 0.975.
     //        PyTorch  v = 1, 1.5, 1.75 (steps η v = same), then v = 1.875 and the step 0.1·1.875 = 0.1875.
-    const stepsOf = (r: typeof s) => r.trace.map((t, i) => (i === 0 ? -t.x[0] : r.trace[i - 1].x[0] - t.x[0]));
+    const stepsOf = (r: typeof s) =>
+      r.trace.map((t, i) => (i === 0 ? -t.x[0] : r.trace[i - 1].x[0] - t.x[0]));
     expectAllClose(stepsOf(s), [1, 1.5, 1.75, 0.975], 1e-15);
     expectAllClose(stepsOf(p), [1, 1.5, 1.75, 0.1875], 1e-15);
   });
 
   it('nesterov steps are μ v + η ĝ (Sutskever) and η(ĝ + μ v) (PyTorch)', () => {
     const ones = () => ({ x: Float64Array.of(1) });
-    const s = run(momentum({ eta: 0.1, mu: 0.5, nesterov: true }), { x: Float64Array.of(0) }, ones, 2);
+    const s = run(
+      momentum({ eta: 0.1, mu: 0.5, nesterov: true }),
+      { x: Float64Array.of(0) },
+      ones,
+      2,
+    );
     // v1 = 0.1, step 0.5·0.1 + 0.1 = 0.15; v2 = 0.15, step 0.075 + 0.1 = 0.175.
     expectAllClose([s.trace[0].x[0], s.trace[1].x[0]], [-0.15, -0.325], 1e-15);
-    const p = run(momentum({ eta: 0.1, mu: 0.5, nesterov: true, convention: 'pytorch' }), { x: Float64Array.of(0) }, ones, 2);
+    const p = run(
+      momentum({ eta: 0.1, mu: 0.5, nesterov: true, convention: 'pytorch' }),
+      { x: Float64Array.of(0) },
+      ones,
+      2,
+    );
     expectAllClose([p.trace[0].x[0], p.trace[1].x[0]], [-0.15, -0.325], 1e-15);
   });
 });
@@ -138,7 +172,12 @@ describe('momentum-avg', () => {
   it('under a schedule it is the PyTorch-convention trajectory, not the Sutskever one', () => {
     const eta = piecewiseConstantSchedule({ boundaries: [20, 40], values: [0.05, 0.005, 0.02] });
     const avg = run(momentumAvg({ eta, mu: 0.9 }), x0(), quadraticGrad(ks), 60);
-    const torch = run(momentum({ eta, mu: 0.9, convention: 'pytorch' }), x0(), quadraticGrad(ks), 60);
+    const torch = run(
+      momentum({ eta, mu: 0.9, convention: 'pytorch' }),
+      x0(),
+      quadraticGrad(ks),
+      60,
+    );
     const suts = run(momentum({ eta, mu: 0.9 }), x0(), quadraticGrad(ks), 60);
     avg.trace.forEach((p, i) => expect(maxAbsDiff(p.x, torch.trace[i].x)).toBeLessThan(1e-12));
     // Identical before the first change, clearly different after it.
@@ -148,7 +187,12 @@ describe('momentum-avg', () => {
 
   it('with a temperature steps Φ ← Φ − B·η0·g̃', () => {
     const ones = () => ({ x: Float64Array.of(1) });
-    const r = run(momentumAvg({ eta0: 0.01, batchSize: 8, mu: 0.75 }), { x: Float64Array.of(0) }, ones, 1);
+    const r = run(
+      momentumAvg({ eta0: 0.01, batchSize: 8, mu: 0.75 }),
+      { x: Float64Array.of(0) },
+      ones,
+      1,
+    );
     // g̃ = (1/N)·1 = 0.25, step = B η0 g̃ = 0.08·0.25 = 0.02 = η ĝ with η = (1−μ)Bη0.
     expect(r.trace[0].x[0]).toBeCloseTo(-0.02, 15);
     expect(r.state.hyper.eta).toBeCloseTo(0.02, 15);
@@ -162,7 +206,11 @@ describe('clipping and weight decay', () => {
     const { updates, state } = plugin.update(grads, plugin.init(grads), grads);
     expectAllClose([...updates.a, ...updates.b], [0.6, 0, 0.8], 1e-15);
     expect(state.hyper).toEqual({ step: 1, maxNorm: 1, gradNorm: 5 });
-    const small = plugin.update({ a: Float64Array.of(0.3, 0), b: Float64Array.of(0.4) }, state, grads).updates;
+    const small = plugin.update(
+      { a: Float64Array.of(0.3, 0), b: Float64Array.of(0.4) },
+      state,
+      grads,
+    ).updates;
     expect([...small.a, ...small.b]).toEqual([0.3, 0, 0.4]);
   });
 
@@ -186,16 +234,25 @@ describe('clipping and weight decay', () => {
     const lambda = 0.1;
     const zero = () => ({ x: Float64Array.of(0) });
     // Zero gradient: momentum does nothing, decoupled decay shrinks Φ by (1 − ηλ) per step.
-    const r = run(chain(momentum({ eta: 0.5, mu: 0.9 }), weightDecay({ lambda, mode: 'decoupled' })), { x: Float64Array.of(1) }, zero, 3);
+    const r = run(
+      chain(momentum({ eta: 0.5, mu: 0.9 }), weightDecay({ lambda, mode: 'decoupled' })),
+      { x: Float64Array.of(1) },
+      zero,
+      3,
+    );
     expectAllClose(r.params.x, [(1 - 0.05) ** 3], 1e-15);
     expect(r.state.hyper.decayEta).toBe(0.5);
-    expect(() => run(weightDecay({ lambda, mode: 'decoupled' }), { x: Float64Array.of(1) }, zero, 1)).toThrow(
-      /weight-decay: decoupled mode needs an η/,
-    );
+    expect(() =>
+      run(weightDecay({ lambda, mode: 'decoupled' }), { x: Float64Array.of(1) }, zero, 1),
+    ).toThrow(/weight-decay: decoupled mode needs an η/);
   });
 
   it('chain(clip -> weight decay -> momentum) equals applying the three by hand', () => {
-    const plugin = chain(clipByGlobalNorm({ maxNorm: 1 }), weightDecay({ lambda: 0.01 }), momentum({ eta: 0.1, mu: 0.9 }));
+    const plugin = chain(
+      clipByGlobalNorm({ maxNorm: 1 }),
+      weightDecay({ lambda: 0.01 }),
+      momentum({ eta: 0.1, mu: 0.9 }),
+    );
     const start = { x: Float64Array.of(3, -4) };
     const k = [1, 1];
     const r = run(plugin, start, quadraticGrad(k), 2);

@@ -7,7 +7,14 @@
  * Plain SGD (η = B·η0) on softmax regression; every run sees the same minibatches. The final loss
  * is the mean full training loss over the last 5% of the run (so one lucky evaluation does not decide).
  */
-import { cosineSchedule, joinSchedules, constantSchedule, sgd, stepSchedule, type HyperValue } from '@thermograd/optim';
+import {
+  cosineSchedule,
+  joinSchedules,
+  constantSchedule,
+  sgd,
+  stepSchedule,
+  type HyperValue,
+} from '@thermograd/optim';
 import type { SeriesPoint } from '../plots.js';
 import { loadLabMnist, softmaxRegression, trainRun } from './mnist.js';
 import { fmt, type Claim, type LabOptions, type LabResult, type LabTable } from './results.js';
@@ -24,8 +31,26 @@ interface Settings {
   /** L2 penalty λ: gives the objective a finite minimum (a small subset is nearly separable). */
   l2: number;
 }
-const QUICK: Settings = { n: 500, pool: 4, batch: 4, hot: 0.03, cold: 0.03 / 16, examples: 30_000, evals: 60, l2: 1e-2 };
-const DEFAULT: Settings = { n: 3000, pool: 2, batch: 4, hot: 0.01, cold: 0.01 / 16, examples: 160_000, evals: 200, l2: 1e-2 };
+const QUICK: Settings = {
+  n: 500,
+  pool: 4,
+  batch: 4,
+  hot: 0.03,
+  cold: 0.03 / 16,
+  examples: 30_000,
+  evals: 60,
+  l2: 1e-2,
+};
+const DEFAULT: Settings = {
+  n: 3000,
+  pool: 2,
+  batch: 4,
+  hot: 0.01,
+  cold: 0.01 / 16,
+  examples: 160_000,
+  evals: 200,
+  l2: 1e-2,
+};
 
 export async function runCooling(opts: LabOptions): Promise<LabResult> {
   const start = performance.now();
@@ -33,12 +58,28 @@ export async function runCooling(opts: LabOptions): Promise<LabResult> {
   const data = loadLabMnist(s.n, s.pool);
   const steps = Math.floor(s.examples / s.batch);
   const half = Math.floor(steps / 2);
-  opts.log(`lab cooling: softmax regression, ${data.n} examples × ${data.features} features, B=${s.batch}, η0 hot ${s.hot}, cold ${s.cold}, ${steps} steps`);
+  opts.log(
+    `lab cooling: softmax regression, ${data.n} examples × ${data.features} features, B=${s.batch}, η0 hot ${s.hot}, cold ${s.cold}, ${steps} steps`,
+  );
   const schedules: { name: string; eta0: HyperValue; cooled: boolean }[] = [
     { name: `constant hot η0=${fmt(s.hot)}`, eta0: constantSchedule(s.hot), cooled: false },
     { name: `constant cold η0=${fmt(s.cold)}`, eta0: constantSchedule(s.cold), cooled: false },
-    { name: 'hot, then cold at half-time', eta0: stepSchedule({ init: s.hot, stepSize: half, gamma: s.cold / s.hot }), cooled: true },
-    { name: 'hot for 1/4, then cosine to cold', eta0: joinSchedules([constantSchedule(s.hot), cosineSchedule({ init: s.hot, decaySteps: steps - Math.floor(steps / 4), final: s.cold })], [Math.floor(steps / 4)]), cooled: true },
+    {
+      name: 'hot, then cold at half-time',
+      eta0: stepSchedule({ init: s.hot, stepSize: half, gamma: s.cold / s.hot }),
+      cooled: true,
+    },
+    {
+      name: 'hot for 1/4, then cosine to cold',
+      eta0: joinSchedules(
+        [
+          constantSchedule(s.hot),
+          cosineSchedule({ init: s.hot, decaySteps: steps - Math.floor(steps / 4), final: s.cold }),
+        ],
+        [Math.floor(steps / 4)],
+      ),
+      cooled: true,
+    },
   ];
   const losses: SeriesPoint[] = [];
   const temps: SeriesPoint[] = [];
@@ -47,7 +88,14 @@ export async function runCooling(opts: LabOptions): Promise<LabResult> {
     const model = softmaxRegression(data, opts.seed);
     const curve: number[] = [];
     trainRun({
-      data, model, plugin: sgd({ eta0: sch.eta0, batchSize: s.batch }), batch: s.batch, l2: s.l2, examples: s.examples, evalEvery: s.examples / s.evals, samplerSeed: opts.seed + 5,
+      data,
+      model,
+      plugin: sgd({ eta0: sch.eta0, batchSize: s.batch }),
+      batch: s.batch,
+      l2: s.l2,
+      examples: s.examples,
+      evalEvery: s.examples / s.evals,
+      samplerSeed: opts.seed + 5,
       onEval: (r) => {
         curve.push(r.loss);
         losses.push({ step: r.step, value: r.loss, series: sch.name });
@@ -67,7 +115,11 @@ export async function runCooling(opts: LabOptions): Promise<LabResult> {
     measured: { cooled: r.final, bestConstant, difference: bestConstant - r.final },
     held: r.final < bestConstant,
   }));
-  const table: LabTable = { title: 'Final training loss per schedule', header: ['schedule', 'final loss'], rows: results.map((r) => [r.name, r.final]) };
+  const table: LabTable = {
+    title: 'Final training loss per schedule',
+    header: ['schedule', 'final loss'],
+    rows: results.map((r) => [r.name, r.final]),
+  };
   return {
     experiment: 'cooling',
     seed: opts.seed,
@@ -81,8 +133,20 @@ export async function runCooling(opts: LabOptions): Promise<LabResult> {
     claims,
     tables: [table],
     charts: [
-      { name: 'cooling-loss', title: 'Training loss under each temperature schedule', yTitle: 'full training objective U (log)', points: losses, logScale: true },
-      { name: 'cooling-eta0', title: 'Temperature η0 over the run', yTitle: 'η0 (log)', points: temps, logScale: true },
+      {
+        name: 'cooling-loss',
+        title: 'Training loss under each temperature schedule',
+        yTitle: 'full training objective U (log)',
+        points: losses,
+        logScale: true,
+      },
+      {
+        name: 'cooling-eta0',
+        title: 'Temperature η0 over the run',
+        yTitle: 'η0 (log)',
+        points: temps,
+        logScale: true,
+      },
     ],
   };
 }

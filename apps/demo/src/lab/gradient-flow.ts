@@ -26,8 +26,24 @@ interface Settings {
   stepsPerInterval: number[];
   repeats: number;
 }
-const QUICK: Settings = { n: 300, pool: 4, batch: 16, interval: 0.25, intervals: 12, stepsPerInterval: [1, 4, 16], repeats: 2 };
-const DEFAULT: Settings = { n: 2000, pool: 2, batch: 16, interval: 0.25, intervals: 16, stepsPerInterval: [1, 2, 4, 8, 16, 32, 64], repeats: 4 };
+const QUICK: Settings = {
+  n: 300,
+  pool: 4,
+  batch: 16,
+  interval: 0.25,
+  intervals: 12,
+  stepsPerInterval: [1, 4, 16],
+  repeats: 2,
+};
+const DEFAULT: Settings = {
+  n: 2000,
+  pool: 2,
+  batch: 16,
+  interval: 0.25,
+  intervals: 16,
+  stepsPerInterval: [1, 2, 4, 8, 16, 32, 64],
+  repeats: 4,
+};
 
 function flatten(model: ReturnType<typeof softmaxRegression>): Float64Array {
   const parts = model.namedParameters().map(([, p]) => p.dataSync());
@@ -39,25 +55,42 @@ function flatten(model: ReturnType<typeof softmaxRegression>): Float64Array {
   }
   return out;
 }
-const dist = (a: Float64Array, b: Float64Array) => Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
+const dist = (a: Float64Array, b: Float64Array) =>
+  Math.sqrt(a.reduce((s, v, i) => s + (v - b[i]) ** 2, 0));
 
 export async function runGradientFlow(opts: LabOptions): Promise<LabResult> {
   const start = performance.now();
   const s = opts.quick ? QUICK : DEFAULT;
   const data = loadLabMnist(s.n, s.pool, 'float64');
-  opts.log(`lab gradient-flow: softmax regression (float64), ${data.n} examples × ${data.features} features, flow time ${s.interval * s.intervals}, B=${s.batch}, η0 ∈ {${s.stepsPerInterval.map((m) => fmt(s.interval / m / s.batch)).join(', ')}}`);
+  opts.log(
+    `lab gradient-flow: softmax regression (float64), ${data.n} examples × ${data.features} features, flow time ${s.interval * s.intervals}, B=${s.batch}, η0 ∈ {${s.stepsPerInterval.map((m) => fmt(s.interval / m / s.batch)).join(', ')}}`,
+  );
 
   // The gradient-flow trajectory at t_k = kΔ.
   const flowModel = softmaxRegression(data, opts.seed);
-  const flow = new Optimizer(flowModel, gradientFlow({ gradient: lossGradient(flowModel, () => fullLossTensor(flowModel, data)), interval: s.interval, rtol: 1e-8, atol: 1e-10 }));
+  const flow = new Optimizer(
+    flowModel,
+    gradientFlow({
+      gradient: lossGradient(flowModel, () => fullLossTensor(flowModel, data)),
+      interval: s.interval,
+      rtol: 1e-8,
+      atol: 1e-10,
+    }),
+  );
   const flowPoints: Float64Array[] = [];
-  const lossCurves: SeriesPoint[] = [{ step: 0, value: fullLoss(flowModel, data), series: 'gradient flow' }];
+  const lossCurves: SeriesPoint[] = [
+    { step: 0, value: fullLoss(flowModel, data), series: 'gradient flow' },
+  ];
   let evaluations = 0;
   for (let k = 1; k <= s.intervals; k++) {
     const report = flow.step();
     evaluations = Number(report.hyper.evaluations);
     flowPoints.push(flatten(flowModel));
-    lossCurves.push({ step: k * s.interval, value: fullLoss(flowModel, data), series: 'gradient flow' });
+    lossCurves.push({
+      step: k * s.interval,
+      value: fullLoss(flowModel, data),
+      series: 'gradient flow',
+    });
   }
 
   const rows: { eta0: number; eta: number; distance: number; finalDistance: number }[] = [];
@@ -69,13 +102,23 @@ export async function runGradientFlow(opts: LabOptions): Promise<LabResult> {
       const model = softmaxRegression(data, opts.seed);
       const sq: number[] = [];
       trainRun({
-        data, model, plugin: sgd({ eta, batchSize: s.batch }), batch: s.batch,
-        examples: m * s.intervals * s.batch, evalEvery: m * s.batch, samplerSeed: opts.seed + 100 * r + m,
+        data,
+        model,
+        plugin: sgd({ eta, batchSize: s.batch }),
+        batch: s.batch,
+        examples: m * s.intervals * s.batch,
+        evalEvery: m * s.batch,
+        samplerSeed: opts.seed + 100 * r + m,
         onEval: (rec) => {
           if (rec.step === 0) return;
           const k = rec.step / m;
           sq.push(dist(flatten(model), flowPoints[k - 1]) ** 2);
-          if (r === 0) lossCurves.push({ step: k * s.interval, value: rec.loss, series: `SGD η0=${fmt(eta / s.batch)}` });
+          if (r === 0)
+            lossCurves.push({
+              step: k * s.interval,
+              value: rec.loss,
+              series: `SGD η0=${fmt(eta / s.batch)}`,
+            });
         },
       });
       distances.push(Math.sqrt(mean(sq)));
@@ -86,13 +129,22 @@ export async function runGradientFlow(opts: LabOptions): Promise<LabResult> {
   }
   // rows go from the largest η0 to the smallest.
   const monotone = rows.every((row, i) => i === 0 || row.distance < rows[i - 1].distance);
-  const slope = logLogSlope(rows.map((r) => r.eta0), rows.map((r) => r.distance));
+  const slope = logLogSlope(
+    rows.map((r) => r.eta0),
+    rows.map((r) => r.distance),
+  );
   const claims: Claim[] = [
     {
       id: 'sgd-approaches-flow',
       claim: 'as η0 → 0 the SGD trajectory approaches the gradient-flow trajectory',
-      criterion: 'the RMS distance falls at every halving (or quartering) of η0, and its log-log slope against η0 is above 0.25 (diffusion predicts 0.5)',
-      measured: { monotone, slope, largestEta0Distance: rows[0].distance, smallestEta0Distance: rows[rows.length - 1].distance },
+      criterion:
+        'the RMS distance falls at every halving (or quartering) of η0, and its log-log slope against η0 is above 0.25 (diffusion predicts 0.5)',
+      measured: {
+        monotone,
+        slope,
+        largestEta0Distance: rows[0].distance,
+        smallestEta0Distance: rows[rows.length - 1].distance,
+      },
       held: monotone && slope > 0.25,
     },
   ];
@@ -114,8 +166,21 @@ export async function runGradientFlow(opts: LabOptions): Promise<LabResult> {
     claims,
     tables: [table],
     charts: [
-      { name: 'gradient-flow-distance', title: 'Distance between SGD and gradient flow against η0', yTitle: 'RMS distance |Φ_SGD − Φ_flow| (log)', xTitle: 'η0 (log-spaced)', points: rows.map((r) => ({ step: r.eta0, value: r.distance, series: 'measured' })), logScale: true },
-      { name: 'gradient-flow-loss', title: 'Training loss against flow time t = step·η', yTitle: 'full training loss', xTitle: 'flow time t', points: lossCurves },
+      {
+        name: 'gradient-flow-distance',
+        title: 'Distance between SGD and gradient flow against η0',
+        yTitle: 'RMS distance |Φ_SGD − Φ_flow| (log)',
+        xTitle: 'η0 (log-spaced)',
+        points: rows.map((r) => ({ step: r.eta0, value: r.distance, series: 'measured' })),
+        logScale: true,
+      },
+      {
+        name: 'gradient-flow-loss',
+        title: 'Training loss against flow time t = step·η',
+        yTitle: 'full training loss',
+        xTitle: 'flow time t',
+        points: lossCurves,
+      },
     ],
   };
 }

@@ -12,13 +12,31 @@ import { terminalTable, writeLabResult, type LabOptions, type LabResult } from '
 import { runRunningAverage } from './running-average.js';
 import { runTemperature } from './temperature.js';
 
-export const EXPERIMENTS: Record<string, { description: string; run: (opts: LabOptions) => Promise<LabResult> }> = {
-  temperature: { description: 'η0 = η/((1−μ)B) alone sets the stationary loss and its fluctuation', run: runTemperature },
-  cooling: { description: 'hot-then-cold schedules end lower than constant temperatures', run: runCooling },
-  'running-average': { description: 'velocity and running-average momentum: equal at constant η, not under a schedule', run: runRunningAverage },
-  langevin: { description: 'SGD covariance solves H C + C H = ηΣ/B, not T·H⁻¹; Langevin gives T·H⁻¹', run: runLangevin },
+export const EXPERIMENTS: Record<
+  string,
+  { description: string; run: (opts: LabOptions) => Promise<LabResult> }
+> = {
+  temperature: {
+    description: 'η0 = η/((1−μ)B) alone sets the stationary loss and its fluctuation',
+    run: runTemperature,
+  },
+  cooling: {
+    description: 'hot-then-cold schedules end lower than constant temperatures',
+    run: runCooling,
+  },
+  'running-average': {
+    description: 'velocity and running-average momentum: equal at constant η, not under a schedule',
+    run: runRunningAverage,
+  },
+  langevin: {
+    description: 'SGD covariance solves H C + C H = ηΣ/B, not T·H⁻¹; Langevin gives T·H⁻¹',
+    run: runLangevin,
+  },
   'gradient-flow': { description: 'SGD approaches gradient flow as η0 → 0', run: runGradientFlow },
-  'noise-scale': { description: 'gradient noise scale through training and steps to a target around it', run: runNoiseScale },
+  'noise-scale': {
+    description: 'gradient noise scale through training and steps to a target around it',
+    run: runNoiseScale,
+  },
 };
 
 export interface RunLabOptions {
@@ -32,7 +50,10 @@ export interface RunLabOptions {
 /** Runs one experiment, prints its table and writes its files; returns the result. */
 export async function runLab(name: string, o: RunLabOptions): Promise<LabResult> {
   const experiment = EXPERIMENTS[name];
-  if (!experiment) throw new Error(`lab: unknown experiment '${name}'; available: ${Object.keys(EXPERIMENTS).join(', ')}`);
+  if (!experiment)
+    throw new Error(
+      `lab: unknown experiment '${name}'; available: ${Object.keys(EXPERIMENTS).join(', ')}`,
+    );
   const result = await experiment.run({ seed: o.seed, quick: o.quick, log: o.log });
   o.log(terminalTable(result));
   if (o.out !== false) {

@@ -35,7 +35,17 @@
 import { Generator } from '@thermograd/autograd';
 import { langevin, sgd, type OptimizerPlugin, type PluginState } from '@thermograd/optim';
 import type { SeriesPoint } from '../plots.js';
-import { cholesky, inverse, matmul, rotatedDiagonal, solveLinearMatrixEquation, solveLyapunov, trace, varianceAlong, type Matrix } from './linalg.js';
+import {
+  cholesky,
+  inverse,
+  matmul,
+  rotatedDiagonal,
+  solveLinearMatrixEquation,
+  solveLyapunov,
+  trace,
+  varianceAlong,
+  type Matrix,
+} from './linalg.js';
 import { fmt, type Claim, type LabOptions, type LabResult, type LabTable } from './results.js';
 
 interface Settings {
@@ -51,8 +61,30 @@ interface Settings {
   tolerance: number;
 }
 
-const QUICK: Settings = { eigenvalues: [1, 0.25], angle: 0.5, sigma: 1, batch: 2, eta: 0.04, replicas: 256, burnIn: 500, steps: 3000, sampleEvery: 5, tolerance: 0.15 };
-const DEFAULT: Settings = { eigenvalues: [1, 0.3, 0.1], angle: 0.6, sigma: 1, batch: 4, eta: 0.02, replicas: 800, burnIn: 1500, steps: 8000, sampleEvery: 10, tolerance: 0.1 };
+const QUICK: Settings = {
+  eigenvalues: [1, 0.25],
+  angle: 0.5,
+  sigma: 1,
+  batch: 2,
+  eta: 0.04,
+  replicas: 256,
+  burnIn: 500,
+  steps: 3000,
+  sampleEvery: 5,
+  tolerance: 0.15,
+};
+const DEFAULT: Settings = {
+  eigenvalues: [1, 0.3, 0.1],
+  angle: 0.6,
+  sigma: 1,
+  batch: 4,
+  eta: 0.02,
+  replicas: 800,
+  burnIn: 1500,
+  steps: 8000,
+  sampleEvery: 10,
+  tolerance: 0.1,
+};
 
 /** Runs a plugin on K replicas of the d-dimensional problem and returns the covariance of δ. */
 function stationaryCovariance(
@@ -80,29 +112,40 @@ function stationaryCovariance(
     for (let i = 0; i < K * d; i++) next[i] = w[i] + upd[i];
     w = next;
     if (t >= s.burnIn && (t - s.burnIn) % s.sampleEvery === 0) {
-      for (let k = 0; k < K; k++) for (let i = 0; i < d; i++) {
-        const di = w[k * d + i] - wStar[i];
-        sum[i] += di;
-        for (let j = 0; j < d; j++) sumSq[i * d + j] += di * (w[k * d + j] - wStar[j]);
-      }
+      for (let k = 0; k < K; k++)
+        for (let i = 0; i < d; i++) {
+          const di = w[k * d + i] - wStar[i];
+          sum[i] += di;
+          for (let j = 0; j < d; j++) sumSq[i * d + j] += di * (w[k * d + j] - wStar[j]);
+        }
       samples += K;
       // Running estimate of the variance along the slowest direction (shows convergence).
       let v = 0;
-      for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) v += trace.direction[a] * trace.direction[b] * (sumSq[a * d + b] / samples - (sum[a] / samples) * (sum[b] / samples));
+      for (let a = 0; a < d; a++)
+        for (let b = 0; b < d; b++)
+          v +=
+            trace.direction[a] *
+            trace.direction[b] *
+            (sumSq[a * d + b] / samples - (sum[a] / samples) * (sum[b] / samples));
       trace.points.push({ step: t + 1, value: v, series: trace.label });
     }
   }
   const c = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) c[i * d + j] = sumSq[i * d + j] / samples - (sum[i] / samples) * (sum[j] / samples);
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++)
+      c[i * d + j] = sumSq[i * d + j] / samples - (sum[i] / samples) * (sum[j] / samples);
   return c;
 }
 
 /** Largest |measured − predicted| over entries, each scaled by √(P_ii P_jj) of the prediction. */
 function normalizedErrors(measured: Matrix, predicted: Matrix, d: number): Float64Array {
   const e = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) {
-    e[i * d + j] = Math.abs(measured[i * d + j] - predicted[i * d + j]) / Math.sqrt(predicted[i * d + i] * predicted[j * d + j]);
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j < d; j++) {
+      e[i * d + j] =
+        Math.abs(measured[i * d + j] - predicted[i * d + j]) /
+        Math.sqrt(predicted[i * d + i] * predicted[j * d + j]);
+    }
   return e;
 }
 const maxOf = (a: Float64Array) => a.reduce((m, v) => Math.max(m, v), 0);
@@ -118,18 +161,28 @@ export async function runLangevin(opts: LabOptions): Promise<LabResult> {
   const wStar = Float64Array.from({ length: d }, (_, i) => (i % 2 === 0 ? 1 : -1) * (1 + i / 2));
 
   // Predictions.
-  const lyapunov = solveLyapunov(H, Sigma.map((v) => (s.eta * v) / B), d);
-  const exactDiscrete = solveLinearMatrixEquation((c) => {
-    const hc = matmul(H, c, d);
-    const ch = matmul(c, H, d);
-    const hch = matmul(hc, H, d);
-    const trHC = trace(hc, d);
-    return hc.map((v, i) => v + ch[i] - s.eta * (1 + 1 / B) * hch[i] - (s.eta * trHC * H[i]) / B);
-  }, Sigma.map((v) => (s.eta * v) / B), d);
+  const lyapunov = solveLyapunov(
+    H,
+    Sigma.map((v) => (s.eta * v) / B),
+    d,
+  );
+  const exactDiscrete = solveLinearMatrixEquation(
+    (c) => {
+      const hc = matmul(H, c, d);
+      const ch = matmul(c, H, d);
+      const hch = matmul(hc, H, d);
+      const trHC = trace(hc, d);
+      return hc.map((v, i) => v + ch[i] - s.eta * (1 + 1 / B) * hch[i] - (s.eta * trHC * H[i]) / B);
+    },
+    Sigma.map((v) => (s.eta * v) / B),
+    d,
+  );
   const T = (s.eta * trace(Sigma, d)) / (2 * B * d);
   const Hinv = inverse(H, d);
   const boltzmann = Hinv.map((v) => T * v);
-  opts.log(`lab langevin: d=${d}, eig(H)=[${s.eigenvalues.join(', ')}], σ=${s.sigma}, B=${B}, η=${s.eta}, matched T=${T.toExponential(3)}; ${s.replicas} replicas × ${s.burnIn + s.steps} steps`);
+  opts.log(
+    `lab langevin: d=${d}, eig(H)=[${s.eigenvalues.join(', ')}], σ=${s.sigma}, B=${B}, η=${s.eta}, matched T=${T.toExponential(3)}; ${s.replicas} replicas × ${s.burnIn + s.steps} steps`,
+  );
 
   const rng = new Generator(opts.seed);
   const x = new Float64Array(d);
@@ -153,20 +206,29 @@ export async function runLangevin(opts: LabOptions): Promise<LabResult> {
   };
   // The full (population) gradient H (w − w*): Langevin's drift carries no sampling noise.
   const fullGradient = (w: Float64Array, grads: Float64Array) => {
-    for (let k = 0; k < s.replicas; k++) for (let i = 0; i < d; i++) {
-      let g = 0;
-      for (let j = 0; j < d; j++) g += H[i * d + j] * (w[k * d + j] - wStar[j]);
-      grads[k * d + i] = g;
-    }
+    for (let k = 0; k < s.replicas; k++)
+      for (let i = 0; i < d; i++) {
+        let g = 0;
+        for (let j = 0; j < d; j++) g += H[i * d + j] * (w[k * d + j] - wStar[j]);
+        grads[k * d + i] = g;
+      }
   };
 
   const slowest = d - 1; // eigenvalues are given in decreasing order
   const direction = Float64Array.from({ length: d }, (_, a) => R[a * d + slowest]);
   const running: SeriesPoint[] = [];
-  const cSgd = stationaryCovariance(sgd({ eta: s.eta, batchSize: B }), d, s, wStar, sgdGradient, { points: running, label: 'SGD (running estimate)', direction });
+  const cSgd = stationaryCovariance(sgd({ eta: s.eta, batchSize: B }), d, s, wStar, sgdGradient, {
+    points: running,
+    label: 'SGD (running estimate)',
+    direction,
+  });
   const cLangevin = stationaryCovariance(
     langevin({ eta: s.eta, temperature: T, seed: opts.seed + 1 }),
-    d, s, wStar, fullGradient, { points: running, label: 'Langevin (running estimate)', direction },
+    d,
+    s,
+    wStar,
+    fullGradient,
+    { points: running, label: 'Langevin (running estimate)', direction },
   );
 
   const errSgdLyap = normalizedErrors(cSgd, lyapunov, d);
@@ -174,47 +236,84 @@ export async function runLangevin(opts: LabOptions): Promise<LabResult> {
   const errLyapBoltz = normalizedErrors(lyapunov, boltzmann, d);
   const errLangBoltz = normalizedErrors(cLangevin, boltzmann, d);
   const errSgdExact = normalizedErrors(cSgd, exactDiscrete, d);
-  const frob = (m: Matrix, p: Matrix) => Math.sqrt(m.reduce((a, v, i) => a + (v - p[i]) ** 2, 0) / p.reduce((a, v) => a + v * v, 0));
+  const frob = (m: Matrix, p: Matrix) =>
+    Math.sqrt(m.reduce((a, v, i) => a + (v - p[i]) ** 2, 0) / p.reduce((a, v) => a + v * v, 0));
   const tol = s.tolerance;
   const claims: Claim[] = [
     {
       id: 'sgd-matches-lyapunov',
       claim: 'the stationary covariance C of constant-η SGD solves H C + C H = η Σ / B',
       criterion: `every entry within ${tol} of the prediction, in units of √(P_ii P_jj)`,
-      measured: { maxEntryError: maxOf(errSgdLyap), frobeniusRelError: frob(cSgd, lyapunov), maxEntryErrorVsExactDiscrete: maxOf(errSgdExact) },
+      measured: {
+        maxEntryError: maxOf(errSgdLyap),
+        frobeniusRelError: frob(cSgd, lyapunov),
+        maxEntryErrorVsExactDiscrete: maxOf(errSgdExact),
+      },
       held: maxOf(errSgdLyap) <= tol,
     },
     {
       id: 'sgd-not-boltzmann',
       claim: 'the SGD covariance is not the Boltzmann covariance T·H⁻¹ at the matched temperature',
       criterion: `largest entry error against T·H⁻¹ above ${fmt(3 * tol)} (three times the tolerance that counts as a match)`,
-      measured: { maxEntryErrorVsBoltzmann: maxOf(errSgdBoltz), predictedMaxEntryGap: maxOf(errLyapBoltz), T },
+      measured: {
+        maxEntryErrorVsBoltzmann: maxOf(errSgdBoltz),
+        predictedMaxEntryGap: maxOf(errLyapBoltz),
+        T,
+      },
       held: maxOf(errSgdBoltz) > 3 * tol,
     },
     {
       id: 'langevin-matches-boltzmann',
       claim: 'isotropic Langevin dynamics at temperature T has stationary covariance T·H⁻¹',
       criterion: `every entry within ${tol} of T·H⁻¹, in units of √(P_ii P_jj)`,
-      measured: { maxEntryError: maxOf(errLangBoltz), frobeniusRelError: frob(cLangevin, boltzmann) },
+      measured: {
+        maxEntryError: maxOf(errLangBoltz),
+        frobeniusRelError: frob(cLangevin, boltzmann),
+      },
       held: maxOf(errLangBoltz) <= tol,
     },
   ];
 
   const entries: LabTable = {
     title: 'Covariance entries (measured against predicted; err = |m − p| / √(p_ii p_jj))',
-    header: ['entry', 'SGD measured', 'Lyapunov ηΣ/B', 'err', 'exact discrete', 'T·H⁻¹', 'SGD err vs T·H⁻¹', 'Langevin measured', 'Langevin err vs T·H⁻¹'],
+    header: [
+      'entry',
+      'SGD measured',
+      'Lyapunov ηΣ/B',
+      'err',
+      'exact discrete',
+      'T·H⁻¹',
+      'SGD err vs T·H⁻¹',
+      'Langevin measured',
+      'Langevin err vs T·H⁻¹',
+    ],
     rows: [],
   };
-  for (let i = 0; i < d; i++) for (let j = i; j < d; j++) {
-    const k = i * d + j;
-    entries.rows.push([`C[${i}][${j}]`, cSgd[k], lyapunov[k], errSgdLyap[k], exactDiscrete[k], boltzmann[k], errSgdBoltz[k], cLangevin[k], errLangBoltz[k]]);
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = i; j < d; j++) {
+      const k = i * d + j;
+      entries.rows.push([
+        `C[${i}][${j}]`,
+        cSgd[k],
+        lyapunov[k],
+        errSgdLyap[k],
+        exactDiscrete[k],
+        boltzmann[k],
+        errSgdBoltz[k],
+        cLangevin[k],
+        errLangBoltz[k],
+      ]);
+    }
   const eig: SeriesPoint[] = [];
   for (let j = 0; j < d; j++) {
     const lambda = s.eigenvalues[j];
     eig.push(
       { step: lambda, value: varianceAlong(cSgd, R, j, d), series: 'SGD measured' },
-      { step: lambda, value: varianceAlong(lyapunov, R, j, d), series: 'Lyapunov H C + C H = ηΣ/B' },
+      {
+        step: lambda,
+        value: varianceAlong(lyapunov, R, j, d),
+        series: 'Lyapunov H C + C H = ηΣ/B',
+      },
       { step: lambda, value: T / lambda, series: 'Boltzmann T/λ' },
       { step: lambda, value: varianceAlong(cLangevin, R, j, d), series: 'Langevin measured' },
     );
@@ -225,7 +324,11 @@ export async function runLangevin(opts: LabOptions): Promise<LabResult> {
   ];
   const first = running[0]?.step ?? 0;
   const last = s.burnIn + s.steps;
-  for (const p of predictedSlow) running.push({ step: first, value: p.v, series: p.label }, { step: last, value: p.v, series: p.label });
+  for (const p of predictedSlow)
+    running.push(
+      { step: first, value: p.v, series: p.label },
+      { step: last, value: p.v, series: p.label },
+    );
 
   return {
     experiment: 'langevin',
@@ -240,8 +343,20 @@ export async function runLangevin(opts: LabOptions): Promise<LabResult> {
     claims,
     tables: [entries],
     charts: [
-      { name: 'langevin-eigen', title: 'Stationary variance along the eigenvectors of H', yTitle: 'variance (log scale)', xTitle: 'eigenvalue λ of H', points: eig, logScale: true },
-      { name: 'langevin-running', title: 'Running estimate of the variance along the slowest eigenvector', yTitle: 'variance', points: running },
+      {
+        name: 'langevin-eigen',
+        title: 'Stationary variance along the eigenvectors of H',
+        yTitle: 'variance (log scale)',
+        xTitle: 'eigenvalue λ of H',
+        points: eig,
+        logScale: true,
+      },
+      {
+        name: 'langevin-running',
+        title: 'Running estimate of the variance along the slowest eigenvector',
+        yTitle: 'variance',
+        points: running,
+      },
     ],
   };
 }

@@ -7,10 +7,11 @@ export type Matrix = Float64Array; // row-major d×d
 
 export function matmul(a: Matrix, b: Matrix, d: number): Matrix {
   const c = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let k = 0; k < d; k++) {
-    const aik = a[i * d + k];
-    for (let j = 0; j < d; j++) c[i * d + j] += aik * b[k * d + j];
-  }
+  for (let i = 0; i < d; i++)
+    for (let k = 0; k < d; k++) {
+      const aik = a[i * d + k];
+      for (let j = 0; j < d; j++) c[i * d + j] += aik * b[k * d + j];
+    }
   return c;
 }
 
@@ -38,10 +39,13 @@ export function solve(aIn: Float64Array, bIn: Float64Array, n: number): Float64A
   const b = Float64Array.from(bIn);
   for (let col = 0; col < n; col++) {
     let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
-    if (Math.abs(a[pivot * n + col]) < 1e-300) throw new Error(`solve: singular ${n}×${n} system (column ${col})`);
+    for (let r = col + 1; r < n; r++)
+      if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
+    if (Math.abs(a[pivot * n + col]) < 1e-300)
+      throw new Error(`solve: singular ${n}×${n} system (column ${col})`);
     if (pivot !== col) {
-      for (let j = 0; j < n; j++) [a[col * n + j], a[pivot * n + j]] = [a[pivot * n + j], a[col * n + j]];
+      for (let j = 0; j < n; j++)
+        [a[col * n + j], a[pivot * n + j]] = [a[pivot * n + j], a[col * n + j]];
       [b[col], b[pivot]] = [b[pivot], b[col]];
     }
     for (let r = col + 1; r < n; r++) {
@@ -89,18 +93,25 @@ export function solveLinearMatrixEquation(L: (c: Matrix) => Matrix, q: Matrix, d
 
 /** The Lyapunov equation H C + C H = Q. */
 export function solveLyapunov(h: Matrix, q: Matrix, d: number): Matrix {
-  return solveLinearMatrixEquation((c) => {
-    const hc = matmul(h, c, d);
-    const ch = matmul(c, h, d);
-    return hc.map((v, i) => v + ch[i]);
-  }, q, d);
+  return solveLinearMatrixEquation(
+    (c) => {
+      const hc = matmul(h, c, d);
+      const ch = matmul(c, h, d);
+      return hc.map((v, i) => v + ch[i]);
+    },
+    q,
+    d,
+  );
 }
 
 /**
  * R diag(λ) Rᵀ with R the product of rotations by `angle` in each (i, i+1) plane; R's columns
  * are the eigenvectors.
  */
-export function rotatedDiagonal(eigenvalues: number[], angle: number): { matrix: Matrix; rotation: Matrix } {
+export function rotatedDiagonal(
+  eigenvalues: number[],
+  angle: number,
+): { matrix: Matrix; rotation: Matrix } {
   const d = eigenvalues.length;
   let r = identity(d);
   for (let i = 0; i + 1 < d; i++) {
@@ -119,20 +130,22 @@ export function rotatedDiagonal(eigenvalues: number[], angle: number): { matrix:
 /** uᵀ C u for the j-th column u of R: the variance of C along that direction. */
 export function varianceAlong(c: Matrix, r: Matrix, j: number, d: number): number {
   let s = 0;
-  for (let a = 0; a < d; a++) for (let b = 0; b < d; b++) s += r[a * d + j] * c[a * d + b] * r[b * d + j];
+  for (let a = 0; a < d; a++)
+    for (let b = 0; b < d; b++) s += r[a * d + j] * c[a * d + b] * r[b * d + j];
   return s;
 }
 
 /** Lower Cholesky factor of a symmetric positive-definite matrix. */
 export function cholesky(a: Matrix, d: number): Matrix {
   const l = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) for (let j = 0; j <= i; j++) {
-    let s = a[i * d + j];
-    for (let k = 0; k < j; k++) s -= l[i * d + k] * l[j * d + k];
-    if (i === j) {
-      if (s <= 0) throw new Error('cholesky: matrix is not positive definite');
-      l[i * d + i] = Math.sqrt(s);
-    } else l[i * d + j] = s / l[j * d + j];
-  }
+  for (let i = 0; i < d; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * d + j];
+      for (let k = 0; k < j; k++) s -= l[i * d + k] * l[j * d + k];
+      if (i === j) {
+        if (s <= 0) throw new Error('cholesky: matrix is not positive definite');
+        l[i * d + i] = Math.sqrt(s);
+      } else l[i * d + j] = s / l[j * d + j];
+    }
   return l;
 }

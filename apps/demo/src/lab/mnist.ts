@@ -4,10 +4,24 @@
  * experiment's default mode runs in minutes on two cores with the reference backend, and convex,
  * so its stationary states are well defined.
  */
-import { crossEntropy, Generator, nn, noGrad, tensor, type DType, type Tensor } from '@thermograd/autograd';
+import {
+  crossEntropy,
+  Generator,
+  nn,
+  noGrad,
+  tensor,
+  type DType,
+  type Tensor,
+} from '@thermograd/autograd';
 import { loadMnist } from '@thermograd/data';
 import { standardize } from '../standardize.js';
-import { chain, Optimizer, weightDecay, type Hyperparams, type OptimizerPlugin } from '@thermograd/optim';
+import {
+  chain,
+  Optimizer,
+  weightDecay,
+  type Hyperparams,
+  type OptimizerPlugin,
+} from '@thermograd/optim';
 
 export interface LabData {
   images: Float32Array | Float64Array;
@@ -22,13 +36,20 @@ export function loadLabMnist(n: number, pool: number, dtype: DType = 'float32'):
   const { train } = loadMnist({ trainLimit: n });
   const side = Math.floor(train.rows / pool);
   const features = side * side;
-  const images = dtype === 'float64' ? new Float64Array(n * features) : new Float32Array(n * features);
+  const images =
+    dtype === 'float64' ? new Float64Array(n * features) : new Float32Array(n * features);
   for (let e = 0; e < n; e++) {
-    for (let r = 0; r < side; r++) for (let c = 0; c < side; c++) {
-      let s = 0;
-      for (let a = 0; a < pool; a++) for (let b = 0; b < pool; b++) s += train.images[e * train.rows * train.cols + (r * pool + a) * train.cols + c * pool + b];
-      images[e * features + r * side + c] = s / (pool * pool);
-    }
+    for (let r = 0; r < side; r++)
+      for (let c = 0; c < side; c++) {
+        let s = 0;
+        for (let a = 0; a < pool; a++)
+          for (let b = 0; b < pool; b++)
+            s +=
+              train.images[
+                e * train.rows * train.cols + (r * pool + a) * train.cols + c * pool + b
+              ];
+        images[e * features + r * side + c] = s / (pool * pool);
+      }
   }
   standardize(images);
   return { images, labels: train.labels.slice(0, n), n, features, dtype };
@@ -72,7 +93,10 @@ export function fullLossTensor(model: nn.Linear, data: LabData): Tensor {
  */
 export class Sampler {
   private readonly rng: Generator;
-  constructor(private readonly n: number, seed: number) {
+  constructor(
+    private readonly n: number,
+    seed: number,
+  ) {
     this.rng = new Generator(seed);
   }
   next(B: number): Int32Array {
@@ -104,18 +128,27 @@ export interface TrainRunOptions {
 /** U = mean cross-entropy + ½λ|Φ|² over all parameters. */
 export function objective(model: nn.Linear, data: LabData, l2 = 0): number {
   let penalty = 0;
-  if (l2 > 0) for (const [, p] of model.namedParameters()) for (const v of p.dataSync()) penalty += v * v;
+  if (l2 > 0)
+    for (const [, p] of model.namedParameters()) for (const v of p.dataSync()) penalty += v * v;
   return fullLoss(model, data) + 0.5 * l2 * penalty;
 }
 
 /** Minibatch training of a softmax regression with any optimizer plugin; returns the final objective. */
 export function trainRun(o: TrainRunOptions): number {
   const l2 = o.l2 ?? 0;
-  const optimizer = new Optimizer(o.model, l2 > 0 ? chain(weightDecay({ lambda: l2 }), o.plugin) : o.plugin);
+  const optimizer = new Optimizer(
+    o.model,
+    l2 > 0 ? chain(weightDecay({ lambda: l2 }), o.plugin) : o.plugin,
+  );
   const sampler = new Sampler(o.data.n, o.samplerSeed);
   const steps = Math.floor(o.examples / o.batch);
   const evalSteps = Math.max(1, Math.round(o.evalEvery / o.batch));
-  o.onEval?.({ step: 0, examples: 0, loss: objective(o.model, o.data, l2), hyper: optimizer.hyper });
+  o.onEval?.({
+    step: 0,
+    examples: 0,
+    loss: objective(o.model, o.data, l2),
+    hyper: optimizer.hyper,
+  });
   for (let step = 1; step <= steps; step++) {
     const { x, y } = batchOf(o.data, sampler.next(o.batch));
     optimizer.zeroGrad();
@@ -123,7 +156,12 @@ export function trainRun(o: TrainRunOptions): number {
     o.afterBackward?.(step, optimizer.hyper);
     const report = optimizer.step();
     if (step % evalSteps === 0 || step === steps) {
-      o.onEval?.({ step, examples: step * o.batch, loss: objective(o.model, o.data, l2), hyper: report.hyper });
+      o.onEval?.({
+        step,
+        examples: step * o.batch,
+        loss: objective(o.model, o.data, l2),
+        hyper: report.hyper,
+      });
     }
   }
   return objective(o.model, o.data, l2);

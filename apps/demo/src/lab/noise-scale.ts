@@ -26,15 +26,31 @@ interface Settings {
   measureEvery: number;
   maxSteps: number;
 }
-const QUICK: Settings = { n: 500, pool: 4, eta0: 2e-3, examples: 20_000, measureEvery: 5, maxSteps: 1500 };
-const DEFAULT: Settings = { n: 4000, pool: 2, eta0: 1e-3, examples: 120_000, measureEvery: 5, maxSteps: 6000 };
+const QUICK: Settings = {
+  n: 500,
+  pool: 4,
+  eta0: 2e-3,
+  examples: 20_000,
+  measureEvery: 5,
+  maxSteps: 1500,
+};
+const DEFAULT: Settings = {
+  n: 4000,
+  pool: 2,
+  eta0: 1e-3,
+  examples: 120_000,
+  measureEvery: 5,
+  maxSteps: 6000,
+};
 
 export async function runNoiseScale(opts: LabOptions): Promise<LabResult> {
   const start = performance.now();
   const s = opts.quick ? QUICK : DEFAULT;
   const data = loadLabMnist(s.n, s.pool);
   const B1 = 32;
-  opts.log(`lab noise-scale: softmax regression, ${data.n} examples × ${data.features} features; phase 1 B=${B1}, η0=${s.eta0}, ${s.examples} examples`);
+  opts.log(
+    `lab noise-scale: softmax regression, ${data.n} examples × ${data.features} features; phase 1 B=${B1}, η0=${s.eta0}, ${s.examples} examples`,
+  );
 
   // Phase 1: B_noise through training.
   const model = softmaxRegression(data, opts.seed);
@@ -44,25 +60,39 @@ export async function runNoiseScale(opts: LabOptions): Promise<LabResult> {
   const trace: { examples: number; loss: number; bNoise: number }[] = [];
   let latest = NaN;
   trainRun({
-    data, model, plugin: sgd({ eta0: s.eta0, batchSize: B1 }), batch: B1, examples: s.examples, evalEvery: s.examples / 100, samplerSeed: opts.seed + 9, perExample: true,
+    data,
+    model,
+    plugin: sgd({ eta0: s.eta0, batchSize: B1 }),
+    batch: B1,
+    examples: s.examples,
+    evalEvery: s.examples / 100,
+    samplerSeed: opts.seed + 9,
+    perExample: true,
     afterBackward: (step, hyper) => {
       if (step % s.measureEvery !== 0) return;
       latest = meter.update(measureGradientNoise(model, hyper)).noiseScale;
     },
     onEval: (r) => {
       loss.push({ step: r.examples, value: r.loss, series: 'full training loss' });
-      if (Number.isFinite(latest)) noise.push({ step: r.examples, value: latest, series: 'B_noise (moving average)' });
+      if (Number.isFinite(latest))
+        noise.push({ step: r.examples, value: latest, series: 'B_noise (moving average)' });
       trace.push({ examples: r.examples, loss: r.loss, bNoise: latest });
     },
   });
   const mid = trace[Math.floor(trace.length / 2)];
   const target = mid.loss;
   const Bn = Math.max(1, mid.bNoise);
-  opts.log(`  target loss ${fmt(target)} (reached at ${mid.examples} examples), B_noise there ${fmt(Bn)}`);
+  opts.log(
+    `  target loss ${fmt(target)} (reached at ${mid.examples} examples), B_noise there ${fmt(Bn)}`,
+  );
 
   // Phase 2: steps to the target at B around B_n. η_max chosen so that η(32) is phase 1's η.
   const etaMax = B1 * s.eta0 * (1 + Bn / B1);
-  const batches = [Math.max(1, Math.round(Bn / 4)), Math.max(1, Math.round(Bn)), Math.min(data.n, Math.round(4 * Bn))];
+  const batches = [
+    Math.max(1, Math.round(Bn / 4)),
+    Math.max(1, Math.round(Bn)),
+    Math.min(data.n, Math.round(4 * Bn)),
+  ];
   const rows: { B: number; eta: number; steps: number; examples: number }[] = [];
   const rng = new Generator(opts.seed);
   for (const B of batches) {
@@ -73,7 +103,13 @@ export async function runNoiseScale(opts: LabOptions): Promise<LabResult> {
       let reached = Infinity;
       try {
         trainRun({
-          data, model: m, plugin: sgd({ eta, batchSize: B }), batch: B, examples: s.maxSteps * B, evalEvery: B, samplerSeed: rng.int(1 << 30),
+          data,
+          model: m,
+          plugin: sgd({ eta, batchSize: B }),
+          batch: B,
+          examples: s.maxSteps * B,
+          evalEvery: B,
+          samplerSeed: rng.int(1 << 30),
           onEval: (r) => {
             if (r.loss <= target && r.step < reached) reached = r.step;
             if (reached < Infinity) throw new StopRun();
@@ -99,23 +135,39 @@ export async function runNoiseScale(opts: LabOptions): Promise<LabResult> {
   const claims: Claim[] = [
     {
       id: 'noise-scale-grows',
-      claim: 'the gradient noise scale grows as training proceeds (the gradient shrinks, its per-example spread does not)',
-      criterion: 'median B_noise over the last quarter of phase 1 > 2 × its median over the first quarter (Infinity, where the |g|² estimate is ≤ 0, counts as large)',
+      claim:
+        'the gradient noise scale grows as training proceeds (the gradient shrinks, its per-example spread does not)',
+      criterion:
+        'median B_noise over the last quarter of phase 1 > 2 × its median over the first quarter (Infinity, where the |g|² estimate is ≤ 0, counts as large)',
       measured: { firstQuarter: early, lastQuarter: late },
       held: late > 2 * early,
     },
     {
       id: 'diminishing-returns-above-noise-scale',
       claim: 'larger batches speed training up until about B_noise, then returns diminish',
-      criterion: 'steps saved by quadrupling B below B_noise (S(B_n/4)/S(B_n)) exceed those above it (S(B_n)/S(4B_n)); model: 2.5 vs 1.6',
+      criterion:
+        'steps saved by quadrupling B below B_noise (S(B_n/4)/S(B_n)) exceed those above it (S(B_n)/S(4B_n)); model: 2.5 vs 1.6',
       measured: { bNoise: Bn, speedupBelow: below, speedupAbove: above },
       held: Number.isFinite(below) && Number.isFinite(above) && below > above,
     },
   ];
-  const table: LabTable = { title: 'Steps to the target loss', header: ['B', 'best η', 'steps S(B)', 'examples B·S(B)'], rows: rows.map((r) => [r.B, r.eta, r.steps, r.examples]) };
-  const speed: SeriesPoint[] = rows.map((r) => ({ step: r.B, value: r.steps, series: 'measured steps to target' }));
+  const table: LabTable = {
+    title: 'Steps to the target loss',
+    header: ['B', 'best η', 'steps S(B)', 'examples B·S(B)'],
+    rows: rows.map((r) => [r.B, r.eta, r.steps, r.examples]),
+  };
+  const speed: SeriesPoint[] = rows.map((r) => ({
+    step: r.B,
+    value: r.steps,
+    series: 'measured steps to target',
+  }));
   const sMin = rows[2].steps / (1 + Bn / rows[2].B);
-  for (const B of batches) speed.push({ step: B, value: sMin * (1 + Bn / B), series: 'S_min(1 + B_noise/B), fitted at 4B_n' });
+  for (const B of batches)
+    speed.push({
+      step: B,
+      value: sMin * (1 + Bn / B),
+      series: 'S_min(1 + B_noise/B), fitted at 4B_n',
+    });
   return {
     experiment: 'noise-scale',
     seed: opts.seed,
@@ -129,9 +181,29 @@ export async function runNoiseScale(opts: LabOptions): Promise<LabResult> {
     claims,
     tables: [table],
     charts: [
-      { name: 'noise-scale-trace', title: 'Gradient noise scale through training', yTitle: 'B_noise (log)', xTitle: 'examples', points: noise, logScale: true },
-      { name: 'noise-scale-loss', title: 'Training loss (phase 1)', yTitle: 'full training loss', xTitle: 'examples', points: loss },
-      { name: 'noise-scale-steps', title: 'Steps to the target loss against batch size', yTitle: 'steps (log)', xTitle: 'batch size B', points: speed, logScale: true },
+      {
+        name: 'noise-scale-trace',
+        title: 'Gradient noise scale through training',
+        yTitle: 'B_noise (log)',
+        xTitle: 'examples',
+        points: noise,
+        logScale: true,
+      },
+      {
+        name: 'noise-scale-loss',
+        title: 'Training loss (phase 1)',
+        yTitle: 'full training loss',
+        xTitle: 'examples',
+        points: loss,
+      },
+      {
+        name: 'noise-scale-steps',
+        title: 'Steps to the target loss against batch size',
+        yTitle: 'steps (log)',
+        xTitle: 'batch size B',
+        points: speed,
+        logScale: true,
+      },
     ],
   };
 }

@@ -56,14 +56,20 @@ export function fmt(v: number | string | boolean): string {
 
 function markdownTable(header: string[], rows: (string | number)[][]): string {
   const esc = (c: string | number) => fmt(c).replace(/\|/g, '\\|');
-  return [`| ${header.map(esc).join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+  return [
+    `| ${header.map(esc).join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
+  ].join('\n');
 }
 
 function claimRows(claims: Claim[]): (string | number)[][] {
   return claims.map((c) => [
     c.held ? 'held' : 'NOT held',
     c.claim,
-    Object.entries(c.measured).map(([k, v]) => `${k} = ${fmt(v)}`).join('; '),
+    Object.entries(c.measured)
+      .map(([k, v]) => `${k} = ${fmt(v)}`)
+      .join('; '),
     c.criterion,
   ]);
 }
@@ -81,23 +87,33 @@ export function resultsMarkdown(r: LabResult): string {
     markdownTable(['result', 'claim', 'measured', 'criterion'], claimRows(r.claims)),
   ];
   for (const t of r.tables) parts.push('', `## ${t.title}`, '', markdownTable(t.header, t.rows));
-  if (r.charts.length) parts.push('', '## Figures', '', ...r.charts.map((c) => `![${c.title}](${c.name}.svg)`));
+  if (r.charts.length)
+    parts.push('', '## Figures', '', ...r.charts.map((c) => `![${c.title}](${c.name}.svg)`));
   return parts.join('\n') + '\n';
 }
 
 /** The claims as a plain-text table for the terminal. */
 export function terminalTable(r: LabResult): string {
-  const lines = [`lab ${r.experiment} (seed ${r.seed}${r.quick ? ', quick' : ''}, ${r.wallSeconds.toFixed(1)} s)`];
+  const lines = [
+    `lab ${r.experiment} (seed ${r.seed}${r.quick ? ', quick' : ''}, ${r.wallSeconds.toFixed(1)} s)`,
+  ];
   for (const c of r.claims) {
     lines.push(`  [${c.held ? 'HELD' : 'NOT HELD'}] ${c.claim}`);
-    lines.push(`      measured: ${Object.entries(c.measured).map(([k, v]) => `${k}=${fmt(v)}`).join(', ')}`);
+    lines.push(
+      `      measured: ${Object.entries(c.measured)
+        .map(([k, v]) => `${k}=${fmt(v)}`)
+        .join(', ')}`,
+    );
     lines.push(`      criterion: ${c.criterion}`);
   }
   for (const t of r.tables) {
     lines.push(`  ${t.title}`);
     const cells = [t.header, ...t.rows.map((row) => row.map(fmt))];
-    const widths = t.header.map((_, i) => Math.max(...cells.map((row) => String(row[i] ?? '').length)));
-    for (const row of cells) lines.push('    ' + row.map((c, i) => String(c).padEnd(widths[i])).join('  '));
+    const widths = t.header.map((_, i) =>
+      Math.max(...cells.map((row) => String(row[i] ?? '').length)),
+    );
+    for (const row of cells)
+      lines.push('    ' + row.map((c, i) => String(c).padEnd(widths[i])).join('  '));
   }
   return lines.join('\n');
 }
@@ -126,11 +142,22 @@ export async function writeLabResult(out: string, r: LabResult): Promise<string[
     rendered.push({ title: chart.title, svg });
   }
   const rows: [string, string][] = [
-    ...r.claims.map((c): [string, string] => [`${c.held ? 'held' : 'NOT held'}: ${c.claim}`, `${Object.entries(c.measured).map(([k, v]) => `${k} = ${fmt(v)}`).join('; ')} (criterion: ${c.criterion})`]),
+    ...r.claims.map((c): [string, string] => [
+      `${c.held ? 'held' : 'NOT held'}: ${c.claim}`,
+      `${Object.entries(c.measured)
+        .map(([k, v]) => `${k} = ${fmt(v)}`)
+        .join('; ')} (criterion: ${c.criterion})`,
+    ]),
     ...r.setup.map((s): [string, string] => ['setup', s]),
-    ['seed / mode / time', `${r.seed} / ${r.quick ? 'quick' : 'default'} / ${r.wallSeconds.toFixed(1)} s`],
+    [
+      'seed / mode / time',
+      `${r.seed} / ${r.quick ? 'quick' : 'default'} / ${r.wallSeconds.toFixed(1)} s`,
+    ],
   ];
-  writeFileSync(join(out, 'report.html'), htmlReport(`thermograd lab: ${r.experiment}`, rows, rendered));
+  writeFileSync(
+    join(out, 'report.html'),
+    htmlReport(`thermograd lab: ${r.experiment}`, rows, rendered),
+  );
   written.push('report.html');
   return written;
 }

@@ -13,11 +13,24 @@
  * means equal to rounding): momentum (sutskever), momentum-avg, momentum (pytorch); once at
  * constant η0 and once with η0 dropped tenfold halfway (a step schedule).
  */
-import { momentum, momentumAvg, piecewiseConstantSchedule, type HyperValue, type OptimizerPlugin } from '@thermograd/optim';
+import {
+  momentum,
+  momentumAvg,
+  piecewiseConstantSchedule,
+  type HyperValue,
+  type OptimizerPlugin,
+} from '@thermograd/optim';
 import { crossEntropy, type nn } from '@thermograd/autograd';
 import { Optimizer } from '@thermograd/optim';
 import type { SeriesPoint } from '../plots.js';
-import { batchOf, fullLoss, loadLabMnist, Sampler, softmaxRegression, type LabData } from './mnist.js';
+import {
+  batchOf,
+  fullLoss,
+  loadLabMnist,
+  Sampler,
+  softmaxRegression,
+  type LabData,
+} from './mnist.js';
 import { fmt, type Claim, type LabOptions, type LabResult } from './results.js';
 
 interface Settings {
@@ -29,8 +42,24 @@ interface Settings {
   steps: number;
   evalEvery: number;
 }
-const QUICK: Settings = { n: 300, pool: 4, batch: 16, mu: 0.9, eta0: 2e-3, steps: 300, evalEvery: 10 };
-const DEFAULT: Settings = { n: 2000, pool: 2, batch: 32, mu: 0.9, eta0: 2e-3, steps: 1500, evalEvery: 10 };
+const QUICK: Settings = {
+  n: 300,
+  pool: 4,
+  batch: 16,
+  mu: 0.9,
+  eta0: 2e-3,
+  steps: 300,
+  evalEvery: 10,
+};
+const DEFAULT: Settings = {
+  n: 2000,
+  pool: 2,
+  batch: 32,
+  mu: 0.9,
+  eta0: 2e-3,
+  steps: 1500,
+  evalEvery: 10,
+};
 
 function distance(a: nn.Linear, b: nn.Linear): { abs: number; rel: number } {
   let d = 0;
@@ -96,29 +125,40 @@ export async function runRunningAverage(opts: LabOptions): Promise<LabResult> {
   const s = opts.quick ? QUICK : DEFAULT;
   const data = loadLabMnist(s.n, s.pool, 'float64');
   const drop = Math.floor(s.steps / 2);
-  opts.log(`lab running-average: softmax regression (float64), ${data.n} examples × ${data.features} features, B=${s.batch}, μ=${s.mu}, ${s.steps} steps; schedule: η0 ÷ 10 at step ${drop}`);
+  opts.log(
+    `lab running-average: softmax regression (float64), ${data.n} examples × ${data.features} features, B=${s.batch}, μ=${s.mu}, ${s.steps} steps; schedule: η0 ÷ 10 at step ${drop}`,
+  );
   const constant = runTrio(data, s, opts.seed, s.eta0, 'constant η');
-  const scheduled = runTrio(data, s, opts.seed, piecewiseConstantSchedule({ boundaries: [drop], values: [s.eta0, s.eta0 / 10] }), 'η0 ÷ 10 at the drop');
+  const scheduled = runTrio(
+    data,
+    s,
+    opts.seed,
+    piecewiseConstantSchedule({ boundaries: [drop], values: [s.eta0, s.eta0 / 10] }),
+    'η0 ÷ 10 at the drop',
+  );
   const identical = 1e-10;
   const differ = 1e-4;
   const claims: Claim[] = [
     {
       id: 'same-at-constant-eta',
-      claim: 'at constant η the velocity form and the running-average form give the same trajectory',
+      claim:
+        'at constant η the velocity form and the running-average form give the same trajectory',
       criterion: `max over steps of |Φ_velocity − Φ_avg| / |Φ| < ${fmt(identical)} (float64 rounding)`,
       measured: { maxRelDistance: constant.maxRelSutskeverVsAvg },
       held: constant.maxRelSutskeverVsAvg < identical,
     },
     {
       id: 'differ-under-schedule',
-      claim: 'under a schedule they differ: the velocity lets a drop in η act gradually, the running average at once',
+      claim:
+        'under a schedule they differ: the velocity lets a drop in η act gradually, the running average at once',
       criterion: `max relative distance after the drop > ${fmt(differ)}`,
       measured: { maxRelDistance: scheduled.maxRelSutskeverVsAvg },
       held: scheduled.maxRelSutskeverVsAvg > differ,
     },
     {
       id: 'avg-is-pytorch',
-      claim: 'under the schedule the running average equals the PyTorch convention (v ← μv + ĝ, Φ ← Φ − ηv)',
+      claim:
+        'under the schedule the running average equals the PyTorch convention (v ← μv + ĝ, Φ ← Φ − ηv)',
       criterion: `max relative distance < ${fmt(identical)}`,
       measured: { maxRelDistance: scheduled.maxRelAvgVsPytorch },
       held: scheduled.maxRelAvgVsPytorch < identical,
@@ -136,8 +176,19 @@ export async function runRunningAverage(opts: LabOptions): Promise<LabResult> {
     claims,
     tables: [],
     charts: [
-      { name: 'running-average-distance', title: 'Distance between the momentum forms (relative to |Φ|)', yTitle: 'relative distance (log)', points: [...constant.points, ...scheduled.points], logScale: true },
-      { name: 'running-average-loss', title: 'Training loss of the two forms', yTitle: 'full training loss', points: [...constant.losses, ...scheduled.losses] },
+      {
+        name: 'running-average-distance',
+        title: 'Distance between the momentum forms (relative to |Φ|)',
+        yTitle: 'relative distance (log)',
+        points: [...constant.points, ...scheduled.points],
+        logScale: true,
+      },
+      {
+        name: 'running-average-loss',
+        title: 'Training loss of the two forms',
+        yTitle: 'full training loss',
+        points: [...constant.losses, ...scheduled.losses],
+      },
     ],
   };
 }

@@ -28,7 +28,13 @@
 import type { Tensor } from '@thermograd/autograd';
 import { momentum } from '@thermograd/optim';
 import type { SeriesPoint } from '../plots.js';
-import { fullLossTensor, loadLabMnist, softmaxRegression, trainRun, type LabData } from './mnist.js';
+import {
+  fullLossTensor,
+  loadLabMnist,
+  softmaxRegression,
+  trainRun,
+  type LabData,
+} from './mnist.js';
 import { fmt, type Claim, type LabOptions, type LabResult, type LabTable } from './results.js';
 import { detrend, mean, std } from './stats.js';
 
@@ -52,8 +58,32 @@ interface Settings {
   l2: number;
 }
 
-const QUICK: Settings = { n: 500, pool: 4, eta0: 5e-4, examples: 30_000, snapshots: 150, rawExamples: 30_000, rawSnapshots: 50, warmExamples: 60_000, burnFraction: 0.1, blocks: 10, l2: 2e-2 };
-const DEFAULT: Settings = { n: 2000, pool: 4, eta0: 5e-4, examples: 1_000_000, snapshots: 2000, rawExamples: 300_000, rawSnapshots: 150, warmExamples: 600_000, burnFraction: 0.1, blocks: 20, l2: 2e-2 };
+const QUICK: Settings = {
+  n: 500,
+  pool: 4,
+  eta0: 5e-4,
+  examples: 30_000,
+  snapshots: 150,
+  rawExamples: 30_000,
+  rawSnapshots: 50,
+  warmExamples: 60_000,
+  burnFraction: 0.1,
+  blocks: 10,
+  l2: 2e-2,
+};
+const DEFAULT: Settings = {
+  n: 2000,
+  pool: 4,
+  eta0: 5e-4,
+  examples: 1_000_000,
+  snapshots: 2000,
+  rawExamples: 300_000,
+  rawSnapshots: 150,
+  warmExamples: 600_000,
+  burnFraction: 0.1,
+  blocks: 20,
+  l2: 2e-2,
+};
 
 const BATCHES = [8, 32, 128];
 const MUS = [0, 0.9, 0.99];
@@ -83,7 +113,8 @@ interface Estimate {
  */
 export function estimateWithErrors(xs: ArrayLike<number>, blocks: number): Estimate {
   const n = xs.length;
-  if (n < 2 * blocks) throw new Error(`estimateWithErrors: ${n} samples are too few for ${blocks} blocks`);
+  if (n < 2 * blocks)
+    throw new Error(`estimateWithErrors: ${n} samples are too few for ${blocks} blocks`);
   const m = mean(xs);
   const sq = detrend(xs).map((r) => r ** 2);
   const variance = (mean(sq) * n) / (n - 2);
@@ -121,9 +152,24 @@ interface Measured extends Estimate {
 type Weights = ReturnType<ReturnType<typeof softmaxRegression>['stateDict']>;
 
 /** Plain SGD at temperature eta0 (B = 32) from the initial weights: a start thermalised at eta0. */
-function warmStart(data: LabData, s: Settings, seed: number, eta0: number, examples: number): Weights {
+function warmStart(
+  data: LabData,
+  s: Settings,
+  seed: number,
+  eta0: number,
+  examples: number,
+): Weights {
   const model = softmaxRegression(data, seed);
-  trainRun({ data, model, plugin: momentum({ eta0, batchSize: REF.B, mu: 0 }), batch: REF.B, l2: s.l2, examples, evalEvery: examples, samplerSeed: seed + 3 });
+  trainRun({
+    data,
+    model,
+    plugin: momentum({ eta0, batchSize: REF.B, mu: 0 }),
+    batch: REF.B,
+    l2: s.l2,
+    examples,
+    evalEvery: examples,
+    samplerSeed: seed + 3,
+  });
   return model.stateDict();
 }
 
@@ -133,7 +179,14 @@ function warmStart(data: LabData, s: Settings, seed: number, eta0: number, examp
  * data and parameters (central differences: error O(ε²) from the third derivative, O(1e-16/ε)
  * from rounding).
  */
-export function hessianLambdaMax(data64: LabData, weights: Weights, l2: number, seed: number, tolerance = 1e-7, maxIterations = 200): { lambdaMax: number; iterations: number } {
+export function hessianLambdaMax(
+  data64: LabData,
+  weights: Weights,
+  l2: number,
+  seed: number,
+  tolerance = 1e-7,
+  maxIterations = 200,
+): { lambdaMax: number; iterations: number } {
   const model = softmaxRegression(data64, seed);
   model.loadStateDict(weights);
   const params: Tensor[] = model.parameters();
@@ -177,20 +230,42 @@ export function hessianLambdaMax(data64: LabData, weights: Weights, l2: number, 
     const next = w.reduce((a, x, i) => a + x * v[i], 0);
     const size = norm(w);
     v = w.map((x) => x / size);
-    if (Math.abs(next - lambda) <= tolerance * Math.abs(next)) return { lambdaMax: next, iterations: k };
+    if (Math.abs(next - lambda) <= tolerance * Math.abs(next))
+      return { lambdaMax: next, iterations: k };
     lambda = next;
   }
   return { lambdaMax: lambda, iterations: maxIterations };
 }
 
-function measure(data: LabData, s: Settings, seed: number, warm: Weights, B: number, mu: number, step: { eta0: number } | { eta: number }, examples: number, snapshots: number, label: string): Measured {
+function measure(
+  data: LabData,
+  s: Settings,
+  seed: number,
+  warm: Weights,
+  B: number,
+  mu: number,
+  step: { eta0: number } | { eta: number },
+  examples: number,
+  snapshots: number,
+  label: string,
+): Measured {
   const model = softmaxRegression(data, seed);
   model.loadStateDict(warm);
   const losses: { examples: number; loss: number }[] = [];
-  const plugin = 'eta0' in step ? momentum({ eta0: step.eta0, batchSize: B, mu }) : momentum({ eta: step.eta, batchSize: B, mu });
+  const plugin =
+    'eta0' in step
+      ? momentum({ eta0: step.eta0, batchSize: B, mu })
+      : momentum({ eta: step.eta, batchSize: B, mu });
   let hyper = { eta: NaN, eta0: NaN };
   trainRun({
-    data, model, plugin, batch: B, l2: s.l2, examples, evalEvery: examples / snapshots, samplerSeed: seed + 7,
+    data,
+    model,
+    plugin,
+    batch: B,
+    l2: s.l2,
+    examples,
+    evalEvery: examples / snapshots,
+    samplerSeed: seed + 7,
     onEval: (r) => {
       losses.push({ examples: r.examples, loss: r.loss });
       hyper = r.hyper as { eta: number; eta0: number };
@@ -201,22 +276,31 @@ function measure(data: LabData, s: Settings, seed: number, warm: Weights, B: num
   const shown = losses.filter((r) => r.examples <= s.examples);
   const stride = Math.max(1, Math.round(shown.length / 300));
   return {
-    label, B, mu, eta: hyper.eta, eta0: hyper.eta0,
+    label,
+    B,
+    mu,
+    eta: hyper.eta,
+    eta0: hyper.eta0,
     ...estimateWithErrors(tail, s.blocks),
-    curve: shown.filter((_, i) => i % stride === 0).map((r) => ({ step: r.examples, value: r.loss, series: label })),
+    curve: shown
+      .filter((_, i) => i % stride === 0)
+      .map((r) => ({ step: r.examples, value: r.loss, series: label })),
   };
 }
 
 const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
 
 /** The discrete chain's stationary variance along curvature λ over the continuous-time one (AR(2) with momentum μ). */
-const discreteFactor = (eta: number, lambda: number, mu: number) => 1 / (1 - (eta * lambda) / (2 * (1 + mu)));
+const discreteFactor = (eta: number, lambda: number, mu: number) =>
+  1 / (1 - (eta * lambda) / (2 * (1 + mu)));
 
 export async function runTemperature(opts: LabOptions): Promise<LabResult> {
   const start = performance.now();
   const s = opts.quick ? QUICK : DEFAULT;
   const data = loadLabMnist(s.n, s.pool);
-  opts.log(`lab temperature: softmax regression, ${data.n} examples × ${data.features} features, η0 = ${s.eta0}, ${s.examples}–${runExamples(s, 128)} examples per run, 9 (B, μ) × {η0 fixed, raw η fixed} + η0/2`);
+  opts.log(
+    `lab temperature: softmax regression, ${data.n} examples × ${data.features} features, η0 = ${s.eta0}, ${s.examples}–${runExamples(s, 128)} examples per run, 9 (B, μ) × {η0 fixed, raw η fixed} + η0/2`,
+  );
 
   // Shared warm start thermalised at η0 (plain SGD, B = 32); the η0/2 reference gets its own,
   // twice as long (the same flow time), so that it is measured in its own stationary state.
@@ -226,20 +310,62 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
   const curvature = hessianLambdaMax(loadLabMnist(s.n, s.pool, 'float64'), warm, s.l2, opts.seed);
   const lambdaMax = curvature.lambdaMax;
   const maxEta = Math.max(...BATCHES.flatMap((B) => MUS.map((mu) => (1 - mu) * B * s.eta0)));
-  opts.log(`  λ_max of the Hessian at the warm start: ${fmt(lambdaMax)} (${curvature.iterations} power iterations); largest η·λ_max = ${fmt(maxEta * lambdaMax)}`);
+  opts.log(
+    `  λ_max of the Hessian at the warm start: ${fmt(lambdaMax)} (${curvature.iterations} power iterations); largest η·λ_max = ${fmt(maxEta * lambdaMax)}`,
+  );
 
   const rawEta = (1 - REF.mu) * REF.B * s.eta0;
   const scaled: Measured[] = [];
   const raw: Measured[] = [];
-  for (const B of BATCHES) for (const mu of MUS) {
-    scaled.push(measure(data, s, opts.seed, warm, B, mu, { eta0: s.eta0 }, runExamples(s, B), s.snapshots, `B=${B} μ=${mu}`));
-    raw.push(measure(data, s, opts.seed, warm, B, mu, { eta: rawEta }, s.rawExamples, s.rawSnapshots, `B=${B} μ=${mu} (raw η)`));
-    const m = scaled.at(-1)!;
-    opts.log(`  B=${B} μ=${mu}: η0 fixed → loss ${fmt(m.mean)} ± ${fmt(m.meanError)}, std ${fmt(m.std)} ± ${fmt(m.stdError)}; raw η fixed → ${fmt(raw.at(-1)!.mean)} ± ${fmt(raw.at(-1)!.std)}`);
-  }
+  for (const B of BATCHES)
+    for (const mu of MUS) {
+      scaled.push(
+        measure(
+          data,
+          s,
+          opts.seed,
+          warm,
+          B,
+          mu,
+          { eta0: s.eta0 },
+          runExamples(s, B),
+          s.snapshots,
+          `B=${B} μ=${mu}`,
+        ),
+      );
+      raw.push(
+        measure(
+          data,
+          s,
+          opts.seed,
+          warm,
+          B,
+          mu,
+          { eta: rawEta },
+          s.rawExamples,
+          s.rawSnapshots,
+          `B=${B} μ=${mu} (raw η)`,
+        ),
+      );
+      const m = scaled.at(-1)!;
+      opts.log(
+        `  B=${B} μ=${mu}: η0 fixed → loss ${fmt(m.mean)} ± ${fmt(m.meanError)}, std ${fmt(m.std)} ± ${fmt(m.stdError)}; raw η fixed → ${fmt(raw.at(-1)!.mean)} ± ${fmt(raw.at(-1)!.std)}`,
+      );
+    }
   const ref = scaled.find((m) => m.B === REF.B && m.mu === REF.mu)!;
   // The η0/2 reference: twice the examples (the same flow time) and the same number of snapshots.
-  const half = measure(data, s, opts.seed, warmHalf, REF.B, REF.mu, { eta0: s.eta0 / 2 }, 2 * runExamples(s, REF.B), s.snapshots, `B=${REF.B} μ=${REF.mu} η0/2`);
+  const half = measure(
+    data,
+    s,
+    opts.seed,
+    warmHalf,
+    REF.B,
+    REF.mu,
+    { eta0: s.eta0 / 2 },
+    2 * runExamples(s, REF.B),
+    s.snapshots,
+    `B=${REF.B} μ=${REF.mu} η0/2`,
+  );
   const dLoss = Math.abs(ref.mean - half.mean);
   const dFluct = Math.abs(ref.std - half.std);
   const spreadLoss = spread(scaled.map((m) => m.mean));
@@ -254,8 +380,12 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
       claim: 'at fixed η0 with η = (1−μ)Bη0, the stationary loss does not depend on B or μ',
       criterion: 'spread over the 9 (B, μ) < 0.5 × |change from halving η0| (B=32, μ=0.9)',
       measured: {
-        spread: spreadLoss, halvingChange: dLoss, ratio: spreadLoss / dLoss,
-        largestStandardError: Math.max(...scaled.map((m) => m.meanError)), halvingChangeError: Math.hypot(ref.meanError, half.meanError), ...regime,
+        spread: spreadLoss,
+        halvingChange: dLoss,
+        ratio: spreadLoss / dLoss,
+        largestStandardError: Math.max(...scaled.map((m) => m.meanError)),
+        halvingChangeError: Math.hypot(ref.meanError, half.meanError),
+        ...regime,
       },
       held: spreadLoss < 0.5 * dLoss,
     },
@@ -264,8 +394,12 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
       claim: 'at fixed η0 the fluctuation (std) of the loss does not depend on B or μ',
       criterion: 'spread over the 9 (B, μ) < 0.5 × |change from halving η0|',
       measured: {
-        spread: spreadFluct, halvingChange: dFluct, ratio: spreadFluct / dFluct,
-        largestStandardError: Math.max(...scaled.map((m) => m.stdError)), halvingChangeError: Math.hypot(ref.stdError, half.stdError), ...regime,
+        spread: spreadFluct,
+        halvingChange: dFluct,
+        ratio: spreadFluct / dFluct,
+        largestStandardError: Math.max(...scaled.map((m) => m.stdError)),
+        halvingChangeError: Math.hypot(ref.stdError, half.stdError),
+        ...regime,
       },
       held: spreadFluct < 0.5 * dFluct,
     },
@@ -273,26 +407,80 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
       id: 'raw-eta-does-not',
       claim: 'with the raw η held fixed instead, the stationary loss does depend on B and μ',
       criterion: 'spread over the 9 (B, μ) > |change from halving η0|',
-      measured: { spread: rawSpreadLoss, halvingChange: dLoss, ratio: rawSpreadLoss / dLoss, fluctuationSpread: rawSpreadFluct, rawEta },
+      measured: {
+        spread: rawSpreadLoss,
+        halvingChange: dLoss,
+        ratio: rawSpreadLoss / dLoss,
+        fluctuationSpread: rawSpreadFluct,
+        rawEta,
+      },
       held: rawSpreadLoss > dLoss,
     },
   ];
   const table: LabTable = {
     title: `Stationary loss and fluctuation per configuration (± columns: standard errors from ${s.blocks} batch means; λ_max = ${fmt(lambdaMax)})`,
-    header: ['B', 'μ', 'η (η0 fixed)', 'ηλ_max', 'discrete factor at λ_max', 'examples', 'loss (η0 fixed)', '± loss', 'std (η0 fixed)', '± std', 'η0 (raw η fixed)', 'loss (raw η fixed)', 'std (raw η fixed)'],
+    header: [
+      'B',
+      'μ',
+      'η (η0 fixed)',
+      'ηλ_max',
+      'discrete factor at λ_max',
+      'examples',
+      'loss (η0 fixed)',
+      '± loss',
+      'std (η0 fixed)',
+      '± std',
+      'η0 (raw η fixed)',
+      'loss (raw η fixed)',
+      'std (raw η fixed)',
+    ],
     rows: scaled.map((m, i) => [
-      m.B, m.mu, m.eta, m.eta * lambdaMax, discreteFactor(m.eta, lambdaMax, m.mu), runExamples(s, m.B), m.mean, m.meanError, m.std, m.stdError,
-      raw[i].eta0, raw[i].mean, raw[i].std,
+      m.B,
+      m.mu,
+      m.eta,
+      m.eta * lambdaMax,
+      discreteFactor(m.eta, lambdaMax, m.mu),
+      runExamples(s, m.B),
+      m.mean,
+      m.meanError,
+      m.std,
+      m.stdError,
+      raw[i].eta0,
+      raw[i].mean,
+      raw[i].std,
     ]),
   };
-  table.rows.push([REF.B, REF.mu, half.eta, half.eta * lambdaMax, discreteFactor(half.eta, lambdaMax, REF.mu), 2 * runExamples(s, REF.B), half.mean, half.meanError, half.std, half.stdError, '(η0/2 reference)', '', '']);
+  table.rows.push([
+    REF.B,
+    REF.mu,
+    half.eta,
+    half.eta * lambdaMax,
+    discreteFactor(half.eta, lambdaMax, REF.mu),
+    2 * runExamples(s, REF.B),
+    half.mean,
+    half.meanError,
+    half.std,
+    half.stdError,
+    '(η0/2 reference)',
+    '',
+    '',
+  ]);
   const summary: SeriesPoint[] = [];
-  for (const [set, tag] of [[scaled, 'η0 fixed'], [raw, 'raw η fixed']] as const) {
+  for (const [set, tag] of [
+    [scaled, 'η0 fixed'],
+    [raw, 'raw η fixed'],
+  ] as const) {
     for (const m of set) summary.push({ step: m.B, value: m.mean, series: `μ=${m.mu}, ${tag}` });
   }
-  for (const B of BATCHES) summary.push({ step: B, value: half.mean, series: `η0/2 (B=32, μ=0.9), for scale` });
-  const fluctuation: SeriesPoint[] = scaled.map((m) => ({ step: m.B, value: m.std, series: `μ=${m.mu}` }));
-  for (const B of BATCHES) fluctuation.push({ step: B, value: half.std, series: `η0/2 (B=32, μ=0.9), for scale` });
+  for (const B of BATCHES)
+    summary.push({ step: B, value: half.mean, series: `η0/2 (B=32, μ=0.9), for scale` });
+  const fluctuation: SeriesPoint[] = scaled.map((m) => ({
+    step: m.B,
+    value: m.std,
+    series: `μ=${m.mu}`,
+  }));
+  for (const B of BATCHES)
+    fluctuation.push({ step: B, value: half.std, series: `η0/2 (B=32, μ=0.9), for scale` });
   return {
     experiment: 'temperature',
     seed: opts.seed,
@@ -309,10 +497,36 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
     claims,
     tables: [table],
     charts: [
-      { name: 'temperature-summary', title: 'Stationary training loss against batch size', yTitle: 'mean full training loss', xTitle: 'batch size B', points: summary, logScale: true },
-      { name: 'temperature-fluctuation', title: 'Loss fluctuation at fixed η0 against batch size', yTitle: 'std of the full training loss', xTitle: 'batch size B', points: fluctuation },
-      { name: 'temperature-eta0-fixed', title: `Training loss at fixed η0 (η = (1−μ)Bη0), first ${s.examples.toLocaleString('en-US')} examples`, yTitle: 'full training loss', xTitle: 'examples', points: scaled.flatMap((m) => m.curve) },
-      { name: 'temperature-raw-eta-fixed', title: 'Training loss at fixed raw η', yTitle: 'full training loss', xTitle: 'examples', points: raw.flatMap((m) => m.curve), logScale: true },
+      {
+        name: 'temperature-summary',
+        title: 'Stationary training loss against batch size',
+        yTitle: 'mean full training loss',
+        xTitle: 'batch size B',
+        points: summary,
+        logScale: true,
+      },
+      {
+        name: 'temperature-fluctuation',
+        title: 'Loss fluctuation at fixed η0 against batch size',
+        yTitle: 'std of the full training loss',
+        xTitle: 'batch size B',
+        points: fluctuation,
+      },
+      {
+        name: 'temperature-eta0-fixed',
+        title: `Training loss at fixed η0 (η = (1−μ)Bη0), first ${s.examples.toLocaleString('en-US')} examples`,
+        yTitle: 'full training loss',
+        xTitle: 'examples',
+        points: scaled.flatMap((m) => m.curve),
+      },
+      {
+        name: 'temperature-raw-eta-fixed',
+        title: 'Training loss at fixed raw η',
+        yTitle: 'full training loss',
+        xTitle: 'examples',
+        points: raw.flatMap((m) => m.curve),
+        logScale: true,
+      },
     ],
   };
 }

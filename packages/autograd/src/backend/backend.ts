@@ -108,7 +108,14 @@ export interface Backend {
   dispose(storage: Storage): void;
 
   // --- element-wise ----------------------------------------------------------------------------
-  unary(op: UnaryOp, x: Storage, size: number, dtype: DType, param: number, param2: number): Storage;
+  unary(
+    op: UnaryOp,
+    x: Storage,
+    size: number,
+    dtype: DType,
+    param: number,
+    param2: number,
+  ): Storage;
   /** dx = dy · f'(x), where y = f(x) is given too (several derivatives are cheaper in terms of y). */
   unaryBackward(
     op: UnaryOp,
@@ -121,7 +128,15 @@ export interface Backend {
     param2: number,
   ): Storage;
   /** out[i] = a[i] ∘ b[i] with NumPy broadcasting of aShape and bShape to outShape. */
-  binary(op: BinaryOp, a: Storage, aShape: Shape, b: Storage, bShape: Shape, outShape: Shape, dtype: DType): Storage;
+  binary(
+    op: BinaryOp,
+    a: Storage,
+    aShape: Shape,
+    b: Storage,
+    bShape: Shape,
+    outShape: Shape,
+    dtype: DType,
+  ): Storage;
   /** out = cond != 0 ? a : b, all three broadcast to outShape. */
   where(
     cond: Storage,
@@ -146,14 +161,38 @@ export interface Backend {
   /** out has shape perm.map(i => shape[i]). */
   permute(x: Storage, shape: Shape, perm: readonly number[], dtype: DType): Storage;
   /** The box starting at `begin` with extent `size`. */
-  slice(x: Storage, shape: Shape, begin: readonly number[], size: readonly number[], dtype: DType): Storage;
+  slice(
+    x: Storage,
+    shape: Shape,
+    begin: readonly number[],
+    size: readonly number[],
+    dtype: DType,
+  ): Storage;
   /** The inverse of slice: zeros of `fullShape` with `x` (of shape `size`) written at `begin`. */
-  unslice(x: Storage, size: readonly number[], begin: readonly number[], fullShape: Shape, dtype: DType): Storage;
-  concat(inputs: readonly { storage: Storage; shape: Shape }[], axis: number, outShape: Shape, dtype: DType): Storage;
+  unslice(
+    x: Storage,
+    size: readonly number[],
+    begin: readonly number[],
+    fullShape: Shape,
+    dtype: DType,
+  ): Storage;
+  concat(
+    inputs: readonly { storage: Storage; shape: Shape }[],
+    axis: number,
+    outShape: Shape,
+    dtype: DType,
+  ): Storage;
   /** Index-select along `axis`: out.shape[axis] = indices.length. Indices are validated by the op. */
   gather(x: Storage, shape: Shape, axis: number, indices: Int32Array, dtype: DType): Storage;
   /** The gradient of gather: zeros of `fullShape`, with dy's slices added at `indices` along `axis`. */
-  scatterAdd(dy: Storage, dyShape: Shape, axis: number, indices: Int32Array, fullShape: Shape, dtype: DType): Storage;
+  scatterAdd(
+    dy: Storage,
+    dyShape: Shape,
+    axis: number,
+    indices: Int32Array,
+    fullShape: Shape,
+    dtype: DType,
+  ): Storage;
 
   // --- fused losses ----------------------------------------------------------------------------
   /**

@@ -18,7 +18,10 @@ export function getBackend(name?: string): Backend {
     return current;
   }
   const b = backends.get(name);
-  if (!b) throw new Error(`unknown backend '${name}'; registered backends: ${[...backends.keys()].join(', ')}`);
+  if (!b)
+    throw new Error(
+      `unknown backend '${name}'; registered backends: ${[...backends.keys()].join(', ')}`,
+    );
   return b;
 }
 

@@ -30,7 +30,10 @@ export const UNARY_FUNCTIONS: Record<UnaryOp, UnaryFunction> = {
     derivative: (_x, y) => y * (1 - y),
   },
   relu: { value: (x) => (x > 0 ? x : 0), derivative: (x) => (x > 0 ? 1 : 0) },
-  leakyRelu: { value: (x, slope) => (x > 0 ? x : slope * x), derivative: (x, _y, slope) => (x > 0 ? 1 : slope) },
+  leakyRelu: {
+    value: (x, slope) => (x > 0 ? x : slope * x),
+    derivative: (x, _y, slope) => (x > 0 ? 1 : slope),
+  },
   // GELU(x) = x Φ(x) with the exact normal CDF Φ(x) = ½(1 + erf(x/√2)), PyTorch's default.
   gelu: {
     value: (x) => 0.5 * x * (1 + erf(x * INV_SQRT_2)),

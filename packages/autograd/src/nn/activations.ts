@@ -16,7 +16,9 @@ export class LeakyReLU extends Module {
   constructor(negativeSlope = 0.01) {
     super();
     if (typeof negativeSlope !== 'number' || !Number.isFinite(negativeSlope)) {
-      throw new RangeError(`LeakyReLU: negativeSlope must be a finite number, got ${String(negativeSlope)}`);
+      throw new RangeError(
+        `LeakyReLU: negativeSlope must be a finite number, got ${String(negativeSlope)}`,
+      );
     }
     this.negativeSlope = negativeSlope;
   }

@@ -36,7 +36,12 @@ export class Conv2d extends Module {
   weight: Tensor;
   bias: Tensor | null;
 
-  constructor(inChannels: number, outChannels: number, kernelSize: Size2d, options: Conv2dLayerOptions) {
+  constructor(
+    inChannels: number,
+    outChannels: number,
+    kernelSize: Size2d,
+    options: Conv2dLayerOptions,
+  ) {
     super();
     requirePositiveInt('Conv2d', 'inChannels', inChannels);
     requirePositiveInt('Conv2d', 'outChannels', outChannels);
@@ -48,9 +53,12 @@ export class Conv2d extends Module {
     this.outChannels = outChannels;
     const [kh, kw] = this.kernelSize;
     const where = { rng, dtype: options.dtype, backend: options.backend };
-    this.weight = parameter(kaimingUniform([outChannels, inChannels, kh, kw], { ...where, a: Math.sqrt(5) }));
+    this.weight = parameter(
+      kaimingUniform([outChannels, inChannels, kh, kw], { ...where, a: Math.sqrt(5) }),
+    );
     const bound = 1 / Math.sqrt(inChannels * kh * kw);
-    this.bias = options.bias === false ? null : parameter(uniformInit([outChannels], -bound, bound, where));
+    this.bias =
+      options.bias === false ? null : parameter(uniformInit([outChannels], -bound, bound, where));
   }
 
   forward(x: Tensor): Tensor {

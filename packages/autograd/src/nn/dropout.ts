@@ -20,7 +20,8 @@ export class Dropout extends Module {
 
   constructor(p = 0.5, options: DropoutLayerOptions) {
     super();
-    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new RangeError(`Dropout: probability p must be in [0, 1), got ${String(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p < 1))
+      throw new RangeError(`Dropout: probability p must be in [0, 1), got ${String(p)}`);
     this.rng = requireRng('Dropout', options);
     this.p = p;
   }

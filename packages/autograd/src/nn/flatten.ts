@@ -9,8 +9,12 @@ export class Flatten extends Module {
 
   constructor(startDim = 1, endDim = -1) {
     super();
-    for (const [name, v] of [['startDim', startDim], ['endDim', endDim]] as const) {
-      if (!Number.isInteger(v)) throw new RangeError(`Flatten: ${name} must be an integer, got ${String(v)}`);
+    for (const [name, v] of [
+      ['startDim', startDim],
+      ['endDim', endDim],
+    ] as const) {
+      if (!Number.isInteger(v))
+        throw new RangeError(`Flatten: ${name} must be an integer, got ${String(v)}`);
     }
     this.startDim = startDim;
     this.endDim = endDim;

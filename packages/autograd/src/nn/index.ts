@@ -36,4 +36,9 @@ export {
   type LoadStateDictOptions,
   type LoadStateDictResult,
 } from './state-dict.js';
-export { perExampleStats, perExampleGrads, type PerExampleStats, type ParameterSource } from './per-example.js';
+export {
+  perExampleStats,
+  perExampleGrads,
+  type PerExampleStats,
+  type ParameterSource,
+} from './per-example.js';

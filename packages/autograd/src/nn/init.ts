@@ -54,7 +54,9 @@ export interface XavierOptions extends InitOptions {
 /** [fan_in, fan_out] as torch.nn.init._calculate_fan_in_and_fan_out. */
 export function calculateFans(shape: Shape): [number, number] {
   if (shape.length < 2) {
-    throw new ShapeError(`init: fan in and fan out need a tensor of at least 2 dimensions, got ${shapeToString(shape)}`);
+    throw new ShapeError(
+      `init: fan in and fan out need a tensor of at least 2 dimensions, got ${shapeToString(shape)}`,
+    );
   }
   const receptive = sizeOf(shape.slice(2));
   return [shape[1] * receptive, shape[0] * receptive];
@@ -73,7 +75,8 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
       return Math.SQRT2;
     case 'leakyRelu': {
       const slope = param ?? 0.01;
-      if (!Number.isFinite(slope)) throw new RangeError(`calculateGain: negative slope must be finite, got ${slope}`);
+      if (!Number.isFinite(slope))
+        throw new RangeError(`calculateGain: negative slope must be finite, got ${slope}`);
       return Math.sqrt(2 / (1 + slope * slope));
     }
     case 'selu':
@@ -86,12 +89,19 @@ export function calculateGain(nonlinearity: Nonlinearity, param?: number): numbe
 function requireRng(where: string, options: InitOptions | undefined): Generator {
   const rng = options?.rng;
   if (!(rng instanceof Generator)) {
-    throw new TypeError(`${where}: pass a seeded generator as { rng } (e.g. new Generator(seed)); thermograd has no hidden global RNG`);
+    throw new TypeError(
+      `${where}: pass a seeded generator as { rng } (e.g. new Generator(seed)); thermograd has no hidden global RNG`,
+    );
   }
   return rng;
 }
 
-function fill(where: string, target: InitTarget, options: InitOptions, draw: (rng: Generator) => number): Tensor {
+function fill(
+  where: string,
+  target: InitTarget,
+  options: InitOptions,
+  draw: (rng: Generator) => number,
+): Tensor {
   const rng = requireRng(where, options);
   const shape = target instanceof Tensor ? target.shape : target;
   const values = new Float64Array(sizeOf(shape));
@@ -105,7 +115,12 @@ function shapeOf(target: InitTarget): Shape {
 }
 
 /** U(low, high) into a new tensor or in place. */
-export function uniformInit(target: InitTarget, low: number, high: number, options: InitOptions): Tensor {
+export function uniformInit(
+  target: InitTarget,
+  low: number,
+  high: number,
+  options: InitOptions,
+): Tensor {
   if (!Number.isFinite(low) || !Number.isFinite(high) || !(high >= low)) {
     throw new RangeError(`uniformInit: need finite low ≤ high, got [${low}, ${high})`);
   }
@@ -113,7 +128,12 @@ export function uniformInit(target: InitTarget, low: number, high: number, optio
 }
 
 /** N(mean, std²) into a new tensor or in place. */
-export function normalInit(target: InitTarget, mean: number, std: number, options: InitOptions): Tensor {
+export function normalInit(
+  target: InitTarget,
+  mean: number,
+  std: number,
+  options: InitOptions,
+): Tensor {
   if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0) {
     throw new RangeError(`normalInit: need finite mean and std ≥ 0, got mean ${mean}, std ${std}`);
   }
@@ -122,10 +142,12 @@ export function normalInit(target: InitTarget, mean: number, std: number, option
 
 function kaimingScale(where: string, target: InitTarget, options: KaimingOptions): number {
   const mode = options.mode ?? 'fanIn';
-  if (mode !== 'fanIn' && mode !== 'fanOut') throw new RangeError(`${where}: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
+  if (mode !== 'fanIn' && mode !== 'fanOut')
+    throw new RangeError(`${where}: mode must be 'fanIn' or 'fanOut', got '${String(mode)}'`);
   const [fanIn, fanOut] = calculateFans(shapeOf(target));
   const fan = mode === 'fanIn' ? fanIn : fanOut;
-  if (fan === 0) throw new ShapeError(`${where}: ${mode} of ${shapeToString(shapeOf(target))} is 0`);
+  if (fan === 0)
+    throw new ShapeError(`${where}: ${mode} of ${shapeToString(shapeOf(target))} is 0`);
   return calculateGain(options.nonlinearity ?? 'leakyRelu', options.a ?? 0) / Math.sqrt(fan);
 }
 
@@ -144,9 +166,11 @@ export function kaimingNormal(target: InitTarget, options: KaimingOptions): Tens
 
 function xavierStd(where: string, target: InitTarget, options: XavierOptions): number {
   const gain = options.gain ?? 1;
-  if (!Number.isFinite(gain) || gain < 0) throw new RangeError(`${where}: gain must be a finite number ≥ 0, got ${gain}`);
+  if (!Number.isFinite(gain) || gain < 0)
+    throw new RangeError(`${where}: gain must be a finite number ≥ 0, got ${gain}`);
   const [fanIn, fanOut] = calculateFans(shapeOf(target));
-  if (fanIn + fanOut === 0) throw new ShapeError(`${where}: ${shapeToString(shapeOf(target))} has no fan`);
+  if (fanIn + fanOut === 0)
+    throw new ShapeError(`${where}: ${shapeToString(shapeOf(target))} has no fan`);
   return gain * Math.sqrt(2 / (fanIn + fanOut));
 }
 

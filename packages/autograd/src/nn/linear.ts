@@ -37,9 +37,12 @@ export class Linear extends Module {
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const where = { rng, dtype: options.dtype, backend: options.backend };
-    this.weight = parameter(kaimingUniform([outFeatures, inFeatures], { ...where, a: Math.sqrt(5) }));
+    this.weight = parameter(
+      kaimingUniform([outFeatures, inFeatures], { ...where, a: Math.sqrt(5) }),
+    );
     const bound = 1 / Math.sqrt(inFeatures);
-    this.bias = options.bias === false ? null : parameter(uniformInit([outFeatures], -bound, bound, where));
+    this.bias =
+      options.bias === false ? null : parameter(uniformInit([outFeatures], -bound, bound, where));
   }
 
   forward(x: Tensor): Tensor {

@@ -25,7 +25,13 @@ order (and the same order as the equivalent PyTorch model's state_dict).
  */
 import type { DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
-import { loadStateDictInto, stateDictOf, type LoadStateDictOptions, type LoadStateDictResult, type StateDict } from './state-dict.js';
+import {
+  loadStateDictInto,
+  stateDictOf,
+  type LoadStateDictOptions,
+  type LoadStateDictResult,
+  type StateDict,
+} from './state-dict.js';
 
 const PARAMETERS = new WeakSet<Tensor>();
 
@@ -34,9 +40,12 @@ const PARAMETERS = new WeakSet<Tensor>();
  * true, and a Module field holding it is found by parameters() and stateDict().
  */
 export function parameter(t: Tensor): Tensor {
-  if (!(t instanceof Tensor)) throw new TypeError(`parameter: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (!(t instanceof Tensor))
+    throw new TypeError(`parameter: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
   if (!t.isLeaf) {
-    throw new Error(`parameter: ${t.describe()} is the result of an op; a parameter must be a leaf (use t.detach())`);
+    throw new Error(
+      `parameter: ${t.describe()} is the result of an op; a parameter must be a leaf (use t.detach())`,
+    );
   }
   t.requiresGrad = true;
   PARAMETERS.add(t);
@@ -51,7 +60,9 @@ type Part = Module | Tensor;
 
 function checkName(where: string, name: string): void {
   if (typeof name !== 'string' || name === '' || name.includes('.')) {
-    throw new RangeError(`${where}: name must be a non-empty string without '.', got ${JSON.stringify(name)}`);
+    throw new RangeError(
+      `${where}: name must be a non-empty string without '.', got ${JSON.stringify(name)}`,
+    );
   }
 }
 
@@ -90,7 +101,8 @@ export abstract class Module {
       if (seen.has(m)) return;
       seen.add(m);
       out.push([path, m]);
-      for (const [name, child] of m.namedChildren()) visit(child, path === '' ? name : `${path}.${name}`);
+      for (const [name, child] of m.namedChildren())
+        visit(child, path === '' ? name : `${path}.${name}`);
     };
     visit(this, prefix);
     return out;
@@ -132,7 +144,8 @@ export abstract class Module {
   /** Registers a submodule under a name chosen at run time (same as assigning the field). */
   registerModule<M extends Module>(name: string, module: M): M {
     checkName('registerModule', name);
-    if (!(module instanceof Module)) throw new TypeError(`registerModule('${name}'): expected a Module`);
+    if (!(module instanceof Module))
+      throw new TypeError(`registerModule('${name}'): expected a Module`);
     (this as unknown as Record<string, unknown>)[name] = module;
     return module;
   }
@@ -183,7 +196,9 @@ export abstract class Module {
       const record = m as unknown as Record<string, unknown>;
       const convert = (p: Tensor): Tensor => {
         if (p.dtype === dtype) return p;
-        const q = parameter(new Tensor(p.backend.cast(p.storage, p.size, p.dtype, dtype), p.shape, dtype, p.backend));
+        const q = parameter(
+          new Tensor(p.backend.cast(p.storage, p.size, p.dtype, dtype), p.shape, dtype, p.backend),
+        );
         q.requiresGrad = p.requiresGrad;
         q.name = p.name;
         return q;
@@ -192,7 +207,8 @@ export abstract class Module {
         const value = record[key];
         if (isParameter(value)) record[key] = convert(value);
         else if (Array.isArray(value)) {
-          for (let i = 0; i < value.length; i++) if (isParameter(value[i])) value[i] = convert(value[i] as Tensor);
+          for (let i = 0; i < value.length; i++)
+            if (isParameter(value[i])) value[i] = convert(value[i] as Tensor);
         }
       }
     }
@@ -209,7 +225,9 @@ export abstract class Module {
     const children = this.namedChildren();
     const head = `${this.constructor.name}(${this.extraRepr()}`;
     if (children.length === 0) return `${head})`;
-    const lines = children.map(([name, m]) => `  (${name}): ${m.toString().split('\n').join('\n  ')}`);
+    const lines = children.map(
+      ([name, m]) => `  (${name}): ${m.toString().split('\n').join('\n  ')}`,
+    );
     return `${head}\n${lines.join('\n')}\n)`;
   }
 }

@@ -26,7 +26,10 @@ export interface PerExampleStats {
 }
 
 function trainable(source: ParameterSource): [string, Tensor][] {
-  const named = source instanceof Module ? source.namedParameters() : [...source].map(([n, p]) => [n, p] as [string, Tensor]);
+  const named =
+    source instanceof Module
+      ? source.namedParameters()
+      : [...source].map(([n, p]) => [n, p] as [string, Tensor]);
   return named.filter(([, p]) => p.requiresGrad);
 }
 
@@ -49,7 +52,9 @@ function recordsOf(where: string, source: ParameterSource): [string, Tensor][] {
   const sizes = new Set(params.map(([, p]) => p.perExample!.sqNorms.length));
   if (sizes.size > 1) {
     const list = params.map(([n, p]) => `'${n}': ${p.perExample!.sqNorms.length}`).join(', ');
-    throw new Error(`${where}: parameters have per-example statistics for different batch sizes (${list}); call zeroGrad() before each backward`);
+    throw new Error(
+      `${where}: parameters have per-example statistics for different batch sizes (${list}); call zeroGrad() before each backward`,
+    );
   }
   return params;
 }
@@ -78,7 +83,9 @@ export function perExampleGrads(source: ParameterSource): Map<string, TypedArray
   for (const [name, p] of params) {
     const grads = p.perExample!.grads;
     if (grads === undefined) {
-      throw new Error(`perExampleGrads: '${name}' has only per-example norms; run loss.backward(undefined, { perExample: 'grads' })`);
+      throw new Error(
+        `perExampleGrads: '${name}' has only per-example norms; run loss.backward(undefined, { perExample: 'grads' })`,
+      );
     }
     out.set(name, grads);
   }

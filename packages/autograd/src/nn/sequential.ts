@@ -10,7 +10,9 @@ export class Sequential extends Module {
     super();
     modules.forEach((m, i) => {
       if (!(m instanceof Module)) {
-        throw new TypeError(`Sequential: argument ${i} is not a Module (got ${m === null ? 'null' : typeof m})`);
+        throw new TypeError(
+          `Sequential: argument ${i} is not a Module (got ${m === null ? 'null' : typeof m})`,
+        );
       }
       this.registerModule(String(i), m);
     });
@@ -24,7 +26,10 @@ export class Sequential extends Module {
   at(i: number): Module {
     const children = this.namedChildren();
     const m = children.at(i);
-    if (m === undefined) throw new RangeError(`Sequential.at: index ${i} is out of range for ${children.length} modules`);
+    if (m === undefined)
+      throw new RangeError(
+        `Sequential.at: index ${i} is out of range for ${children.length} modules`,
+      );
     return m[1];
   }
 

@@ -41,14 +41,16 @@ export class StateDictError extends Error {
 
 export function stateDictOf(named: Iterable<readonly [string, Tensor]>): StateDict {
   const dict: StateDict = {};
-  for (const [name, p] of named) dict[name] = { shape: [...p.shape], values: Array.from(p.dataSync()) };
+  for (const [name, p] of named)
+    dict[name] = { shape: [...p.shape], values: Array.from(p.dataSync()) };
   return dict;
 }
 
 function entryProblem(entry: unknown, p: Tensor): string | null {
   if (typeof entry !== 'object' || entry === null) return `not an object { shape, values }`;
   const { shape, values } = entry as Partial<StateDictEntry>;
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) return `shape is not a list of sizes`;
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0))
+    return `shape is not a list of sizes`;
   if (shape.length !== p.rank || shape.some((d, i) => d !== p.shape[i])) {
     return `shape ${shapeToString(shape)} in the dict, ${shapeToString(p.shape)} in the model`;
   }
@@ -71,7 +73,9 @@ export function loadStateDictInto(
 ): LoadStateDictResult {
   const strict = options.strict ?? true;
   if (typeof dict !== 'object' || dict === null || Array.isArray(dict)) {
-    throw new TypeError(`loadStateDict: expected an object of { name: { shape, values } }, got ${dict === null ? 'null' : typeof dict}`);
+    throw new TypeError(
+      `loadStateDict: expected an object of { name: { shape, values } }, got ${dict === null ? 'null' : typeof dict}`,
+    );
   }
   const params = new Map(named);
   const missing = [...params.keys()].filter((k) => !Object.hasOwn(dict, k));
@@ -88,11 +92,19 @@ export function loadStateDictInto(
   }
   if (misshaped.length > 0 || (strict && (missing.length > 0 || unexpected.length > 0))) {
     const lines = ['loadStateDict: the state dict does not fit the model:'];
-    if (strict && missing.length > 0) lines.push(`  missing keys: ${missing.map((k) => `'${k}'`).join(', ')}`);
-    if (strict && unexpected.length > 0) lines.push(`  unexpected keys: ${unexpected.map((k) => `'${k}'`).join(', ')}`);
+    if (strict && missing.length > 0)
+      lines.push(`  missing keys: ${missing.map((k) => `'${k}'`).join(', ')}`);
+    if (strict && unexpected.length > 0)
+      lines.push(`  unexpected keys: ${unexpected.map((k) => `'${k}'`).join(', ')}`);
     if (misshaped.length > 0) lines.push('  mis-shaped entries:', ...problems);
-    if (strict && (missing.length > 0 || unexpected.length > 0)) lines.push('  (pass { strict: false } to load the matching keys only)');
-    throw new StateDictError(lines.join('\n'), strict ? missing : [], strict ? unexpected : [], misshaped);
+    if (strict && (missing.length > 0 || unexpected.length > 0))
+      lines.push('  (pass { strict: false } to load the matching keys only)');
+    throw new StateDictError(
+      lines.join('\n'),
+      strict ? missing : [],
+      strict ? unexpected : [],
+      misshaped,
+    );
   }
   for (const [name, p] of params) {
     if (Object.hasOwn(dict, name)) p.assign(dict[name].values);

@@ -14,7 +14,11 @@ import { powScalar } from './unary.js';
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, name: string = op): Tensor {
   assertCompatible(name, a, b);
   const shape = broadcastShapes(name, a.shape, b.shape);
-  return wrap(a, a.backend.binary(op, a.storage, a.shape, b.storage, b.shape, shape, a.dtype), shape);
+  return wrap(
+    a,
+    a.backend.binary(op, a.storage, a.shape, b.storage, b.shape, shape, a.dtype),
+    shape,
+  );
 }
 
 function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
@@ -25,7 +29,10 @@ function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
 
 export function add(a: TensorLike, b: TensorLike): Tensor {
   const [x, y] = operands('add', a, b);
-  return fromOp('add', binaryRaw('add', x, y), [x, y], (dy) => [sumToShape(dy, x.shape), sumToShape(dy, y.shape)]);
+  return fromOp('add', binaryRaw('add', x, y), [x, y], (dy) => [
+    sumToShape(dy, x.shape),
+    sumToShape(dy, y.shape),
+  ]);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
@@ -50,7 +57,16 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   return fromOp('div', out, [x, y], (dy) => [
     // d(x/y)/dx = 1/y ; d(x/y)/dy = −x/y² = −out/y
     x.requiresGrad ? sumToShape(binaryRaw('div', dy, y), x.shape) : null,
-    y.requiresGrad ? sumToShape(binaryRaw('mul', dy, binaryRaw('div', binaryRaw('mul', out, toTensor('div', -1, out)), y)), y.shape) : null,
+    y.requiresGrad
+      ? sumToShape(
+          binaryRaw(
+            'mul',
+            dy,
+            binaryRaw('div', binaryRaw('mul', out, toTensor('div', -1, out)), y),
+          ),
+          y.shape,
+        )
+      : null,
   ]);
 }
 
@@ -62,10 +78,15 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   return fromOp('pow', out, [x, y], (dy) => {
     const one = toTensor('pow', 1, x);
     const dx = x.requiresGrad
-      ? sumToShape(binaryRaw('mul', dy, binaryRaw('mul', y, binaryRaw('pow', x, binaryRaw('sub', y, one)))), x.shape)
+      ? sumToShape(
+          binaryRaw('mul', dy, binaryRaw('mul', y, binaryRaw('pow', x, binaryRaw('sub', y, one)))),
+          x.shape,
+        )
       : null;
     const logX = wrap(x, x.backend.unary('log', x.storage, x.size, x.dtype, 0, 0), x.shape);
-    const dyExp = y.requiresGrad ? sumToShape(binaryRaw('mul', dy, binaryRaw('mul', out, logX)), y.shape) : null;
+    const dyExp = y.requiresGrad
+      ? sumToShape(binaryRaw('mul', dy, binaryRaw('mul', out, logX)), y.shape)
+      : null;
     return [dx, dyExp];
   });
 }
@@ -125,7 +146,10 @@ declare module '../tensor.js' {
 }
 const methods = { add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, ge, lt, le } as const;
 for (const [name, fn] of Object.entries(methods)) {
-  (Tensor.prototype as unknown as Record<string, unknown>)[name] = function (this: Tensor, other: TensorLike) {
+  (Tensor.prototype as unknown as Record<string, unknown>)[name] = function (
+    this: Tensor,
+    other: TensorLike,
+  ) {
     return fn(this, other);
   };
 }

@@ -13,7 +13,10 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
   for (let i = 0; i < grad.rank; i++) {
     if (i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1)) axes.push(i);
   }
-  const storage = axes.length > 0 ? grad.backend.reduce('sum', grad.storage, grad.shape, axes, grad.dtype) : grad.storage;
+  const storage =
+    axes.length > 0
+      ? grad.backend.reduce('sum', grad.storage, grad.shape, axes, grad.dtype)
+      : grad.storage;
   // The reduced storage has the broadcast axes as size 1; its element order already matches `shape`.
   return wrap(grad, storage, shape);
 }

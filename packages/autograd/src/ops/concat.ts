@@ -9,7 +9,8 @@ import type { Tensor } from '../tensor.js';
 import { assertCompatible, assertTensor, wrap } from './op-utils.js';
 
 function checkList(op: string, tensors: readonly Tensor[]): void {
-  if (!Array.isArray(tensors)) throw new TypeError(`${op}: expected an array of tensors, got ${typeof tensors}`);
+  if (!Array.isArray(tensors))
+    throw new TypeError(`${op}: expected an array of tensors, got ${typeof tensors}`);
   if (tensors.length === 0) throw new ShapeError(`${op}: expected a non-empty array of tensors`);
   tensors.forEach((x, i) => assertTensor(op, x, `tensor ${i}`));
   assertCompatible(op, ...tensors);
@@ -19,7 +20,13 @@ function checkList(op: string, tensors: readonly Tensor[]): void {
  * Concatenates `inputs` (viewed with `shapes`, which differ only along `axis`) into `outShape`;
  * the gradient of input i is its slab of dy, given back in input i's own shape.
  */
-function join(op: string, inputs: readonly Tensor[], shapes: readonly Shape[], axis: number, outShape: Shape): Tensor {
+function join(
+  op: string,
+  inputs: readonly Tensor[],
+  shapes: readonly Shape[],
+  axis: number,
+  outShape: Shape,
+): Tensor {
   const first = inputs[0];
   const parts = inputs.map((x, i) => ({ storage: x.storage as Storage, shape: shapes[i] }));
   const storage = first.backend.concat(parts, axis, outShape, first.dtype);
@@ -42,7 +49,8 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (first.rank === 0) throw new ShapeError('cat: 0-d tensors cannot be concatenated; use stack');
   const a = normalizeAxis('cat', axis, first.rank);
   tensors.forEach((x, i) => {
-    const agrees = x.rank === first.rank && x.shape.every((d, k) => k === a || d === first.shape[k]);
+    const agrees =
+      x.rank === first.rank && x.shape.every((d, k) => k === a || d === first.shape[k]);
     if (!agrees) {
       throw new ShapeError(
         `cat: tensor ${i} has shape ${shapeToString(x.shape)} but tensor 0 has shape ${shapeToString(first.shape)}; ` +
@@ -51,8 +59,16 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
     }
   });
   if (tensors.length === 1) return first;
-  const outShape = first.shape.map((d, k) => (k === a ? tensors.reduce((n, x) => n + x.shape[a], 0) : d));
-  return join('cat', tensors, tensors.map((x) => x.shape), a, outShape);
+  const outShape = first.shape.map((d, k) =>
+    k === a ? tensors.reduce((n, x) => n + x.shape[a], 0) : d,
+  );
+  return join(
+    'cat',
+    tensors,
+    tensors.map((x) => x.shape),
+    a,
+    outShape,
+  );
 }
 
 /** Alias of cat. */
@@ -73,5 +89,11 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   // Each input is read as having a size-1 axis at `a`: the same storage, so no copy before the join.
   const lifted = [...first.shape.slice(0, a), 1, ...first.shape.slice(a)];
   const outShape = [...first.shape.slice(0, a), tensors.length, ...first.shape.slice(a)];
-  return join('stack', tensors, tensors.map(() => lifted), a, outShape);
+  return join(
+    'stack',
+    tensors,
+    tensors.map(() => lifted),
+    a,
+    outShape,
+  );
 }

@@ -29,10 +29,13 @@ export interface Conv2dOptions {
 
 /** A number or [h, w] as [h, w], each an integer ≥ min. */
 export function pair2d(op: string, name: string, value: Size2d, min: number): [number, number] {
-  const p: readonly unknown[] = typeof value === 'number' ? [value, value] : Array.isArray(value) ? value : [];
+  const p: readonly unknown[] =
+    typeof value === 'number' ? [value, value] : Array.isArray(value) ? value : [];
   if (p.length !== 2 || !p.every((v) => typeof v === 'number' && Number.isInteger(v) && v >= min)) {
     const what = min > 0 ? 'a positive integer' : 'a non-negative integer';
-    throw new RangeError(`${op}: ${name} must be ${what} or a pair [h, w] of them, got ${JSON.stringify(value)}`);
+    throw new RangeError(
+      `${op}: ${name} must be ${what} or a pair [h, w] of them, got ${JSON.stringify(value)}`,
+    );
   }
   return [p[0] as number, p[1] as number];
 }
@@ -61,16 +64,24 @@ export function windowGeometry(
  * y[n, o] = Σ_c weight[o, c] ⋆ x[n, c] + bias[o], for x [N, C, H, W], weight [O, C, KH, KW],
  * bias [O]; the result is [N, O, OH, OW].
  */
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  bias?: Tensor | null,
+  options: Conv2dOptions = {},
+): Tensor {
   assertTensor('conv2d', x, 'input');
   assertTensor('conv2d', weight, 'weight');
   if (bias !== undefined && bias !== null) {
     assertTensor('conv2d', bias, 'bias');
     assertCompatible('conv2d', x, weight, bias);
   } else assertCompatible('conv2d', x, weight);
-  if (x.rank !== 4) throw new ShapeError(`conv2d: input must be 4-D [N, C, H, W], got ${shapeToString(x.shape)}`);
+  if (x.rank !== 4)
+    throw new ShapeError(`conv2d: input must be 4-D [N, C, H, W], got ${shapeToString(x.shape)}`);
   if (weight.rank !== 4) {
-    throw new ShapeError(`conv2d: weight must be 4-D [outChannels, inChannels, kH, kW], got ${shapeToString(weight.shape)}`);
+    throw new ShapeError(
+      `conv2d: weight must be 4-D [outChannels, inChannels, kH, kW], got ${shapeToString(weight.shape)}`,
+    );
   }
   const [outC, inC, kh, kw] = weight.shape;
   if (x.shape[1] !== inC) {
@@ -79,7 +90,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     );
   }
   if (bias && (bias.rank !== 1 || bias.shape[0] !== outC)) {
-    throw new ShapeError(`conv2d: bias must have shape [${outC}] (one per output channel of weight ${shapeToString(weight.shape)}), got ${shapeToString(bias.shape)}`);
+    throw new ShapeError(
+      `conv2d: bias must have shape [${outC}] (one per output channel of weight ${shapeToString(weight.shape)}), got ${shapeToString(bias.shape)}`,
+    );
   }
   const stride = pair2d('conv2d', 'stride', options.stride ?? 1, 1);
   const padding = pair2d('conv2d', 'padding', options.padding ?? 0, 0);
@@ -91,7 +104,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const patch = inC * kh * kw;
   const outShape = [batch, outC, g.outH, g.outW];
   const cols = backend.im2col(x.storage, g, dtype); // [N·P, K]
-  const mm = (p: Omit<MatmulParams, 'transA' | 'transB' | 'aBatched' | 'bBatched'> & Partial<MatmulParams>): MatmulParams => ({
+  const mm = (
+    p: Omit<MatmulParams, 'transA' | 'transB' | 'aBatched' | 'bBatched'> & Partial<MatmulParams>,
+  ): MatmulParams => ({
     transA: false,
     transB: false,
     aBatched: false,
@@ -99,27 +114,64 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     ...p,
   });
   // Y_n [O, P] = W [O, K] · cols_nᵀ, W shared across the batch.
-  let y = backend.matmul(weight.storage, cols, mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }), dtype);
-  if (bias) y = backend.binary('add', y, [batch, outC, positions], bias.storage, [outC, 1], [batch, outC, positions], dtype);
+  let y = backend.matmul(
+    weight.storage,
+    cols,
+    mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }),
+    dtype,
+  );
+  if (bias)
+    y = backend.binary(
+      'add',
+      y,
+      [batch, outC, positions],
+      bias.storage,
+      [outC, 1],
+      [batch, outC, positions],
+      dtype,
+    );
 
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return fromOp('conv2d', wrap(x, y, outShape), inputs, (dy, ctx) => {
     const grads: (Tensor | null)[] = [null, null, null];
     if (x.requiresGrad) {
       // dcols_n [P, K] = dY_nᵀ · W
-      const dcols = backend.matmul(dy.storage, weight.storage, mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }), dtype);
+      const dcols = backend.matmul(
+        dy.storage,
+        weight.storage,
+        mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
+        dtype,
+      );
       grads[0] = wrap(x, backend.col2im(dcols, g, dtype), x.shape);
     }
     if (weight.requiresGrad) {
       if (wantsPerExample(ctx, weight)) {
         // Each example's term dY_n · cols_n [O, K], kept apart for the statistics, then summed.
-        const terms = backend.matmul(dy.storage, cols, mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }), dtype);
+        const terms = backend.matmul(
+          dy.storage,
+          cols,
+          mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
+          dtype,
+        );
         recordPerExample(ctx, weight, wrap(x, terms, [batch, outC, patch]));
-        grads[1] = wrap(x, backend.reduce('sum', terms, [batch, outC, patch], [0], dtype), weight.shape);
+        grads[1] = wrap(
+          x,
+          backend.reduce('sum', terms, [batch, outC, patch], [0], dtype),
+          weight.shape,
+        );
       } else {
         // dW = dY as [O, N·P] · cols [N·P, K]: one product over the whole batch.
         const dyT = backend.permute(dy.storage, [batch, outC, positions], [1, 0, 2], dtype);
-        grads[1] = wrap(x, backend.matmul(dyT, cols, mm({ batch: 1, m: outC, k: batch * positions, n: patch }), dtype), weight.shape);
+        grads[1] = wrap(
+          x,
+          backend.matmul(
+            dyT,
+            cols,
+            mm({ batch: 1, m: outC, k: batch * positions, n: patch }),
+            dtype,
+          ),
+          weight.shape,
+        );
       }
     }
     if (bias && bias.requiresGrad) {
@@ -128,7 +180,11 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
         recordPerExample(ctx, bias, wrap(x, terms, [batch, outC, 1]));
         grads[2] = wrap(x, backend.reduce('sum', terms, [batch, outC, 1], [0], dtype), bias.shape);
       } else {
-        grads[2] = wrap(x, backend.reduce('sum', dy.storage, [batch, outC, positions], [0, 2], dtype), bias.shape);
+        grads[2] = wrap(
+          x,
+          backend.reduce('sum', dy.storage, [batch, outC, positions], [0, 2], dtype),
+          bias.shape,
+        );
       }
     }
     return grads;
@@ -146,7 +202,15 @@ function wantsPerExample(ctx: BackwardContext, param: Tensor): boolean {
 function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): void {
   const { backend, dtype } = terms;
   const batch = terms.shape[0];
-  const squares = backend.binary('mul', terms.storage, terms.shape, terms.storage, terms.shape, terms.shape, dtype);
+  const squares = backend.binary(
+    'mul',
+    terms.storage,
+    terms.shape,
+    terms.storage,
+    terms.shape,
+    terms.shape,
+    dtype,
+  );
   const axes = [...Array(terms.rank).keys()].slice(1);
   const termNorms = backend.read(backend.reduce('sum', squares, terms.shape, axes, dtype), dtype);
   const sqNorms = new Float64Array(batch);
@@ -156,7 +220,11 @@ function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): v
     return;
   }
   const scale = toTensor('conv2d', batch, terms);
-  const scaled = wrap(terms, backend.binary('mul', terms.storage, terms.shape, scale.storage, [], terms.shape, dtype), [batch, ...param.shape]);
+  const scaled = wrap(
+    terms,
+    backend.binary('mul', terms.storage, terms.shape, scale.storage, [], terms.shape, dtype),
+    [batch, ...param.shape],
+  );
   // toArray copies: recordPerExample may add into the array when the parameter is used twice.
   ctx.recordPerExample(param, sqNorms, scaled.toArray());
 }

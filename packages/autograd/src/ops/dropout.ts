@@ -28,7 +28,9 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   if (!training || p === 0) return x;
   const rng = options.rng;
   if (!(rng instanceof Generator)) {
-    throw new TypeError('dropout: pass a seeded Generator as { rng } (thermograd draws no unseeded randomness)');
+    throw new TypeError(
+      'dropout: pass a seeded Generator as { rng } (thermograd draws no unseeded randomness)',
+    );
   }
   const keepScale = 1 / (1 - p);
   const maskValues = new Float64Array(x.size);

@@ -9,14 +9,24 @@ import { Tensor } from '../tensor.js';
 import { assertTensor, toIndexArray, wrap } from './op-utils.js';
 
 /** The entries `indices` of `axis`, in that order (repeats allowed): out.shape[axis] = indices.length. */
-export function indexSelect(x: Tensor, axis: number, indices: Int32Array | readonly number[] | Tensor): Tensor {
+export function indexSelect(
+  x: Tensor,
+  axis: number,
+  indices: Int32Array | readonly number[] | Tensor,
+): Tensor {
   assertTensor('indexSelect', x);
   if (x.rank === 0) throw new ShapeError('indexSelect: cannot index a 0-d tensor');
   const a = normalizeAxis('indexSelect', axis, x.rank);
   if (indices instanceof Tensor && indices.rank > 1) {
-    throw new ShapeError(`indexSelect: indices must be 1-D, got shape ${shapeToString(indices.shape)}`);
+    throw new ShapeError(
+      `indexSelect: indices must be 1-D, got shape ${shapeToString(indices.shape)}`,
+    );
   }
-  const idx = toIndexArray(`indexSelect along axis ${axis} of ${shapeToString(x.shape)}`, indices, x.shape[a]);
+  const idx = toIndexArray(
+    `indexSelect along axis ${axis} of ${shapeToString(x.shape)}`,
+    indices,
+    x.shape[a],
+  );
   const outShape = x.shape.map((d, k) => (k === a ? idx.length : d));
   const storage = x.backend.gather(x.storage, x.shape, a, idx, x.dtype);
   const inShape = x.shape;
@@ -37,7 +47,9 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   if (x.rank === 0) throw new ShapeError('gather: cannot index a 0-d tensor');
   const a = normalizeAxis('gather', axis, x.rank);
   if (index.rank !== x.rank) {
-    throw new ShapeError(`gather: index ${shapeToString(index.shape)} must have the rank of the input ${shapeToString(x.shape)}`);
+    throw new ShapeError(
+      `gather: index ${shapeToString(index.shape)} must have the rank of the input ${shapeToString(x.shape)}`,
+    );
   }
   index.shape.forEach((d, k) => {
     if (k !== a && d > x.shape[k]) {

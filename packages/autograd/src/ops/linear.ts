@@ -37,10 +37,14 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   }
   const [outF, inF] = weight.shape;
   if (x.rank < 2) {
-    throw new ShapeError(`linear: x must be [batch, in] (or [batch, ..., in]), got ${describeShapes(x, weight, b)}`);
+    throw new ShapeError(
+      `linear: x must be [batch, in] (or [batch, ..., in]), got ${describeShapes(x, weight, b)}`,
+    );
   }
   if (x.shape[x.rank - 1] !== inF) {
-    throw new ShapeError(`linear: ${describeShapes(x, weight, b)}: x has ${x.shape[x.rank - 1]} features, weight expects ${inF}`);
+    throw new ShapeError(
+      `linear: ${describeShapes(x, weight, b)}: x has ${x.shape[x.rank - 1]} features, weight expects ${inF}`,
+    );
   }
   if (b !== undefined && (b.rank !== 1 || b.shape[0] !== outF)) {
     throw new ShapeError(`linear: ${describeShapes(x, weight, b)}: bias must be [${outF}]`);
@@ -56,10 +60,28 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   let yStorage = backend.matmul(
     x.storage,
     weight.storage,
-    { batch: 1, m: rows, k: inF, n: outF, transA: false, transB: true, aBatched: false, bBatched: false },
+    {
+      batch: 1,
+      m: rows,
+      k: inF,
+      n: outF,
+      transA: false,
+      transB: true,
+      aBatched: false,
+      bBatched: false,
+    },
     dtype,
   );
-  if (b !== undefined) yStorage = backend.binary('add', yStorage, [rows, outF], b.storage, [outF], [rows, outF], dtype);
+  if (b !== undefined)
+    yStorage = backend.binary(
+      'add',
+      yStorage,
+      [rows, outF],
+      b.storage,
+      [outF],
+      [rows, outF],
+      dtype,
+    );
   const y = wrap(x, yStorage, outShape);
 
   const inputs = b ? [x, weight, b] : [x, weight];
@@ -71,7 +93,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       const s = backend.matmul(
         dy.storage,
         weight.storage,
-        { batch: 1, m: rows, k: outF, n: inF, transA: false, transB: false, aBatched: false, bBatched: false },
+        {
+          batch: 1,
+          m: rows,
+          k: outF,
+          n: inF,
+          transA: false,
+          transB: false,
+          aBatched: false,
+          bBatched: false,
+        },
         dtype,
       );
       dx = wrap(x, s, x.shape);
@@ -80,7 +111,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       const s = backend.matmul(
         dy.storage,
         x.storage,
-        { batch: 1, m: outF, k: rows, n: inF, transA: true, transB: false, aBatched: false, bBatched: false },
+        {
+          batch: 1,
+          m: outF,
+          k: rows,
+          n: inF,
+          transA: true,
+          transB: false,
+          aBatched: false,
+          bBatched: false,
+        },
         dtype,
       );
       dW = wrap(weight, s, weight.shape);

@@ -14,7 +14,14 @@ import { ShapeError, shapeToString, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sub } from './binary.js';
 import { broadcastTo } from './broadcast-grad.js';
-import { assertCompatible, assertRank, assertTensor, toIndexArray, toTensor, wrap } from './op-utils.js';
+import {
+  assertCompatible,
+  assertRank,
+  assertTensor,
+  toIndexArray,
+  toTensor,
+  wrap,
+} from './op-utils.js';
 import { mean, sum } from './reduce.js';
 import { square } from './unary.js';
 
@@ -31,7 +38,9 @@ export type Labels = Int32Array | readonly number[] | ArrayLike<number> | Tensor
 function reductionOf(op: string, options: LossOptions): Reduction {
   const r = options.reduction ?? 'mean';
   if (r !== 'mean' && r !== 'sum' && r !== 'none') {
-    throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(r)}`);
+    throw new RangeError(
+      `${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(r)}`,
+    );
   }
   return r;
 }
@@ -41,14 +50,24 @@ function labelArray(op: string, labels: Labels, logits: Tensor): Int32Array {
   const [batch, classes] = logits.shape;
   if (labels instanceof Tensor) {
     if (labels.rank !== 1) {
-      throw new ShapeError(`${op}: labels must be a 1-D tensor of ${batch} class indices, got shape ${shapeToString(labels.shape)}`);
+      throw new ShapeError(
+        `${op}: labels must be a 1-D tensor of ${batch} class indices, got shape ${shapeToString(labels.shape)}`,
+      );
     }
-  } else if (labels === null || typeof labels !== 'object' || typeof (labels as ArrayLike<number>).length !== 'number') {
-    throw new TypeError(`${op}: labels must be an Int32Array, an array of numbers or a Tensor, got ${labels === null ? 'null' : typeof labels}`);
+  } else if (
+    labels === null ||
+    typeof labels !== 'object' ||
+    typeof (labels as ArrayLike<number>).length !== 'number'
+  ) {
+    throw new TypeError(
+      `${op}: labels must be an Int32Array, an array of numbers or a Tensor, got ${labels === null ? 'null' : typeof labels}`,
+    );
   }
   const count = labels instanceof Tensor ? labels.size : labels.length;
   if (count !== batch) {
-    throw new ShapeError(`${op}: ${count} labels for input ${shapeToString(logits.shape)}: expected ${batch}, one per row`);
+    throw new ShapeError(
+      `${op}: ${count} labels for input ${shapeToString(logits.shape)}: expected ${batch}, one per row`,
+    );
   }
   return toIndexArray(op, labels, classes, 'label');
 }
@@ -56,17 +75,49 @@ function labelArray(op: string, labels: Labels, logits: Tensor): Int32Array {
 /** Per-example losses [B] reduced as asked (raw kernels, no graph). */
 function reduceLosses(op: string, losses: Tensor, reduction: Reduction): Tensor {
   if (reduction === 'none') return losses;
-  const total = wrap(losses, losses.backend.reduce('sum', losses.storage, losses.shape, [0], losses.dtype), []);
+  const total = wrap(
+    losses,
+    losses.backend.reduce('sum', losses.storage, losses.shape, [0], losses.dtype),
+    [],
+  );
   if (reduction === 'sum') return total;
   const batch = losses.shape[0];
-  if (batch === 0) throw new ShapeError(`${op}: the mean over an empty batch is undefined; use reduction 'sum'`);
-  return wrap(total, total.backend.binary('div', total.storage, [], toTensor(op, batch, total).storage, [], [], total.dtype), []);
+  if (batch === 0)
+    throw new ShapeError(`${op}: the mean over an empty batch is undefined; use reduction 'sum'`);
+  return wrap(
+    total,
+    total.backend.binary(
+      'div',
+      total.storage,
+      [],
+      toTensor(op, batch, total).storage,
+      [],
+      [],
+      total.dtype,
+    ),
+    [],
+  );
 }
 
 /** The gradient of reduceLosses: dL/dl_b for each example, shape [B]. */
 function lossGrads(op: string, dy: Tensor, batch: number, reduction: Reduction): Tensor {
   if (reduction === 'none') return dy;
-  const perExample = reduction === 'mean' ? wrap(dy, dy.backend.binary('div', dy.storage, [], toTensor(op, batch, dy).storage, [], [], dy.dtype), []) : dy;
+  const perExample =
+    reduction === 'mean'
+      ? wrap(
+          dy,
+          dy.backend.binary(
+            'div',
+            dy.storage,
+            [],
+            toTensor(op, batch, dy).storage,
+            [],
+            [],
+            dy.dtype,
+          ),
+          [],
+        )
+      : dy;
   return broadcastTo(perExample, [batch]);
 }
 
@@ -80,11 +131,30 @@ export function crossEntropy(logits: Tensor, labels: Labels, options: LossOption
   const reduction = reductionOf('crossEntropy', options);
   const y = labelArray('crossEntropy', labels, logits);
   const [batch, classes] = logits.shape;
-  const { losses, probs } = logits.backend.softmaxCrossEntropy(logits.storage, y, batch, classes, logits.dtype);
+  const { losses, probs } = logits.backend.softmaxCrossEntropy(
+    logits.storage,
+    y,
+    batch,
+    classes,
+    logits.dtype,
+  );
   const out = reduceLosses('crossEntropy', wrap(logits, losses, [batch]), reduction);
   return fromOp('crossEntropy', out, [logits], (dy) => {
     const dLosses = lossGrads('crossEntropy', dy, batch, reduction);
-    return [wrap(logits, logits.backend.softmaxCrossEntropyBackward(probs, y, dLosses.storage, batch, classes, logits.dtype), logits.shape)];
+    return [
+      wrap(
+        logits,
+        logits.backend.softmaxCrossEntropyBackward(
+          probs,
+          y,
+          dLosses.storage,
+          batch,
+          classes,
+          logits.dtype,
+        ),
+        logits.shape,
+      ),
+    ];
   });
 }
 
@@ -108,7 +178,13 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: LossOptions =
   return fromOp('nllLoss', out, [logProbs], (dy) => {
     const dLosses = lossGrads('nllLoss', dy, batch, reduction);
     const dPicked = backend.unary('neg', dLosses.storage, batch, dtype, 0, 0);
-    return [wrap(logProbs, backend.scatterAdd(dPicked, [batch], 0, flat, [batch * classes], dtype), logProbs.shape)];
+    return [
+      wrap(
+        logProbs,
+        backend.scatterAdd(dPicked, [batch], 0, flat, [batch * classes], dtype),
+        logProbs.shape,
+      ),
+    ];
   });
 }
 
@@ -131,6 +207,9 @@ export function mseLoss(pred: Tensor, target: Tensor, options: LossOptions = {})
   const squared = square(sub(pred, target));
   if (reduction === 'none') return squared;
   if (reduction === 'sum') return sum(squared);
-  if (pred.size === 0) throw new ShapeError(`mseLoss: the mean over an empty tensor ${shapeToString(pred.shape)} is undefined`);
+  if (pred.size === 0)
+    throw new ShapeError(
+      `mseLoss: the mean over an empty tensor ${shapeToString(pred.shape)} is undefined`,
+    );
   return mean(squared);
 }

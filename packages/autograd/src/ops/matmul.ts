@@ -32,13 +32,17 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
   const [k2, n] = mat(b, transB);
   if (k !== k2) {
     const show = (t: Tensor, trans: boolean) => `${shapeToString(t.shape)}${trans ? 'ᵀ' : ''}`;
-    throw new ShapeError(`matmul: ${show(a, transA)} @ ${show(b, transB)}: inner dimensions ${k} and ${k2} differ`);
+    throw new ShapeError(
+      `matmul: ${show(a, transA)} @ ${show(b, transB)}: inner dimensions ${k} and ${k2} differ`,
+    );
   }
   const aBatched = a.rank === 3;
   const bBatched = b.rank === 3;
   const batch = aBatched ? a.shape[0] : bBatched ? b.shape[0] : 1;
   if (aBatched && bBatched && a.shape[0] !== b.shape[0]) {
-    throw new ShapeError(`matmul: batch sizes differ: ${shapeToString(a.shape)} @ ${shapeToString(b.shape)}`);
+    throw new ShapeError(
+      `matmul: batch sizes differ: ${shapeToString(a.shape)} @ ${shapeToString(b.shape)}`,
+    );
   }
   const params: MatmulParams = { batch, m, k, n, transA, transB, aBatched, bBatched };
   const shape = aBatched || bBatched ? [batch, m, n] : [m, n];
@@ -57,7 +61,9 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   assertCompatible('matmul', a, b);
   for (const t of [a, b]) {
     if (t.rank !== 2 && t.rank !== 3) {
-      throw new ShapeError(`matmul: operands must be 2-D or 3-D, got ${shapeToString(a.shape)} @ ${shapeToString(b.shape)}`);
+      throw new ShapeError(
+        `matmul: operands must be 2-D or 3-D, got ${shapeToString(a.shape)} @ ${shapeToString(b.shape)}`,
+      );
     }
   }
   const tA = options.transposeA ?? false;

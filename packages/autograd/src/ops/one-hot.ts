@@ -19,14 +19,25 @@ export interface OneHotOptions {
  * Labels as an array give [N, numClasses]; a labels tensor of shape S gives [...S, numClasses].
  * Every label must be an integer in [0, numClasses).
  */
-export function oneHot(labels: Int32Array | readonly number[] | Tensor, numClasses: number, options: OneHotOptions = {}): Tensor {
+export function oneHot(
+  labels: Int32Array | readonly number[] | Tensor,
+  numClasses: number,
+  options: OneHotOptions = {},
+): Tensor {
   if (!Number.isInteger(numClasses) || numClasses < 1) {
     throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   }
   const dtype = options.dtype ?? getDefaultDType();
   assertDType(dtype, 'oneHot');
   const b = options.backend;
-  const backend = b === undefined ? (labels instanceof Tensor ? labels.backend : getBackend()) : typeof b === 'string' ? getBackend(b) : b;
+  const backend =
+    b === undefined
+      ? labels instanceof Tensor
+        ? labels.backend
+        : getBackend()
+      : typeof b === 'string'
+        ? getBackend(b)
+        : b;
   const idx = toIndexArray('oneHot', labels, numClasses, 'label');
   const values = allocArray(dtype, idx.length * numClasses);
   for (let i = 0; i < idx.length; i++) values[i * numClasses + idx[i]] = 1;

@@ -13,12 +13,14 @@ export function wrap(like: Tensor, storage: Storage, shape: Shape): Tensor {
 
 export function toTensor(op: string, x: TensorLike, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
-  if (typeof x !== 'number') throw new TypeError(`${op}: expected a Tensor or a number, got ${typeof x}`);
+  if (typeof x !== 'number')
+    throw new TypeError(`${op}: expected a Tensor or a number, got ${typeof x}`);
   return new Tensor(like.backend.fromValues([x], like.dtype), [], like.dtype, like.backend);
 }
 
 export function assertTensor(op: string, x: unknown, what = 'input'): asserts x is Tensor {
-  if (!(x instanceof Tensor)) throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
+  if (!(x instanceof Tensor))
+    throw new TypeError(`${op}: ${what} must be a Tensor, got ${x === null ? 'null' : typeof x}`);
 }
 
 /** All operands must share a dtype and a backend: thermograd never converts silently. */
@@ -26,22 +28,33 @@ export function assertCompatible(op: string, ...tensors: Tensor[]): void {
   const [first, ...rest] = tensors;
   for (const t of rest) {
     if (t.dtype !== first.dtype) {
-      throw new TypeError(`${op}: dtypes differ (${first.dtype} ${shapeToString(first.shape)} vs ${t.dtype} ${shapeToString(t.shape)}); cast one with .to()`);
+      throw new TypeError(
+        `${op}: dtypes differ (${first.dtype} ${shapeToString(first.shape)} vs ${t.dtype} ${shapeToString(t.shape)}); cast one with .to()`,
+      );
     }
     if (t.backend !== first.backend) {
-      throw new TypeError(`${op}: tensors live on different backends ('${first.backend.name}' and '${t.backend.name}')`);
+      throw new TypeError(
+        `${op}: tensors live on different backends ('${first.backend.name}' and '${t.backend.name}')`,
+      );
     }
   }
 }
 
 export function assertRank(op: string, t: Tensor, ranks: readonly number[], what = 'input'): void {
   if (!ranks.includes(t.rank)) {
-    throw new ShapeError(`${op}: ${what} must have rank ${ranks.join(' or ')}, got shape ${shapeToString(t.shape)}`);
+    throw new ShapeError(
+      `${op}: ${what} must have rank ${ranks.join(' or ')}, got shape ${shapeToString(t.shape)}`,
+    );
   }
 }
 
 /** Converts indices/labels to an Int32Array, checking that each is an integer in [0, bound). */
-export function toIndexArray(op: string, indices: ArrayLike<number> | Tensor, bound: number, what = 'index'): Int32Array {
+export function toIndexArray(
+  op: string,
+  indices: ArrayLike<number> | Tensor,
+  bound: number,
+  what = 'index',
+): Int32Array {
   const values = indices instanceof Tensor ? indices.dataSync() : indices;
   const out = new Int32Array(values.length);
   for (let i = 0; i < values.length; i++) {

@@ -8,12 +8,16 @@ import { Tensor } from '../tensor.js';
 import { assertTensor, wrap } from './op-utils.js';
 
 function permuteAs(op: string, x: Tensor, perm: readonly number[]): Tensor {
-  if (!Array.isArray(perm)) throw new TypeError(`${op}: the permutation must be an array of axes, got ${String(perm)}`);
+  if (!Array.isArray(perm))
+    throw new TypeError(`${op}: the permutation must be an array of axes, got ${String(perm)}`);
   const problem = (why: string) =>
-    new ShapeError(`${op}: [${perm.join(',')}] is not a permutation of the axes of ${shapeToString(x.shape)}: ${why}`);
+    new ShapeError(
+      `${op}: [${perm.join(',')}] is not a permutation of the axes of ${shapeToString(x.shape)}: ${why}`,
+    );
   if (perm.length !== x.rank) throw problem(`expected ${x.rank} axes, got ${perm.length}`);
   const axes = perm.map((p) => {
-    if (!Number.isInteger(p) || p < -x.rank || p >= x.rank) throw problem(`axis ${p} is out of range for rank ${x.rank}`);
+    if (!Number.isInteger(p) || p < -x.rank || p >= x.rank)
+      throw problem(`axis ${p} is out of range for rank ${x.rank}`);
     return p < 0 ? p + x.rank : p;
   });
   const seen = new Set<number>();
@@ -53,7 +57,9 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 export function t(x: Tensor): Tensor {
   assertTensor('t', x);
   if (x.rank > 2) {
-    throw new ShapeError(`t: expects a tensor of rank <= 2, got ${shapeToString(x.shape)}; use transpose(x, dim0, dim1) or permute`);
+    throw new ShapeError(
+      `t: expects a tensor of rank <= 2, got ${shapeToString(x.shape)}; use transpose(x, dim0, dim1) or permute`,
+    );
   }
   return x.rank < 2 ? x : permuteAs('t', x, [1, 0]);
 }
@@ -68,7 +74,10 @@ declare module '../tensor.js' {
   }
 }
 Tensor.prototype.permute = function (this: Tensor, ...dims: (number | readonly number[])[]) {
-  const perm = dims.length === 1 && Array.isArray(dims[0]) ? (dims[0] as readonly number[]) : (dims as number[]);
+  const perm =
+    dims.length === 1 && Array.isArray(dims[0])
+      ? (dims[0] as readonly number[])
+      : (dims as number[]);
   return permute(this, perm);
 } as Tensor['permute'];
 Tensor.prototype.transpose = function (dim0, dim1) {

@@ -16,20 +16,34 @@ import { Tensor } from '../tensor.js';
 import { pair2d, windowGeometry, type Size2d } from './conv.js';
 import { assertTensor, wrap } from './op-utils.js';
 
-function poolGeometry(op: string, x: Tensor, kernelSize: Size2d, stride: Size2d | undefined, padding: Size2d): Conv2dGeometry {
+function poolGeometry(
+  op: string,
+  x: Tensor,
+  kernelSize: Size2d,
+  stride: Size2d | undefined,
+  padding: Size2d,
+): Conv2dGeometry {
   assertTensor(op, x);
-  if (x.rank !== 4) throw new ShapeError(`${op}: input must be 4-D [N, C, H, W], got ${shapeToString(x.shape)}`);
+  if (x.rank !== 4)
+    throw new ShapeError(`${op}: input must be 4-D [N, C, H, W], got ${shapeToString(x.shape)}`);
   const kernel = pair2d(op, 'kernelSize', kernelSize, 1);
   const steps = pair2d(op, 'stride', stride ?? kernelSize, 1);
   const pad = pair2d(op, 'padding', padding, 0);
   if (pad[0] > kernel[0] / 2 || pad[1] > kernel[1] / 2) {
-    throw new RangeError(`${op}: padding [${pad.join(', ')}] must be at most half of kernelSize [${kernel.join(', ')}]`);
+    throw new RangeError(
+      `${op}: padding [${pad.join(', ')}] must be at most half of kernelSize [${kernel.join(', ')}]`,
+    );
   }
   return windowGeometry(op, x, kernel, steps, pad);
 }
 
 /** The maximum over each kernelSize window, moving by stride (default: kernelSize). */
-export function maxPool2d(x: Tensor, kernelSize: Size2d, stride?: Size2d, padding: Size2d = 0): Tensor {
+export function maxPool2d(
+  x: Tensor,
+  kernelSize: Size2d,
+  stride?: Size2d,
+  padding: Size2d = 0,
+): Tensor {
   const g = poolGeometry('maxPool2d', x, kernelSize, stride, padding);
   const { backend, dtype } = x;
   const { y, argmax } = backend.maxPool2d(x.storage, g, dtype);
@@ -39,7 +53,12 @@ export function maxPool2d(x: Tensor, kernelSize: Size2d, stride?: Size2d, paddin
 }
 
 /** The mean over each kernelSize window, moving by stride (default: kernelSize). */
-export function avgPool2d(x: Tensor, kernelSize: Size2d, stride?: Size2d, padding: Size2d = 0): Tensor {
+export function avgPool2d(
+  x: Tensor,
+  kernelSize: Size2d,
+  stride?: Size2d,
+  padding: Size2d = 0,
+): Tensor {
   const g = poolGeometry('avgPool2d', x, kernelSize, stride, padding);
   const { backend, dtype } = x;
   const y = backend.avgPool2d(x.storage, g, dtype);

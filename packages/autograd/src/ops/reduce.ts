@@ -13,7 +13,11 @@ export type Axes = number | readonly number[];
 
 /** Raw reduction kept as size-1 axes (no graph). */
 function reduceKeep(op: 'sum' | 'max' | 'min', x: Tensor, axes: readonly number[]): Tensor {
-  return wrap(x, x.backend.reduce(op, x.storage, x.shape, axes, x.dtype), x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  return wrap(
+    x,
+    x.backend.reduce(op, x.storage, x.shape, axes, x.dtype),
+    x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+  );
 }
 
 function finalShape(x: Tensor, axes: readonly number[], keepdim: boolean): number[] {
@@ -22,7 +26,11 @@ function finalShape(x: Tensor, axes: readonly number[], keepdim: boolean): numbe
 
 /** Reshapes a reduced gradient to the keepdim shape so that it broadcasts against x. */
 function keepShape(dy: Tensor, x: Tensor, axes: readonly number[]): Tensor {
-  return wrap(dy, dy.storage, x.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  return wrap(
+    dy,
+    dy.storage,
+    x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
+  );
 }
 
 function broadcastBack(dy: Tensor, x: Tensor): Tensor {
@@ -33,14 +41,17 @@ export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   assertTensor('sum', x);
   const ax = normalizeAxes('sum', axes, x.rank);
   const out = reduceKeep('sum', x, ax);
-  return fromOp('sum', wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => [broadcastBack(keepShape(dy, x, ax), x)]);
+  return fromOp('sum', wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => [
+    broadcastBack(keepShape(dy, x, ax), x),
+  ]);
 }
 
 export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   assertTensor('mean', x);
   const ax = normalizeAxes('mean', axes, x.rank);
   const count = ax.reduce((n, a) => n * x.shape[a], 1);
-  if (count === 0) throw new ShapeError(`mean: reducing an empty axis of ${shapeToString(x.shape)}`);
+  if (count === 0)
+    throw new ShapeError(`mean: reducing an empty axis of ${shapeToString(x.shape)}`);
   const total = reduceKeep('sum', x, ax);
   const out = binaryRaw('div', total, toTensor('mean', count, x));
   return fromOp('mean', wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => [
@@ -55,7 +66,8 @@ export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
 function extremum(op: 'max' | 'min', x: Tensor, axes: Axes | undefined, keepdim: boolean): Tensor {
   assertTensor(op, x);
   const ax = normalizeAxes(op, axes, x.rank);
-  if (ax.some((a) => x.shape[a] === 0)) throw new ShapeError(`${op}: reducing an empty axis of ${shapeToString(x.shape)}`);
+  if (ax.some((a) => x.shape[a] === 0))
+    throw new ShapeError(`${op}: reducing an empty axis of ${shapeToString(x.shape)}`);
   const out = reduceKeep(op, x, ax);
   return fromOp(op, wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => {
     const mask = binaryRaw('eq', x, out);
@@ -64,8 +76,10 @@ function extremum(op: 'max' | 'min', x: Tensor, axes: Axes | undefined, keepdim:
   });
 }
 
-export const max = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('max', x, axes, keepdim);
-export const min = (x: Tensor, axes?: Axes, keepdim = false): Tensor => extremum('min', x, axes, keepdim);
+export const max = (x: Tensor, axes?: Axes, keepdim = false): Tensor =>
+  extremum('max', x, axes, keepdim);
+export const min = (x: Tensor, axes?: Axes, keepdim = false): Tensor =>
+  extremum('min', x, axes, keepdim);
 
 /** log Σ exp(x), stable: m + log Σ exp(x − m) with m the maximum. Gradient: softmax(x). */
 export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
@@ -74,11 +88,28 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   const m = reduceKeep('max', x, ax);
   // An all −∞ slice has maximum −∞; shift by 0 there so that the result is −∞, not NaN.
   const isInf = binaryRaw('eq', m, toTensor('logsumexp', -Infinity, m));
-  const safeM = wrap(m, m.backend.where(isInf.storage, m.shape, toTensor('logsumexp', 0, m).storage, [], m.storage, m.shape, m.shape, m.dtype), m.shape);
+  const safeM = wrap(
+    m,
+    m.backend.where(
+      isInf.storage,
+      m.shape,
+      toTensor('logsumexp', 0, m).storage,
+      [],
+      m.storage,
+      m.shape,
+      m.shape,
+      m.dtype,
+    ),
+    m.shape,
+  );
   const shifted = binaryRaw('sub', x, safeM);
   const e = wrap(x, x.backend.unary('exp', shifted.storage, x.size, x.dtype, 0, 0), x.shape);
   const s = reduceKeep('sum', e, ax);
-  const lse = binaryRaw('add', wrap(s, s.backend.unary('log', s.storage, s.size, s.dtype, 0, 0), s.shape), safeM);
+  const lse = binaryRaw(
+    'add',
+    wrap(s, s.backend.unary('log', s.storage, s.size, s.dtype, 0, 0), s.shape),
+    safeM,
+  );
   return fromOp('logsumexp', wrap(x, lse.storage, finalShape(x, ax, keepdim)), [x], (dy) => {
     const softmax = binaryRaw('div', e, s);
     return [binaryRaw('mul', softmax, keepShape(dy, x, ax))];
@@ -93,16 +124,23 @@ export function variance(x: Tensor, axes?: Axes, keepdim = false, correction = 1
   assertTensor('var', x);
   const ax = normalizeAxes('var', axes, x.rank);
   const n = ax.reduce((c, a) => c * x.shape[a], 1);
-  if (!Number.isInteger(correction) || correction < 0) throw new RangeError(`var: correction must be a non-negative integer, got ${correction}`);
+  if (!Number.isInteger(correction) || correction < 0)
+    throw new RangeError(`var: correction must be a non-negative integer, got ${correction}`);
   if (n - correction <= 0) {
-    throw new ShapeError(`var: ${n} element(s) per slice of ${shapeToString(x.shape)} with correction ${correction} leaves no degrees of freedom`);
+    throw new ShapeError(
+      `var: ${n} element(s) per slice of ${shapeToString(x.shape)} with correction ${correction} leaves no degrees of freedom`,
+    );
   }
   const mu = binaryRaw('div', reduceKeep('sum', x, ax), toTensor('var', n, x));
   const centered = binaryRaw('sub', x, mu);
   const sq = binaryRaw('mul', centered, centered);
   const v = binaryRaw('div', reduceKeep('sum', sq, ax), toTensor('var', n - correction, x));
   return fromOp('var', wrap(x, v.storage, finalShape(x, ax, keepdim)), [x], (dy) => [
-    binaryRaw('mul', centered, binaryRaw('div', keepShape(dy, x, ax), toTensor('var', (n - correction) / 2, x))),
+    binaryRaw(
+      'mul',
+      centered,
+      binaryRaw('div', keepShape(dy, x, ax), toTensor('var', (n - correction) / 2, x)),
+    ),
   ]);
 }
 

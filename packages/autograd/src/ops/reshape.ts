@@ -3,7 +3,16 @@
  * through Tensor.assign on leaves), so it costs nothing; its backward is a reshape back.
  */
 import { fromOp } from '../autograd.js';
-import { assertValidShape, normalizeAxis, ShapeError, shapeToString, sizeOf, broadcastShapes, shapesEqual, type Shape } from '../shape.js';
+import {
+  assertValidShape,
+  normalizeAxis,
+  ShapeError,
+  shapeToString,
+  sizeOf,
+  broadcastShapes,
+  shapesEqual,
+  type Shape,
+} from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumToShape } from './broadcast-grad.js';
 import { assertTensor, wrap } from './op-utils.js';
@@ -12,18 +21,23 @@ import { assertTensor, wrap } from './op-utils.js';
 export function reshape(x: Tensor, shape: Shape): Tensor {
   assertTensor('reshape', x);
   const inferred = shape.filter((d) => d === -1).length;
-  if (inferred > 1) throw new ShapeError(`reshape: at most one dimension may be -1, got ${shapeToString(shape)}`);
+  if (inferred > 1)
+    throw new ShapeError(`reshape: at most one dimension may be -1, got ${shapeToString(shape)}`);
   let target = [...shape];
   if (inferred === 1) {
     const known = sizeOf(shape.filter((d) => d !== -1));
     if (known === 0 || x.size % known !== 0) {
-      throw new ShapeError(`reshape: cannot reshape ${shapeToString(x.shape)} (${x.size} elements) into ${shapeToString(shape)}`);
+      throw new ShapeError(
+        `reshape: cannot reshape ${shapeToString(x.shape)} (${x.size} elements) into ${shapeToString(shape)}`,
+      );
     }
     target = shape.map((d) => (d === -1 ? x.size / known : d));
   }
   assertValidShape(target, 'reshape');
   if (sizeOf(target) !== x.size) {
-    throw new ShapeError(`reshape: cannot reshape ${shapeToString(x.shape)} (${x.size} elements) into ${shapeToString(shape)} (${sizeOf(target)} elements)`);
+    throw new ShapeError(
+      `reshape: cannot reshape ${shapeToString(x.shape)} (${x.size} elements) into ${shapeToString(shape)} (${sizeOf(target)} elements)`,
+    );
   }
   if (shapesEqual(target, x.shape)) return x;
   const inShape = x.shape;
@@ -35,7 +49,10 @@ export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
   assertTensor('flatten', x);
   const s = normalizeAxis('flatten', startDim, x.rank);
   const e = normalizeAxis('flatten', endDim, x.rank);
-  if (s > e) throw new ShapeError(`flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${shapeToString(x.shape)}`);
+  if (s > e)
+    throw new ShapeError(
+      `flatten: startDim ${startDim} comes after endDim ${endDim} for shape ${shapeToString(x.shape)}`,
+    );
   const shape = [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)];
   return reshape(x, shape);
 }
@@ -43,10 +60,17 @@ export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
 /** Removes size-1 dimensions (all, or the one given). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
   assertTensor('squeeze', x);
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const a = normalizeAxis('squeeze', axis, x.rank);
   if (x.shape[a] !== 1) return x;
-  return reshape(x, x.shape.filter((_, i) => i !== a));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => i !== a),
+  );
 }
 
 /** Inserts a size-1 dimension at `axis` (which may be x.rank). */
@@ -61,7 +85,9 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   assertTensor('expand', x);
   const out = broadcastShapes('expand', x.shape, shape);
   if (!shapesEqual(out, shape)) {
-    throw new ShapeError(`expand: ${shapeToString(x.shape)} cannot be expanded to ${shapeToString(shape)}`);
+    throw new ShapeError(
+      `expand: ${shapeToString(x.shape)} cannot be expanded to ${shapeToString(shape)}`,
+    );
   }
   if (shapesEqual(x.shape, shape)) return x;
   const zero = x.backend.zeros(1, x.dtype);

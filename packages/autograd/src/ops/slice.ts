@@ -9,7 +9,12 @@ import { Tensor } from '../tensor.js';
 import { assertTensor, wrap } from './op-utils.js';
 
 /** The box [begin, begin + size) of x, as a differentiable op. Callers validate the box. */
-function sliceBox(op: string, x: Tensor, begin: readonly number[], size: readonly number[]): Tensor {
+function sliceBox(
+  op: string,
+  x: Tensor,
+  begin: readonly number[],
+  size: readonly number[],
+): Tensor {
   if (shapesEqual(size, x.shape)) return x;
   const storage = x.backend.slice(x.storage, x.shape, begin, size, x.dtype);
   const fullShape = x.shape;
@@ -31,12 +36,17 @@ function clampBound(v: number, dim: number): number {
  */
 export function slice(x: Tensor, starts: readonly number[], ends: readonly number[]): Tensor {
   assertTensor('slice', x);
-  if (!Array.isArray(starts) || !Array.isArray(ends)) throw new TypeError('slice: starts and ends must be arrays of integers');
+  if (!Array.isArray(starts) || !Array.isArray(ends))
+    throw new TypeError('slice: starts and ends must be arrays of integers');
   if (starts.length !== ends.length) {
-    throw new ShapeError(`slice: starts [${starts.join(',')}] and ends [${ends.join(',')}] have different lengths`);
+    throw new ShapeError(
+      `slice: starts [${starts.join(',')}] and ends [${ends.join(',')}] have different lengths`,
+    );
   }
   if (starts.length > x.rank) {
-    throw new ShapeError(`slice: ${starts.length} ranges given for a tensor of shape ${shapeToString(x.shape)} (rank ${x.rank})`);
+    throw new ShapeError(
+      `slice: ${starts.length} ranges given for a tensor of shape ${shapeToString(x.shape)} (rank ${x.rank})`,
+    );
   }
   const begin: number[] = [];
   const size: number[] = [];
@@ -65,7 +75,9 @@ export function narrow(x: Tensor, axis: number, start: number, length: number): 
   const a = normalizeAxis('narrow', axis, x.rank);
   const dim = x.shape[a];
   if (!Number.isInteger(start) || start < -dim || start > dim) {
-    throw new RangeError(`narrow: start ${start} is out of range for axis ${axis} of size ${dim} in ${shapeToString(x.shape)}`);
+    throw new RangeError(
+      `narrow: start ${start} is out of range for axis ${axis} of size ${dim} in ${shapeToString(x.shape)}`,
+    );
   }
   const s = start < 0 ? start + dim : start;
   if (!Number.isInteger(length) || length < 0 || s + length > dim) {

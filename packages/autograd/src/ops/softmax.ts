@@ -26,11 +26,15 @@ interface RowLayout {
 }
 
 function rowLayout(op: string, x: Tensor, axis: number): RowLayout {
-  if (x.rank === 0) throw new ShapeError(`${op}: input must have at least one dimension, got shape ${shapeToString(x.shape)}`);
+  if (x.rank === 0)
+    throw new ShapeError(
+      `${op}: input must have at least one dimension, got shape ${shapeToString(x.shape)}`,
+    );
   const a = normalizeAxis(op, axis, x.rank);
   const cols = x.shape[a];
   const rows = cols === 0 ? 0 : x.size / cols;
-  if (a === x.rank - 1) return { rows, cols, perm: null, inverse: null, permutedShape: [...x.shape] };
+  if (a === x.rank - 1)
+    return { rows, cols, perm: null, inverse: null, permutedShape: [...x.shape] };
   const perm = [...Array(x.rank).keys()].filter((i) => i !== a).concat(a);
   const inverse = new Array<number>(x.rank);
   perm.forEach((p, i) => (inverse[p] = i));
@@ -46,12 +50,20 @@ function toRows(t: Tensor, layout: RowLayout): Tensor {
 /** The inverse of toRows, back to `shape`. */
 function fromRows(t: Tensor, layout: RowLayout, shape: readonly number[]): Tensor {
   if (layout.inverse === null) return wrap(t, t.storage, shape);
-  return wrap(t, t.backend.permute(t.storage, layout.permutedShape, layout.inverse, t.dtype), shape);
+  return wrap(
+    t,
+    t.backend.permute(t.storage, layout.permutedShape, layout.inverse, t.dtype),
+    shape,
+  );
 }
 
 function logSoftmaxRows(x: Tensor, layout: RowLayout): Tensor {
   const rowsX = toRows(x, layout);
-  return wrap(x, x.backend.logSoftmax(rowsX.storage, layout.rows, layout.cols, x.dtype), layout.permutedShape);
+  return wrap(
+    x,
+    x.backend.logSoftmax(rowsX.storage, layout.rows, layout.cols, x.dtype),
+    layout.permutedShape,
+  );
 }
 
 /** log(softmax(x)) along `axis`, computed stably (x − logsumexp(x)). */
@@ -61,7 +73,11 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const z = logSoftmaxRows(x, layout);
   return fromOp('logSoftmax', fromRows(z, layout, x.shape), [x], (dy) => {
     const dz = toRows(dy, layout);
-    const dx = wrap(x, x.backend.logSoftmaxBackward(z.storage, dz.storage, layout.rows, layout.cols, x.dtype), layout.permutedShape);
+    const dx = wrap(
+      x,
+      x.backend.logSoftmaxBackward(z.storage, dz.storage, layout.rows, layout.cols, x.dtype),
+      layout.permutedShape,
+    );
     return [fromRows(dx, layout, x.shape)];
   });
 }
@@ -75,7 +91,11 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   return fromOp('softmax', fromRows(s, layout, x.shape), [x], (dy) => {
     const ds = toRows(dy, layout);
     const sds = x.backend.binary('mul', s.storage, s.shape, ds.storage, ds.shape, s.shape, x.dtype);
-    const dx = wrap(x, x.backend.logSoftmaxBackward(z.storage, sds, layout.rows, layout.cols, x.dtype), layout.permutedShape);
+    const dx = wrap(
+      x,
+      x.backend.logSoftmaxBackward(z.storage, sds, layout.rows, layout.cols, x.dtype),
+      layout.permutedShape,
+    );
     return [fromRows(dx, layout, x.shape)];
   });
 }

@@ -11,12 +11,17 @@ function unaryOp(op: UnaryOp, name: string, x: Tensor, param = 0, param2 = 0): T
   assertTensor(name, x);
   const y = wrap(x, x.backend.unary(op, x.storage, x.size, x.dtype, param, param2), x.shape);
   return fromOp(name, y, [x], (dy) => [
-    wrap(x, x.backend.unaryBackward(op, x.storage, y.storage, dy.storage, x.size, x.dtype, param, param2), x.shape),
+    wrap(
+      x,
+      x.backend.unaryBackward(op, x.storage, y.storage, dy.storage, x.size, x.dtype, param, param2),
+      x.shape,
+    ),
   ]);
 }
 
 function assertFiniteParam(op: string, name: string, v: number): void {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new RangeError(`${op}: ${name} must be a finite number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new RangeError(`${op}: ${name} must be a finite number, got ${String(v)}`);
 }
 
 export const neg = (x: Tensor): Tensor => unaryOp('neg', 'neg', x);
@@ -46,8 +51,10 @@ export function powScalar(x: Tensor, exponent: number): Tensor {
 
 /** Limits values to [min, max]; either bound may be omitted. */
 export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
-  if (typeof min !== 'number' || Number.isNaN(min)) throw new RangeError(`clamp: min must be a number, got ${String(min)}`);
-  if (typeof max !== 'number' || Number.isNaN(max)) throw new RangeError(`clamp: max must be a number, got ${String(max)}`);
+  if (typeof min !== 'number' || Number.isNaN(min))
+    throw new RangeError(`clamp: min must be a number, got ${String(min)}`);
+  if (typeof max !== 'number' || Number.isNaN(max))
+    throw new RangeError(`clamp: max must be a number, got ${String(max)}`);
   if (min > max) throw new RangeError(`clamp: min (${min}) is greater than max (${max})`);
   return unaryOp('clamp', 'clamp', x, min, max);
 }
@@ -70,7 +77,20 @@ declare module '../tensor.js' {
     clamp(min?: number, max?: number): Tensor;
   }
 }
-const methods = { neg, exp, log, sqrt, abs, tanh, sigmoid, relu, gelu, square, reciprocal, sign } as const;
+const methods = {
+  neg,
+  exp,
+  log,
+  sqrt,
+  abs,
+  tanh,
+  sigmoid,
+  relu,
+  gelu,
+  square,
+  reciprocal,
+  sign,
+} as const;
 for (const [name, fn] of Object.entries(methods)) {
   (Tensor.prototype as unknown as Record<string, unknown>)[name] = function (this: Tensor) {
     return fn(this);

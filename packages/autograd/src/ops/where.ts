@@ -18,7 +18,9 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   const y = toTensor('where', b, like);
   assertCompatible('where', x, y);
   if (cond.backend !== x.backend) {
-    throw new TypeError(`where: condition lives on backend '${cond.backend.name}' but the values on '${x.backend.name}'`);
+    throw new TypeError(
+      `where: condition lives on backend '${cond.backend.name}' but the values on '${x.backend.name}'`,
+    );
   }
   let outShape: Shape;
   try {
@@ -30,20 +32,53 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     );
   }
   // The kernel reads the condition in the values' dtype; only its zero pattern matters.
-  const condStorage = cond.dtype === x.dtype ? cond.storage : cond.backend.cast(cond.storage, cond.size, cond.dtype, x.dtype);
+  const condStorage =
+    cond.dtype === x.dtype
+      ? cond.storage
+      : cond.backend.cast(cond.storage, cond.size, cond.dtype, x.dtype);
   const condShape = cond.shape;
-  const storage = x.backend.where(condStorage, condShape, x.storage, x.shape, y.storage, y.shape, outShape, x.dtype);
+  const storage = x.backend.where(
+    condStorage,
+    condShape,
+    x.storage,
+    x.shape,
+    y.storage,
+    y.shape,
+    outShape,
+    x.dtype,
+  );
   return fromOp('where', wrap(x, storage, outShape), [x, y], (dy) => {
     const zero = dy.backend.zeros(1, dy.dtype);
     const masked = (pickDy: boolean) =>
       wrap(
         dy,
         pickDy
-          ? dy.backend.where(condStorage, condShape, dy.storage, dy.shape, zero, [], dy.shape, dy.dtype)
-          : dy.backend.where(condStorage, condShape, zero, [], dy.storage, dy.shape, dy.shape, dy.dtype),
+          ? dy.backend.where(
+              condStorage,
+              condShape,
+              dy.storage,
+              dy.shape,
+              zero,
+              [],
+              dy.shape,
+              dy.dtype,
+            )
+          : dy.backend.where(
+              condStorage,
+              condShape,
+              zero,
+              [],
+              dy.storage,
+              dy.shape,
+              dy.shape,
+              dy.dtype,
+            ),
         dy.shape,
       );
-    return [x.requiresGrad ? sumToShape(masked(true), x.shape) : null, y.requiresGrad ? sumToShape(masked(false), y.shape) : null];
+    return [
+      x.requiresGrad ? sumToShape(masked(true), x.shape) : null,
+      y.requiresGrad ? sumToShape(masked(false), y.shape) : null,
+    ];
   });
 }
 

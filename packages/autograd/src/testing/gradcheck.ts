@@ -24,7 +24,11 @@ export interface GradcheckResult {
   failures: string[];
 }
 
-export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): GradcheckResult {
+export function gradcheck(
+  f: (...inputs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  options: GradcheckOptions = {},
+): GradcheckResult {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-6;
   const rtol = options.rtol ?? 1e-5;
@@ -32,7 +36,12 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], 
   const leaves = inputs.map((t) => t.detach().requireGrad(true));
   const out = f(...leaves);
   const weightValues = Array.from({ length: out.size }, () => rng.uniform() * 2 - 1);
-  const weights = new Tensor(out.backend.fromValues(weightValues, out.dtype), out.shape, out.dtype, out.backend);
+  const weights = new Tensor(
+    out.backend.fromValues(weightValues, out.dtype),
+    out.shape,
+    out.dtype,
+    out.backend,
+  );
   const loss = (ys: Tensor) => sum(mul(ys, weights));
   loss(out).backward();
 
@@ -46,7 +55,14 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], 
         const values = base.slice();
         values[i] += delta;
         const shifted = leaves.map((l, j) =>
-          j === k ? new Tensor(leaf.backend.fromValues(values, leaf.dtype), leaf.shape, leaf.dtype, leaf.backend) : l.detach(),
+          j === k
+            ? new Tensor(
+                leaf.backend.fromValues(values, leaf.dtype),
+                leaf.shape,
+                leaf.dtype,
+                leaf.backend,
+              )
+            : l.detach(),
         );
         return noGrad(() => loss(f(...shifted)).item());
       };
@@ -54,7 +70,9 @@ export function gradcheck(f: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], 
       const excess = Math.abs(analytic[i] - numeric) - rtol * Math.abs(numeric);
       worstExcess = Math.max(worstExcess, excess);
       if (!(excess <= atol)) {
-        failures.push(`input ${k} ${leaf.describe()} element ${i}: analytic ${analytic[i]} vs numeric ${numeric}`);
+        failures.push(
+          `input ${k} ${leaf.describe()} element ${i}: analytic ${analytic[i]} vs numeric ${numeric}`,
+        );
       }
     }
   });

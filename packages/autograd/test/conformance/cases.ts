@@ -94,7 +94,12 @@ export interface OpCase {
   tol?: number;
 }
 
-const s = (shape: number[], low = -1, high = 1, grad = true): InputSpec => ({ shape, low, high, grad });
+const s = (shape: number[], low = -1, high = 1, grad = true): InputSpec => ({
+  shape,
+  low,
+  high,
+  grad,
+});
 const positive = (shape: number[]) => s(shape, 0.5, 2);
 const labels7 = Int32Array.from([3, 0, 6, 6, 1]);
 
@@ -114,18 +119,35 @@ const unaryCases: OpCase[] = (
     ['reciprocal', reciprocal, positive([3, 5])],
     ['sign', sign, s([3, 5])],
   ] as const
-).map(([name, f, input]) => ({ name: `${name} ${JSON.stringify(input.shape)}`, covers: [name], inputs: [input], fn: f }));
+).map(([name, f, input]) => ({
+  name: `${name} ${JSON.stringify(input.shape)}`,
+  covers: [name],
+  inputs: [input],
+  fn: f,
+}));
 
 const binaryOps = { add, sub, mul, div } as const;
 const broadcastPairs: [number[], number[]][] = [
-  [[4, 7], [4, 7]],
+  [
+    [4, 7],
+    [4, 7],
+  ],
   [[4, 7], [7]], // bias row
   [[7], [4, 7]],
-  [[4, 7], [1, 7]],
-  [[4, 7], [4, 1]], // column
+  [
+    [4, 7],
+    [1, 7],
+  ],
+  [
+    [4, 7],
+    [4, 1],
+  ], // column
   [[4, 7], []], // scalar
   [[], [4, 7]],
-  [[3, 1, 5], [2, 5]], // both broadcast
+  [
+    [3, 1, 5],
+    [2, 5],
+  ], // both broadcast
   [[65, 129], [129]],
 ];
 const binaryCases: OpCase[] = Object.entries(binaryOps).flatMap(([name, f]) =>
@@ -157,39 +179,114 @@ const comparisonCases: OpCase[] = (
 export const CASES: OpCase[] = [
   ...unaryCases,
   { name: 'leakyRelu', covers: ['leakyRelu'], inputs: [s([4, 6])], fn: (x) => leakyRelu(x, 0.1) },
-  { name: 'powScalar', covers: ['powScalar'], inputs: [positive([4, 6])], fn: (x) => powScalar(x, 2.5) },
+  {
+    name: 'powScalar',
+    covers: ['powScalar'],
+    inputs: [positive([4, 6])],
+    fn: (x) => powScalar(x, 2.5),
+  },
   { name: 'clamp', covers: ['clamp'], inputs: [s([4, 6])], fn: (x) => clamp(x, -0.5, 0.3) },
   ...binaryCases,
   { name: 'pow', covers: ['pow'], inputs: [positive([3, 4]), s([4])], fn: pow },
   { name: 'maximum', covers: ['maximum'], inputs: [s([3, 4]), s([4])], fn: maximum },
   { name: 'minimum', covers: ['minimum'], inputs: [s([3, 4]), s([3, 1])], fn: minimum },
   ...comparisonCases,
-  { name: 'where', covers: ['where', 'gt'], inputs: [s([3, 4]), s([3, 4]), s([4])], fn: (c, a, b) => where(gt(c, 0), a, b) },
+  {
+    name: 'where',
+    covers: ['where', 'gt'],
+    inputs: [s([3, 4]), s([3, 4]), s([4])],
+    fn: (c, a, b) => where(gt(c, 0), a, b),
+  },
   // Reductions
   { name: 'sum all', covers: ['sum'], inputs: [s([5, 6])], fn: (x) => sum(x) },
-  { name: 'sum axis 0 (bias gradient)', covers: ['sum'], inputs: [s([129, 33])], fn: (x) => sum(x, 0) },
+  {
+    name: 'sum axis 0 (bias gradient)',
+    covers: ['sum'],
+    inputs: [s([129, 33])],
+    fn: (x) => sum(x, 0),
+  },
   { name: 'sum axis 1 keepdim', covers: ['sum'], inputs: [s([7, 33])], fn: (x) => sum(x, 1, true) },
   { name: 'sum middle axis of 3-D', covers: ['sum'], inputs: [s([3, 4, 5])], fn: (x) => sum(x, 1) },
-  { name: 'sum axes [0, 1] of 3-D', covers: ['sum'], inputs: [s([3, 4, 5])], fn: (x) => sum(x, [0, 1]) },
+  {
+    name: 'sum axes [0, 1] of 3-D',
+    covers: ['sum'],
+    inputs: [s([3, 4, 5])],
+    fn: (x) => sum(x, [0, 1]),
+  },
   { name: 'mean', covers: ['mean'], inputs: [s([4, 5])], fn: (x) => mean(x, 1) },
   { name: 'max', covers: ['max'], inputs: [s([4, 5])], fn: (x) => max(x, 0) },
   { name: 'min', covers: ['min'], inputs: [s([4, 5])], fn: (x) => min(x, [1], true) },
-  { name: 'logsumexp', covers: ['logsumexp'], inputs: [s([4, 5], -3, 3)], fn: (x) => logsumexp(x, 1) },
+  {
+    name: 'logsumexp',
+    covers: ['logsumexp'],
+    inputs: [s([4, 5], -3, 3)],
+    fn: (x) => logsumexp(x, 1),
+  },
   { name: 'variance', covers: ['variance'], inputs: [s([4, 5])], fn: (x) => variance(x, 0) },
   // Shape and layout
-  { name: 'reshape', covers: ['reshape'], inputs: [s([4, 6])], fn: (x) => reshape(x, [3, -1]).mul(x.reshape([3, 8])) },
+  {
+    name: 'reshape',
+    covers: ['reshape'],
+    inputs: [s([4, 6])],
+    fn: (x) => reshape(x, [3, -1]).mul(x.reshape([3, 8])),
+  },
   { name: 'flatten', covers: ['flatten'], inputs: [s([2, 3, 4])], fn: (x) => flatten(x).exp() },
-  { name: 'squeeze/unsqueeze', covers: ['squeeze', 'unsqueeze'], inputs: [s([3, 1, 4])], fn: (x) => unsqueeze(squeeze(x, 1), 0).exp() },
-  { name: 'expand', covers: ['expand'], inputs: [s([3, 1])], fn: (x) => expand(x, [2, 3, 4]).exp() },
-  { name: 'broadcastTo', covers: ['broadcastTo'], inputs: [s([1, 4])], fn: (x) => broadcastTo(x, [3, 4]).exp() },
-  { name: 'sumToShape', covers: ['sumToShape'], inputs: [s([3, 4])], fn: (x) => sumToShape(x.exp(), [1, 4]) },
-  { name: 'permute', covers: ['permute'], inputs: [s([2, 3, 4])], fn: (x) => permute(x, [2, 0, 1]).exp() },
-  { name: 'transpose', covers: ['transpose'], inputs: [s([2, 3, 4])], fn: (x) => transpose(x, 0, 2).exp() },
+  {
+    name: 'squeeze/unsqueeze',
+    covers: ['squeeze', 'unsqueeze'],
+    inputs: [s([3, 1, 4])],
+    fn: (x) => unsqueeze(squeeze(x, 1), 0).exp(),
+  },
+  {
+    name: 'expand',
+    covers: ['expand'],
+    inputs: [s([3, 1])],
+    fn: (x) => expand(x, [2, 3, 4]).exp(),
+  },
+  {
+    name: 'broadcastTo',
+    covers: ['broadcastTo'],
+    inputs: [s([1, 4])],
+    fn: (x) => broadcastTo(x, [3, 4]).exp(),
+  },
+  {
+    name: 'sumToShape',
+    covers: ['sumToShape'],
+    inputs: [s([3, 4])],
+    fn: (x) => sumToShape(x.exp(), [1, 4]),
+  },
+  {
+    name: 'permute',
+    covers: ['permute'],
+    inputs: [s([2, 3, 4])],
+    fn: (x) => permute(x, [2, 0, 1]).exp(),
+  },
+  {
+    name: 'transpose',
+    covers: ['transpose'],
+    inputs: [s([2, 3, 4])],
+    fn: (x) => transpose(x, 0, 2).exp(),
+  },
   { name: 't', covers: ['t'], inputs: [s([3, 5])], fn: (x) => t(x).exp() },
-  { name: 'slice', covers: ['slice'], inputs: [s([5, 6])], fn: (x) => slice(x, [1, 2], [4, 5]).exp() },
+  {
+    name: 'slice',
+    covers: ['slice'],
+    inputs: [s([5, 6])],
+    fn: (x) => slice(x, [1, 2], [4, 5]).exp(),
+  },
   { name: 'narrow', covers: ['narrow'], inputs: [s([5, 6])], fn: (x) => narrow(x, 1, 2, 3).exp() },
-  { name: 'cat', covers: ['cat', 'concat'], inputs: [s([2, 3]), s([4, 3])], fn: (a, b) => cat([a, b], 0).add(concat([a.exp(), b], 0)) },
-  { name: 'stack', covers: ['stack'], inputs: [s([2, 3]), s([2, 3])], fn: (a, b) => stack([a, b], 1).exp() },
+  {
+    name: 'cat',
+    covers: ['cat', 'concat'],
+    inputs: [s([2, 3]), s([4, 3])],
+    fn: (a, b) => cat([a, b], 0).add(concat([a.exp(), b], 0)),
+  },
+  {
+    name: 'stack',
+    covers: ['stack'],
+    inputs: [s([2, 3]), s([2, 3])],
+    fn: (a, b) => stack([a, b], 1).exp(),
+  },
   {
     name: 'indexSelect',
     covers: ['indexSelect'],
@@ -205,32 +302,75 @@ export const CASES: OpCase[] = [
   { name: 'oneHot', covers: ['oneHot'], inputs: [s([5, 7])], fn: (x) => oneHot(labels7, 7).mul(x) },
   // Linear algebra
   ...[false, true].flatMap((transposeA) =>
-    [false, true].map(
-      (transposeB): OpCase => ({
-        name: `matmul transposeA=${transposeA} transposeB=${transposeB}`,
-        covers: ['matmul'],
-        inputs: [s(transposeA ? [33, 7] : [7, 33]), s(transposeB ? [9, 33] : [33, 9])],
-        fn: (a, b) => matmul(a, b, { transposeA, transposeB }),
-      }),
-    ),
+    [false, true].map((transposeB): OpCase => ({
+      name: `matmul transposeA=${transposeA} transposeB=${transposeB}`,
+      covers: ['matmul'],
+      inputs: [s(transposeA ? [33, 7] : [7, 33]), s(transposeB ? [9, 33] : [33, 9])],
+      fn: (a, b) => matmul(a, b, { transposeA, transposeB }),
+    })),
   ),
-  { name: 'matmul batched', covers: ['matmul'], inputs: [s([3, 5, 6]), s([3, 6, 7])], fn: (a, b) => matmul(a, b) },
-  { name: 'matmul batch-broadcast B', covers: ['matmul'], inputs: [s([3, 5, 6]), s([6, 7])], fn: (a, b) => matmul(a, b) },
-  { name: 'matmul vector-like (1 row)', covers: ['matmul'], inputs: [s([1, 257]), s([257, 1])], fn: (a, b) => matmul(a, b) },
-  { name: 'linear with bias', covers: ['linear'], inputs: [s([64, 784 / 8]), s([33, 98]), s([33])], fn: linear },
-  { name: 'linear without bias', covers: ['linear'], inputs: [s([5, 6]), s([4, 6])], fn: (x, w) => linear(x, w) },
+  {
+    name: 'matmul batched',
+    covers: ['matmul'],
+    inputs: [s([3, 5, 6]), s([3, 6, 7])],
+    fn: (a, b) => matmul(a, b),
+  },
+  {
+    name: 'matmul batch-broadcast B',
+    covers: ['matmul'],
+    inputs: [s([3, 5, 6]), s([6, 7])],
+    fn: (a, b) => matmul(a, b),
+  },
+  {
+    name: 'matmul vector-like (1 row)',
+    covers: ['matmul'],
+    inputs: [s([1, 257]), s([257, 1])],
+    fn: (a, b) => matmul(a, b),
+  },
+  {
+    name: 'linear with bias',
+    covers: ['linear'],
+    inputs: [s([64, 784 / 8]), s([33, 98]), s([33])],
+    fn: linear,
+  },
+  {
+    name: 'linear without bias',
+    covers: ['linear'],
+    inputs: [s([5, 6]), s([4, 6])],
+    fn: (x, w) => linear(x, w),
+  },
   // Softmax and losses
   { name: 'softmax', covers: ['softmax'], inputs: [s([4, 7], -3, 3)], fn: (x) => softmax(x) },
-  { name: 'logSoftmax axis 0', covers: ['logSoftmax'], inputs: [s([4, 7], -3, 3)], fn: (x) => logSoftmax(x, 0) },
-  { name: 'crossEntropy mean', covers: ['crossEntropy'], inputs: [s([5, 7], -3, 3)], fn: (x) => crossEntropy(x, labels7) },
+  {
+    name: 'logSoftmax axis 0',
+    covers: ['logSoftmax'],
+    inputs: [s([4, 7], -3, 3)],
+    fn: (x) => logSoftmax(x, 0),
+  },
+  {
+    name: 'crossEntropy mean',
+    covers: ['crossEntropy'],
+    inputs: [s([5, 7], -3, 3)],
+    fn: (x) => crossEntropy(x, labels7),
+  },
   {
     name: 'crossEntropy none',
     covers: ['crossEntropy'],
     inputs: [s([5, 7], -3, 3)],
     fn: (x) => crossEntropy(x, labels7, { reduction: 'none' }),
   },
-  { name: 'nllLoss', covers: ['nllLoss', 'logSoftmax'], inputs: [s([5, 7])], fn: (x) => nllLoss(logSoftmax(x), labels7) },
-  { name: 'mseLoss', covers: ['mseLoss'], inputs: [s([5, 3]), s([5, 3])], fn: (a, b) => mseLoss(a, b) },
+  {
+    name: 'nllLoss',
+    covers: ['nllLoss', 'logSoftmax'],
+    inputs: [s([5, 7])],
+    fn: (x) => nllLoss(logSoftmax(x), labels7),
+  },
+  {
+    name: 'mseLoss',
+    covers: ['mseLoss'],
+    inputs: [s([5, 3]), s([5, 3])],
+    fn: (a, b) => mseLoss(a, b),
+  },
   // Convolution and pooling
   {
     name: 'conv2d stride 1 padding 1 with bias',
@@ -244,10 +384,30 @@ export const CASES: OpCase[] = [
     inputs: [s([2, 2, 7, 7]), s([3, 2, 3, 2])],
     fn: (x, w) => conv2d(x, w, null, { stride: 2 }),
   },
-  { name: 'maxPool2d', covers: ['maxPool2d'], inputs: [s([2, 3, 6, 6])], fn: (x) => maxPool2d(x, 2) },
-  { name: 'maxPool2d padded', covers: ['maxPool2d'], inputs: [s([1, 2, 5, 5])], fn: (x) => maxPool2d(x, 3, 2, 1) },
-  { name: 'avgPool2d', covers: ['avgPool2d'], inputs: [s([2, 3, 6, 6])], fn: (x) => avgPool2d(x, 2) },
-  { name: 'avgPool2d padded', covers: ['avgPool2d'], inputs: [s([1, 2, 5, 5])], fn: (x) => avgPool2d(x, 3, 2, 1) },
+  {
+    name: 'maxPool2d',
+    covers: ['maxPool2d'],
+    inputs: [s([2, 3, 6, 6])],
+    fn: (x) => maxPool2d(x, 2),
+  },
+  {
+    name: 'maxPool2d padded',
+    covers: ['maxPool2d'],
+    inputs: [s([1, 2, 5, 5])],
+    fn: (x) => maxPool2d(x, 3, 2, 1),
+  },
+  {
+    name: 'avgPool2d',
+    covers: ['avgPool2d'],
+    inputs: [s([2, 3, 6, 6])],
+    fn: (x) => avgPool2d(x, 2),
+  },
+  {
+    name: 'avgPool2d padded',
+    covers: ['avgPool2d'],
+    inputs: [s([1, 2, 5, 5])],
+    fn: (x) => avgPool2d(x, 3, 2, 1),
+  },
   {
     name: 'dropout (same seed, same mask)',
     covers: ['dropout'],

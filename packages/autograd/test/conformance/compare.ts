@@ -1,6 +1,11 @@
 /** Tolerance comparison for conformance: differences are judged against the magnitude of the values. */
-export function mismatch(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number): string | undefined {
-  if (actual.length !== expected.length) return `length ${actual.length} vs expected ${expected.length}`;
+export function mismatch(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: number,
+): string | undefined {
+  if (actual.length !== expected.length)
+    return `length ${actual.length} vs expected ${expected.length}`;
   // float32 results carry rounding relative to the magnitudes that were summed, not to each
   // (possibly cancelled) element, so the scale is the larger of |e| and the RMS of the tensor.
   let sq = 0;

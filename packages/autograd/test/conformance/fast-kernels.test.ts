@@ -32,38 +32,114 @@ function tiedF32(n: number, seed: number, specials = false): Float32Array {
   const rng = new Generator(seed);
   const pool = specials ? [-1, 0, 0.5, 2, -Infinity, Infinity, NaN] : [-1, 0, 0.5, 2];
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = pool[rng.int(specials && rng.uniform() < 0.8 ? 4 : pool.length)];
+  for (let i = 0; i < n; i++)
+    out[i] = pool[rng.int(specials && rng.uniform() < 0.8 ? 4 : pool.length)];
   return out;
 }
 
 const bits = (a: ArrayLike<number>) => Array.from(a);
 
-function geometry(n: number, c: number, h: number, w: number, k: [number, number], s: [number, number], p: [number, number]): Conv2dGeometry {
+function geometry(
+  n: number,
+  c: number,
+  h: number,
+  w: number,
+  k: [number, number],
+  s: [number, number],
+  p: [number, number],
+): Conv2dGeometry {
   const outH = Math.floor((h + 2 * p[0] - k[0]) / s[0]) + 1;
   const outW = Math.floor((w + 2 * p[1] - k[1]) / s[1]) + 1;
-  return { n, c, h, w, kh: k[0], kw: k[1], strideH: s[0], strideW: s[1], padH: p[0], padW: p[1], outH, outW };
+  return {
+    n,
+    c,
+    h,
+    w,
+    kh: k[0],
+    kw: k[1],
+    strideH: s[0],
+    strideW: s[1],
+    padH: p[0],
+    padW: p[1],
+    outH,
+    outW,
+  };
 }
 
 // [a, b, out]
 const BROADCASTS: [number[], number[], number[]][] = [
-  [[4, 3, 5, 7], [1, 3, 1, 1], [4, 3, 5, 7]], // conv channel bias, 4-D
-  [[4, 3, 35], [3, 1], [4, 3, 35]], // conv channel bias as the op layer passes it
-  [[1, 3, 1, 1], [4, 3, 5, 7], [4, 3, 5, 7]],
+  [
+    [4, 3, 5, 7],
+    [1, 3, 1, 1],
+    [4, 3, 5, 7],
+  ], // conv channel bias, 4-D
+  [
+    [4, 3, 35],
+    [3, 1],
+    [4, 3, 35],
+  ], // conv channel bias as the op layer passes it
+  [
+    [1, 3, 1, 1],
+    [4, 3, 5, 7],
+    [4, 3, 5, 7],
+  ],
   [[6, 9], [9], [6, 9]],
-  [[6, 1], [1, 9], [6, 9]], // outer product
-  [[6, 9], [6, 1], [6, 9]], // column
-  [[1, 9], [6, 1], [6, 9]],
+  [
+    [6, 1],
+    [1, 9],
+    [6, 9],
+  ], // outer product
+  [
+    [6, 9],
+    [6, 1],
+    [6, 9],
+  ], // column
+  [
+    [1, 9],
+    [6, 1],
+    [6, 9],
+  ],
   [[6, 9], [], [6, 9]],
   [[], [6, 9], [6, 9]],
   [[], [], []],
   [[1], [1, 1, 1], [1, 1, 1]],
-  [[2, 1, 9], [3, 1], [2, 3, 9]],
-  [[5, 1, 7, 1], [1, 4, 1, 3], [5, 4, 7, 3]], // alternating broadcasts, inner axis broadcast in a
-  [[3, 4, 5], [3, 4, 5], [3, 4, 5]],
-  [[2, 1, 3], [2, 4, 3], [2, 4, 3]],
+  [
+    [2, 1, 9],
+    [3, 1],
+    [2, 3, 9],
+  ],
+  [
+    [5, 1, 7, 1],
+    [1, 4, 1, 3],
+    [5, 4, 7, 3],
+  ], // alternating broadcasts, inner axis broadcast in a
+  [
+    [3, 4, 5],
+    [3, 4, 5],
+    [3, 4, 5],
+  ],
+  [
+    [2, 1, 3],
+    [2, 4, 3],
+    [2, 4, 3],
+  ],
   [[0, 5], [5], [0, 5]],
 ];
-const BINARY_OPS: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'];
+const BINARY_OPS: BinaryOp[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'eq',
+  'ne',
+  'gt',
+  'ge',
+  'lt',
+  'le',
+];
 
 for (const name of others) {
   const backend = getBackend(name);
@@ -85,16 +161,29 @@ for (const name of others) {
       // y[b, o, p] = x[b, o, p] + bias[o]
       const x = Float32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
       const bias = Float32Array.from([100, 200]);
-      const got = backend.read(backend.binary('add', x, [2, 2, 3], bias, [2, 1], [2, 2, 3], 'float32'), 'float32');
+      const got = backend.read(
+        backend.binary('add', x, [2, 2, 3], bias, [2, 1], [2, 2, 3], 'float32'),
+        'float32',
+      );
       expect(bits(got)).toEqual([101, 102, 103, 204, 205, 206, 107, 108, 109, 210, 211, 212]);
     });
 
     it('where under broadcasts, bit for bit', () => {
       const cases: [number[], number[], number[], number[]][] = [
-        [[4, 3, 5], [4, 3, 5], [4, 3, 5], [4, 3, 5]],
+        [
+          [4, 3, 5],
+          [4, 3, 5],
+          [4, 3, 5],
+          [4, 3, 5],
+        ],
         [[3, 5], [5], [3, 1], [3, 5]],
         [[1, 3, 1], [4, 3, 5], [], [4, 3, 5]],
-        [[4, 1, 5], [1, 3, 1], [4, 3, 5], [4, 3, 5]],
+        [
+          [4, 1, 5],
+          [1, 3, 1],
+          [4, 3, 5],
+          [4, 3, 5],
+        ],
         [[], [2, 2], [2, 2], [2, 2]],
       ];
       for (const [cs, as, bs, os] of cases) {
@@ -102,23 +191,49 @@ for (const name of others) {
         const a = randomF32(size(as), 4);
         const b = randomF32(size(bs), 5);
         const got = backend.read(backend.where(c, cs, a, as, b, bs, os, 'float32'), 'float32');
-        expect(bits(got), JSON.stringify([cs, as, bs])).toEqual(bits(ref.where(c, cs, a, as, b, bs, os, 'float32') as Float32Array));
+        expect(bits(got), JSON.stringify([cs, as, bs])).toEqual(
+          bits(ref.where(c, cs, a, as, b, bs, os, 'float32') as Float32Array),
+        );
       }
     });
 
     const REDUCTIONS: [number[], number[]][] = [
-      [[8, 16, 13, 11], [0, 2, 3]], // conv bias gradient
-      [[8, 16, 143], [0, 2]],
+      [
+        [8, 16, 13, 11],
+        [0, 2, 3],
+      ], // conv bias gradient
+      [
+        [8, 16, 143],
+        [0, 2],
+      ],
       [[8, 16, 13, 11], [0]],
       [[8, 16, 13, 11], [3]],
-      [[8, 16, 13, 11], [1, 2]],
-      [[8, 16, 13, 11], [0, 1, 2, 3]],
-      [[8, 16, 13, 11], [1, 3]],
-      [[5, 1, 7, 1], [1, 3]], // only size-1 axes reduced
-      [[5, 1, 7, 1], [0, 1]],
+      [
+        [8, 16, 13, 11],
+        [1, 2],
+      ],
+      [
+        [8, 16, 13, 11],
+        [0, 1, 2, 3],
+      ],
+      [
+        [8, 16, 13, 11],
+        [1, 3],
+      ],
+      [
+        [5, 1, 7, 1],
+        [1, 3],
+      ], // only size-1 axes reduced
+      [
+        [5, 1, 7, 1],
+        [0, 1],
+      ],
       [[1, 1], [0]],
       [[3, 0, 2], [1]],
-      [[3, 0, 2], [0, 2]],
+      [
+        [3, 0, 2],
+        [0, 2],
+      ],
       [[257, 3], [0]],
     ];
     for (const op of ['sum', 'max', 'min'] as const) {
@@ -127,7 +242,8 @@ for (const name of others) {
           const x = op === 'sum' ? randomF32(size(shape), 6) : tiedF32(size(shape), 6, true);
           const got = backend.read(backend.reduce(op, x, shape, axes, 'float32'), 'float32');
           const want = ref.reduce(op, x, shape, axes, 'float32') as Float32Array;
-          if (op === 'sum') expect(mismatch(got, want, 1e-5), JSON.stringify([shape, axes])).toBeUndefined();
+          if (op === 'sum')
+            expect(mismatch(got, want, 1e-5), JSON.stringify([shape, axes])).toBeUndefined();
           else expect(bits(got), JSON.stringify([shape, axes])).toEqual(bits(want));
         }
       });
@@ -136,28 +252,56 @@ for (const name of others) {
     it('reduce sum over [0, 2, 3] equals hand-computed channel sums', () => {
       // x[b, c, h, w] = c + 1 everywhere: each channel sums to (c + 1)·B·H·W.
       const shape = [3, 2, 5, 7];
-      const x = new Float32Array(size(shape)).map((_, i) => Math.floor(i / 35) % 2 + 1);
-      expect(bits(backend.read(backend.reduce('sum', x, shape, [0, 2, 3], 'float32'), 'float32'))).toEqual([105, 210]);
+      const x = new Float32Array(size(shape)).map((_, i) => (Math.floor(i / 35) % 2) + 1);
+      expect(
+        bits(backend.read(backend.reduce('sum', x, shape, [0, 2, 3], 'float32'), 'float32')),
+      ).toEqual([105, 210]);
     });
 
     it('permute over 2-D to 5-D patterns (NCHW↔NHWC included), bit for bit', () => {
       const cases: [number[], number[]][] = [
-        [[4, 3, 5, 7], [0, 2, 3, 1]],
-        [[4, 5, 7, 3], [0, 3, 1, 2]],
-        [[4, 3, 35], [1, 0, 2]],
-        [[4, 3, 5, 7], [1, 0, 2, 3]],
-        [[33, 70], [1, 0]],
-        [[2, 1, 3, 1, 4], [4, 3, 2, 1, 0]],
-        [[3, 4], [0, 1]],
+        [
+          [4, 3, 5, 7],
+          [0, 2, 3, 1],
+        ],
+        [
+          [4, 5, 7, 3],
+          [0, 3, 1, 2],
+        ],
+        [
+          [4, 3, 35],
+          [1, 0, 2],
+        ],
+        [
+          [4, 3, 5, 7],
+          [1, 0, 2, 3],
+        ],
+        [
+          [33, 70],
+          [1, 0],
+        ],
+        [
+          [2, 1, 3, 1, 4],
+          [4, 3, 2, 1, 0],
+        ],
+        [
+          [3, 4],
+          [0, 1],
+        ],
         [[1], [0]],
-        [[0, 3], [1, 0]],
+        [
+          [0, 3],
+          [1, 0],
+        ],
       ];
       for (const dtype of ['float32', 'float64'] as const) {
         for (const [shape, perm] of cases) {
           const xs = randomF32(size(shape), 7);
           const x = dtype === 'float64' ? Float64Array.from(xs) : xs;
           const got = backend.read(backend.permute(x, shape, perm, dtype), dtype);
-          expect(bits(got), JSON.stringify([shape, perm])).toEqual(bits(ref.read(ref.permute(x, shape, perm, dtype), dtype)));
+          expect(bits(got), JSON.stringify([shape, perm])).toEqual(
+            bits(ref.read(ref.permute(x, shape, perm, dtype), dtype)),
+          );
         }
       }
     });
@@ -183,9 +327,10 @@ for (const name of others) {
             expect(bits(got.argmax), label).toEqual(bits(want.argmax));
             const dy = randomF32(g.n * g.c * g.outH * g.outW, 9);
             const d = dtype === 'float64' ? Float64Array.from(dy) : dy;
-            expect(bits(backend.read(backend.maxPool2dBackward(d, got.argmax, g, dtype), dtype)), label).toEqual(
-              bits(ref.read(ref.maxPool2dBackward(d, want.argmax, g, dtype), dtype)),
-            );
+            expect(
+              bits(backend.read(backend.maxPool2dBackward(d, got.argmax, g, dtype), dtype)),
+              label,
+            ).toEqual(bits(ref.read(ref.maxPool2dBackward(d, want.argmax, g, dtype), dtype)));
           }
         }
       });
@@ -195,7 +340,9 @@ for (const name of others) {
           const xs = randomF32(g.n * g.c * g.h * g.w, 10);
           const x = dtype === 'float64' ? Float64Array.from(xs) : xs;
           const label = JSON.stringify(g);
-          expect(bits(backend.read(backend.avgPool2d(x, g, dtype), dtype)), label).toEqual(bits(ref.read(ref.avgPool2d(x, g, dtype), dtype)));
+          expect(bits(backend.read(backend.avgPool2d(x, g, dtype), dtype)), label).toEqual(
+            bits(ref.read(ref.avgPool2d(x, g, dtype), dtype)),
+          );
           const dy = randomF32(g.n * g.c * g.outH * g.outW, 11);
           const d = dtype === 'float64' ? Float64Array.from(dy) : dy;
           expect(bits(backend.read(backend.avgPool2dBackward(d, g, dtype), dtype)), label).toEqual(
@@ -234,7 +381,10 @@ for (const name of others) {
               const p = { batch, m, k, n, transA, transB, aBatched, bBatched };
               const got = backend.read(backend.matmul(a, b, p, 'float32'), 'float32');
               const label = JSON.stringify(p);
-              expect(mismatch(got, ref.matmul(a, b, p, 'float32') as Float32Array, 1e-4), label).toBeUndefined();
+              expect(
+                mismatch(got, ref.matmul(a, b, p, 'float32') as Float32Array, 1e-4),
+                label,
+              ).toBeUndefined();
               const one = { ...p, batch: 1, aBatched: true, bBatched: true };
               const each = Array.from({ length: batch }, (_, t) => {
                 const at = aBatched ? a.subarray(t * m * k, (t + 1) * m * k) : a;
@@ -259,9 +409,13 @@ for (const name of others) {
         geometry(1, 2, 3, 3, [5, 5], [1, 1], [2, 2]), // kernel wider than the image
       ]) {
         const x = randomF32(g.n * g.c * g.h * g.w, 12);
-        expect(bits(backend.read(backend.im2col(x, g, 'float32'), 'float32'))).toEqual(bits(ref.read(ref.im2col(x, g, 'float32'), 'float32')));
+        expect(bits(backend.read(backend.im2col(x, g, 'float32'), 'float32'))).toEqual(
+          bits(ref.read(ref.im2col(x, g, 'float32'), 'float32')),
+        );
         const cols = randomF32(g.n * g.outH * g.outW * g.c * g.kh * g.kw, 13);
-        expect(bits(backend.read(backend.col2im(cols, g, 'float32'), 'float32'))).toEqual(bits(ref.read(ref.col2im(cols, g, 'float32'), 'float32')));
+        expect(bits(backend.read(backend.col2im(cols, g, 'float32'), 'float32'))).toEqual(
+          bits(ref.read(ref.col2im(cols, g, 'float32'), 'float32')),
+        );
       }
     });
   });

@@ -31,7 +31,20 @@ describe('fast backend: GEMM over worker threads', () => {
       // NaN everywhere in both outputs: a panel that no thread computes stays NaN and fails.
       mem.fill(NaN, c1, c2 + mp * np);
       // A and B read in place (row-major), as matmul.ts does for a small row-major product.
-      const args = [aOff * 4, bOff * 4, 0, mPanels, nPanels, k, k * 4, 4, mr * k * 4, n * 4, nr * 4, np * 4] as const;
+      const args = [
+        aOff * 4,
+        bOff * 4,
+        0,
+        mPanels,
+        nPanels,
+        k,
+        k * 4,
+        4,
+        mr * k * 4,
+        n * 4,
+        nr * 4,
+        np * 4,
+      ] as const;
       const [a, b, , mP, nP, kk, ars, acs, aps, ldb, bps, ldc] = args;
       kernel.gemm(a, b, c1 * 4, mP, nP, kk, ars, acs, aps, ldb, bps, ldc);
       pool.gemm(a, b, c2 * 4, mP, nP, kk, ars, acs, aps, ldb, bps, ldc);

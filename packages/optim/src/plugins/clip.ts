@@ -22,7 +22,9 @@ export function clipByGlobalNorm(options: ClipByGlobalNormOptions): OptimizerPlu
   if (typeof maxNorm === 'number') checkPositive(where, 'maxNorm', maxNorm);
   return {
     name: where,
-    init: () => ({ hyper: { step: 0, maxNorm: evaluateHyper(where, 'maxNorm', maxNorm, 0), gradNorm: 0 } }),
+    init: () => ({
+      hyper: { step: 0, maxNorm: evaluateHyper(where, 'maxNorm', maxNorm, 0), gradNorm: 0 },
+    }),
     update(grads, state: PluginState) {
       assertFiniteGradients(grads, where);
       const c = evaluateHyper(where, 'maxNorm', maxNorm, state.hyper.step);
@@ -46,7 +48,9 @@ export function clipByValue(options: ClipByValueOptions): OptimizerPlugin {
   if (typeof maxValue === 'number') checkPositive(where, 'maxValue', maxValue);
   return {
     name: where,
-    init: () => ({ hyper: { step: 0, maxValue: evaluateHyper(where, 'maxValue', maxValue, 0), clipped: 0 } }),
+    init: () => ({
+      hyper: { step: 0, maxValue: evaluateHyper(where, 'maxValue', maxValue, 0), clipped: 0 },
+    }),
     update(grads, state: PluginState) {
       assertFiniteGradients(grads, where);
       const c = evaluateHyper(where, 'maxValue', maxValue, state.hyper.step);

@@ -21,7 +21,13 @@
  * hyper: step, t (flow time), interval, dt (next proposed step, dopri5), evaluations (gradient
  * evaluations so far), rejected (rejected dopri5 steps so far).
  */
-import { checkCount, checkHyperValue, checkPositive, evaluateHyper, type HyperValue } from '../hyper.js';
+import {
+  checkCount,
+  checkHyperValue,
+  checkPositive,
+  evaluateHyper,
+  type HyperValue,
+} from '../hyper.js';
 import type { OptimizerPlugin, PluginState } from '../plugin.js';
 import type { ParamTree, UpdateTree } from '../tree.js';
 
@@ -66,23 +72,36 @@ const E = [71 / 57600, 0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 
 
 export function gradientFlow(options: GradientFlowOptions): OptimizerPlugin<GradientFlowState> {
   const where = 'gradient-flow';
-  if (typeof options.gradient !== 'function') throw new TypeError(`${where}: gradient must be a function of the parameters`);
+  if (typeof options.gradient !== 'function')
+    throw new TypeError(`${where}: gradient must be a function of the parameters`);
   const interval = checkHyperValue(where, 'interval', options.interval);
   const method = options.method ?? 'dopri5';
   if (method !== 'euler' && method !== 'rk4' && method !== 'dopri5') {
-    throw new RangeError(`${where}: method must be 'euler', 'rk4' or 'dopri5', got ${JSON.stringify(method)}`);
+    throw new RangeError(
+      `${where}: method must be 'euler', 'rk4' or 'dopri5', got ${JSON.stringify(method)}`,
+    );
   }
   const substeps = checkCount(where, 'substeps', options.substeps ?? 1);
   const rtol = checkPositive(where, 'rtol', options.rtol ?? 1e-6);
   const atol = checkPositive(where, 'atol', options.atol ?? 1e-9);
-  const initialDt = options.initialDt === undefined ? undefined : checkPositive(where, 'initialDt', options.initialDt);
+  const initialDt =
+    options.initialDt === undefined
+      ? undefined
+      : checkPositive(where, 'initialDt', options.initialDt);
   const maxSubsteps = checkCount(where, 'maxSubsteps', options.maxSubsteps ?? 100_000);
 
   return {
     name: where,
     usesGradients: false,
     init() {
-      const hyper = { step: 0, t: 0, interval: evaluateHyper(where, 'interval', interval, 0), evaluations: 0, rejected: 0, dt: 0 };
+      const hyper = {
+        step: 0,
+        t: 0,
+        interval: evaluateHyper(where, 'interval', interval, 0),
+        evaluations: 0,
+        rejected: 0,
+        dt: 0,
+      };
       return { hyper, dt: 0 };
     },
     update(_grads, state, params) {
@@ -99,7 +118,9 @@ export function gradientFlow(options: GradientFlowOptions): OptimizerPlugin<Grad
         for (let i = 0; i < out.length; i++) {
           if (!Number.isFinite(out[i])) {
             const [name, index] = layout.locate(i);
-            throw new RangeError(`${where}: non-finite gradient ${out[i]} for parameter '${name}' (element ${index}) at flow time ${state.hyper.t}`);
+            throw new RangeError(
+              `${where}: non-finite gradient ${out[i]} for parameter '${name}' (element ${index}) at flow time ${state.hyper.t}`,
+            );
           }
           out[i] = -out[i];
         }
@@ -111,18 +132,31 @@ export function gradientFlow(options: GradientFlowOptions): OptimizerPlugin<Grad
       let rejected = state.hyper.rejected;
       if (span > 0) {
         if (method === 'dopri5') {
-          const result = dopri5(f, y0, span, dt > 0 ? dt : initialDt, { rtol, atol, maxSubsteps, where });
+          const result = dopri5(f, y0, span, dt > 0 ? dt : initialDt, {
+            rtol,
+            atol,
+            maxSubsteps,
+            where,
+          });
           y = result.y;
           dt = result.dt;
           rejected += result.rejected;
         } else {
           const h = span / substeps;
-          for (let n = 0; n < substeps; n++) y = method === 'euler' ? eulerStep(f, y, h) : rk4Step(f, y, h);
+          for (let n = 0; n < substeps; n++)
+            y = method === 'euler' ? eulerStep(f, y, h) : rk4Step(f, y, h);
         }
       }
       const delta = new Float64Array(y.length);
       for (let i = 0; i < y.length; i++) delta[i] = y[i] - y0[i];
-      const hyper = { step: step + 1, t: state.hyper.t + span, interval: span, evaluations, rejected, dt };
+      const hyper = {
+        step: step + 1,
+        t: state.hyper.t + span,
+        interval: span,
+        evaluations,
+        rejected,
+        dt,
+      };
       return { updates: layout.unflatten(delta), state: { hyper, dt } };
     },
   };
@@ -151,9 +185,12 @@ class Layout {
     const out = new Float64Array(this.total);
     this.names.forEach((n, k) => {
       const a = tree[n];
-      const expected = (k + 1 < this.names.length ? this.offsets[k + 1] : this.total) - this.offsets[k];
+      const expected =
+        (k + 1 < this.names.length ? this.offsets[k + 1] : this.total) - this.offsets[k];
       if (!a || a.length !== expected) {
-        throw new RangeError(`gradient-flow: the gradient function returned ${a ? a.length : 'no'} values for '${n}', expected ${expected}`);
+        throw new RangeError(
+          `gradient-flow: the gradient function returned ${a ? a.length : 'no'} values for '${n}', expected ${expected}`,
+        );
       }
       out.set(a, this.offsets[k]);
     });
@@ -164,7 +201,10 @@ class Layout {
   tree(y: Float64Array): ParamTree {
     const out: Record<string, Float64Array> = {};
     this.names.forEach((n, k) => {
-      out[n] = y.subarray(this.offsets[k], k + 1 < this.names.length ? this.offsets[k + 1] : this.total);
+      out[n] = y.subarray(
+        this.offsets[k],
+        k + 1 < this.names.length ? this.offsets[k + 1] : this.total,
+      );
     });
     return out;
   }
@@ -232,16 +272,27 @@ function dopri5(
   let tries = 0;
   while (t < span) {
     if (++tries > opts.maxSubsteps) {
-      throw new Error(`${opts.where}: dopri5 took more than maxSubsteps = ${opts.maxSubsteps} steps within one interval (step size ${h}); the flow may be stiff`);
+      throw new Error(
+        `${opts.where}: dopri5 took more than maxSubsteps = ${opts.maxSubsteps} steps within one interval (step size ${h}); the flow may be stiff`,
+      );
     }
     const last = h >= span - t;
     const hStep = last ? span - t : h;
     if (!(hStep > Math.abs(t) * 1e-15)) {
-      throw new Error(`${opts.where}: dopri5 step size underflowed to ${hStep} at t = ${t} within the interval; the flow may be stiff or the tolerances too tight`);
+      throw new Error(
+        `${opts.where}: dopri5 step size underflowed to ${hStep} at t = ${t} within the interval; the flow may be stiff or the tolerances too tight`,
+      );
     }
     const k = [k1];
     for (let s = 1; s < 7; s++) {
-      k.push(f(axpy(y, A[s].map((a, j): [number, Float64Array] => [hStep * a, k[j]]))));
+      k.push(
+        f(
+          axpy(
+            y,
+            A[s].map((a, j): [number, Float64Array] => [hStep * a, k[j]]),
+          ),
+        ),
+      );
     }
     const yNew = axpy(
       y,

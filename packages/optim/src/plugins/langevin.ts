@@ -36,7 +36,14 @@
  * hyper: step, eta, T, noiseStd (√(2ηT); isotropic), and eta0, B, N when known.
  */
 import { Generator, type GeneratorState } from '@thermograd/autograd';
-import { checkBatchSize, checkHyperValue, checkNonNegative, checkPositive, evaluateHyper, type HyperValue } from '../hyper.js';
+import {
+  checkBatchSize,
+  checkHyperValue,
+  checkNonNegative,
+  checkPositive,
+  evaluateHyper,
+  type HyperValue,
+} from '../hyper.js';
 import type { Hyperparams, OptimizerPlugin, PerExampleStats, PluginState } from '../plugin.js';
 import { stepSize, type StepSizeOptions } from '../temperature.js';
 import { assertFiniteGradients, type UpdateTree } from '../tree.js';
@@ -66,19 +73,33 @@ export function langevin(options: LangevinOptions): OptimizerPlugin<LangevinStat
   const where = 'langevin';
   const mode = options.noise ?? 'isotropic';
   if (mode !== 'isotropic' && mode !== 'sgd-diagonal') {
-    throw new RangeError(`${where}: noise must be 'isotropic' or 'sgd-diagonal', got ${JSON.stringify(mode)}`);
+    throw new RangeError(
+      `${where}: noise must be 'isotropic' or 'sgd-diagonal', got ${JSON.stringify(mode)}`,
+    );
   }
   const size = stepSize(where, options);
   let temperature: HyperValue = 0;
   if (mode === 'isotropic') {
-    if (options.temperature === undefined) throw new Error(`${where}: temperature (T) is required with isotropic noise`);
+    if (options.temperature === undefined)
+      throw new Error(`${where}: temperature (T) is required with isotropic noise`);
     temperature = checkHyperValue(where, 'temperature (T)', options.temperature);
   } else if (options.temperature !== undefined) {
-    throw new Error(`${where}: temperature (T) is not used with noise 'sgd-diagonal' (its noise is SGD's own; scale it with noiseScale)`);
+    throw new Error(
+      `${where}: temperature (T) is not used with noise 'sgd-diagonal' (its noise is SGD's own; scale it with noiseScale)`,
+    );
   }
-  const dataSize = options.dataSize === undefined ? undefined : checkPositive(where, 'dataSize (N)', options.dataSize);
-  const prior = options.priorPrecision === undefined ? 0 : checkNonNegative(where, 'priorPrecision', options.priorPrecision);
-  const imitate = options.imitateBatchSize === undefined ? undefined : checkBatchSize(where, options.imitateBatchSize);
+  const dataSize =
+    options.dataSize === undefined
+      ? undefined
+      : checkPositive(where, 'dataSize (N)', options.dataSize);
+  const prior =
+    options.priorPrecision === undefined
+      ? 0
+      : checkNonNegative(where, 'priorPrecision', options.priorPrecision);
+  const imitate =
+    options.imitateBatchSize === undefined
+      ? undefined
+      : checkBatchSize(where, options.imitateBatchSize);
   const noiseScale = checkNonNegative(where, 'noiseScale', options.noiseScale ?? 1);
   const seed = options.seed ?? 0;
   const plainGradient = dataSize === undefined && prior === 0;
@@ -125,7 +146,8 @@ export function langevin(options: LangevinOptions): OptimizerPlugin<LangevinStat
           const variance = diagonalVariance(where, name, g.length, extras?.perExample?.[name]);
           const B = imitate ?? variance.batchSize;
           hyper.imitateBatchSize = B;
-          for (let i = 0; i < u.length; i++) u[i] += eta * Math.sqrt((noiseScale * variance.values[i]) / B) * rng.normal();
+          for (let i = 0; i < u.length; i++)
+            u[i] += eta * Math.sqrt((noiseScale * variance.values[i]) / B) * rng.normal();
         }
         updates[name] = u;
       }
@@ -148,10 +170,15 @@ function diagonalVariance(
     );
   }
   const B = stats.sqNorms.length;
-  if (B < 2) throw new Error(`${where}: noise 'sgd-diagonal' needs a batch of at least 2 examples to estimate a variance, got ${B}`);
+  if (B < 2)
+    throw new Error(
+      `${where}: noise 'sgd-diagonal' needs a batch of at least 2 examples to estimate a variance, got ${B}`,
+    );
   const per = stats.grads;
   if (per.length !== B * size) {
-    throw new RangeError(`${where}: per-example gradients of '${name}' hold ${per.length} values, expected B·size = ${B}·${size}`);
+    throw new RangeError(
+      `${where}: per-example gradients of '${name}' hold ${per.length} values, expected B·size = ${B}·${size}`,
+    );
   }
   const values = new Float64Array(size);
   for (let i = 0; i < size; i++) {
@@ -167,4 +194,3 @@ function diagonalVariance(
   }
   return { values, batchSize: B };
 }
-

@@ -42,7 +42,9 @@ export function momentum(options: MomentumOptions): OptimizerPlugin<MomentumStat
   const mu = checkMu(where, options.mu);
   const convention = options.convention ?? 'sutskever';
   if (convention !== 'sutskever' && convention !== 'pytorch') {
-    throw new RangeError(`${where}: convention must be 'sutskever' or 'pytorch', got ${JSON.stringify(convention)}`);
+    throw new RangeError(
+      `${where}: convention must be 'sutskever' or 'pytorch', got ${JSON.stringify(convention)}`,
+    );
   }
   const nesterov = options.nesterov ?? false;
   const size = stepSize(where, options, mu);

@@ -28,10 +28,14 @@ export function weightDecay(options: WeightDecayOptions): OptimizerPlugin {
   const lambda = checkHyperValue(where, 'lambda', options.lambda);
   const mode = options.mode ?? 'coupled';
   if (mode !== 'coupled' && mode !== 'decoupled') {
-    throw new RangeError(`${where}: mode must be 'coupled' or 'decoupled', got ${JSON.stringify(mode)}`);
+    throw new RangeError(
+      `${where}: mode must be 'coupled' or 'decoupled', got ${JSON.stringify(mode)}`,
+    );
   }
   if (mode === 'coupled' && options.eta !== undefined) {
-    throw new Error(`${where}: eta is only used in decoupled mode (coupled decay is scaled by the optimizer's own η)`);
+    throw new Error(
+      `${where}: eta is only used in decoupled mode (coupled decay is scaled by the optimizer's own η)`,
+    );
   }
   const eta = options.eta === undefined ? undefined : checkHyperValue(where, 'eta', options.eta);
   return {
@@ -48,7 +52,9 @@ export function weightDecay(options: WeightDecayOptions): OptimizerPlugin {
         if (eta !== undefined) e = evaluateHyper(where, 'eta', eta, step);
         else if (extras?.upstream?.eta !== undefined) e = extras.upstream.eta;
         else {
-          throw new Error(`${where}: decoupled mode needs an η: give eta, or place it after an optimizer plugin (sgd, momentum, ...) in a chain`);
+          throw new Error(
+            `${where}: decoupled mode needs an η: give eta, or place it after an optimizer plugin (sgd, momentum, ...) in a chain`,
+          );
         }
         hyper.decayEta = e;
         factor = -e * l; // ΔΦ − η λ Φ

@@ -121,8 +121,18 @@ export function takeZeroed(dtype: DType, size: number): TypedArray {
 export function release(storage: unknown): void {
   if (!(storage instanceof Float32Array || storage instanceof Float64Array)) return;
   const buffer = storage.buffer;
-  if (!(buffer instanceof ArrayBuffer) || storage.byteOffset !== 0 || storage.byteLength !== buffer.byteLength) return;
-  if (storage.length === 0 || pooled.has(storage) || pooledBytes + storage.byteLength > MAX_POOLED_BYTES) return;
+  if (
+    !(buffer instanceof ArrayBuffer) ||
+    storage.byteOffset !== 0 ||
+    storage.byteLength !== buffer.byteLength
+  )
+    return;
+  if (
+    storage.length === 0 ||
+    pooled.has(storage) ||
+    pooledBytes + storage.byteLength > MAX_POOLED_BYTES
+  )
+    return;
   pooled.add(storage);
   pooledBytes += storage.byteLength;
   counters.pooledBuffers++;

@@ -26,7 +26,18 @@ const WASM_MIN_ROW = 16;
  * out[o + j] = a[ia + j·sa] ∘ b[ib + j·sb] for j < n. The strides are 0 or 1 after collapsing;
  * the operator and stride switch sits outside the loops so each loop body is one instruction.
  */
-function row(op: BinaryOp, a: Float32Array, ia: number, sa: number, b: Float32Array, ib: number, sb: number, out: Float32Array, o: number, n: number): void {
+function row(
+  op: BinaryOp,
+  a: Float32Array,
+  ia: number,
+  sa: number,
+  b: Float32Array,
+  ib: number,
+  sb: number,
+  out: Float32Array,
+  o: number,
+  n: number,
+): void {
   if (sa === 1 && sb === 1) {
     if (op === 'add') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] + b[ib + j];
     else if (op === 'sub') for (let j = 0; j < n; j++) out[o + j] = a[ia + j] - b[ib + j];
@@ -64,7 +75,14 @@ function row(op: BinaryOp, a: Float32Array, ia: number, sa: number, b: Float32Ar
 }
 
 /** out = a ∘ b under any broadcast, for every binary operator. */
-export function binaryF32(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape): Float32Array {
+export function binaryF32(
+  op: BinaryOp,
+  a: Float32Array,
+  aShape: Shape,
+  b: Float32Array,
+  bShape: Shape,
+  outShape: Shape,
+): Float32Array {
   const size = sizeOf(outShape);
   const out = takeF32(size);
   if (size === 0) return out;
@@ -82,7 +100,9 @@ export function binaryF32(op: BinaryOp, a: Float32Array, aShape: Shape, b: Float
   const ja = sa[r - 1];
   const jb = sb[r - 1];
   /** Every output row in ascending order, with the operands' offsets (an odometer over the outer axes). */
-  const walk = (emit: (ia: number, ja: number, ib: number, jb: number, o: number, n: number) => void) => {
+  const walk = (
+    emit: (ia: number, ja: number, ib: number, jb: number, o: number, n: number) => void,
+  ) => {
     const counter = new Array<number>(r).fill(0);
     let ia = 0;
     let ib = 0;
@@ -126,8 +146,11 @@ export function whereF32(
   let ia = 0;
   let ib = 0;
   for (let o = 0; o < size; o += n) {
-    if (jc === 1 && ja === 1 && jb === 1) for (let j = 0; j < n; j++) out[o + j] = cond[ic + j] !== 0 ? a[ia + j] : b[ib + j];
-    else for (let j = 0; j < n; j++) out[o + j] = cond[ic + j * jc] !== 0 ? a[ia + j * ja] : b[ib + j * jb];
+    if (jc === 1 && ja === 1 && jb === 1)
+      for (let j = 0; j < n; j++) out[o + j] = cond[ic + j] !== 0 ? a[ia + j] : b[ib + j];
+    else
+      for (let j = 0; j < n; j++)
+        out[o + j] = cond[ic + j * jc] !== 0 ? a[ia + j * ja] : b[ib + j * jb];
     for (let axis = r - 2; axis >= 0; axis--) {
       ic += sc[axis];
       ia += sa[axis];
@@ -172,7 +195,12 @@ export function unaryF32(op: UnaryOp, x: Float32Array, size: number): Float32Arr
   return out;
 }
 
-export function unaryBackwardF32(op: UnaryOp, x: Float32Array, dy: Float32Array, size: number): Float32Array | undefined {
+export function unaryBackwardF32(
+  op: UnaryOp,
+  x: Float32Array,
+  dy: Float32Array,
+  size: number,
+): Float32Array | undefined {
   if (op !== 'relu') return undefined;
   const out = takeF32(size);
   if (size >= WASM_MIN_ELEMENTS) {

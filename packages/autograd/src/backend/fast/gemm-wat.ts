@@ -115,9 +115,11 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
   lines.push('          )', '          (else');
   all((r, v) => `            (local.set ${acc(r, v)} (v128.const i32x4 0 0 0 0))`);
   lines.push('          ))', '        (local.set $l (local.get $kc))', '        (loop $inner');
-  for (let v = 0; v < nv; v++) lines.push(`          (local.set $b${v} (v128.load offset=${v * 16} (local.get $bp)))`);
+  for (let v = 0; v < nv; v++)
+    lines.push(`          (local.set $b${v} (v128.load offset=${v * 16} (local.get $bp)))`);
   for (let r = 0; r < mr; r++) {
-    const row = r === 0 ? '(local.get $ap)' : `(i32.add (local.get $ap) (local.get $rowOffset${r}))`;
+    const row =
+      r === 0 ? '(local.get $ap)' : `(i32.add (local.get $ap) (local.get $rowOffset${r}))`;
     lines.push(`          (local.set $av (v128.load32_splat ${row}))`);
     for (let v = 0; v < nv; v++) {
       lines.push(
@@ -161,8 +163,10 @@ const shuffle = (lanes: number[], x: string, y: string) =>
  */
 function transposeWat(): string[] {
   const g = (name: string) => `(local.get $${name})`;
-  const rowAt = (r: number) => (r === 0 ? g('s') : `(i32.add ${g('s')} (i32.mul ${g('lds')} (i32.const ${r})))`);
-  const dstAt = (r: number) => (r === 0 ? g('d') : `(i32.add ${g('d')} (i32.mul ${g('ldd')} (i32.const ${r})))`);
+  const rowAt = (r: number) =>
+    r === 0 ? g('s') : `(i32.add ${g('s')} (i32.mul ${g('lds')} (i32.const ${r})))`;
+  const dstAt = (r: number) =>
+    r === 0 ? g('d') : `(i32.add ${g('d')} (i32.mul ${g('ldd')} (i32.const ${r})))`;
   return [
     '  (func (export "transpose") (param $src i32) (param $dst i32) (param $batch i32) (param $m i32) (param $n i32)',
     '      (param $lds i32) (param $ldd i32)',

@@ -22,12 +22,24 @@ import { reduceF32 } from './reduce.js';
 import { permuteInto } from './layout.js';
 import { col2imInto, im2colInto } from './conv.js';
 import { release, take, takeF32, takeZeroed } from './buffer-pool.js';
-import { avgPool2dBackwardInto, avgPool2dInto, maxPool2dBackwardInto, maxPool2dInto } from './pool.js';
-import { WASM_MIN_ELEMENTS, col2imWasm, im2colWasm, maxPool2x2Wasm, scatterAddWasm } from './wasm-ops.js';
+import {
+  avgPool2dBackwardInto,
+  avgPool2dInto,
+  maxPool2dBackwardInto,
+  maxPool2dInto,
+} from './pool.js';
+import {
+  WASM_MIN_ELEMENTS,
+  col2imWasm,
+  im2colWasm,
+  maxPool2x2Wasm,
+  scatterAddWasm,
+} from './wasm-ops.js';
 
 const arr = (s: Storage) => s as TypedArray;
 const isF32 = (s: Storage): s is Float32Array => s instanceof Float32Array;
-const isPool2x2 = (g: Conv2dGeometry) => g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
+const isPool2x2 = (g: Conv2dGeometry) =>
+  g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
 
 export const fastBackend: Backend = {
   ...ref,
@@ -42,7 +54,8 @@ export const fastBackend: Backend = {
   zeros: (size, dtype) => takeZeroed(dtype, size),
   dispose: (storage) => release(storage),
   unary: (op, x, size, dtype, p, p2) =>
-    (dtype === 'float32' && isF32(x) && unaryF32(op, x, size)) || ref.unary(op, x, size, dtype, p, p2),
+    (dtype === 'float32' && isF32(x) && unaryF32(op, x, size)) ||
+    ref.unary(op, x, size, dtype, p, p2),
   unaryBackward: (op, x, y, dy, size, dtype, p, p2) =>
     (dtype === 'float32' && isF32(x) && isF32(dy) && unaryBackwardF32(op, x, dy, size)) ||
     ref.unaryBackward(op, x, y, dy, size, dtype, p, p2),
@@ -51,9 +64,13 @@ export const fastBackend: Backend = {
       ? binaryF32(op, a, aShape, b, bShape, outShape)
       : ref.binary(op, a, aShape, b, bShape, outShape, dtype),
   where: (c, cs, a, as, b, bs, os, dtype) =>
-    dtype === 'float32' && isF32(c) && isF32(a) && isF32(b) ? whereF32(c, cs, a, as, b, bs, os) : ref.where(c, cs, a, as, b, bs, os, dtype),
+    dtype === 'float32' && isF32(c) && isF32(a) && isF32(b)
+      ? whereF32(c, cs, a, as, b, bs, os)
+      : ref.where(c, cs, a, as, b, bs, os, dtype),
   reduce: (op, x, shape, axes, dtype) =>
-    dtype === 'float32' && isF32(x) ? reduceF32(op, x, shape, axes) : ref.reduce(op, x, shape, axes, dtype),
+    dtype === 'float32' && isF32(x)
+      ? reduceF32(op, x, shape, axes)
+      : ref.reduce(op, x, shape, axes, dtype),
   matmul: (a, b, p, dtype) =>
     dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
   permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),
@@ -61,18 +78,22 @@ export const fastBackend: Backend = {
   // the JavaScript loops, which compute the same bits.
   im2col: (x, g, dtype) => {
     const out = take(dtype, g.n * g.outH * g.outW * g.c * g.kh * g.kw);
-    return isF32(x) && out instanceof Float32Array && out.length >= WASM_MIN_ELEMENTS ? im2colWasm(x, g, out) : im2colInto(arr(x), g, out);
+    return isF32(x) && out instanceof Float32Array && out.length >= WASM_MIN_ELEMENTS
+      ? im2colWasm(x, g, out)
+      : im2colInto(arr(x), g, out);
   },
   col2im: (cols, g, dtype) => {
     const size = g.n * g.c * g.h * g.w;
-    if (dtype === 'float32' && isF32(cols) && cols.length >= WASM_MIN_ELEMENTS) return col2imWasm(cols, g, takeF32(size));
+    if (dtype === 'float32' && isF32(cols) && cols.length >= WASM_MIN_ELEMENTS)
+      return col2imWasm(cols, g, takeF32(size));
     return col2imInto(arr(cols), g, takeZeroed(dtype, size));
   },
   maxPool2d: (x, g, dtype) => {
     const size = g.n * g.c * g.outH * g.outW;
     const y = take(dtype, size);
     const argmax = new Int32Array(size);
-    if (isF32(x) && y instanceof Float32Array && size >= WASM_MIN_ELEMENTS && isPool2x2(g)) maxPool2x2Wasm(x, g, y, argmax);
+    if (isF32(x) && y instanceof Float32Array && size >= WASM_MIN_ELEMENTS && isPool2x2(g))
+      maxPool2x2Wasm(x, g, y, argmax);
     else maxPool2dInto(arr(x), g, y, argmax);
     return { y, argmax };
   },

@@ -7,7 +7,12 @@
 import type { TypedArray } from '../../dtype.js';
 import type { Shape } from '../../shape.js';
 
-export function permuteInto(x: TypedArray, shape: Shape, perm: readonly number[], out: TypedArray): TypedArray {
+export function permuteInto(
+  x: TypedArray,
+  shape: Shape,
+  perm: readonly number[],
+  out: TypedArray,
+): TypedArray {
   const inStrides = new Array<number>(shape.length);
   for (let axis = shape.length - 1, step = 1; axis >= 0; axis--) {
     inStrides[axis] = step;

@@ -45,7 +45,12 @@ function gemmThreads(): GemmThreads {
  * Packing reads each operand element once (O(m·k + k·n) against the O(m·k·n) product).
  */
 type AOperand =
-  | { kind: 'raw'; rowStride: number; colStride: number; fill(mem: Float32Array, off: number): void }
+  | {
+      kind: 'raw';
+      rowStride: number;
+      colStride: number;
+      fill(mem: Float32Array, off: number): void;
+    }
   /** A(i, l) = src[rowBase[i] + l·colStride]. */
   | { kind: 'packed'; src: Float32Array; rowBase: Int32Array; colStride: number };
 type BOperand =
@@ -67,7 +72,16 @@ interface Job {
 }
 
 /** A's rows as [mPanels][k][mr] at dst[off…]; rows past m are zeros. */
-function packA(dst: Float32Array, off: number, mr: number, m: number, k: number, src: Float32Array, rowBase: Int32Array, cs: number): void {
+function packA(
+  dst: Float32Array,
+  off: number,
+  mr: number,
+  m: number,
+  k: number,
+  src: Float32Array,
+  rowBase: Int32Array,
+  cs: number,
+): void {
   const panel = k * mr;
   const mPanels = Math.ceil(m / mr);
   for (let p = 0; p < mPanels; p++) {
@@ -97,7 +111,16 @@ function packA(dst: Float32Array, off: number, mr: number, m: number, k: number,
 }
 
 /** B's columns as [nPanels][k][nr] at dst[off…]; columns past n are zeros. */
-function packB(dst: Float32Array, off: number, nr: number, n: number, k: number, src: Float32Array, colBase: Int32Array, rs: number): void {
+function packB(
+  dst: Float32Array,
+  off: number,
+  nr: number,
+  n: number,
+  k: number,
+  src: Float32Array,
+  colBase: Int32Array,
+  rs: number,
+): void {
   const panel = k * nr;
   const nPanels = Math.ceil(n / nr);
   for (let q = 0; q < nPanels; q++) {
@@ -159,7 +182,11 @@ function run(job: Job): void {
   let aRowStride: number, aColStride: number, aPanelStride: number;
   if (a.kind === 'raw') {
     a.fill(mem, aOff);
-    [aRowStride, aColStride, aPanelStride] = [a.rowStride * 4, a.colStride * 4, mr * a.rowStride * 4];
+    [aRowStride, aColStride, aPanelStride] = [
+      a.rowStride * 4,
+      a.colStride * 4,
+      mr * a.rowStride * 4,
+    ];
   } else {
     packA(mem, aOff, mr, m, k, a.src, a.rowBase, a.colStride);
     [aRowStride, aColStride, aPanelStride] = [4, mr * 4, k * mr * 4];
@@ -173,15 +200,38 @@ function run(job: Job): void {
     packB(mem, bOff, nr, n, k, b.src, b.colBase, b.rowStride);
     [ldb, bPanelStride] = [nr * 4, k * nr * 4];
   }
-  gemmThreads().gemm(aOff * 4, bOff * 4, cOff * 4, mPanels, nPanels, k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc(np));
+  gemmThreads().gemm(
+    aOff * 4,
+    bOff * 4,
+    cOff * 4,
+    mPanels,
+    nPanels,
+    k,
+    aRowStride,
+    aColStride,
+    aPanelStride,
+    ldb,
+    bPanelStride,
+    ldc(np),
+  );
   job.drain(g.f32, cOff, np, sOff);
 }
 const ldc = (np: number) => np * 4;
 
 /** C rows [rows × n] at cOff (row stride np) copied to out[outBase…] contiguously. */
-function drainRows(mem: Float32Array, cOff: number, np: number, rows: number, n: number, out: Float32Array, outBase: number): void {
+function drainRows(
+  mem: Float32Array,
+  cOff: number,
+  np: number,
+  rows: number,
+  n: number,
+  out: Float32Array,
+  outBase: number,
+): void {
   if (np === n) out.set(mem.subarray(cOff, cOff + rows * n), outBase);
-  else for (let i = 0; i < rows; i++) out.set(mem.subarray(cOff + i * np, cOff + i * np + n), outBase + i * n);
+  else
+    for (let i = 0; i < rows; i++)
+      out.set(mem.subarray(cOff + i * np, cOff + i * np + n), outBase + i * n);
 }
 
 /**
@@ -191,8 +241,18 @@ function drainRows(mem: Float32Array, cOff: number, np: number, rows: number, n:
  * The JavaScript loop it replaces (four rows of out per pass) took 1.3 ms for the bench CNN's first
  * convolution (64 × [16, 784]).
  */
-const transposedScratch = (batch: number, m: number, n: number) => batch * roundUp4(m) * roundUp4(n);
-function drainTransposed(mem: Float32Array, cOff: number, np: number, sOff: number, batch: number, m: number, n: number, out: Float32Array): void {
+const transposedScratch = (batch: number, m: number, n: number) =>
+  batch * roundUp4(m) * roundUp4(n);
+function drainTransposed(
+  mem: Float32Array,
+  cOff: number,
+  np: number,
+  sOff: number,
+  batch: number,
+  m: number,
+  n: number,
+  out: Float32Array,
+): void {
   const n4 = roundUp4(n);
   const m4 = roundUp4(m);
   gemmKernel().transpose(cOff * 4, sOff * 4, batch, m, n, np * 4, n4 * 4);
@@ -219,10 +279,18 @@ function ramp(n: number, base: number, step: number): Int32Array {
  * op(B_t) for one matrix t, as a B operand of the kernel: packed when stored transposed (it has
  * to be rearranged anyway) or when m is large enough to repay the packing, else copied raw.
  */
-function bOperand(b: Float32Array, t: number, k: number, n: number, transB: boolean, m: number): BOperand {
+function bOperand(
+  b: Float32Array,
+  t: number,
+  k: number,
+  n: number,
+  transB: boolean,
+  m: number,
+): BOperand {
   const base = t * k * n;
   if (transB) return { kind: 'packed', src: b, colBase: ramp(n, base, k), rowStride: 1 };
-  if (m >= PACK_B_MIN_ROWS) return { kind: 'packed', src: b, colBase: ramp(n, base, 1), rowStride: n };
+  if (m >= PACK_B_MIN_ROWS)
+    return { kind: 'packed', src: b, colBase: ramp(n, base, 1), rowStride: n };
   return { kind: 'raw', fill: (mem, off) => mem.set(b.subarray(base, base + k * n), off) };
 }
 
@@ -235,22 +303,42 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
   const aOperand = (t: number): AOperand => {
     const base = t * m * k;
     if (transA) return { kind: 'packed', src: a, rowBase: ramp(m, base, 1), colStride: m };
-    if (n >= PACK_A_MIN_COLS && m >= PACK_A_MIN_ROWS) return { kind: 'packed', src: a, rowBase: ramp(m, base, k), colStride: 1 };
-    return { kind: 'raw', rowStride: k, colStride: 1, fill: (mem, off) => mem.set(a.subarray(base, base + m * k), off) };
+    if (n >= PACK_A_MIN_COLS && m >= PACK_A_MIN_ROWS)
+      return { kind: 'packed', src: a, rowBase: ramp(m, base, k), colStride: 1 };
+    return {
+      kind: 'raw',
+      rowStride: k,
+      colStride: 1,
+      fill: (mem, off) => mem.set(a.subarray(base, base + m * k), off),
+    };
   };
 
   if (batch > 1 && aBatched && !bBatched) {
     // C [batch·m, n] = [op(A_0); op(A_1); …] · op(B).
     const rows = batch * m;
     let aOp: AOperand;
-    if (!transA) aOp = { kind: 'raw', rowStride: k, colStride: 1, fill: (mem, off) => mem.set(a.subarray(0, rows * k), off) };
+    if (!transA)
+      aOp = {
+        kind: 'raw',
+        rowStride: k,
+        colStride: 1,
+        fill: (mem, off) => mem.set(a.subarray(0, rows * k), off),
+      };
     else {
       // Row t·m + i of the stack is column i of the stored [k, m] matrix t.
       const rowBase = new Int32Array(rows);
-      for (let t = 0; t < batch; t++) for (let i = 0; i < m; i++) rowBase[t * m + i] = t * k * m + i;
+      for (let t = 0; t < batch; t++)
+        for (let i = 0; i < m; i++) rowBase[t * m + i] = t * k * m + i;
       aOp = { kind: 'packed', src: a, rowBase, colStride: m };
     }
-    run({ m: rows, k, n, a: aOp, b: bOperand(b, 0, k, n, transB, rows), drain: (mem, cOff, np) => drainRows(mem, cOff, np, rows, n, out, 0) });
+    run({
+      m: rows,
+      k,
+      n,
+      a: aOp,
+      b: bOperand(b, 0, k, n, transB, rows),
+      drain: (mem, cOff, np) => drainRows(mem, cOff, np, rows, n, out, 0),
+    });
     return out;
   }
 
@@ -265,7 +353,12 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
       m: rows,
       k,
       n: m,
-      a: { kind: 'raw', rowStride: k, colStride: 1, fill: (mem, off) => mem.set(b.subarray(0, rows * k), off) },
+      a: {
+        kind: 'raw',
+        rowStride: k,
+        colStride: 1,
+        fill: (mem, off) => mem.set(b.subarray(0, rows * k), off),
+      },
       b: aT,
       scratch: transposedScratch(batch, m, n),
       drain: (mem, cOff, np, sOff) => drainTransposed(mem, cOff, np, sOff, batch, m, n, out),
@@ -277,7 +370,8 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
     // C [m, batch·n] = op(A) · [op(B_0) | op(B_1) | …]: column t·n + j is column j of op(B_t).
     const cols = batch * n;
     const colBase = new Int32Array(cols);
-    for (let t = 0; t < batch; t++) for (let j = 0; j < n; j++) colBase[t * n + j] = t * k * n + (transB ? j * k : j);
+    for (let t = 0; t < batch; t++)
+      for (let j = 0; j < n; j++) colBase[t * n + j] = t * k * n + (transB ? j * k : j);
     run({
       m,
       k,

@@ -28,7 +28,8 @@ const bytes = (floats: string) => `(i32.shl ${floats} (i32.const 2))`;
 const max0 = (a: string) => `(select ${a} (i32.const 0) (i32.gt_s ${a} (i32.const 0)))`;
 const min = (a: string, b: string) => `(select ${a} ${b} (i32.lt_s ${a} ${b}))`;
 const params = (...names: string[]) => names.map((n) => `(param $${n} i32)`).join(' ');
-const locals = (type: string, ...names: string[]) => names.map((n) => `(local $${n} ${type})`).join(' ');
+const locals = (type: string, ...names: string[]) =>
+  names.map((n) => `(local $${n} ${type})`).join(' ');
 
 /** for (; name < end; name += step) body: a loop that does not run when name ≥ end at entry. */
 function loop(label: string, name: string, end: string, step: string, body: string[]): string[] {
@@ -45,14 +46,21 @@ function loop(label: string, name: string, end: string, step: string, body: stri
  * Element-wise over n floats, four at a time: `vector` is the v128 expression stored to out,
  * given the loaded $va (and $vb) vectors.
  */
-function elementwise(name: string, operands: ('a' | 'b')[], vector: string, scalarB = false): string[] {
+function elementwise(
+  name: string,
+  operands: ('a' | 'b')[],
+  vector: string,
+  scalarB = false,
+): string[] {
   return [
     `(func (export "${name}") ${params(...operands, 'out', 'n')} ${locals('i32', 'end')} ${locals('v128', 'va', 'vb')}`,
     `  ${set('end', add(v('out'), bytes(v('n'))))}`,
     ...(scalarB ? [`  ${set('vb', `(v128.load32_splat ${v('b')})`)}`] : []),
     ...loop('l', 'out', v('end'), c(16), [
       set('va', `(v128.load ${v('a')})`),
-      ...(operands.includes('b') && !scalarB ? [set('vb', `(v128.load ${v('b')})`), set('b', add(v('b'), c(16)))] : []),
+      ...(operands.includes('b') && !scalarB
+        ? [set('vb', `(v128.load ${v('b')})`), set('b', add(v('b'), c(16)))]
+        : []),
       `(v128.store ${v('out')} ${vector})`,
       set('a', add(v('a'), c(16))),
     ]).map((l) => '  ' + l),
@@ -70,7 +78,9 @@ function copyRun(s: string, t: string, len: string, op: 'copy' | 'add'): string[
       ? `(v128.store ${v(t)} (v128.load ${v(s)}))`
       : `(v128.store ${v(t)} (f32x4.add (v128.load ${v(t)}) (v128.load ${v(s)})))`;
   const one =
-    op === 'copy' ? `(f32.store ${v(t)} (f32.load ${v(s)}))` : `(f32.store ${v(t)} (f32.add (f32.load ${v(t)}) (f32.load ${v(s)})))`;
+    op === 'copy'
+      ? `(f32.store ${v(t)} (f32.load ${v(s)}))`
+      : `(f32.store ${v(t)} (f32.add (f32.load ${v(t)}) (f32.load ${v(s)})))`;
   return [
     `(block $v_out (loop $v`,
     `  (br_if $v_out (i32.lt_s ${v(len)} (i32.const 4)))`,
@@ -95,8 +105,12 @@ function fullWindow5(op: 'copy' | 'add'): string[] {
       lines.push(`(v128.store offset=${at} ${v('dst')} (v128.load ${v('r')}))`);
       lines.push(`(f32.store offset=${at + 16} ${v('dst')} (f32.load offset=16 ${v('r')}))`);
     } else {
-      lines.push(`(v128.store ${v('r')} (f32x4.add (v128.load ${v('r')}) (v128.load offset=${at} ${v('dst')})))`);
-      lines.push(`(f32.store offset=16 ${v('r')} (f32.add (f32.load offset=16 ${v('r')}) (f32.load offset=${at + 16} ${v('dst')})))`);
+      lines.push(
+        `(v128.store ${v('r')} (f32x4.add (v128.load ${v('r')}) (v128.load offset=${at} ${v('dst')})))`,
+      );
+      lines.push(
+        `(f32.store offset=16 ${v('r')} (f32.add (f32.load offset=16 ${v('r')}) (f32.load offset=${at + 16} ${v('dst')})))`,
+      );
     }
   }
   return lines;
@@ -114,14 +128,23 @@ function convFunc(name: string, op: 'copy' | 'add'): string[] {
   const run = [
     set('len', sub(v('j1'), v('j0'))),
     ...(op === 'copy'
-      ? [set('img', add(v('src'), bytes(add(mul(v('i'), v('w')), v('j0'))))), set('col', add(v('dst'), bytes(add(mul(v('i'), v('kw')), v('j0')))))]
-      : [set('col', add(v('dst'), bytes(add(mul(v('i'), v('kw')), v('j0'))))), set('img', add(v('src'), bytes(add(mul(v('i'), v('w')), v('j0')))))]),
+      ? [
+          set('img', add(v('src'), bytes(add(mul(v('i'), v('w')), v('j0'))))),
+          set('col', add(v('dst'), bytes(add(mul(v('i'), v('kw')), v('j0'))))),
+        ]
+      : [
+          set('col', add(v('dst'), bytes(add(mul(v('i'), v('kw')), v('j0'))))),
+          set('img', add(v('src'), bytes(add(mul(v('i'), v('w')), v('j0'))))),
+        ]),
     ...copyRun(s, t, 'len', op),
   ];
   const channel = [
     // src: the window's top-left corner in this channel's plane (may lie outside the image; only
     // its in-image part is addressed); dst: the channel's kh·kw slice of the patch.
-    set('src', add(v('image'), bytes(add(mul(add(mul(v('ch'), v('h')), v('y0')), v('w')), v('x0'))))),
+    set(
+      'src',
+      add(v('image'), bytes(add(mul(add(mul(v('ch'), v('h')), v('y0')), v('w')), v('x0')))),
+    ),
     set('dst', add(v('d'), bytes(mul(mul(v('ch'), v('kh')), v('kw'))))),
     set('i', v('i0')),
     ...loop('rows', 'i', v('i1'), c(1), run),
@@ -131,7 +154,9 @@ function convFunc(name: string, op: 'copy' | 'add'): string[] {
     set('x0', sub(mul(v('ow'), v('sw')), v('pw'))),
     set('j0', max0(sub(c(0), v('x0')))),
     set('j1', min(v('kw'), sub(v('w'), v('x0')))),
-    ...(op === 'copy' ? [`(if ${partial} (then (memory.fill ${v('d')} (i32.const 0) ${bytes(v('patch'))})))`] : []),
+    ...(op === 'copy'
+      ? [`(if ${partial} (then (memory.fill ${v('d')} (i32.const 0) ${bytes(v('patch'))})))`]
+      : []),
     // A 5×5 window wholly inside the image: each channel's 25 elements as five rows, each one
     // vector and one float, at constant offsets (a loop per row costs several times the copy).
     `(if (i32.and (i32.eqz ${partial}) (i32.and (i32.eq ${v('kw')} (i32.const 5)) (i32.eq ${v('kh')} (i32.const 5))))`,
@@ -140,7 +165,11 @@ function convFunc(name: string, op: 'copy' | 'add'): string[] {
       set('src', add(v('image'), bytes(add(mul(v('y0'), v('w')), v('x0'))))),
       set('dst', v('d')),
       set('ch', c(0)),
-      ...loop('full', 'ch', v('c'), c(1), [...fullWindow5(op), set('src', add(v('src'), v('planeBytes'))), set('dst', add(v('dst'), c(100)))]),
+      ...loop('full', 'ch', v('c'), c(1), [
+        ...fullWindow5(op),
+        set('src', add(v('src'), v('planeBytes'))),
+        set('dst', add(v('dst'), c(100))),
+      ]),
     ].map((l) => '    ' + l),
     `  )`,
     `  (else`,
@@ -250,7 +279,11 @@ export function opsWat(): string {
     `  (memory (export "memory") 1 ${OPS_MAX_PAGES})`,
     // relu: x where x > 0 (NaN, −0 and negatives give +0); its backward: dy where x > 0.
     ...elementwise('relu', ['a'], `(v128.and ${v('va')} (f32x4.gt ${v('va')} ${zero}))`),
-    ...elementwise('reluBackward', ['a', 'b'], `(v128.and ${v('vb')} (f32x4.gt ${v('va')} ${zero}))`),
+    ...elementwise(
+      'reluBackward',
+      ['a', 'b'],
+      `(v128.and ${v('vb')} (f32x4.gt ${v('va')} ${zero}))`,
+    ),
   ];
   for (const [op, instr] of Object.entries(BINARY)) {
     lines.push(...elementwise(`${op}_vv`, ['a', 'b'], `(${instr} ${v('va')} ${v('vb')})`));
@@ -258,6 +291,12 @@ export function opsWat(): string {
     // scalar a, vector b: the same loop with the operands' roles swapped in the instruction.
     lines.push(...elementwise(`${op}_sv`, ['a', 'b'], `(${instr} ${v('vb')} ${v('va')})`, true));
   }
-  lines.push(...convFunc('im2col', 'copy'), ...convFunc('col2im', 'add'), ...maxPool2x2(), ...scatterAdd(), ')');
+  lines.push(
+    ...convFunc('im2col', 'copy'),
+    ...convFunc('col2im', 'add'),
+    ...maxPool2x2(),
+    ...scatterAdd(),
+    ')',
+  );
   return lines.join('\n');
 }

@@ -10,7 +10,12 @@
 import type { Conv2dGeometry } from '../backend.js';
 import type { TypedArray } from '../../dtype.js';
 
-export function maxPool2dInto(x: TypedArray, g: Conv2dGeometry, y: TypedArray, argmax: Int32Array): void {
+export function maxPool2dInto(
+  x: TypedArray,
+  g: Conv2dGeometry,
+  y: TypedArray,
+  argmax: Int32Array,
+): void {
   const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, outH, outW } = g;
   if (kh === 2 && kw === 2 && strideH === 2 && strideW === 2 && padH === 0 && padW === 0) {
     maxPool2x2(x, n * c, h, w, outH, outW, y, argmax);
@@ -54,7 +59,16 @@ export function maxPool2dInto(x: TypedArray, g: Conv2dGeometry, y: TypedArray, a
  * greater or NaN, stopping at the first NaN. The first candidate is taken unconditionally, which is
  * the reference's result too (anything beats −∞ except −∞, which leaves the first index chosen).
  */
-function maxPool2x2(x: TypedArray, planes: number, h: number, w: number, outH: number, outW: number, y: TypedArray, argmax: Int32Array): void {
+function maxPool2x2(
+  x: TypedArray,
+  planes: number,
+  h: number,
+  w: number,
+  outH: number,
+  outW: number,
+  y: TypedArray,
+  argmax: Int32Array,
+): void {
   let o = 0;
   for (let plane = 0; plane < planes; plane++) {
     for (let oh = 0; oh < outH; oh++) {

@@ -13,7 +13,12 @@ import type { ReduceOp } from '../backend.js';
 import type { Shape } from '../../shape.js';
 import { release, take, takeF32 } from './buffer-pool.js';
 
-export function reduceF32(op: ReduceOp, x: Float32Array, shape: Shape, axes: readonly number[]): Float32Array {
+export function reduceF32(
+  op: ReduceOp,
+  x: Float32Array,
+  shape: Shape,
+  axes: readonly number[],
+): Float32Array {
   // Collapsed dims with their kind; outStride is the output step along a kept dim (0 if reduced).
   const dims: number[] = [];
   const reduced: boolean[] = [];
@@ -53,7 +58,10 @@ export function reduceF32(op: ReduceOp, x: Float32Array, shape: Shape, axes: rea
   // Rows of a reduced inner run that land on consecutive outputs (the next axis out is kept and
   // innermost among the kept): their sums are independent, so four are summed side by side, each
   // in its own order as before (same bits); one chain of dependent float64 adds is latency-bound.
-  const side = op === 'sum' && innerReduced && rank >= 2 && !reduced[rank - 2] && outStrides[rank - 2] === 1 ? dims[rank - 2] : 0;
+  const side =
+    op === 'sum' && innerReduced && rank >= 2 && !reduced[rank - 2] && outStrides[rank - 2] === 1
+      ? dims[rank - 2]
+      : 0;
   let o = 0;
   for (let i = 0; i < size; i += n) {
     if (side > 0 && counter[rank - 2] + 4 <= side) {

@@ -96,7 +96,20 @@ export class GemmThreads {
     const panels = byRows ? mPanels : nPanels;
     const parts = Math.min(this.threads, panels);
     if (parts <= 1 || mPanels * mr * nPanels * nr * k < MIN_PARALLEL_MACS) {
-      this.kernel.gemm(a, b, c, mPanels, nPanels, k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc);
+      this.kernel.gemm(
+        a,
+        b,
+        c,
+        mPanels,
+        nPanels,
+        k,
+        aRowStride,
+        aColStride,
+        aPanelStride,
+        ldb,
+        bPanelStride,
+        ldc,
+      );
       return;
     }
     const seq = ++this.seq;
@@ -108,20 +121,45 @@ export class GemmThreads {
         : [a, b + q0 * bPanelStride, c + q0 * nr * 4, mPanels, q1 - q0];
     for (let s = 1; s < parts; s++) {
       const row = (s - 1) * SLOT;
-      const args = [...share(start(s), start(s + 1)), k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc];
+      const args = [
+        ...share(start(s), start(s + 1)),
+        k,
+        aRowStride,
+        aColStride,
+        aPanelStride,
+        ldb,
+        bPanelStride,
+        ldc,
+      ];
       for (let i = 0; i < args.length; i++) this.slots[row + ARGS + i] = args[i];
       Atomics.store(this.slots, row + GO, seq);
       Atomics.notify(this.slots, row + GO);
     }
     const [a0, b0, c0, m0, n0] = share(0, start(1));
-    this.kernel.gemm(a0, b0, c0, m0, n0, k, aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc);
+    this.kernel.gemm(
+      a0,
+      b0,
+      c0,
+      m0,
+      n0,
+      k,
+      aRowStride,
+      aColStride,
+      aPanelStride,
+      ldb,
+      bPanelStride,
+      ldc,
+    );
     const deadline = Date.now() + TIMEOUT_MS;
     for (let s = 1; s < parts; s++) {
       const at = (s - 1) * SLOT + DONE;
       for (;;) {
         const done = Atomics.load(this.slots, at);
         if (done === seq) break;
-        if (Date.now() > deadline) throw new Error(`fast backend: matmul worker ${s} did not finish within ${TIMEOUT_MS} ms`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `fast backend: matmul worker ${s} did not finish within ${TIMEOUT_MS} ms`,
+          );
         Atomics.wait(this.slots, at, done, 1000);
       }
     }

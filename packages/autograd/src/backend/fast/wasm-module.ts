@@ -56,7 +56,15 @@ export class GemmKernel {
   readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
   readonly gemm: GemmFn;
   /** transpose(src, dst, batch, m, n, lds, ldd): see gemm-wat.ts. */
-  readonly transpose: (src: number, dst: number, batch: number, m: number, n: number, lds: number, ldd: number) => void;
+  readonly transpose: (
+    src: number,
+    dst: number,
+    batch: number,
+    m: number,
+    n: number,
+    lds: number,
+    ldd: number,
+  ) => void;
   readonly bytes: Uint8Array;
   /** A view of the whole memory; replaced whenever the memory grows (old views keep the old length). */
   f32 = new Float32Array(this.memory.buffer);
@@ -67,7 +75,9 @@ export class GemmKernel {
   ) {
     const bytes = assemble(`gemm_${mr}x${nr}.wat`, gemmWat(mr, nr));
     this.bytes = bytes;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: this.memory } });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+      env: { memory: this.memory },
+    });
     this.gemm = instance.exports.gemm as GemmFn;
     this.transpose = instance.exports.transpose as GemmKernel['transpose'];
   }
@@ -78,7 +88,9 @@ export class GemmKernel {
     if (bytes > this.memory.buffer.byteLength) {
       const pages = Math.ceil((bytes - this.memory.buffer.byteLength) / 65536);
       if (bytes > MAX_PAGES * 65536) {
-        throw new RangeError(`fast backend: a matmul needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory, over the ${MAX_PAGES / 16} MiB limit`);
+        throw new RangeError(
+          `fast backend: a matmul needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory, over the ${MAX_PAGES / 16} MiB limit`,
+        );
       }
       this.memory.grow(pages);
       this.f32 = new Float32Array(this.memory.buffer);

@@ -14,7 +14,10 @@ interface WasmMemory {
 }
 const WebAssembly = (
   globalThis as unknown as {
-    WebAssembly: { Module: new (bytes: Uint8Array) => object; Instance: new (m: object, i: object) => { exports: Record<string, unknown> } };
+    WebAssembly: {
+      Module: new (bytes: Uint8Array) => object;
+      Instance: new (m: object, i: object) => { exports: Record<string, unknown> };
+    };
   }
 ).WebAssembly;
 
@@ -27,7 +30,10 @@ class OpsKernel {
   i32: Int32Array;
 
   constructor() {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(assemble('ops.wat', opsWat())), {});
+    const instance = new WebAssembly.Instance(
+      new WebAssembly.Module(assemble('ops.wat', opsWat())),
+      {},
+    );
     this.fns = instance.exports as Record<string, Fn>;
     this.memory = instance.exports.memory as WasmMemory;
     this.f32 = new Float32Array(this.memory.buffer);
@@ -48,7 +54,10 @@ class OpsKernel {
     }
     const bytes = at * 4;
     if (bytes > this.memory.buffer.byteLength) {
-      if (bytes > OPS_MAX_PAGES * 65536) throw new RangeError(`fast backend: a kernel needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory`);
+      if (bytes > OPS_MAX_PAGES * 65536)
+        throw new RangeError(
+          `fast backend: a kernel needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory`,
+        );
       this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / 65536));
       this.f32 = new Float32Array(this.memory.buffer);
       this.i32 = new Int32Array(this.memory.buffer);
@@ -71,7 +80,12 @@ export function reluWasm(x: Float32Array, out: Float32Array, n: number): void {
   out.set(k.f32.subarray(oo, oo + n));
 }
 
-export function reluBackwardWasm(x: Float32Array, dy: Float32Array, out: Float32Array, n: number): void {
+export function reluBackwardWasm(
+  x: Float32Array,
+  dy: Float32Array,
+  out: Float32Array,
+  n: number,
+): void {
   const k = ops();
   const [xo, dyo, oo] = k.layout(n, n, n);
   k.f32.set(x.subarray(0, n), xo);
@@ -90,7 +104,9 @@ export function binaryWasm(
   a: Float32Array,
   b: Float32Array,
   out: Float32Array,
-  rows: (emit: (ia: number, ja: number, ib: number, jb: number, o: number, n: number) => void) => void,
+  rows: (
+    emit: (ia: number, ja: number, ib: number, jb: number, o: number, n: number) => void,
+  ) => void,
 ): void {
   const k = ops();
   const [ao, bo, oo] = k.layout(a.length, b.length, out.length);
@@ -110,7 +126,20 @@ export function binaryWasm(
   out.set(k.f32.subarray(oo, oo + out.length));
 }
 
-const geometryArgs = (g: Conv2dGeometry) => [g.n, g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW];
+const geometryArgs = (g: Conv2dGeometry) => [
+  g.n,
+  g.c,
+  g.h,
+  g.w,
+  g.kh,
+  g.kw,
+  g.strideH,
+  g.strideW,
+  g.padH,
+  g.padW,
+  g.outH,
+  g.outW,
+];
 
 export function im2colWasm(x: Float32Array, g: Conv2dGeometry, out: Float32Array): Float32Array {
   const k = ops();
@@ -136,7 +165,12 @@ export function col2imWasm(cols: Float32Array, g: Conv2dGeometry, out: Float32Ar
 }
 
 /** The 2×2, stride-2, unpadded max pool (y and argmax written whole). */
-export function maxPool2x2Wasm(x: Float32Array, g: Conv2dGeometry, y: Float32Array, argmax: Int32Array): void {
+export function maxPool2x2Wasm(
+  x: Float32Array,
+  g: Conv2dGeometry,
+  y: Float32Array,
+  argmax: Int32Array,
+): void {
   const k = ops();
   const planes = g.n * g.c;
   const size = planes * g.h * g.w;
@@ -149,7 +183,12 @@ export function maxPool2x2Wasm(x: Float32Array, g: Conv2dGeometry, y: Float32Arr
 }
 
 /** dx (any contents, `size` elements) = zeros plus dy[o] added at argmax[o], o ascending. */
-export function scatterAddWasm(dy: Float32Array, argmax: Int32Array, dx: Float32Array, size: number): void {
+export function scatterAddWasm(
+  dy: Float32Array,
+  argmax: Int32Array,
+  dx: Float32Array,
+  size: number,
+): void {
   const k = ops();
   const count = argmax.length;
   const [dyo, ao, xo] = k.layout(count, count, size);

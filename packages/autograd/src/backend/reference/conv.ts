@@ -6,7 +6,10 @@ import { allocArray, type DType, type TypedArray } from '../../dtype.js';
  * Visits every (output position, window element) pair: `row` indexes [n, oh, ow], `col` indexes
  * [c, i, j], and `src` is the flat input index, or −1 where the window lies in the padding.
  */
-function forEachPatchElement(g: Conv2dGeometry, visit: (row: number, col: number, src: number) => void): void {
+function forEachPatchElement(
+  g: Conv2dGeometry,
+  visit: (row: number, col: number, src: number) => void,
+): void {
   const { n, c, h, w, kh, kw, strideH, strideW, padH, padW, outH, outW } = g;
   const cols = c * kh * kw;
   for (let b = 0; b < n; b++) {
@@ -67,7 +70,11 @@ function forEachWindow(g: Conv2dGeometry, visit: (o: number, inputs: number[]) =
   }
 }
 
-export function maxPool2d(x: TypedArray, g: Conv2dGeometry, dtype: DType): { y: TypedArray; argmax: Int32Array } {
+export function maxPool2d(
+  x: TypedArray,
+  g: Conv2dGeometry,
+  dtype: DType,
+): { y: TypedArray; argmax: Int32Array } {
   const size = g.n * g.c * g.outH * g.outW;
   const y = allocArray(dtype, size);
   const argmax = new Int32Array(size);
@@ -88,7 +95,12 @@ export function maxPool2d(x: TypedArray, g: Conv2dGeometry, dtype: DType): { y: 
   return { y, argmax };
 }
 
-export function maxPool2dBackward(dy: TypedArray, argmax: Int32Array, g: Conv2dGeometry, dtype: DType): TypedArray {
+export function maxPool2dBackward(
+  dy: TypedArray,
+  argmax: Int32Array,
+  g: Conv2dGeometry,
+  dtype: DType,
+): TypedArray {
   const dx = allocArray(dtype, g.n * g.c * g.h * g.w);
   for (let o = 0; o < argmax.length; o++) if (argmax[o] >= 0) dx[argmax[o]] += dy[o];
   return dx;

@@ -5,7 +5,14 @@ import { UNARY_FUNCTIONS } from '../../kernels/unary-functions.js';
 import { shapesEqual, sizeOf, type Shape } from '../../shape.js';
 import { broadcastOffsets } from './broadcast-iter.js';
 
-export function unary(op: UnaryOp, x: TypedArray, size: number, dtype: DType, p: number, p2: number): TypedArray {
+export function unary(
+  op: UnaryOp,
+  x: TypedArray,
+  size: number,
+  dtype: DType,
+  p: number,
+  p2: number,
+): TypedArray {
   const f = UNARY_FUNCTIONS[op].value;
   const out = allocArray(dtype, size);
   for (let i = 0; i < size; i++) out[i] = f(x[i], p, p2);

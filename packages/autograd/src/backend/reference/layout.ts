@@ -27,7 +27,12 @@ function forEachInBox(
   }
 }
 
-export function permute(x: TypedArray, shape: Shape, perm: readonly number[], dtype: DType): TypedArray {
+export function permute(
+  x: TypedArray,
+  shape: Shape,
+  perm: readonly number[],
+  dtype: DType,
+): TypedArray {
   const outShape = perm.map((p) => shape[p]);
   const inStrides = stridesOf(shape);
   const stepStrides = perm.map((p) => inStrides[p]);
@@ -49,7 +54,13 @@ export function permute(x: TypedArray, shape: Shape, perm: readonly number[], dt
   return out;
 }
 
-export function slice(x: TypedArray, shape: Shape, begin: readonly number[], size: readonly number[], dtype: DType): TypedArray {
+export function slice(
+  x: TypedArray,
+  shape: Shape,
+  begin: readonly number[],
+  size: readonly number[],
+  dtype: DType,
+): TypedArray {
   const out = allocArray(dtype, sizeOf(size));
   forEachInBox(shape, begin, size, (i, off) => {
     out[i] = x[off];
@@ -57,7 +68,13 @@ export function slice(x: TypedArray, shape: Shape, begin: readonly number[], siz
   return out;
 }
 
-export function unslice(x: TypedArray, size: readonly number[], begin: readonly number[], fullShape: Shape, dtype: DType): TypedArray {
+export function unslice(
+  x: TypedArray,
+  size: readonly number[],
+  begin: readonly number[],
+  fullShape: Shape,
+  dtype: DType,
+): TypedArray {
   const out = allocArray(dtype, sizeOf(fullShape));
   forEachInBox(fullShape, begin, size, (i, off) => {
     out[off] = x[i];
@@ -65,7 +82,12 @@ export function unslice(x: TypedArray, size: readonly number[], begin: readonly 
   return out;
 }
 
-export function concat(inputs: readonly { storage: TypedArray; shape: Shape }[], axis: number, outShape: Shape, dtype: DType): TypedArray {
+export function concat(
+  inputs: readonly { storage: TypedArray; shape: Shape }[],
+  axis: number,
+  outShape: Shape,
+  dtype: DType,
+): TypedArray {
   const out = allocArray(dtype, sizeOf(outShape));
   // View every tensor as [outer, dim, inner]; copy contiguous runs of dim·inner.
   const outer = sizeOf(outShape.slice(0, axis));
@@ -74,13 +96,20 @@ export function concat(inputs: readonly { storage: TypedArray; shape: Shape }[],
   let start = 0;
   for (const { storage, shape } of inputs) {
     const run = shape[axis] * inner;
-    for (let o = 0; o < outer; o++) out.set(storage.subarray(o * run, (o + 1) * run), o * outRow + start);
+    for (let o = 0; o < outer; o++)
+      out.set(storage.subarray(o * run, (o + 1) * run), o * outRow + start);
     start += run;
   }
   return out;
 }
 
-export function gather(x: TypedArray, shape: Shape, axis: number, indices: Int32Array, dtype: DType): TypedArray {
+export function gather(
+  x: TypedArray,
+  shape: Shape,
+  axis: number,
+  indices: Int32Array,
+  dtype: DType,
+): TypedArray {
   const outer = sizeOf(shape.slice(0, axis));
   const inner = sizeOf(shape.slice(axis + 1));
   const dim = shape[axis];
@@ -95,7 +124,14 @@ export function gather(x: TypedArray, shape: Shape, axis: number, indices: Int32
   return out;
 }
 
-export function scatterAdd(dy: TypedArray, dyShape: Shape, axis: number, indices: Int32Array, fullShape: Shape, dtype: DType): TypedArray {
+export function scatterAdd(
+  dy: TypedArray,
+  dyShape: Shape,
+  axis: number,
+  indices: Int32Array,
+  fullShape: Shape,
+  dtype: DType,
+): TypedArray {
   const outer = sizeOf(fullShape.slice(0, axis));
   const inner = sizeOf(fullShape.slice(axis + 1));
   const dim = fullShape[axis];

@@ -59,7 +59,13 @@ export function logSoftmax(x: TypedArray, rows: number, cols: number, dtype: DTy
   return out;
 }
 
-export function logSoftmaxBackward(y: TypedArray, dy: TypedArray, rows: number, cols: number, dtype: DType): TypedArray {
+export function logSoftmaxBackward(
+  y: TypedArray,
+  dy: TypedArray,
+  rows: number,
+  cols: number,
+  dtype: DType,
+): TypedArray {
   const out = allocArray(dtype, rows * cols);
   for (let r = 0; r < rows; r++) {
     const base = r * cols;

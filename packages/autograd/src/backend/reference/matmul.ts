@@ -20,7 +20,8 @@ export function matmul(a: TypedArray, b: TypedArray, p: MatmulParams, dtype: DTy
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < n; j++) {
         let s = 0;
-        for (let l = 0; l < k; l++) s += a[aBase + i * aRow + l * aCol] * b[bBase + l * bRow + j * bCol];
+        for (let l = 0; l < k; l++)
+          s += a[aBase + i * aRow + l * aCol] * b[bBase + l * bRow + j * bCol];
         out[cBase + i * n + j] = s;
       }
     }

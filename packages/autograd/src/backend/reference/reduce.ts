@@ -3,7 +3,13 @@ import type { ReduceOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../shape.js';
 
-export function reduce(op: ReduceOp, x: TypedArray, shape: Shape, axes: readonly number[], dtype: DType): TypedArray {
+export function reduce(
+  op: ReduceOp,
+  x: TypedArray,
+  shape: Shape,
+  axes: readonly number[],
+  dtype: DType,
+): TypedArray {
   const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outSize = sizeOf(outShape);
   const out = allocArray(dtype, outSize);
