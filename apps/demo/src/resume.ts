@@ -88,8 +88,8 @@ export function checkResumedState(
   const { step } = body;
   if (!isCount(step)) return fail(`step ${String(step)} is not a step count`);
   if (step > run.totalSteps)
-    fail(
-      `step ${step} is past the run's end (${run.totalSteps} steps); to extend the run give a larger --epochs`,
+    throw new ResumeError(
+      `checkpoint ${path}: step ${step} is past the run's end (${run.totalSteps} steps); --epochs ${Math.ceil(step / run.stepsPerEpoch)} or more continues it`,
     );
   const position = body.batcher;
   if (

@@ -287,8 +287,10 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   );
 
   const every = run.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
-  let savedAtStep = step;
+  /** The step of the last checkpoint this process wrote; null before its first. */
+  let savedAtStep: number | null = null;
   let savedAtTime = performance.now();
+  const startStep = step;
   const save = () => {
     flushMetrics();
     const body: CheckpointBody = {
@@ -310,7 +312,7 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   };
   const checkpointDue = () =>
     'steps' in every
-      ? step - savedAtStep >= every.steps
+      ? step - (savedAtStep ?? startStep) >= every.steps
       : performance.now() - savedAtTime >= every.seconds * 1000;
 
   let windowStart = performance.now();
@@ -418,7 +420,7 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   progress.stop();
   // A diverged run keeps its last good checkpoint; its metrics up to the divergence are kept too.
   if (diverged) flushMetrics();
-  else save();
+  else if (savedAtStep !== step) save();
 
   const finalTestAccuracy = accuracy(model, data.test);
   const finalValAccuracy = accuracy(model, split.validation);
@@ -448,8 +450,8 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   if (diverged) {
     throw new TrainingDiverged(
       `training diverged at step ${diverged.step} (${diverged.cause}): lower --eta0/--lr. ` +
-        (savedAtStep > 0 || resumed
-          ? `The checkpoint of step ${savedAtStep} is kept (${checkpointPath}); `
+        (savedAtStep !== null || resumed
+          ? `The checkpoint of step ${savedAtStep ?? startStep} is kept (${checkpointPath}); `
           : 'No checkpoint was written; ') +
         `metrics and report are in ${run.out}`,
     );
