@@ -36,18 +36,16 @@ function describe(err: unknown): string {
 /** "file:line" where the error arose in the module, if its stack or a syntax check says. */
 function where(path: string, url: string, err: unknown): string {
   const stack = String((err as Error)?.stack ?? '');
-  const escaped = url.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const line = new RegExp(`${escaped}:(\\d+)`).exec(stack)?.[1];
+  const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const line = new RegExp(`(?:${escape(url)}|${escape(path)}):(\\d+)`).exec(stack)?.[1];
   if (line) return `${path}:${line}`;
   // Node's syntax errors in ES modules carry no location; `node --check` prints "file:line".
-  if ((err as Error)?.name === 'SyntaxError') {
-    try {
-      execFileSync(process.execPath, ['--check', path], { stdio: 'pipe' });
-    } catch (check) {
-      const output = String((check as { stderr?: Buffer }).stderr ?? '');
-      const checked = /:(\d+)\r?\n/.exec(output)?.[1];
-      if (checked) return `${path}:${checked}`;
-    }
+  try {
+    execFileSync(process.execPath, ['--check', path], { stdio: 'pipe' });
+  } catch (check) {
+    const output = String((check as { stderr?: Buffer }).stderr ?? '');
+    const checked = /:(\d+)\r?\n/.exec(output)?.[1];
+    if (checked) return `${path}:${checked}`;
   }
   return path;
 }

@@ -113,6 +113,31 @@ describe('signals', () => {
   }
 });
 
+// In a plain Node process, as a user runs the demo (vitest's module runner reports its own errors).
+describe('plugin modules', () => {
+  const plugins: [string, string, RegExp][] = [
+    [
+      'does not parse',
+      'export function register({ registerPlugin }) {\n  const broken = ;\n}\n',
+      /--plugin .*broken\.mjs:2: SyntaxError: /,
+    ],
+    [
+      'throws when imported',
+      '// line 1\nconst reason = "no such thing";\nthrow new Error(`plugin setup failed: ${reason}`);\n',
+      /--plugin .*broken\.mjs:3: Error: plugin setup failed: no such thing/,
+    ],
+  ];
+  for (const [what, source, message] of plugins) {
+    it(`a plugin module that ${what} is an error naming the file and line`, async () => {
+      const file = join(tmp(), 'broken.mjs');
+      writeFileSync(file, source);
+      const ended = await startDemo(cli, ['--plugin', file, ...tinyRunFlags()]).done;
+      expect(ended.code).toBe(1);
+      expect(ended.stderr).toMatch(message);
+    });
+  }
+});
+
 /** Mounts a 16 MiB tmpfs (needs root); returns its path, or null when not permitted here. */
 function mountSmallTmpfs(): string | null {
   const dir = tmp();
