@@ -111,7 +111,7 @@ describe('appending metrics', () => {
     appendDurably(path, '{"step":1}\n');
     const real = durableFs.writeSync;
     let calls = 0;
-    vi.spyOn(durableFs, 'writeSync').mockImplementation((fd, buffer, offset, length) =>
+    vi.spyOn(durableFs, 'writeSync').mockImplementation((fd, buffer, offset) =>
       ++calls === 1 ? real(fd, buffer, offset, 5) : 0,
     );
     expect(() => appendDurably(path, '{"step":2}\n{"step":3}\n')).toThrow(
