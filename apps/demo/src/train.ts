@@ -331,7 +331,9 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
       stopReason = run.signal?.stop ? (run.signal.reason ?? 'stop requested') : 'max-steps';
       progress.stop();
       if (run.signal?.stop)
-        run.log(`${stopReason}: stopping at step ${step}/${totalSteps} and saving a checkpoint…`);
+        run.log(
+          `${stopReason}: stopping at step ${step}/${totalSteps} and saving a checkpoint (a second ${stopReason} quits at once)…`,
+        );
       break;
     }
     const t0 = performance.now();

@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, measureReport, type Box } from '../scripts/chromium.mjs';
-import { DEFAULTS } from '../src/config.js';
 import { train } from '../src/train.js';
+import { tinyConfig } from './helpers/tiny-config.js';
 
 const ensure = spawnSync(
   fileURLToPath(new URL('../../../scripts/ensure-chromium.sh', import.meta.url)),
@@ -33,19 +33,7 @@ describe.skipIf(missing !== null)('report.html in headless Chromium', () => {
   let html: string;
   beforeAll(async () => {
     const out = mkdtempSync(join(tmpdir(), 'thermograd-report-'));
-    await train(
-      {
-        ...DEFAULTS,
-        hidden: [16],
-        batch: 32,
-        epochs: 2,
-        limit: 700,
-        validation: 100,
-        logEvery: 5,
-        evalSize: 100,
-      },
-      { out, progress: 'none', log: () => {} },
-    );
+    await train(tinyConfig, { out, progress: 'none', log: () => {} });
     html = readFileSync(join(out, 'report.html'), 'utf8');
     browser = await launchChromium();
   });

@@ -7,20 +7,11 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ETA0, DEFAULTS, type TrainConfig } from '../src/config.js';
+import { DEFAULT_ETA0 } from '../src/config.js';
 import { train } from '../src/train.js';
+import { tinyConfig } from './helpers/tiny-config.js';
 
-const tiny: TrainConfig = {
-  ...DEFAULTS,
-  hidden: [16],
-  batch: 32,
-  epochs: 1,
-  limit: 700,
-  validation: 100,
-  logEvery: 5,
-  evalSize: 100,
-  seed: 7,
-};
+const tiny = { ...tinyConfig, epochs: 1 };
 const tmp = () => mkdtempSync(join(tmpdir(), 'thermograd-report-'));
 const quiet = { progress: 'none' as const, log: () => {} };
 
