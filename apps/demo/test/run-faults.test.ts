@@ -59,10 +59,12 @@ describe('kill -9 while checkpointing', () => {
         ? ['--resume', checkpoint, '--checkpoint-every', '1']
         : [...flags, '--out', dir, '--overwrite'];
       const { child, done } = startDemo(cli, args);
-      // Somewhere in the training loop, which writes a checkpoint after every step (the line
-      // describing the model comes just before the loop).
+      // Somewhere in the training loop, which writes a checkpoint after every step: after the
+      // line describing the model (just before the loop) and, on a fresh run, its first checkpoint.
       await waitForOutput(child, 'parameters)').catch(() => {});
-      await new Promise((r) => setTimeout(r, 50 + Math.floor(rng.uniform() * 500)));
+      while (!existsSync(checkpoint) && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, Math.floor(rng.uniform() * 500)));
       child.kill('SIGKILL');
       const ended = await done;
       if (ended.signal !== 'SIGKILL') continue; // it finished first; try again
