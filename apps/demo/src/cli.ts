@@ -224,7 +224,7 @@ export function buildProgram(outcome: Outcome = {}): Command {
     )
     .option(
       '--checkpoint-every <n|Ns>',
-      'checkpoint every n steps or N seconds (also at each epoch end and on stopping) [default: 60s]',
+      'checkpoint every n steps, or N seconds (60s) or minutes (5m); also at each epoch end and on stopping [default: 60s]',
       checkpointEvery,
     )
     .option(
