@@ -573,18 +573,16 @@ describe('indexSelect and gather', () => {
     fc.assert(
       fc.property(
         shapeArb.chain((shape) =>
-          fc
-            .integer({ min: 0, max: shape.length - 1 })
-            .chain((axis) =>
-              fc.tuple(
-                fc.constant(shape),
-                fc.constant(axis),
-                fc.array(fc.integer({ min: 0, max: shape[axis] - 1 }), {
-                  minLength: 1,
-                  maxLength: 5,
-                }),
-              ),
+          fc.integer({ min: 0, max: shape.length - 1 }).chain((axis) =>
+            fc.tuple(
+              fc.constant(shape),
+              fc.constant(axis),
+              fc.array(fc.integer({ min: 0, max: shape[axis] - 1 }), {
+                minLength: 1,
+                maxLength: 5,
+              }),
             ),
+          ),
         ),
         ([shape, axis, picks]) => {
           const x = iota(shape);
