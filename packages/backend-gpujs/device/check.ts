@@ -554,7 +554,7 @@ interface ReplayResult {
  */
 async function replaySteps(mode: 'webgpu' | 'webasm' | 'cpu'): Promise<void> {
   if (mode === 'webgpu') {
-    // Dawn in this process's main thread (see /work/shared/device/README.md): no worker here loads it.
+    // Dawn in this process's main thread (Dawn serves one thread per process): no worker here loads it.
     const { create, globals } = (await import('webgpu')) as unknown as {
       create(f: string[]): unknown;
       globals: object;
