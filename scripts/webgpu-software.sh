@@ -22,44 +22,15 @@ mesa_pinned='25.0.7-2~bpo12+1'
 
 fail() { echo "webgpu-software: $*" >&2; exit 3; }
 
-# Prints the URI of the first enabled `deb` source for suite bookworm with component main, from the
-# one-line format (`deb [options] URI suite components...`) and the deb822 format (stanzas of
-# Types/URIs/Suites/Components fields).
-bookworm_archive_uri() {
-  local f
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    sed -e 's/#.*//' -e 's/\[[^]]*\]//' "$f" |
-      awk '$1 == "deb" && $3 == "bookworm" { for (i = 4; i <= NF; i++) if ($i == "main") { print $2; exit } }'
-  done
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    sed -e '/^[[:space:]]*#/d' -e 's/#.*//' "$f" | awk '
-      function has(list, word,   n, a, i) { n = split(list, a, " "); for (i = 1; i <= n; i++) if (a[i] == word) return 1; return 0 }
-      function stanza(   u) {
-        if (!found && has(f["types"], "deb") && has(f["suites"], "bookworm") && has(f["components"], "main") && f["enabled"] !~ /^ *[Nn][Oo] *$/) {
-          split(f["uris"], u, " "); if (u[1] != "") { print u[1]; found = 1 }
-        }
-        split("", f)
-      }
-      /^[ \t]*$/ { stanza(); next }
-      /^[ \t]/ { if (key != "") f[key] = f[key] " " $0; next }
-      { key = tolower(substr($0, 1, index($0, ":") - 1)); f[key] = substr($0, index($0, ":") + 1) }
-      END { stanza() }'
-  done
-}
+# shellcheck source=scripts/debian-archive.sh
+source "$root/scripts/debian-archive.sh"
 
 if [ ! -f "$dir/ready" ]; then
-  command -v apt-get >/dev/null || fail "needs Debian's apt-get (this fetches Mesa's lavapipe from bookworm-backports)"
   [ "$(uname -m)" = x86_64 ] || fail "only x86-64 is set up (found $(uname -m))"
-  rm -rf "$dir" && mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/debs"
-  uri="$(bookworm_archive_uri | head -n 1)"
-  [ -n "$uri" ] || fail "no Debian bookworm main archive in this machine's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d/)"
-  printf 'deb %s bookworm main\ndeb %s bookworm-backports main\n' "$uri" "$uri" >"$dir/sources.list"
-  apt=(-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$dir/lists"
-    -o "Dir::Cache=$dir/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User="$(id -un)")
+  rm -rf "$dir" && mkdir -p "$dir/debs"
   echo "webgpu-software: fetching Mesa's lavapipe (bookworm-backports) into .lavapipe/ ..." >&2
-  apt-get "${apt[@]}" -qq update || fail "apt-get update failed (is $uri reachable?)"
+  private_apt "$dir" bookworm bookworm-backports || fail "cannot fetch Mesa's lavapipe (see above)"
+  apt=("${private_apt_options[@]}")
   mesa="mesa-vulkan-drivers=$mesa_pinned"
   if ! apt-cache "${apt[@]}" show "$mesa" >/dev/null 2>&1; then
     mesa="mesa-vulkan-drivers/bookworm-backports"
