@@ -1,9 +1,10 @@
 /**
  * The conformance table: one row per op case. Each case names the exported ops it exercises
  * (`covers`), the shapes and value ranges of its inputs, and a function of those inputs. The runner
- * (ops.test.ts) evaluates every case on every backend and on the reference, in float32, and compares
- * the outputs and the gradients of every differentiable input. To cover a new op, add a row here;
- * coverage.test.ts fails until every function exported from src/ops is covered.
+ * (conformance.ts) evaluates every case on a backend and on the reference, in float32, and compares
+ * the outputs and the gradients of every differentiable input; autograd's test/conformance/ops.test.ts
+ * runs it on every registered backend. To cover a new op, add a row here; autograd's coverage test
+ * fails until every function exported from src/ops is covered.
  */
 import {
   Generator,
@@ -73,7 +74,7 @@ import {
   unsqueeze,
   variance,
   where,
-} from '../../src/index.js';
+} from '../index.js';
 
 export interface InputSpec {
   shape: number[];
