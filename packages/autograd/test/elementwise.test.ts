@@ -1,29 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as tg from '../src/index.js';
+import { UNARY_CASES, unaryLabel } from '../src/testing/index.js';
 import { expectGradientsMatch, rand64 } from './helpers.js';
 
-const unaries: [string, (x: tg.Tensor) => tg.Tensor, [number, number]][] = [
-  ['neg', tg.neg, [-2, 2]],
-  ['exp', tg.exp, [-2, 2]],
-  ['log', tg.log, [0.2, 3]],
-  ['sqrt', tg.sqrt, [0.2, 3]],
-  ['abs', tg.abs, [-2, 2]],
-  ['tanh', tg.tanh, [-2, 2]],
-  ['sigmoid', tg.sigmoid, [-4, 4]],
-  ['relu', tg.relu, [-2, 2]],
-  ['leakyRelu', (x) => tg.leakyRelu(x, 0.1), [-2, 2]],
-  ['gelu', tg.gelu, [-3, 3]],
-  ['square', tg.square, [-2, 2]],
-  ['reciprocal', tg.reciprocal, [0.5, 2]],
-  ['powScalar', (x) => tg.pow(x, 2.5), [0.2, 2]],
-  ['clamp', (x) => tg.clamp(x, -0.5, 0.5), [-2, 2]],
-];
-
 describe('unary ops', () => {
-  for (const [name, f, [lo, hi]] of unaries) {
-    it(`${name}: gradient matches central differences`, () => {
-      expectGradientsMatch(f, [rand64([3, 4], name.length, lo, hi)]);
+  for (const c of UNARY_CASES) {
+    it(`${unaryLabel(c)}: gradient matches central differences`, () => {
+      expectGradientsMatch(c.fn, [rand64([3, 4], c.op.length, ...c.smoothRange)]);
     });
   }
 

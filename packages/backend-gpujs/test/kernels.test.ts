@@ -9,31 +9,12 @@ import {
   type Conv2dGeometry,
   type MatmulParams,
   type Storage,
-  type UnaryOp,
 } from '@thermograd/autograd';
+import { UNARY_CASES, unaryLabel } from '@thermograd/autograd/testing';
 import { kernelSources } from '../src/index.js';
 import { backendFor, CONFIGS, expectGpuClose, rand32 } from './helpers.js';
 
 const F = 'float32' as const;
-const UNARY_CASES: [UnaryOp, number, number, [number, number]][] = [
-  ['neg', 0, 0, [-3, 3]],
-  ['exp', 0, 0, [-20, 20]],
-  ['log', 0, 0, [1e-3, 50]],
-  ['sqrt', 0, 0, [1e-3, 50]],
-  ['abs', 0, 0, [-3, 3]],
-  ['tanh', 0, 0, [-30, 30]],
-  ['sigmoid', 0, 0, [-40, 40]],
-  ['relu', 0, 0, [-3, 3]],
-  ['leakyRelu', 0.1, 0, [-3, 3]],
-  ['gelu', 0, 0, [-6, 6]],
-  ['powScalar', 3, 0, [-2, 2]],
-  ['powScalar', 2.5, 0, [0, 3]],
-  ['powScalar', 0, 0, [-2, 2]],
-  ['clamp', -0.5, 0.25, [-1, 1]],
-  ['square', 0, 0, [-3, 3]],
-  ['reciprocal', 0, 0, [0.1, 4]],
-  ['sign', 0, 0, [-3, 3]],
-];
 const BINARY_OPS: BinaryOp[] = [
   'add',
   'sub',
@@ -68,9 +49,9 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     );
   });
 
-  it.each(UNARY_CASES)(
-    'unary %s (param %s) and its backward agree with the reference',
-    (op, p, p2, [lo, hi]) => {
+  it.each(UNARY_CASES.map((c) => ({ ...c, label: unaryLabel(c) })))(
+    'unary $label and its backward agree with the reference',
+    ({ op, param: p, param2: p2, range: [lo, hi] }) => {
       const x = rand32(257, 11, lo, hi);
       // Points where the definitions branch: 0, tiny values (tanh's series), the clamp bounds.
       x.set([0, 1e-4, -1e-4, 0.4999, 0.5001, p, p2].map((v) => Math.min(hi, Math.max(lo, v))));
