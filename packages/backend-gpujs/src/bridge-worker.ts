@@ -209,7 +209,7 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
     gpuJs = requireModule(init.gpuJsPath);
     if (webgpu) {
       if (!init.webgpuUrl) throw new Error('mode webgpu needs the webgpu package');
-      // /work/shared/device/README.md: Dawn's globals and navigator.gpu before new GPU({ mode: 'webgpu' }).
+      // Dawn's globals and navigator.gpu before new GPU({ mode: 'webgpu' }) (device/README.md).
       // Not a literal import(): vitest rewrites those in the source this text comes from.
       const load = new Function('url', 'return import(url);') as (url: string) => Promise<any>;
       const { create, globals } = await load(init.webgpuUrl);
