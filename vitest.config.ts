@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Tests run against each package's `src/` through the "source" export condition, so no build is
@@ -38,5 +39,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // expect(...).toBeAllClose(expected, { rtol, atol }) in every project.
+    setupFiles: [fileURLToPath(new URL('./test-support/matchers.ts', import.meta.url))],
   },
 });

@@ -7,29 +7,34 @@
 # bookworm-backports, works. This fetches it once into .lavapipe/ (git-ignored, about 11 MB) with
 # `apt-get download` (no root, nothing installed system-wide), then runs the command with
 # LD_LIBRARY_PATH and VK_DRIVER_FILES pointing there. Speed on lavapipe means nothing; correctness does.
+#
+# The packages come from the Debian archive this machine's apt already uses: the URI of its
+# bookworm main archive (from /etc/apt/sources.list, sources.list.d/*.list or deb822 *.sources), with
+# the bookworm-backports suite added on that same URI. No archive configured: exit 3, as for any
+# other "cannot fetch".
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="$root/.lavapipe"
 libs="$dir/root/usr/lib/x86_64-linux-gnu"
 icd="$dir/root/usr/share/vulkan/icd.d/lvp_icd.json"
-# The version measured to work; if the mirror has moved on, the newest backport is taken (and said).
+# The version measured to work; if the archive has moved on, the newest backport is taken (and said).
 mesa_pinned='25.0.7-2~bpo12+1'
 
 fail() { echo "webgpu-software: $*" >&2; exit 3; }
 
+# shellcheck source=scripts/debian-archive.sh
+source "$root/scripts/debian-archive.sh"
+
 if [ ! -f "$dir/ready" ]; then
-  command -v apt-get >/dev/null || fail "needs Debian's apt-get (this fetches Mesa's lavapipe from bookworm-backports)"
   [ "$(uname -m)" = x86_64 ] || fail "only x86-64 is set up (found $(uname -m))"
-  rm -rf "$dir" && mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/debs"
-  printf '%s\n' 'deb http://deb.debian.org/debian bookworm main' 'deb http://deb.debian.org/debian bookworm-backports main' >"$dir/sources.list"
-  apt=(-o "Dir::Etc::SourceList=$dir/sources.list" -o Dir::Etc::SourceParts=/dev/null -o "Dir::State::Lists=$dir/lists"
-    -o "Dir::Cache=$dir/cache" -o Debug::NoLocking=1 -o APT::Sandbox::User="$(id -un)")
+  rm -rf "$dir" && mkdir -p "$dir/debs"
   echo "webgpu-software: fetching Mesa's lavapipe (bookworm-backports) into .lavapipe/ ..." >&2
-  apt-get "${apt[@]}" -qq update || fail 'apt-get update failed (is deb.debian.org reachable?)'
+  private_apt "$dir" bookworm bookworm-backports || fail "cannot fetch Mesa's lavapipe (see above)"
+  apt=("${private_apt_options[@]}")
   mesa="mesa-vulkan-drivers=$mesa_pinned"
   if ! apt-cache "${apt[@]}" show "$mesa" >/dev/null 2>&1; then
     mesa="mesa-vulkan-drivers/bookworm-backports"
-    echo "webgpu-software: $mesa_pinned is gone from the mirror; taking the newest backport" >&2
+    echo "webgpu-software: $mesa_pinned is gone from the archive; taking the newest backport" >&2
   fi
   (cd "$dir/debs" && apt-get "${apt[@]}" -qq download "$mesa" libvulkan1 2>/dev/null) || fail "apt-get download $mesa libvulkan1 failed"
   for deb in "$dir"/debs/*.deb; do dpkg-deb -x "$deb" "$dir/root"; done

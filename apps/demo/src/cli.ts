@@ -310,7 +310,7 @@ export function buildProgram(outcome: Outcome = {}): Command {
   program
     .command('lab')
     .description(
-      "thermodynamics lab: reproduce one of the seed's claims and report whether it held",
+      'thermodynamics lab: reproduce one claim of the theory (docs/theory.md) and report whether it held',
     )
     .argument('<experiment>', `one of: ${Object.keys(EXPERIMENTS).join(', ')}`)
     .option(

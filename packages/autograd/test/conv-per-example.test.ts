@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
-import { expectClose, rand64 } from './helpers.js';
+import { rand64 } from './helpers.js';
 
 const B = 4;
 const classes = 3;
@@ -69,15 +69,21 @@ describe('conv2d per-example gradients', () => {
       expect(grads.length).toBe(B * per);
       for (let b = 0; b < B; b++) {
         const expected = separate[b].get(name)!;
-        expectClose(grads.slice(b * per, (b + 1) * per), expected, 1e-12);
-        expectClose([record!.sqNorms[b]], [squaredNorm(expected)], 1e-12);
+        expect(grads.slice(b * per, (b + 1) * per)).toBeAllClose(expected, {
+          rtol: 1e-12,
+          atol: 1e-12,
+        });
+        expect([record!.sqNorms[b]]).toBeAllClose([squaredNorm(expected)], {
+          rtol: 1e-12,
+          atol: 1e-12,
+        });
       }
       // And the batch gradient is their mean.
       const meanGrad = Array.from(
         { length: per },
         (_, i) => separate.reduce((s, g) => s + g.get(name)![i], 0) / B,
       );
-      expectClose(param.grad!.toArray(), meanGrad, 1e-12);
+      expect(param.grad!.toArray()).toBeAllClose(meanGrad, { rtol: 1e-12, atol: 1e-12 });
     }
   });
 
@@ -87,7 +93,10 @@ describe('conv2d per-example gradients', () => {
     for (const [name, param] of Object.entries(p)) {
       expect(param.perExample!.grads).toBeUndefined();
       for (let b = 0; b < B; b++)
-        expectClose([param.perExample!.sqNorms[b]], [squaredNorm(separate[b].get(name)!)], 1e-12);
+        expect([param.perExample!.sqNorms[b]]).toBeAllClose([squaredNorm(separate[b].get(name)!)], {
+          rtol: 1e-12,
+          atol: 1e-12,
+        });
     }
   });
 
@@ -104,8 +113,14 @@ describe('conv2d per-example gradients', () => {
       const wb = w.detach().requireGrad();
       tg.crossEntropy(shared(example(input, b), wb), [y[b]]).backward();
       const expected = wb.grad!.toArray();
-      expectClose(w.perExample!.grads!.slice(b * w.size, (b + 1) * w.size), expected, 1e-12);
-      expectClose([w.perExample!.sqNorms[b]], [squaredNorm(expected)], 1e-12);
+      expect(w.perExample!.grads!.slice(b * w.size, (b + 1) * w.size)).toBeAllClose(expected, {
+        rtol: 1e-12,
+        atol: 1e-12,
+      });
+      expect([w.perExample!.sqNorms[b]]).toBeAllClose([squaredNorm(expected)], {
+        rtol: 1e-12,
+        atol: 1e-12,
+      });
     }
     const w2 = w.detach().requireGrad();
     expect(() =>

@@ -1,4 +1,7 @@
-/** Shared test helpers: float64 random tensors and gradient-check assertions. */
+/**
+ * Shared test helpers: float64 random tensors and gradient-check assertions. Compare arrays with
+ * expect(actual).toBeAllClose(expected, { rtol, atol }) (test-support/matchers.ts).
+ */
 import { expect } from 'vitest';
 import {
   gradcheck,
@@ -27,21 +30,6 @@ export function expectGradientsMatch(
 ): void {
   const result = gradcheck(f, inputs, options);
   expect(result.failures, result.failures.join('\n')).toEqual([]);
-}
-
-export function expectClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tol = 1e-6,
-): void {
-  expect(actual.length).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (!(Math.abs(a - e) <= tol * Math.max(1, Math.abs(e)))) {
-      throw new Error(`element ${i}: ${a} vs expected ${e} (tol ${tol})`);
-    }
-  }
 }
 
 /** The window geometry of x [n, c, h, w] under kernel k, stride s and padding p (as windowGeometry). */

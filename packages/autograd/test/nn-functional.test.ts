@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
-import { expectClose, expectGradientsMatch, rand64 } from './helpers.js';
+import { expectGradientsMatch, rand64 } from './helpers.js';
 
 const f64 = { dtype: 'float64' as const };
 const t64 = (values: number[] | number[][], shape?: number[]) => tg.tensor(values, shape, f64);
@@ -25,11 +25,13 @@ describe('softmax and logSoftmax', () => {
   it('forward values on a hand-computed case', () => {
     const s = tg.softmax(t64([[1, 2, 3]])).toArray();
     const z = Math.exp(1) + Math.exp(2) + Math.exp(3);
-    expectClose(s, [Math.exp(1) / z, Math.exp(2) / z, Math.exp(3) / z], 1e-14);
-    expectClose(
-      tg.logSoftmax(t64([[1, 2, 3]])).toArray(),
+    expect(s).toBeAllClose([Math.exp(1) / z, Math.exp(2) / z, Math.exp(3) / z], {
+      rtol: 1e-14,
+      atol: 1e-14,
+    });
+    expect(tg.logSoftmax(t64([[1, 2, 3]])).toArray()).toBeAllClose(
       [1 - Math.log(z), 2 - Math.log(z), 3 - Math.log(z)],
-      1e-14,
+      { rtol: 1e-14, atol: 1e-14 },
     );
   });
 
@@ -39,21 +41,23 @@ describe('softmax and logSoftmax', () => {
     const s = tg.softmax(x, 0).toArray();
     for (let col = 0; col < 4; col++) {
       const expected = naiveSoftmax([0, 1, 2].map((r) => v[r * 4 + col]));
-      expectClose(
-        [0, 1, 2].map((r) => s[r * 4 + col]),
-        expected,
-        1e-14,
-      );
+      expect([0, 1, 2].map((r) => s[r * 4 + col])).toBeAllClose(expected, {
+        rtol: 1e-14,
+        atol: 1e-14,
+      });
     }
   });
 
   it('is stable for logits of ±1000', () => {
     const x = t64([[1000, 0, -1000]]).requireGrad();
-    expectClose(tg.softmax(x).toArray(), [1, 0, 0], 1e-15);
-    expectClose(tg.logSoftmax(x).toArray(), [0, -1000, -2000], 1e-12);
+    expect(tg.softmax(x).toArray()).toBeAllClose([1, 0, 0], { rtol: 1e-15, atol: 1e-15 });
+    expect(tg.logSoftmax(x).toArray()).toBeAllClose([0, -1000, -2000], {
+      rtol: 1e-12,
+      atol: 1e-12,
+    });
     tg.sum(tg.mul(tg.logSoftmax(x), t64([[1, 2, 3]]))).backward();
     // d/dx Σ w·logSoftmax(x) = w − softmax·Σw = [1 − 6, 2, 3]
-    expectClose(x.grad!.toArray(), [-5, 2, 3], 1e-12);
+    expect(x.grad!.toArray()).toBeAllClose([-5, 2, 3], { rtol: 1e-12, atol: 1e-12 });
   });
 
   it('rejects a 0-d input and a bad axis with clear errors', () => {
@@ -89,21 +93,25 @@ describe('crossEntropy and nllLoss', () => {
       [0.5, -1, 2],
     ];
     const perExample = rows.map((r, b) => -Math.log(naiveSoftmax(r)[labels[b]]));
-    expectClose(tg.crossEntropy(z, labels, { reduction: 'none' }).toArray(), perExample, 1e-14);
-    expectClose(
-      [tg.crossEntropy(z, labels, { reduction: 'sum' }).item()],
+    expect(tg.crossEntropy(z, labels, { reduction: 'none' }).toArray()).toBeAllClose(perExample, {
+      rtol: 1e-14,
+      atol: 1e-14,
+    });
+    expect([tg.crossEntropy(z, labels, { reduction: 'sum' }).item()]).toBeAllClose(
       [perExample[0] + perExample[1] + perExample[2]],
-      1e-14,
+      { rtol: 1e-14, atol: 1e-14 },
     );
     const loss = tg.crossEntropy(z, labels);
     expect(loss.shape).toEqual([]);
-    expectClose([loss.item()], [(perExample[0] + perExample[1] + perExample[2]) / 3], 1e-14);
+    expect([loss.item()]).toBeAllClose([(perExample[0] + perExample[1] + perExample[2]) / 3], {
+      rtol: 1e-14,
+      atol: 1e-14,
+    });
     // Row 1: uniform logits over 3 classes give log 3.
-    expectClose([perExample[1]], [Math.log(3)], 1e-15);
-    expectClose(
-      tg.nllLoss(tg.logSoftmax(z), labels, { reduction: 'none' }).toArray(),
+    expect([perExample[1]]).toBeAllClose([Math.log(3)], { rtol: 1e-15, atol: 1e-15 });
+    expect(tg.nllLoss(tg.logSoftmax(z), labels, { reduction: 'none' }).toArray()).toBeAllClose(
       perExample,
-      1e-14,
+      { rtol: 1e-14, atol: 1e-14 },
     );
   });
 
@@ -118,7 +126,7 @@ describe('crossEntropy and nllLoss', () => {
     ].forEach((r, b) =>
       naiveSoftmax(r).forEach((p, c) => expected.push((p - (c === labels[b] ? 1 : 0)) / 3)),
     );
-    expectClose(z.grad!.toArray(), expected, 1e-14);
+    expect(z.grad!.toArray()).toBeAllClose(expected, { rtol: 1e-14, atol: 1e-14 });
   });
 
   it('accepts labels as number[], Int32Array or a Tensor', () => {
@@ -135,9 +143,9 @@ describe('crossEntropy and nllLoss', () => {
       [-1000, 1000],
     ]).requireGrad();
     const loss = tg.crossEntropy(z, [1, 1], { reduction: 'none' });
-    expectClose(loss.toArray(), [2000, 0], 1e-12);
+    expect(loss.toArray()).toBeAllClose([2000, 0], { rtol: 1e-12, atol: 1e-12 });
     tg.crossEntropy(z, [1, 1]).backward();
-    expectClose(z.grad!.toArray(), [0.5, -0.5, 0, 0], 1e-12);
+    expect(z.grad!.toArray()).toBeAllClose([0.5, -0.5, 0, 0], { rtol: 1e-12, atol: 1e-12 });
     const z32 = tg.tensor([[1000, -1000, 0]]).requireGrad();
     const l32 = tg.crossEntropy(z32, [2]);
     l32.backward();
@@ -180,9 +188,15 @@ describe('mseLoss', () => {
   it('forward values by hand', () => {
     const p = t64([1, 2, 3]);
     const t = t64([1, 0, 6]);
-    expectClose([tg.mseLoss(p, t).item()], [(0 + 4 + 9) / 3], 1e-15);
-    expectClose([tg.mseLoss(p, t, { reduction: 'sum' }).item()], [13], 1e-15);
-    expectClose(tg.mseLoss(p, t, { reduction: 'none' }).toArray(), [0, 4, 9], 1e-15);
+    expect([tg.mseLoss(p, t).item()]).toBeAllClose([(0 + 4 + 9) / 3], { rtol: 1e-15, atol: 1e-15 });
+    expect([tg.mseLoss(p, t, { reduction: 'sum' }).item()]).toBeAllClose([13], {
+      rtol: 1e-15,
+      atol: 1e-15,
+    });
+    expect(tg.mseLoss(p, t, { reduction: 'none' }).toArray()).toBeAllClose([0, 4, 9], {
+      rtol: 1e-15,
+      atol: 1e-15,
+    });
   });
 
   it('refuses to broadcast mismatched shapes', () => {
@@ -234,14 +248,13 @@ describe('conv2d', () => {
     // out[0,0] = 1·1 + 2·2 + 3·4 + 4·5 = 37, then each step right adds 1+2+3+4 = 10, down adds 3·10.
     const y = tg.conv2d(x, w);
     expect(y.shape).toEqual([1, 1, 2, 2]);
-    expectClose(y.toArray(), [37, 47, 67, 77], 1e-15);
+    expect(y.toArray()).toBeAllClose([37, 47, 67, 77], { rtol: 1e-15, atol: 1e-15 });
     // padding 1, stride 2, bias 0.5: windows at (−1,−1), (−1,1), (1,−1), (1,1).
     const yp = tg.conv2d(x, w, t64([0.5]), { stride: 2, padding: 1 });
     expect(yp.shape).toEqual([1, 1, 2, 2]);
-    expectClose(
-      yp.toArray(),
+    expect(yp.toArray()).toBeAllClose(
       [4 * 1 + 0.5, 3 * 2 + 4 * 3 + 0.5, 2 * 4 + 4 * 7 + 0.5, 1 * 5 + 2 * 6 + 3 * 8 + 4 * 9 + 0.5],
-      1e-15,
+      { rtol: 1e-15, atol: 1e-15 },
     );
   });
 
@@ -264,7 +277,7 @@ describe('conv2d', () => {
       const expected = naiveConv2d(x, w, b, pair(stride), pair(padding));
       const y = tg.conv2d(x, w, b, { stride, padding });
       expect(y.shape).toEqual(expected.shape);
-      expectClose(y.toArray(), expected.values, 1e-13);
+      expect(y.toArray()).toBeAllClose(expected.values, { rtol: 1e-13, atol: 1e-13 });
     });
   });
 
@@ -292,8 +305,8 @@ describe('conv2d', () => {
     const w2 = w1.detach().requireGrad();
     const b2 = b1.detach().requireGrad();
     loss(w2, b2).backward(undefined, { perExample: 'norms' });
-    expectClose(w2.grad!.toArray(), w1.grad!.toArray(), 1e-13);
-    expectClose(b2.grad!.toArray(), b1.grad!.toArray(), 1e-13);
+    expect(w2.grad!.toArray()).toBeAllClose(w1.grad!.toArray(), { rtol: 1e-13, atol: 1e-13 });
+    expect(b2.grad!.toArray()).toBeAllClose(b1.grad!.toArray(), { rtol: 1e-13, atol: 1e-13 });
     expect(w2.perExample?.sqNorms.length).toBe(3);
     expect(w2.perExample?.grads).toBeUndefined();
   });
@@ -328,22 +341,24 @@ describe('maxPool2d and avgPool2d', () => {
   const grid = () => t64([1, 5, 2, 0, 3, 4, 8, 6, 9, 7, 1, 2, 0, 6, 3, 4], [1, 1, 4, 4]);
 
   it('forward values by hand (2×2 windows)', () => {
-    expectClose(tg.maxPool2d(grid(), 2).toArray(), [5, 8, 9, 4], 0);
-    expectClose(tg.avgPool2d(grid(), 2).toArray(), [13 / 4, 16 / 4, 22 / 4, 10 / 4], 1e-15);
+    expect(tg.maxPool2d(grid(), 2).toArray()).toBeAllClose([5, 8, 9, 4], { rtol: 0, atol: 0 });
+    expect(tg.avgPool2d(grid(), 2).toArray()).toBeAllClose([13 / 4, 16 / 4, 22 / 4, 10 / 4], {
+      rtol: 1e-15,
+      atol: 1e-15,
+    });
     // 3×3 windows with stride 1 overlap: max of each 3×3 block.
-    expectClose(grid().maxPool2d(3, 1).toArray(), [9, 8, 9, 8], 0);
+    expect(grid().maxPool2d(3, 1).toArray()).toBeAllClose([9, 8, 9, 8], { rtol: 0, atol: 0 });
     // padding 1 with a 3×3 window, stride 2: padded zeros count in the average (count_include_pad).
     const y = tg.avgPool2d(grid(), 3, 2, 1);
     expect(y.shape).toEqual([1, 1, 2, 2]);
-    expectClose(
-      y.toArray(),
+    expect(y.toArray()).toBeAllClose(
       [
         (1 + 5 + 3 + 4) / 9,
         (5 + 2 + 0 + 4 + 8 + 6) / 9,
         (3 + 4 + 9 + 7 + 0 + 6) / 9,
         (4 + 8 + 6 + 7 + 1 + 2 + 6 + 3 + 4) / 9,
       ],
-      1e-15,
+      { rtol: 1e-15, atol: 1e-15 },
     );
   });
 
@@ -424,7 +439,7 @@ describe('dropout', () => {
     const y = tg.dropout(x, 0.4, { rng: new tg.Generator(3) });
     tg.sum(y).backward();
     const mask = y.toArray().map((v, i) => v / x.toArray()[i]);
-    expectClose(x.grad!.toArray(), mask, 1e-14);
+    expect(x.grad!.toArray()).toBeAllClose(mask, { rtol: 1e-14, atol: 1e-14 });
     expectGradientsMatch(
       (t) => tg.dropout(t, 0.5, { rng: new tg.Generator(5) }),
       [rand64([3, 4], 4)],

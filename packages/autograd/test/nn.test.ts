@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { nn, Generator, Tensor } from '../src/index.js';
-import { expectClose, expectGradientsMatch, rand64 } from './helpers.js';
+import { expectGradientsMatch, rand64 } from './helpers.js';
 
 const f64 = { dtype: 'float64' as const };
 
@@ -42,18 +42,23 @@ describe('linear op', () => {
     ); // [out 3, in 2]
     const b = tg.tensor([10, 20, 30], undefined, f64);
     expect(tg.linear(x, w, b).shape).toEqual([2, 3]);
-    expectClose(tg.linear(x, w, b).toArray(), [11, 24, 28, 13, 25, 31], 1e-15);
-    expectClose(tg.linear(x, w).toArray(), [1, 4, -2, 3, 5, 1], 1e-15);
+    expect(tg.linear(x, w, b).toArray()).toBeAllClose([11, 24, 28, 13, 25, 31], {
+      rtol: 1e-15,
+      atol: 1e-15,
+    });
+    expect(tg.linear(x, w).toArray()).toBeAllClose([1, 4, -2, 3, 5, 1], {
+      rtol: 1e-15,
+      atol: 1e-15,
+    });
   });
 
   it('agrees with matmul + add', () => {
     const x = rand64([6, 5], 7);
     const w = rand64([4, 5], 8);
     const b = rand64([4], 9);
-    expectClose(
-      tg.linear(x, w, b).toArray(),
+    expect(tg.linear(x, w, b).toArray()).toBeAllClose(
       tg.add(tg.matmul(x, w, { transposeB: true }), b).toArray(),
-      1e-14,
+      { rtol: 1e-14, atol: 1e-14 },
     );
   });
 
@@ -205,7 +210,9 @@ describe('Module', () => {
     model.to('float32');
     const after = model.namedParameters();
     expect(after.map(([, p]) => p.dtype)).toEqual(['float32', 'float32']);
-    after.forEach(([, p], i) => expectClose(p.toArray(), before[i], 1e-7));
+    after.forEach(([, p], i) =>
+      expect(p.toArray()).toBeAllClose(before[i], { rtol: 1e-7, atol: 1e-7 }),
+    );
     expect(model.forward(tg.ones([1, 2], { dtype: 'float32' })).dtype).toBe('float32');
   });
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import * as tg from '../src/index.js';
 import { Generator, Tensor } from '../src/index.js';
-import { expectClose, rand64 } from './helpers.js';
+import { rand64 } from './helpers.js';
 
 const f64 = { dtype: 'float64' as const };
 
@@ -55,10 +55,10 @@ function checkAgainstSeparatePasses(
       for (let b = 0; b < B; b++) {
         const want = squaredNorm(expected[b].get(name)!);
         total[b] += want;
-        expectClose([sq[b]], [want], 1e-12);
+        expect([sq[b]]).toBeAllClose([want], { rtol: 1e-12, atol: 1e-12 });
       }
     }
-    expectClose(stats.total, total, 1e-12);
+    expect(stats.total).toBeAllClose(total, { rtol: 1e-12, atol: 1e-12 });
 
     // The mean of the per-example gradients is the batch gradient.
     if (mode === 'grads') {
@@ -68,10 +68,13 @@ function checkAgainstSeparatePasses(
         expect(g.length).toBe(B * p.size);
         const mean = new Float64Array(p.size);
         for (let b = 0; b < B; b++) {
-          expectClose(g.slice(b * p.size, (b + 1) * p.size), expected[b].get(name)!, 1e-12);
+          expect(g.slice(b * p.size, (b + 1) * p.size)).toBeAllClose(expected[b].get(name)!, {
+            rtol: 1e-12,
+            atol: 1e-12,
+          });
           for (let i = 0; i < p.size; i++) mean[i] += g[b * p.size + i] / B;
         }
-        expectClose(mean, p.grad!.toArray(), 1e-12);
+        expect(mean).toBeAllClose(p.grad!.toArray(), { rtol: 1e-12, atol: 1e-12 });
       }
     } else {
       expect(() => tg.perExampleGrads(model)).toThrow(
@@ -103,8 +106,11 @@ describe('per-example gradients of linear', () => {
       f64,
     );
     tg.mean(tg.sum(tg.linear(x, w), 1)).backward(undefined, { perExample: 'grads' });
-    expectClose(w.perExample!.sqNorms, [2 * 1, 2 * 9], 1e-15);
-    expectClose(w.perExample!.grads!, [1, 0, 0, 1, 0, 0, 1, 2, 2, 1, 2, 2], 1e-15);
+    expect(w.perExample!.sqNorms).toBeAllClose([2 * 1, 2 * 9], { rtol: 1e-15, atol: 1e-15 });
+    expect(w.perExample!.grads!).toBeAllClose([1, 0, 0, 1, 0, 0, 1, 2, 2, 1, 2, 2], {
+      rtol: 1e-15,
+      atol: 1e-15,
+    });
   });
 
   it('x of shape [B, T, in]: per-example gradients sum over T', () => {
@@ -125,12 +131,14 @@ describe('per-example gradients of linear', () => {
       lossOf(x, targets).backward(undefined, { perExample: mode });
       layer.namedParameters().forEach(([, p], k) => {
         for (let b = 0; b < 4; b++) {
-          expectClose([p.perExample!.sqNorms[b]], [squaredNorm(expected[b][k])], 1e-12);
+          expect([p.perExample!.sqNorms[b]]).toBeAllClose([squaredNorm(expected[b][k])], {
+            rtol: 1e-12,
+            atol: 1e-12,
+          });
           if (mode === 'grads')
-            expectClose(
-              p.perExample!.grads!.slice(b * p.size, (b + 1) * p.size),
+            expect(p.perExample!.grads!.slice(b * p.size, (b + 1) * p.size)).toBeAllClose(
               expected[b][k],
-              1e-12,
+              { rtol: 1e-12, atol: 1e-12 },
             );
         }
       });
@@ -194,12 +202,14 @@ describe('per-example statistics of models', () => {
     const stats = tg.perExampleStats(model);
     for (const [name, p] of model.namedParameters()) {
       for (let b = 0; b < 4; b++) {
-        expectClose(
-          grads.get(name)!.slice(b * p.size, (b + 1) * p.size),
+        expect(grads.get(name)!.slice(b * p.size, (b + 1) * p.size)).toBeAllClose(
           expected[b].get(name)!,
-          1e-12,
+          { rtol: 1e-12, atol: 1e-12 },
         );
-        expectClose([stats.perParam.get(name)![b]], [squaredNorm(expected[b].get(name)!)], 1e-12);
+        expect([stats.perParam.get(name)![b]]).toBeAllClose([squaredNorm(expected[b].get(name)!)], {
+          rtol: 1e-12,
+          atol: 1e-12,
+        });
       }
     }
     model.zeroGrad();

@@ -38,8 +38,8 @@ import {
   type MatmulParams,
   type Storage,
   type Tensor,
-  type UnaryOp,
 } from '@thermograd/autograd';
+import { UNARY_CASES } from '@thermograd/autograd/testing';
 import {
   GpuBackend,
   kernelSources,
@@ -169,25 +169,12 @@ class WebGpuReplayer {
 async function checkKernels(gpu: GpuBackend): Promise<void> {
   const cases: { name: string; run(b: Backend, up: (v: Float32Array) => Storage): Storage[] }[] =
     [];
-  const unary: [UnaryOp, number, number, number, number][] = [
-    ['neg', 0, 0, -3, 3],
-    ['exp', 0, 0, -20, 20],
-    ['log', 0, 0, 1e-3, 50],
-    ['sqrt', 0, 0, 1e-3, 50],
-    ['abs', 0, 0, -3, 3],
-    ['tanh', 0, 0, -30, 30],
-    ['sigmoid', 0, 0, -40, 40],
-    ['relu', 0, 0, -3, 3],
-    ['leakyRelu', 0.1, 0, -3, 3],
-    ['gelu', 0, 0, -6, 6],
-    ['powScalar', 3, 0, -2, 2],
-    ['powScalar', 2.5, 0, 0, 3],
-    ['clamp', -0.5, 0.25, -1, 1],
-    ['square', 0, 0, -3, 3],
-    ['reciprocal', 0, 0, 0.1, 4],
-    ['sign', 0, 0, -3, 3],
-  ];
-  for (const [op, p, p2, lo, hi] of unary) {
+  for (const {
+    op,
+    param: p,
+    param2: p2,
+    range: [lo, hi],
+  } of UNARY_CASES) {
     const x = rand(4099, 1, lo, hi);
     const dy = rand(4099, 2);
     cases.push({
@@ -554,7 +541,7 @@ interface ReplayResult {
  */
 async function replaySteps(mode: 'webgpu' | 'webasm' | 'cpu'): Promise<void> {
   if (mode === 'webgpu') {
-    // Dawn in this process's main thread (see /work/shared/device/README.md): no worker here loads it.
+    // Dawn in this process's main thread (Dawn serves one thread per process): no worker here loads it.
     const { create, globals } = (await import('webgpu')) as unknown as {
       create(f: string[]): unknown;
       globals: object;

@@ -216,7 +216,7 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
         throw new Error(
           'no Vulkan loader (libvulkan.so.1): Dawn would find no adapter (not loaded)',
         );
-      // /work/shared/device/README.md: Dawn's globals and navigator.gpu before new GPU({ mode: 'webgpu' }).
+      // Dawn's globals and navigator.gpu before new GPU({ mode: 'webgpu' }) (device/README.md).
       // Not a literal import(): vitest rewrites those in the source this text comes from.
       const load = new Function('url', 'return import(url);') as (url: string) => Promise<any>;
       const { create, globals } = await load(init.webgpuUrl);

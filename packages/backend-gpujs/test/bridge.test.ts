@@ -18,8 +18,8 @@ import {
   type Conv2dGeometry,
   type MatmulParams,
   type Storage,
-  type UnaryOp,
 } from '@thermograd/autograd';
+import { UNARY_CASES } from '@thermograd/autograd/testing';
 import { bundleForNode } from '../device/bundle.mjs';
 import {
   GpuBackend,
@@ -38,26 +38,9 @@ function battery(b: Backend): Float32Array[] {
   const out: Storage[] = [];
   const host: Float32Array[] = [];
   const up = (v: Float32Array) => b.fromValues(v, F);
-  const unary: [UnaryOp, number, number][] = [
-    ['neg', 0, 0],
-    ['exp', 0, 0],
-    ['log', 0, 0],
-    ['sqrt', 0, 0],
-    ['abs', 0, 0],
-    ['tanh', 0, 0],
-    ['sigmoid', 0, 0],
-    ['relu', 0, 0],
-    ['leakyRelu', 0.1, 0],
-    ['gelu', 0, 0],
-    ['powScalar', 3, 0],
-    ['clamp', -0.5, 0.25],
-    ['square', 0, 0],
-    ['reciprocal', 0, 0],
-    ['sign', 0, 0],
-  ];
   const x = rand32(300, 1, 0.05, 3);
   x.set([NaN, -1, 0]);
-  for (const [op, p, p2] of unary) {
+  for (const { op, param: p, param2: p2 } of UNARY_CASES) {
     const y = b.unary(op, up(x), x.length, F, p, p2);
     out.push(y, b.unaryBackward(op, up(x), y, up(rand32(300, 2)), x.length, F, p, p2));
   }

@@ -71,36 +71,29 @@ export function rand32(size: number, seed: number, lo = -1, hi = 1): Float32Arra
 }
 
 /**
- * |got − ref| ≤ rtol·|ref| + atol elementwise, with atol = rtol·max|ref| · atolScale: relative
- * error is meaningless for entries that cancel to near zero (a sum of ±terms), so those are held
- * to the output's scale. NaN must match NaN and ±∞ must match exactly.
+ * The gpu.js suites' documented tolerance, through the one matcher (test-support/matchers.ts):
+ * |got − ref| <= atol + rtol·|ref| with rtol 1e-4 and atol = rtol · atolScale · max|ref| (atolScale
+ * 0.1): relative error is meaningless for entries that cancel to near zero (a sum of ±terms), so
+ * those are held to the output's scale. NaN must match NaN and ±∞ must match exactly.
  */
-export function expectClose(
+export function gpuTolerance(
+  ref: ArrayLike<number>,
+  rtol = 1e-4,
+  atolScale = 0.1,
+): { rtol: number; atol: number } {
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++)
+    if (Number.isFinite(ref[i])) scale = Math.max(scale, Math.abs(ref[i]));
+  return { rtol, atol: rtol * scale * atolScale };
+}
+
+/** expect(got, what).toBeAllClose(ref, gpuTolerance(ref, rtol, atolScale)). */
+export function expectGpuClose(
   got: ArrayLike<number>,
   ref: ArrayLike<number>,
   what: string,
   rtol = 1e-4,
   atolScale = 0.1,
 ): void {
-  expect(got.length, `${what}: length`).toBe(ref.length);
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++)
-    if (Number.isFinite(ref[i])) scale = Math.max(scale, Math.abs(ref[i]));
-  const atol = rtol * scale * atolScale + 1e-30;
-  for (let i = 0; i < ref.length; i++) {
-    const g = got[i];
-    const r = ref[i];
-    if (Number.isNaN(r) || !Number.isFinite(r)) {
-      expect(
-        Object.is(g, r) || (Number.isNaN(g) && Number.isNaN(r)),
-        `${what}[${i}]: got ${g}, want ${r}`,
-      ).toBe(true);
-      continue;
-    }
-    if (!(Math.abs(g - r) <= rtol * Math.abs(r) + atol)) {
-      throw new Error(
-        `${what}[${i}]: got ${g}, want ${r} (|diff| ${Math.abs(g - r)} > ${rtol}·|ref| + ${atol})`,
-      );
-    }
-  }
+  expect(got, what).toBeAllClose(ref, gpuTolerance(ref, rtol, atolScale));
 }

@@ -9,31 +9,12 @@ import {
   type Conv2dGeometry,
   type MatmulParams,
   type Storage,
-  type UnaryOp,
 } from '@thermograd/autograd';
+import { UNARY_CASES, unaryLabel } from '@thermograd/autograd/testing';
 import { kernelSources } from '../src/index.js';
-import { backendFor, CONFIGS, expectClose, rand32 } from './helpers.js';
+import { backendFor, CONFIGS, expectGpuClose, rand32 } from './helpers.js';
 
 const F = 'float32' as const;
-const UNARY_CASES: [UnaryOp, number, number, [number, number]][] = [
-  ['neg', 0, 0, [-3, 3]],
-  ['exp', 0, 0, [-20, 20]],
-  ['log', 0, 0, [1e-3, 50]],
-  ['sqrt', 0, 0, [1e-3, 50]],
-  ['abs', 0, 0, [-3, 3]],
-  ['tanh', 0, 0, [-30, 30]],
-  ['sigmoid', 0, 0, [-40, 40]],
-  ['relu', 0, 0, [-3, 3]],
-  ['leakyRelu', 0.1, 0, [-3, 3]],
-  ['gelu', 0, 0, [-6, 6]],
-  ['powScalar', 3, 0, [-2, 2]],
-  ['powScalar', 2.5, 0, [0, 3]],
-  ['powScalar', 0, 0, [-2, 2]],
-  ['clamp', -0.5, 0.25, [-1, 1]],
-  ['square', 0, 0, [-3, 3]],
-  ['reciprocal', 0, 0, [0.1, 4]],
-  ['sign', 0, 0, [-3, 3]],
-];
 const BINARY_OPS: BinaryOp[] = [
   'add',
   'sub',
@@ -68,18 +49,18 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     );
   });
 
-  it.each(UNARY_CASES)(
-    'unary %s (param %s) and its backward agree with the reference',
-    (op, p, p2, [lo, hi]) => {
+  it.each(UNARY_CASES.map((c) => ({ ...c, label: unaryLabel(c) })))(
+    'unary $label and its backward agree with the reference',
+    ({ op, param: p, param2: p2, range: [lo, hi] }) => {
       const x = rand32(257, 11, lo, hi);
       // Points where the definitions branch: 0, tiny values (tanh's series), the clamp bounds.
       x.set([0, 1e-4, -1e-4, 0.4999, 0.5001, p, p2].map((v) => Math.min(hi, Math.max(lo, v))));
       const y = gpu.unary(op, up(x), x.length, F, p, p2);
       const yRef = ref.unary(op, x, x.length, F, p, p2);
-      expectClose(read(y), host(yRef), `${op}`);
+      expectGpuClose(read(y), host(yRef), `${op}`);
       const dy = rand32(x.length, 12);
       const dx = gpu.unaryBackward(op, up(x), y, up(dy), x.length, F, p, p2);
-      expectClose(
+      expectGpuClose(
         read(dx),
         host(ref.unaryBackward(op, x, yRef, dy, x.length, F, p, p2)),
         `${op} backward`,
@@ -108,7 +89,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
       const a = Float32Array.from(rand32(size(aShape), 1, 0.5, 4), Math.round);
       const b = Float32Array.from(rand32(size(bShape), 2, 0.5, 4), Math.round);
       const got = gpu.binary(op, up(a), aShape, up(b), bShape, outShape, F);
-      expectClose(
+      expectGpuClose(
         read(got),
         host(ref.binary(op, a, aShape, b, bShape, outShape, F)),
         `${op} ${aShape}∘${bShape}`,
@@ -120,7 +101,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const a = Float32Array.of(-2, -2, -8, NaN, 1, 3);
     const b = Float32Array.of(2, 3, 1 / 3, 1, NaN, 0);
     for (const op of ['pow', 'maximum', 'minimum', 'eq', 'ne', 'gt', 'ge', 'lt', 'le'] as const) {
-      expectClose(
+      expectGpuClose(
         read(gpu.binary(op, up(a), [6], up(b), [6], [6], F)),
         host(ref.binary(op, a, [6], b, [6], [6], F)),
         op,
@@ -133,7 +114,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const a = rand32(3, 3);
     const b = rand32(4 * 3, 4);
     const got = gpu.where(up(c), [4, 1], up(a), [3], up(b), [4, 3], [4, 3], F);
-    expectClose(read(got), host(ref.where(c, [4, 1], a, [3], b, [4, 3], [4, 3], F)), 'where');
+    expectGpuClose(read(got), host(ref.where(c, [4, 1], a, [3], b, [4, 3], [4, 3], F)), 'where');
   });
 
   it('reduce sum, max and min over any set of axes, NaN winning max and min', () => {
@@ -141,7 +122,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const x = rand32(60, 5);
     for (const op of ['sum', 'max', 'min'] as const) {
       for (const axes of [[0], [2], [1, 2], [0, 2], [0, 1, 2], []]) {
-        expectClose(
+        expectGpuClose(
           read(gpu.reduce(op, up(x), shape, axes, F)),
           host(ref.reduce(op, x, shape, axes, F)),
           `${op} over [${axes}]`,
@@ -150,7 +131,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     }
     const withNaN = Float32Array.of(1, NaN, 3, 4, 5, 6);
     for (const op of ['max', 'min'] as const) {
-      expectClose(
+      expectGpuClose(
         read(gpu.reduce(op, up(withNaN), [2, 3], [1], F)),
         host(ref.reduce(op, withNaN, [2, 3], [1], F)),
         `${op} with NaN`,
@@ -177,7 +158,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
           const p: MatmulParams = { batch, m, k, n, transA, transB, aBatched, bBatched };
           const a = rand32((aBatched ? batch : 1) * m * k, 6);
           const b = rand32((bBatched ? batch : 1) * k * n, 7);
-          expectClose(
+          expectGpuClose(
             read(gpu.matmul(up(a), up(b), p, F)),
             host(ref.matmul(a, b, p, F)),
             `matmul ${JSON.stringify(p)}`,
@@ -207,13 +188,13 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const x = rand32(2 * k, 8);
     const w = rand32(k * 3, 9);
     const q = { ...p, transB: false };
-    expectClose(
+    expectGpuClose(
       read(gpu.matmul(up(x), up(w), q, F)),
       host(ref.matmul(x, w, q, F)),
       'matmul k=1100',
     );
     // And a reduction over 1100 elements.
-    expectClose(
+    expectGpuClose(
       read(gpu.reduce('sum', up(x), [2, k], [1], F)),
       host(ref.reduce('sum', x, [2, k], [1], F)),
       'sum over 1100',
@@ -260,7 +241,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
       [1, 2, 0],
       [0, 1, 2],
     ]) {
-      expectClose(
+      expectGpuClose(
         read(gpu.permute(up(x), shape, perm, F)),
         host(ref.permute(x, shape, perm, F)),
         `permute ${perm}`,
@@ -269,9 +250,9 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const begin = [1, 0, 1];
     const size = [1, 2, 3];
     const s = gpu.slice(up(x), shape, begin, size, F);
-    expectClose(read(s), host(ref.slice(x, shape, begin, size, F)), 'slice');
+    expectGpuClose(read(s), host(ref.slice(x, shape, begin, size, F)), 'slice');
     const xs = rand32(6, 11);
-    expectClose(
+    expectGpuClose(
       read(gpu.unslice(up(xs), size, begin, shape, F)),
       host(ref.unslice(xs, size, begin, shape, F)),
       'unslice',
@@ -286,7 +267,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
       [2, 4, 4],
       F,
     );
-    expectClose(
+    expectGpuClose(
       read(cat),
       host(
         ref.concat(
@@ -302,13 +283,13 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
       'concat',
     );
     const idx = Int32Array.of(2, 0, 2);
-    expectClose(
+    expectGpuClose(
       read(gpu.gather(up(x), shape, 1, idx, F)),
       host(ref.gather(x, shape, 1, idx, F)),
       'gather',
     );
     const dy = rand32(2 * 3 * 4, 13);
-    expectClose(
+    expectGpuClose(
       read(gpu.scatterAdd(up(dy), [2, 3, 4], 1, idx, shape, F)),
       host(ref.scatterAdd(dy, [2, 3, 4], 1, idx, shape, F)),
       'scatterAdd',
@@ -324,19 +305,19 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const labels = Int32Array.of(3, 2, 0, 9, 5, 5);
     const got = gpu.softmaxCrossEntropy(up(z), labels, rows, cols, F);
     const want = ref.softmaxCrossEntropy(z, labels, rows, cols, F);
-    expectClose(read(got.losses), host(want.losses), 'losses');
-    expectClose(read(got.probs), host(want.probs), 'probs');
+    expectGpuClose(read(got.losses), host(want.losses), 'losses');
+    expectGpuClose(read(got.probs), host(want.probs), 'probs');
     const dl = rand32(rows, 15);
-    expectClose(
+    expectGpuClose(
       read(gpu.softmaxCrossEntropyBackward(got.probs, labels, up(dl), rows, cols, F)),
       host(ref.softmaxCrossEntropyBackward(want.probs, labels, dl, rows, cols, F)),
       'softmaxCrossEntropy backward',
     );
     const ls = gpu.logSoftmax(up(z), rows, cols, F);
     const lsRef = ref.logSoftmax(z, rows, cols, F);
-    expectClose(read(ls), host(lsRef), 'logSoftmax');
+    expectGpuClose(read(ls), host(lsRef), 'logSoftmax');
     const dy = rand32(rows * cols, 16);
-    expectClose(
+    expectGpuClose(
       read(gpu.logSoftmaxBackward(ls, up(dy), rows, cols, F)),
       host(ref.logSoftmaxBackward(lsRef, dy, rows, cols, F)),
       'logSoftmax backward',
@@ -391,21 +372,21 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
   it.each(geometries)('im2col, col2im and pooling, forward and backward (%o)', (g) => {
     const x = rand32(g.n * g.c * g.h * g.w, 17);
     const cols = gpu.im2col(up(x), g, F);
-    expectClose(read(cols), host(ref.im2col(x, g, F)), 'im2col');
+    expectGpuClose(read(cols), host(ref.im2col(x, g, F)), 'im2col');
     const dc = rand32(g.n * g.outH * g.outW * g.c * g.kh * g.kw, 18);
-    expectClose(read(gpu.col2im(up(dc), g, F)), host(ref.col2im(dc, g, F)), 'col2im');
+    expectGpuClose(read(gpu.col2im(up(dc), g, F)), host(ref.col2im(dc, g, F)), 'col2im');
     const mp = gpu.maxPool2d(up(x), g, F);
     const mpRef = ref.maxPool2d(x, g, F);
     expect(Array.from(mp.argmax)).toEqual(Array.from(mpRef.argmax));
-    expectClose(read(mp.y), host(mpRef.y), 'maxPool2d');
+    expectGpuClose(read(mp.y), host(mpRef.y), 'maxPool2d');
     const dy = rand32(g.n * g.c * g.outH * g.outW, 19);
-    expectClose(
+    expectGpuClose(
       read(gpu.maxPool2dBackward(up(dy), mp.argmax, g, F)),
       host(ref.maxPool2dBackward(dy, mpRef.argmax, g, F)),
       'maxPool2d backward',
     );
-    expectClose(read(gpu.avgPool2d(up(x), g, F)), host(ref.avgPool2d(x, g, F)), 'avgPool2d');
-    expectClose(
+    expectGpuClose(read(gpu.avgPool2d(up(x), g, F)), host(ref.avgPool2d(x, g, F)), 'avgPool2d');
+    expectGpuClose(
       read(gpu.avgPool2dBackward(up(dy), g, F)),
       host(ref.avgPool2dBackward(dy, g, F)),
       'avgPool2d backward',
@@ -431,7 +412,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const mp = gpu.maxPool2d(up(x), g, F);
     const want = ref.maxPool2d(x, g, F);
     expect(Array.from(mp.argmax)).toEqual(Array.from(want.argmax));
-    expectClose(read(mp.y), host(want.y), 'maxPool2d ties');
+    expectGpuClose(read(mp.y), host(want.y), 'maxPool2d ties');
   });
 });
 

@@ -17,7 +17,7 @@ import {
   type Tensor,
 } from '@thermograd/autograd';
 import { WorkerDevice, type GpuBackend } from '../src/index.js';
-import { backendFor, CONFIGS, expectClose, rand32 } from './helpers.js';
+import { backendFor, CONFIGS, expectGpuClose, rand32 } from './helpers.js';
 
 interface Model {
   params: Tensor[];
@@ -84,10 +84,12 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
     for (let s = 0; s < 3; s++) {
       const got = gpu.tidy(() => step(models.gpu, x.gpu, labels, 0.5));
       const want = step(models.ref, x.ref, labels, 0.5);
-      expectClose([got.loss], [want.loss], `step ${s} loss`);
-      got.grads.forEach((g, i) => expectClose(g, want.grads[i], `step ${s} grad ${i}`, 1e-4, 0.1));
+      expectGpuClose([got.loss], [want.loss], `step ${s} loss`);
+      got.grads.forEach((g, i) =>
+        expectGpuClose(g, want.grads[i], `step ${s} grad ${i}`, 1e-4, 0.1),
+      );
       models.gpu.params.forEach((p, i) =>
-        expectClose(p.dataSync(), models.ref.params[i].dataSync(), `step ${s} param ${i}`),
+        expectGpuClose(p.dataSync(), models.ref.params[i].dataSync(), `step ${s} param ${i}`),
       );
     }
   });

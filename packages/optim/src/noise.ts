@@ -18,8 +18,9 @@
  *                                        itself biased: average numerator and denominator over
  *                                        steps, as GradientNoiseMeter does, before dividing)
  *
- * and the temperature figures the seed implies: η0, η and η·tr(Σ)/B, the variance per unit of
- * flow time that SGD's noise injects (seed, "Langevin dynamics of SGD": ε ~ N(0, η Σ/B) per √Δt).
+ * and the temperature figures of the theory (docs/theory.md): η0, η and η·tr(Σ)/B, the variance per
+ * unit of flow time that SGD's noise injects ("SGD as a discretised stochastic differential
+ * equation": ε ~ N(0, η Σ/B) per √Δt).
  * The cost is one pass over the parameters' .grad and B numbers per parameter: cheap enough to
  * log every step.
  */

@@ -1,5 +1,5 @@
 /**
- * Temperature parameterisation (seed, "Minibatching" and "Momentum").
+ * Temperature parameterisation (docs/theory.md, "The η0 parameterisation").
  *
  * The temperature η0 is the learning rate per example. With the loss a MEAN over a batch of B
  * examples, one step of size η = B·η0 moves Φ about as far as B single-example steps of size η0,

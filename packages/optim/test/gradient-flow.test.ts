@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tensor, mul, sum, square } from '@thermograd/autograd';
 import { gradientFlow, lossGradient, Optimizer, type ParamTree } from '../src/index.js';
-import { expectAllClose, run } from './helpers.js';
+import { run } from './helpers.js';
 
 const k = [0.5, 1, 2, 3];
 const x0 = [1, -2, 0.5, 1.5];
@@ -12,7 +12,7 @@ describe('gradient-flow on L = ½ Σ k_i x_i²', () => {
   it('adaptive dopri5 matches x0·exp(−k t) to 1e-4 relative at every update, and reports t', () => {
     const plugin = gradientFlow({ gradient, interval: 0.1 });
     const { trace, hypers, state } = run(plugin, { x: Float64Array.from(x0) }, () => ({}), 30);
-    trace.forEach((p, n) => expectAllClose(p.x, exact(hypers[n].t), 1e-4));
+    trace.forEach((p, n) => expect(p.x).toBeAllClose(exact(hypers[n].t), { rtol: 1e-4 }));
     expect(state.hyper.t).toBeCloseTo(3, 12);
     expect(state.hyper.step).toBe(30);
     // Error control really adapted: few evaluations per unit time, the step carried in the state.
@@ -45,17 +45,16 @@ describe('gradient-flow on L = ½ Σ k_i x_i²', () => {
       () => ({}),
       30,
     );
-    rk4.trace.forEach((p, n) => expectAllClose(p.x, exact(rk4.hypers[n].t), 1e-4));
+    rk4.trace.forEach((p, n) => expect(p.x).toBeAllClose(exact(rk4.hypers[n].t), { rtol: 1e-4 }));
     const euler = run(
       gradientFlow({ gradient, interval: 0.1, method: 'euler', substeps: 4 }),
       { x: Float64Array.from(x0) },
       () => ({}),
       5,
     );
-    expectAllClose(
-      euler.params.x,
+    expect(euler.params.x).toBeAllClose(
       x0.map((v, i) => v * (1 - k[i] * 0.025) ** 20),
-      1e-13,
+      { rtol: 1e-13 },
     );
     expect(euler.state.hyper.evaluations).toBe(20);
   });
@@ -70,7 +69,7 @@ describe('gradient-flow on L = ½ Σ k_i x_i²', () => {
     );
     for (let n = 0; n < 8; n++) opt.step(); // no backward needed: the plugin evaluates its own gradient
     expect(opt.hyper.t).toBe(2);
-    expectAllClose(x.toArray(), exact(2), 1e-4);
+    expect(x.toArray()).toBeAllClose(exact(2), { rtol: 1e-4 });
   });
 
   it('a non-finite gradient inside the integrator is an error naming the parameter', () => {

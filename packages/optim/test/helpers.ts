@@ -54,25 +54,6 @@ export function bits(a: ArrayLike<number> & { buffer?: ArrayBufferLike }): strin
   return Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength).toString('hex');
 }
 
-export function expectAllClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  relTol: number,
-  absTol = 0,
-): void {
-  if (actual.length !== expected.length)
-    throw new Error(`length ${actual.length} vs ${expected.length}`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (!(Math.abs(a - e) <= relTol * Math.abs(e) + absTol)) {
-      throw new Error(
-        `element ${i}: ${a} vs expected ${e} (relative tolerance ${relTol}, absolute ${absTol})`,
-      );
-    }
-  }
-}
-
 export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));

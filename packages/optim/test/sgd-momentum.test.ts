@@ -12,7 +12,7 @@ import {
   temperatureFromStepSize,
   weightDecay,
 } from '../src/index.js';
-import { expectAllClose, maxAbsDiff, quadraticGrad, run } from './helpers.js';
+import { maxAbsDiff, quadraticGrad, run } from './helpers.js';
 
 const x0 = () => ({ x: Float64Array.from([1, -2, 0.5, 3]) });
 const ks = [0.5, 1, 2, 3.5];
@@ -36,10 +36,9 @@ describe('sgd on L = ½ k x²', () => {
     const eta = 0.07;
     const { trace } = run(sgd({ eta }), x0(), quadraticGrad(ks), 40);
     trace.forEach((p, i) =>
-      expectAllClose(
-        p.x,
+      expect(p.x).toBeAllClose(
         x0().x.map((v, j) => v * (1 - eta * ks[j]) ** (i + 1)),
-        1e-12,
+        { rtol: 1e-12 },
       ),
     );
   });
@@ -49,10 +48,9 @@ describe('sgd on L = ½ k x²', () => {
     const state = plugin.init(x0());
     expect(state.hyper).toEqual({ step: 0, eta0: 0.001, eta: 0.032, B: 32 });
     const { trace, hypers } = run(plugin, x0(), quadraticGrad(ks), 5);
-    expectAllClose(
-      trace[4].x,
+    expect(trace[4].x).toBeAllClose(
       x0().x.map((v, j) => v * (1 - 0.032 * ks[j]) ** 5),
-      1e-12,
+      { rtol: 1e-12 },
     );
     expect(hypers.map((h) => h.step)).toEqual([1, 2, 3, 4, 5]);
   });
@@ -95,7 +93,7 @@ describe('momentum', () => {
     const { trace } = run(momentum({ eta, mu }), start, quadraticGrad(k), 60);
     trace.forEach((p, i) => {
       const expected = k.map((kk, j) => heavyBallClosedForm(eta * kk, mu, start.x[j], i + 1));
-      expectAllClose(p.x, expected, 0, 1e-12);
+      expect(p.x).toBeAllClose(expected, { rtol: 0, atol: 1e-12 });
     });
     // Both branches of the closed form are exercised: the under-damped coordinate changes sign,
     // the over-damped one decays monotonically.
@@ -136,8 +134,8 @@ describe('momentum', () => {
     //        PyTorch  v = 1, 1.5, 1.75 (steps η v = same), then v = 1.875 and the step 0.1·1.875 = 0.1875.
     const stepsOf = (r: typeof s) =>
       r.trace.map((t, i) => (i === 0 ? -t.x[0] : r.trace[i - 1].x[0] - t.x[0]));
-    expectAllClose(stepsOf(s), [1, 1.5, 1.75, 0.975], 1e-15);
-    expectAllClose(stepsOf(p), [1, 1.5, 1.75, 0.1875], 1e-15);
+    expect(stepsOf(s)).toBeAllClose([1, 1.5, 1.75, 0.975], { rtol: 1e-15 });
+    expect(stepsOf(p)).toBeAllClose([1, 1.5, 1.75, 0.1875], { rtol: 1e-15 });
   });
 
   it('nesterov steps are μ v + η ĝ (Sutskever) and η(ĝ + μ v) (PyTorch)', () => {
@@ -149,14 +147,14 @@ describe('momentum', () => {
       2,
     );
     // v1 = 0.1, step 0.5·0.1 + 0.1 = 0.15; v2 = 0.15, step 0.075 + 0.1 = 0.175.
-    expectAllClose([s.trace[0].x[0], s.trace[1].x[0]], [-0.15, -0.325], 1e-15);
+    expect([s.trace[0].x[0], s.trace[1].x[0]]).toBeAllClose([-0.15, -0.325], { rtol: 1e-15 });
     const p = run(
       momentum({ eta: 0.1, mu: 0.5, nesterov: true, convention: 'pytorch' }),
       { x: Float64Array.of(0) },
       ones,
       2,
     );
-    expectAllClose([p.trace[0].x[0], p.trace[1].x[0]], [-0.15, -0.325], 1e-15);
+    expect([p.trace[0].x[0], p.trace[1].x[0]]).toBeAllClose([-0.15, -0.325], { rtol: 1e-15 });
   });
 });
 
@@ -204,7 +202,7 @@ describe('clipping and weight decay', () => {
     const plugin = clipByGlobalNorm({ maxNorm: 1 });
     const grads = { a: Float64Array.of(3, 0), b: Float64Array.of(4) };
     const { updates, state } = plugin.update(grads, plugin.init(grads), grads);
-    expectAllClose([...updates.a, ...updates.b], [0.6, 0, 0.8], 1e-15);
+    expect([...updates.a, ...updates.b]).toBeAllClose([0.6, 0, 0.8], { rtol: 1e-15 });
     expect(state.hyper).toEqual({ step: 1, maxNorm: 1, gradNorm: 5 });
     const small = plugin.update(
       { a: Float64Array.of(0.3, 0), b: Float64Array.of(0.4) },
@@ -240,7 +238,7 @@ describe('clipping and weight decay', () => {
       zero,
       3,
     );
-    expectAllClose(r.params.x, [(1 - 0.05) ** 3], 1e-15);
+    expect(r.params.x).toBeAllClose([(1 - 0.05) ** 3], { rtol: 1e-15 });
     expect(r.state.hyper.decayEta).toBe(0.5);
     expect(() =>
       run(weightDecay({ lambda, mode: 'decoupled' }), { x: Float64Array.of(1) }, zero, 1),
@@ -266,7 +264,7 @@ describe('clipping and weight decay', () => {
       v = v.map((vi, i) => 0.9 * vi + 0.1 * c[i]);
       x = x.map((xi, i) => xi - v[i]);
     }
-    expectAllClose(r.params.x, x, 1e-14);
+    expect(r.params.x).toBeAllClose(x, { rtol: 1e-14 });
     expect(r.state.hyper).toMatchObject({ step: 2, maxNorm: 1, lambda: 0.01, eta: 0.1, mu: 0.9 });
     expect(plugin.name).toBe('chain(clip-by-global-norm, weight-decay, momentum)');
   });

@@ -1,6 +1,6 @@
 /**
- * lab cooling: hot-then-cold temperature schedules against constant temperatures (seed,
- * "Learning rate as temperature"): a hot run moves fast but settles in a hot, high-loss
+ * lab cooling: hot-then-cold temperature schedules against constant temperatures
+ * (docs/theory.md, "Temperature"): a hot run moves fast but settles in a hot, high-loss
  * stationary state; a cold run settles low but gets there slowly; starting hot and cooling gets
  * both, so the cooled run ends at a lower loss than either constant temperature.
  *

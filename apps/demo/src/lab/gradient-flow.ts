@@ -1,8 +1,8 @@
 /**
  * lab gradient-flow: as the temperature η0 → 0, SGD trajectories approach the gradient-flow
- * trajectory dΦ/dt = −g(Φ) (seed, "Gradient flow").
+ * trajectory dΦ/dt = −g(Φ) (docs/theory.md, "Gradient flow").
  *
- * SGD with η = B·η0 advances the flow time by η per step (seed, "Minibatching": B steps of
+ * SGD with η = B·η0 advances the flow time by η per step (docs/theory.md, "The η0 parameterisation": B steps of
  * size η0 per example ≈ one step of B·η0). The flow itself is integrated by the gradient-flow
  * plugin (adaptive Dormand–Prince on the full-batch gradient) and sampled at flow times
  * t_k = kΔ; an SGD run with η = Δ/m (m steps per interval) is compared at the same t_k. The

@@ -1,5 +1,5 @@
 /**
- * The thermodynamics lab: one command per claim of the seed (`thermograd-demo lab <name>`), each
+ * The thermodynamics lab: one command per claim of the theory, docs/theory.md (`thermograd-demo lab <name>`), each
  * printing a table of claims with `held` computed from measurements, and writing results.md,
  * results.json, SVG charts and report.html into --out.
  */

@@ -8,10 +8,10 @@
  * population loss is E[xxᵀ] = H and, at the optimum (δ = 0), the per-example gradient covariance
  * is Σ = σ² E[ε²] E[xxᵀ] = σ² H.
  *
- * Convention (the seed's, with the loss a MEAN over the batch): ĝ = (1/B) Σ_b ĝ_b, Φ ← Φ − η ĝ.
+ * Convention (docs/theory.md's, with the loss a MEAN over the batch): ĝ = (1/B) Σ_b ĝ_b, Φ ← Φ − η ĝ.
  * Near the optimum ĝ = H δ + ξ with Cov ξ = Σ/B, so one step is δ' = (I − ηH) δ − η ξ and the
  * noise covariance per step is η² Σ/B. A stationary C must satisfy C = (I − ηH) C (I − ηH) + η² Σ/B,
- * i.e. H C + C H − η H C H = η Σ/B; to first order in η (the seed's continuous-time limit, with
+ * i.e. H C + C H − η H C H = η Σ/B; to first order in η (the theory's continuous-time limit, with
  * diffusion ε ~ N(0, η Σ/B) per unit of flow time; Mandt, Hoffman & Blei 2017):
  *
  *     H C + C H = η Σ / B.                                                (the prediction tested)

@@ -10,7 +10,7 @@ import { htmlReport, renderChartSvg, type ChartSpec } from '../plots.js';
 export interface Claim {
   /** Short id, e.g. 'sgd-matches-lyapunov'. */
   id: string;
-  /** The claim in words, as the seed (or the issue) states it. */
+  /** The claim in words, as the theory (docs/theory.md) or the issue states it. */
   claim: string;
   /** The criterion `held` was computed with, in words with its threshold. */
   criterion: string;

@@ -1,5 +1,5 @@
 /**
- * lab running-average: the seed's two momentum forms,
+ * lab running-average: the two momentum forms of docs/theory.md ("Momentum as a running average"),
  *
  *   velocity (Sutskever):  v ← μ v + η ĝ,                 Φ ← Φ − v
  *   running average:       g̃ ← (1 − 1/N) g̃ + (1/N) ĝ,     Φ ← Φ − N η g̃,   N = 1/(1 − μ)

@@ -1,5 +1,5 @@
 /**
- * lab temperature: the temperature is η0, not η (seed, "Minibatching" and "Momentum").
+ * lab temperature: the temperature is η0, not η (docs/theory.md, "Temperature" and "The η0 parameterisation").
  *
  * With η = (1 − μ)·B·η0 the stationary loss and its fluctuation depend on η0 alone: the same for
  * every batch size B ∈ {8, 32, 128} and momentum μ ∈ {0, 0.9, 0.99}; with the raw η held fixed

@@ -5,7 +5,7 @@
  * parameters (linear, conv2d) leave |ĝ_b(p)|² on each parameter p, and in 'grads' mode ĝ_b(p)
  * itself; this module gathers them by parameter path and adds the total over parameters,
  *   total[b] = Σ_p |ĝ_b(p)|² = |ĝ_b|²,
- * the quantity the gradient-noise statistics need (the seed's per-example gradient spread).
+ * the quantity the gradient-noise statistics need (the per-example gradient spread Σ of docs/theory.md).
  *
  * Records stay on the parameters until zeroGrad(); call model.zeroGrad() before each step so that
  * a record is never read from an older batch.

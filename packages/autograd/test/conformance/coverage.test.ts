@@ -1,7 +1,7 @@
 /** The conformance table must cover every op exported from src/ops. */
 import { describe, expect, it } from 'vitest';
 import * as ops from '../../src/ops/index.js';
-import { CASES, NOT_OPS } from './cases.js';
+import { CASES, NOT_OPS } from '../../src/testing/index.js';
 
 describe('conformance coverage', () => {
   it('has a case for every exported op', () => {

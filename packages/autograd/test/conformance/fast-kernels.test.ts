@@ -15,7 +15,7 @@ import {
   type BinaryOp,
   type Conv2dGeometry,
 } from '../../src/index.js';
-import { mismatch } from './compare.js';
+import { conformanceTolerance } from '../../src/testing/index.js';
 
 const others = listBackends().filter((b) => b !== 'reference');
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -243,7 +243,10 @@ for (const name of others) {
           const got = backend.read(backend.reduce(op, x, shape, axes, 'float32'), 'float32');
           const want = ref.reduce(op, x, shape, axes, 'float32') as Float32Array;
           if (op === 'sum')
-            expect(mismatch(got, want, 1e-5), JSON.stringify([shape, axes])).toBeUndefined();
+            expect(got, JSON.stringify([shape, axes])).toBeAllClose(
+              want,
+              conformanceTolerance(want, 1e-5),
+            );
           else expect(bits(got), JSON.stringify([shape, axes])).toEqual(bits(want));
         }
       });
@@ -381,10 +384,8 @@ for (const name of others) {
               const p = { batch, m, k, n, transA, transB, aBatched, bBatched };
               const got = backend.read(backend.matmul(a, b, p, 'float32'), 'float32');
               const label = JSON.stringify(p);
-              expect(
-                mismatch(got, ref.matmul(a, b, p, 'float32') as Float32Array, 1e-4),
-                label,
-              ).toBeUndefined();
+              const want = ref.matmul(a, b, p, 'float32') as Float32Array;
+              expect(got, label).toBeAllClose(want, conformanceTolerance(want, 1e-4));
               const one = { ...p, batch: 1, aBatched: true, bBatched: true };
               const each = Array.from({ length: batch }, (_, t) => {
                 const at = aBatched ? a.subarray(t * m * k, (t + 1) * m * k) : a;

@@ -14,7 +14,7 @@ import {
   type Conv2dGeometry,
   type MatmulParams,
 } from '../../src/index.js';
-import { mismatch } from './compare.js';
+import { conformanceTolerance } from '../../src/testing/index.js';
 
 function randomF32(n: number, seed: number): Float32Array {
   const rng = new Generator(seed);
@@ -60,7 +60,7 @@ for (const name of others) {
             };
             const got = backend.read(backend.matmul(a, b, p, 'float32'), 'float32');
             const want = ref.matmul(a, b, p, 'float32') as Float32Array;
-            expect(mismatch(got, want, 1e-4)).toBeUndefined();
+            expect(got).toBeAllClose(want, conformanceTolerance(want, 1e-4));
           });
         }
       }
@@ -79,9 +79,8 @@ for (const name of others) {
             const b = randomF32((bBatched ? batch : 1) * k * n, 4);
             const p: MatmulParams = { batch, m, k, n, transA, transB, aBatched, bBatched };
             const got = backend.read(backend.matmul(a, b, p, 'float32'), 'float32');
-            expect(
-              mismatch(got, ref.matmul(a, b, p, 'float32') as Float32Array, 1e-4),
-            ).toBeUndefined();
+            const want = ref.matmul(a, b, p, 'float32') as Float32Array;
+            expect(got).toBeAllClose(want, conformanceTolerance(want, 1e-4));
           }
         }
       });
@@ -171,7 +170,10 @@ for (const name of others) {
           ).map((v) => (op === 'div' ? v + 2 : v));
           const got = backend.read(backend.binary(op, a, as, b, bs, os, 'float32'), 'float32');
           const want = ref.binary(op, a, as, b, bs, os, 'float32') as Float32Array;
-          expect(mismatch(got, want, 1e-6), `${op} ${JSON.stringify([as, bs])}`).toBeUndefined();
+          expect(got, `${op} ${JSON.stringify([as, bs])}`).toBeAllClose(
+            want,
+            conformanceTolerance(want, 1e-6),
+          );
         }
       });
     }
@@ -229,7 +231,10 @@ for (const name of others) {
           );
           const got = backend.read(backend.reduce(op, x, shape, axes, 'float32'), 'float32');
           const want = ref.reduce(op, x, shape, axes, 'float32') as Float32Array;
-          expect(mismatch(got, want, 1e-5), `${JSON.stringify([shape, axes])}`).toBeUndefined();
+          expect(got, `${JSON.stringify([shape, axes])}`).toBeAllClose(
+            want,
+            conformanceTolerance(want, 1e-5),
+          );
         }
       });
     }
@@ -289,7 +294,8 @@ for (const name of others) {
           const cs = randomF32(g.n * g.outH * g.outW * g.c * g.kh * g.kw, 13);
           const cols = dtype === 'float64' ? Float64Array.from(cs) : cs;
           const got = backend.read(backend.col2im(cols, g, dtype), dtype);
-          expect(mismatch(got, ref.read(ref.col2im(cols, g, dtype), dtype), 1e-6)).toBeUndefined();
+          const want = ref.read(ref.col2im(cols, g, dtype), dtype);
+          expect(got).toBeAllClose(want, conformanceTolerance(want, 1e-6));
         }
       });
     }

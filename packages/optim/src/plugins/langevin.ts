@@ -1,6 +1,6 @@
 /**
  * langevin: overdamped Langevin dynamics / stochastic-gradient Langevin dynamics (SGLD)
- * (seed, "Langevin dynamics of SGD"; Welling & Teh 2011).
+ * (docs/theory.md, "Langevin dynamics and the stationary distribution"; Welling & Teh 2011).
  *
  *   noise 'isotropic' (default):
  *     Φ ← Φ − η ∇U + √(2 η T) ξ,        ξ ~ N(0, I)
@@ -15,7 +15,7 @@
  *     Φ ← Φ − η ĝ + η √(s · diag(Σ) / B') ξ
  *   where Σ is the per-example gradient covariance (sample covariance over the batch, from
  *   per-example gradients: backward({ perExample: 'grads' })), B' = imitateBatchSize (default the
- *   batch size of the gradients) and s = noiseScale (default 1). This is the seed's
+ *   batch size of the gradients) and s = noiseScale (default 1). This is the theory's
  *   ε ~ N(0, η Σ_ĝ) per unit of flow time, with Σ_ĝ = Σ/B' the covariance of a minibatch
  *   gradient; per step of flow time η its covariance is η² Σ/B'. Adding it to a large-batch
  *   gradient step imitates the noise of SGD at batch size B'.

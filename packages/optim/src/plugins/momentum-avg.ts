@@ -1,5 +1,5 @@
 /**
- * momentum-avg: momentum as a running average of the gradient (seed, "Momentum as a running average").
+ * momentum-avg: momentum as a running average of the gradient (docs/theory.md, "Momentum as a running average").
  *
  *     N = 1 / (1 − μ)
  *     g̃ ← (1 − 1/N) g̃ + (1/N) ĝ

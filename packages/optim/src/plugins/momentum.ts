@@ -1,13 +1,13 @@
 /**
- * momentum: heavy-ball momentum (seed, "Momentum").
+ * momentum: heavy-ball momentum (docs/theory.md, "Temperature").
  *
- *   convention 'sutskever' (default, the seed's form):
+ *   convention 'sutskever' (default, the theory's form):
  *     v ← μ v + η ĝ,       Φ ← Φ − v                       (nesterov: Φ ← Φ − (μ v + η ĝ), v the new one)
  *   convention 'pytorch' (torch.optim.SGD with dampening 0):
  *     v ← μ v + ĝ,         Φ ← Φ − η v                     (nesterov: Φ ← Φ − η (ĝ + μ v))
  *
  *   with η = (1 − μ) · B · η0 when given a temperature η0, so that the stationary state depends on
- *   η0 alone (seed: "the temperature will be essentially determined by η0").
+ *   η0 alone (docs/theory.md, "The η0 parameterisation").
  *
  * At constant η the two conventions are the same trajectory (v_sutskever = η · v_pytorch) up to
  * float rounding. They differ when η changes under a schedule: in the Sutskever form v holds the

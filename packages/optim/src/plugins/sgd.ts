@@ -1,5 +1,5 @@
 /**
- * sgd: plain stochastic gradient descent (seed, "Stochastic gradient descent" and "Minibatching").
+ * sgd: plain stochastic gradient descent (docs/theory.md, "The minibatch gradient" and "The η0 parameterisation").
  *
  *     Φ ← Φ − η ĝ,        η = B · η0 when given a temperature η0
  *
