@@ -3,21 +3,13 @@
  *
  * Layout: one JSON header line `{"format":"thermograd-checkpoint","version":1,"sha256":...,"bytes":...}`
  * then the JSON body. The checksum covers the body's exact bytes, so any truncation or bit flip is
- * caught before a single value is used. Writing goes to a temporary file in the same directory,
- * fsynced, then renamed over the target: a crash leaves either the old checkpoint or the new one,
- * never half of one.
+ * caught before a single value is used. Writing is durable-write.ts's: every byte checked, a
+ * temporary file fsynced and renamed over the target, so a crash or a full disk leaves either the
+ * old checkpoint or the new one, never half of one.
  */
 import { createHash } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { writeFileDurably } from './durable-write.js';
 
 const FORMAT = 'thermograd-checkpoint';
 const VERSION = 1;
@@ -27,35 +19,14 @@ export class CheckpointError extends Error {
 }
 
 export function saveCheckpoint(path: string, body: unknown): void {
-  const text = JSON.stringify(body);
-  const bytes = Buffer.from(text, 'utf8');
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
   const header = JSON.stringify({
     format: FORMAT,
     version: VERSION,
     sha256: sha256(bytes),
     bytes: bytes.length,
   });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, header + '\n');
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  // Make the rename itself durable.
-  try {
-    const dirFd = openSync(dirname(path), 'r');
-    fsyncSync(dirFd);
-    closeSync(dirFd);
-  } catch {
-    // Some file systems refuse fsync on directories; the rename is still atomic.
-  }
+  writeFileDurably(path, [header + '\n', bytes], 'checkpoint');
 }
 
 export function loadCheckpoint<T = unknown>(path: string): T {

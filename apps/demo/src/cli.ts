@@ -7,14 +7,14 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { listBackends } from '@thermograd/autograd';
-import { pluginNames } from '@thermograd/optim';
 import { realpathSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GPU_MODES } from './backends.js';
-import { DEFAULTS, SCHEDULES, type TrainConfig } from './config.js';
+import { ConfigError, DEFAULTS, optimizerNames, SCHEDULES, type TrainConfig } from './config.js';
 import { EXPERIMENTS, runLab } from './lab/index.js';
-import { train } from './train.js';
+import { claimRunDirectory, timestampedDir } from './run-dir.js';
+import { DEFAULT_CHECKPOINT_EVERY, train, type CheckpointEvery, type StopSignal } from './train.js';
 
 function number(name: string, check: (v: number) => boolean, what: string) {
   return (value: string): number => {
@@ -36,6 +36,24 @@ function list(name: string, check: (v: number) => boolean, what: string) {
     value.split(',').map((part) => number(name, check, what)(part));
 }
 
+/** `500` (steps) or `60s` / `5m` (wall-clock time). */
+function checkpointEvery(value: string): CheckpointEvery {
+  const m = /^\s*(\d+)\s*(s|m)?\s*$/.exec(value);
+  if (!m || Number(m[1]) < 1)
+    throw new InvalidArgumentError(
+      `--checkpoint-every must be a number of steps (500) or of seconds (60s) or minutes (5m), got '${value}'`,
+    );
+  const n = Number(m[1]);
+  return m[2] === undefined ? { steps: n } : { seconds: m[2] === 'm' ? 60 * n : n };
+}
+
+/** Exit statuses after a signal, as a shell reports a process it ended: 128 + the signal number. */
+export const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type HandledSignal = keyof typeof SIGNAL_EXIT;
+
+/** TrainConfig keys by the name commander gives their option (--plugin collects into plugins). */
+const CONFIG_KEY_OF_OPTION: Record<string, keyof TrainConfig> = { plugin: 'plugins' };
+
 /**
  * `pnpm demo` runs the CLI in apps/demo; a path on the command line means the caller's directory,
  * which pnpm passes as INIT_CWD.
@@ -46,10 +64,18 @@ function callerPath(p: string | undefined): string | undefined {
   return p === undefined ? undefined : resolve(process.env.INIT_CWD ?? process.cwd(), p);
 }
 
-export function buildProgram(): Command {
+/** What the command's action reports back to main: the signal that ended a run, if one did. */
+export interface Outcome {
+  signal?: HandledSignal;
+}
+
+export function buildProgram(outcome: Outcome = {}): Command {
+  // A flag error is one line naming the problem, not the whole help (inherited by the commands).
   const program = new Command('thermograd-demo')
     .description('Train MNIST with any thermograd optimizer plugin and temperature schedule.')
-    .showHelpAfterError()
+    .configureOutput({
+      outputError: (text, write) => write(`${text.trimEnd()} (see --help)\n`),
+    })
     .exitOverride();
 
   program
@@ -79,7 +105,7 @@ export function buildProgram(): Command {
     )
     .option(
       '--optimizer <name>',
-      `optimizer plugin: ${pluginNames().join(', ')}`,
+      `optimizer plugin: ${optimizerNames().join(', ')} (clipping and weight decay: --clip-norm, --weight-decay)`,
       DEFAULTS.optimizer,
     )
     .option(
@@ -190,10 +216,16 @@ export function buildProgram(): Command {
       DEFAULTS.evalSize,
     )
     .option('--no-noise', 'do not measure the gradient noise scale')
-    .option('--out <dir>', 'run directory [default: runs/<timestamp>]')
+    .option('--out <dir>', 'run directory, which must be new or empty [default: runs/<timestamp>]')
+    .option('--overwrite', 'replace the run already in --out')
     .option(
       '--resume <checkpoint>',
-      'continue the run saved in this checkpoint (its settings are used)',
+      'continue the run saved in this checkpoint with its settings; only --epochs and --log-every may change',
+    )
+    .option(
+      '--checkpoint-every <n|Ns>',
+      'checkpoint every n steps, or N seconds (60s) or minutes (5m); also at each epoch end and on stopping [default: 60s]',
+      checkpointEvery,
     )
     .option(
       '--max-steps <n>',
@@ -201,7 +233,11 @@ export function buildProgram(): Command {
       positiveInt('--max-steps'),
     )
     .option('--quiet', 'no progress output')
-    .action(async (opts) => {
+    .addHelpText(
+      'after',
+      `\nOther commands:\n  lab <experiment>   thermodynamics lab experiments (thermograd-demo lab --help)`,
+    )
+    .action(async (opts, command: Command) => {
       const config: TrainConfig = {
         plugins: (opts.plugin as string[]).map((m) => callerPath(m)),
         model: opts.model,
@@ -235,33 +271,41 @@ export function buildProgram(): Command {
         evalSize: opts.evalSize,
         noise: opts.noise,
       };
+      const explicit = Object.keys(opts)
+        .filter((name) => command.getOptionValueSource(name) === 'cli')
+        .map((name) => CONFIG_KEY_OF_OPTION[name] ?? (name as keyof TrainConfig))
+        .filter((key) => key in config);
       const resume = callerPath(opts.resume);
       const out =
-        callerPath(opts.out) ??
-        (resume
-          ? join(resume, '..')
-          : callerPath(join('runs', new Date().toISOString().replace(/[:.]/g, '-'))));
-      const signal = { stop: false };
-      const onSigint = () => {
-        if (signal.stop) process.exit(130);
-        signal.stop = true;
-        process.stderr.write('\nstopping after this step (Ctrl-C again to quit at once)…\n');
-      };
-      process.on('SIGINT', onSigint);
+        callerPath(opts.out) ?? (resume ? dirname(resume) : callerPath(timestampedDir('runs')));
+      // SIGINT (Ctrl-C) and SIGTERM end the run after the current step, with a checkpoint; a
+      // second one quits at once (the last checkpoint stays whole: every write is atomic).
+      const signal: StopSignal = { stop: false };
+      const handlers = (Object.keys(SIGNAL_EXIT) as HandledSignal[]).map((name) => {
+        const handler = () => {
+          if (signal.stop) process.exit(SIGNAL_EXIT[name]);
+          signal.stop = true;
+          signal.reason = name;
+        };
+        process.on(name, handler);
+        return [name, handler] as const;
+      });
       try {
         await train(config, {
-          out: out!,
+          out,
           resume,
+          explicit,
+          overwrite: opts.overwrite === true,
+          checkpointEvery: opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
           progress: opts.quiet ? 'none' : process.stdout.isTTY ? 'tty' : 'lines',
           log: (line) => console.log(line),
           stopAfterSteps: opts.maxSteps,
           signal,
         });
       } finally {
-        process.off('SIGINT', onSigint);
+        for (const [name, handler] of handlers) process.off(name, handler);
       }
-      // Interrupted runs end with the conventional status of SIGINT, after saving everything.
-      if (signal.stop) process.exitCode = 130;
+      if (signal.stop) outcome.signal = signal.reason as HandledSignal;
     });
   program
     .command('lab')
@@ -277,8 +321,9 @@ export function buildProgram(): Command {
     )
     .option(
       '--out <dir>',
-      'directory for results.md, results.json, the SVG plots and report.html [default: runs/lab/<experiment>]',
+      'a new or empty directory for results.md, results.json, the SVG plots and report.html [default: runs/lab/<experiment>/<timestamp>]',
     )
+    .option('--overwrite', 'write into --out even if it holds files')
     .option(
       '--quick',
       'a version that runs in seconds (for tests); too short to settle every claim',
@@ -291,7 +336,12 @@ export function buildProgram(): Command {
         .join('\n')}`,
     )
     .action(async (name: string, opts) => {
-      const out = callerPath(opts.out ?? join('runs', 'lab', name));
+      if (!(name in EXPERIMENTS))
+        throw new ConfigError(
+          `lab: unknown experiment '${name}'; available: ${Object.keys(EXPERIMENTS).join(', ')}`,
+        );
+      const out = callerPath(opts.out ?? timestampedDir(join('runs', 'lab', name)));
+      claimRunDirectory(out, { overwrite: opts.overwrite === true, runFiles: [] });
       await runLab(name, {
         seed: opts.seed,
         quick: opts.quick,
@@ -302,11 +352,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+const COMMANDS = new Set(['train', 'lab', 'help']);
+
+/**
+ * Runs the CLI; resolves to the exit status: 0, 1 on an error, 130 or 143 after a run that a
+ * signal stopped (having saved its checkpoint).
+ */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const outcome: Outcome = {};
+  const program = buildProgram(outcome);
+  // `train` is the default command: naming it lets `demo --help` show the training flags.
+  const args = argv.length > 0 && COMMANDS.has(argv[0]) ? argv : ['train', ...argv];
   try {
-    await program.parseAsync(argv, { from: 'user' });
-    return 0;
+    await program.parseAsync(args, { from: 'user' });
+    return outcome.signal ? SIGNAL_EXIT[outcome.signal] : 0;
   } catch (err) {
     const e = err as { code?: string; exitCode?: number; message?: string };
     if (
@@ -316,12 +375,23 @@ export async function main(argv: string[]): Promise<number> {
     )
       return 0;
     if (e.code?.startsWith('commander.')) return e.exitCode ?? 1;
-    console.error(`error: ${e.message ?? String(err)}`);
+    const hint = err instanceof ConfigError ? ' (see --help)' : '';
+    console.error(`error: ${e.message ?? String(err)}${hint}`);
     return 1;
   }
 }
 
-// Run when executed directly (not when imported by tests).
+// Run when executed directly (not when imported by tests). After a signal the process ends by
+// that signal once everything is saved, as Unix tools do, so a shell sees 130 or 143 and a
+// package manager running the script stops quietly instead of reporting a failed script.
 if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
+  main(process.argv.slice(2)).then((code) => {
+    const signal = (Object.keys(SIGNAL_EXIT) as HandledSignal[]).find(
+      (name) => SIGNAL_EXIT[name] === code,
+    );
+    if (signal) {
+      process.removeAllListeners(signal);
+      process.kill(process.pid, signal);
+    } else process.exit(code);
+  });
 }

@@ -127,25 +127,47 @@ export const DEFAULT_LANGEVIN_T = 1e-6;
 /** Plugins whose step is scaled by (1 − μ)·B·η0 and that take μ. */
 const MOMENTUM_PLUGINS = new Set(['momentum', 'momentum-avg']);
 
+/**
+ * Registered plugins that transform gradients rather than step, and the flag that adds each to a
+ * run's chain; gradient-flow integrates the full-batch flow, which a minibatch run cannot.
+ */
+const NOT_OPTIMIZERS: Record<string, string> = {
+  'clip-by-global-norm': 'use --clip-norm <max> with an optimizer',
+  'clip-by-value': 'clip by global norm with --clip-norm <max> instead',
+  'weight-decay': 'use --weight-decay <lambda> with an optimizer',
+  chain: 'the demo chains --clip-norm and --weight-decay before --optimizer itself',
+  'gradient-flow': `it integrates the full-batch gradient flow dΦ/dt = −g(Φ), which a minibatch training run cannot provide; see 'lab gradient-flow'`,
+};
+
+/** The plugins --optimizer accepts: every registered one that steps on a minibatch by itself. */
+export function optimizerNames(): string[] {
+  return pluginNames().filter((name) => !(name in NOT_OPTIMIZERS));
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 /** Checks cross-flag constraints the parser cannot see; returns the config for chaining. */
 export function validateConfig(c: TrainConfig): TrainConfig {
-  const names = pluginNames();
+  if (c.optimizer in NOT_OPTIMIZERS)
+    throw new ConfigError(
+      `--optimizer ${c.optimizer} is not an optimizer the demo can run: ${NOT_OPTIMIZERS[c.optimizer]}`,
+    );
+  const names = optimizerNames();
   if (!names.includes(c.optimizer)) {
     throw new ConfigError(
       `--optimizer: unknown plugin '${c.optimizer}'; known: ${names.join(', ')}`,
     );
   }
-  if (c.optimizer === 'gradient-flow') {
-    throw new ConfigError(
-      `--optimizer gradient-flow integrates the full-batch gradient flow dΦ/dt = −g(Φ), which a minibatch training run cannot provide; see 'lab gradient-flow'`,
-    );
-  }
   if (c.eta0 !== undefined && c.lr !== undefined)
     throw new ConfigError('give either --eta0 (a temperature) or --lr (a raw step), not both');
+  // The default temperature is recorded as the number it is, not as "default".
+  if (c.lr === undefined && c.eta0 === undefined) c.eta0 = DEFAULT_ETA0;
+  if (c.nesterov && c.optimizer !== 'momentum')
+    throw new ConfigError(
+      `--nesterov has no effect with --optimizer ${c.optimizer} (only momentum uses it)`,
+    );
   if (c.model === 'cnn' && c.channels.length !== 2)
     throw new ConfigError(
       `--channels: the cnn has two conv layers; got ${c.channels.length} values`,

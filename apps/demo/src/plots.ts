@@ -32,7 +32,8 @@ export async function renderChartSvg(chart: ChartSpec): Promise<string> {
     height: 240,
     background: 'white',
     data: { values: finite },
-    mark: { type: 'line', interpolate: 'linear', strokeWidth: 1.5 },
+    // Points as well as lines: a series with one value (a one-epoch run's test accuracy) shows.
+    mark: { type: 'line', interpolate: 'linear', strokeWidth: 1.5, point: { size: 24 } },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: chart.xTitle ?? 'step' },
       y: {
@@ -41,7 +42,13 @@ export async function renderChartSvg(chart: ChartSpec): Promise<string> {
         title: chart.yTitle,
         scale: chart.logScale ? { type: 'log' } : { zero: false },
       },
-      color: { field: 'series', type: 'nominal', title: null },
+      // Below the plot and never truncated, so every series' name is readable at any page width.
+      color: {
+        field: 'series',
+        type: 'nominal',
+        title: null,
+        legend: { orient: 'bottom', labelLimit: 0, direction: 'horizontal' },
+      },
     },
   };
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' });
@@ -54,6 +61,7 @@ export function htmlReport(
   title: string,
   summaryRows: [string, string][],
   charts: { title: string; svg: string }[],
+  note?: string,
 ): string {
   const escape = (s: string) =>
     s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -64,16 +72,20 @@ export function htmlReport(
     .map((c) => `<figure><figcaption>${escape(c.title)}</figcaption>${c.svg}</figure>`)
     .join('\n');
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escape(title)}</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)}</title>
 <style>
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1300px; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; padding: 0 1em; max-width: 1300px; color: #222; }
 table { border-collapse: collapse; margin-bottom: 1.5em; } th, td { text-align: left; padding: 2px 12px; border-bottom: 1px solid #ddd; }
-th { font-weight: 600; } .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(600px, 1fr)); gap: 1em; }
-figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: 4px; }
+th { font-weight: 600; } td { overflow-wrap: anywhere; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 560px), 1fr)); gap: 1em; }
+figure { margin: 0; min-width: 0; } figcaption { font-weight: 600; margin-bottom: 4px; }
+/* Charts scale down with their column (the SVGs have a viewBox) instead of being clipped. */
+figure svg { display: block; max-width: 100%; height: auto; }
 </style></head>
 <body><h1>${escape(title)}</h1>
 <table>${rows}</table>
-<div class="charts">${figures}</div>
+${note ? `<p class="note">${escape(note)}</p>\n` : ''}<div class="charts">${figures}</div>
 </body></html>
 `;
 }

@@ -1,6 +1,6 @@
 /** The plots of a training run (SVG files) and its self-contained HTML report. */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileDurably } from './durable-write.js';
 import { htmlReport, renderChartSvg, type ChartSpec, type SeriesPoint } from './plots.js';
 import type { MetricRecord, RunSummary } from './train.js';
 
@@ -14,6 +14,18 @@ function series(
     return v === null || !Number.isFinite(v) ? [] : [{ step: m.step, value: v, series: name }];
   });
 }
+
+/** The files a training run writes into its directory (--overwrite removes these, nothing else). */
+export const RUN_FILES = [
+  'checkpoint.json',
+  'metrics.jsonl',
+  'summary.json',
+  'report.html',
+  'loss.svg',
+  'accuracy.svg',
+  'temperature.svg',
+  'noise-scale.svg',
+] as const;
 
 export function runCharts(metrics: MetricRecord[]): ChartSpec[] {
   return [
@@ -59,16 +71,25 @@ export async function writeRunPlots(
   metrics: MetricRecord[],
   summary: RunSummary,
 ): Promise<void> {
-  const charts = runCharts(metrics);
+  // A run that stopped before its first metric record has nothing to draw: say so instead.
+  const charts = metrics.length > 0 ? runCharts(metrics) : [];
   const rendered: { title: string; svg: string }[] = [];
   for (const chart of charts) {
     const svg = await renderChartSvg(chart);
-    writeFileSync(join(out, `${chart.name}.svg`), svg);
+    writeFileDurably(join(out, `${chart.name}.svg`), [svg]);
     rendered.push({ title: chart.title, svg });
   }
   const c = summary.config;
   const rows: [string, string][] = [
     ['test accuracy', `${(100 * summary.finalTestAccuracy).toFixed(2)}%`],
+    ...(summary.diverged
+      ? [
+          [
+            'diverged',
+            `at step ${summary.diverged.step} (${summary.diverged.cause}): lower --eta0/--lr`,
+          ] as [string, string],
+        ]
+      : []),
     ['model', `${summary.model} (${summary.parameters} parameters)`],
     [
       'optimizer',
@@ -76,12 +97,17 @@ export async function writeRunPlots(
     ],
     [
       'step',
-      c.lr !== undefined
-        ? `η = ${c.lr} (raw)`
-        : `η0 = ${c.eta0 ?? 'default'} (temperature), B = ${c.batch}`,
+      c.lr !== undefined ? `η = ${c.lr} (raw)` : `η0 = ${c.eta0} (temperature), B = ${c.batch}`,
     ],
     ['schedule', c.schedule],
-    ['steps', `${summary.steps}${summary.stoppedEarly ? ' (stopped early)' : ''}`],
+    [
+      'steps',
+      `${summary.steps}${summary.stopReason ? ` (stopped early: ${summary.stopReason})` : ''}`,
+    ],
+    ...summary.changes.map((ch): [string, string] => [
+      'changed on resume',
+      `at step ${ch.step}: ${ch.key} ${String(ch.from)} → ${String(ch.to)}`,
+    ]),
     [
       'training time',
       `${summary.trainSeconds.toFixed(1)} s, ${Math.round(summary.examplesPerSec)} examples/s`,
@@ -89,5 +115,11 @@ export async function writeRunPlots(
     ['backend', c.backend],
     ['seed', String(summary.seed)],
   ];
-  writeFileSync(join(out, 'report.html'), htmlReport('thermograd training run', rows, rendered));
+  const note =
+    metrics.length === 0
+      ? `The run stopped at step ${summary.steps}, before its first metric record (one every ${c.logEvery} steps, --log-every): there is nothing to plot.`
+      : undefined;
+  writeFileDurably(join(out, 'report.html'), [
+    htmlReport('thermograd training run', rows, rendered, note),
+  ]);
 }

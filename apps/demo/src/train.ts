@@ -7,9 +7,7 @@
  * number is stored exactly (float32 values survive JSON), and nothing else in a step is random, so
  * a resumed run is bit-identical to one that never stopped.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import {
   crossEntropy,
   Generator,
@@ -23,17 +21,21 @@ import {
   GradientNoiseMeter,
   measureGradientNoise,
   Optimizer,
+  pluginNames,
   type GradientNoiseMeterState,
   type OptimizerCheckpoint,
 } from '@thermograd/optim';
-import * as optim from '@thermograd/optim';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildPlugin, validateConfig, type TrainConfig } from './config.js';
 import { prepareBackend, scoped } from './backends.js';
+import { appendDurably, removeStaleTemporaries, writeFileDurably } from './durable-write.js';
 import { accuracy, countCorrect } from './evaluate.js';
 import { buildModel } from './models.js';
+import { loadPluginModules } from './plugins.js';
 import { createProgress } from './progress.js';
-import { writeRunPlots } from './report.js';
+import { RUN_FILES, writeRunPlots } from './report.js';
+import { checkResumedState, mergeResumedConfig, ResumeError, type ConfigChange } from './resume.js';
+import { claimRunDirectory } from './run-dir.js';
 import { standardize } from './standardize.js';
 import { versions } from './versions.js';
 
@@ -65,6 +67,12 @@ export interface RunSummary {
   steps: number;
   epochsCompleted: number;
   stoppedEarly: boolean;
+  /** Why the run ended before its last step: 'SIGINT', 'SIGTERM', 'max-steps'; null when it did not. */
+  stopReason: string | null;
+  /** Set when a non-finite loss or gradient ended the run. */
+  diverged: { step: number; cause: string } | null;
+  /** Flags changed on --resume, in order. */
+  changes: ConfigChange[];
   wallSeconds: number;
   trainSeconds: number;
   examplesPerSec: number;
@@ -72,6 +80,8 @@ export interface RunSummary {
   parameters: number;
   config: TrainConfig;
   seed: number;
+  /** Steps between metric records, and how many records the run made (0: shorter than --log-every). */
+  metricRecords: number;
   versions: Record<string, string>;
   out: string;
   checkpoint: string;
@@ -89,6 +99,7 @@ interface CheckpointBody {
   /** Running sums since the last metric record, so that a resume mid-window logs the same record. */
   window: MetricWindow;
   trainSeconds: number;
+  changes?: ConfigChange[];
 }
 
 interface MetricWindow {
@@ -109,38 +120,80 @@ const emptyWindow = (): MetricWindow => ({
   noise: null,
 });
 
+/** How often to checkpoint besides each epoch's end and the run's end: every n steps or seconds. */
+export type CheckpointEvery = { steps: number } | { seconds: number };
+export const DEFAULT_CHECKPOINT_EVERY: CheckpointEvery = { seconds: 60 };
+
+/** A stop request: set `stop` (and `reason`, e.g. 'SIGINT') to end after the current step. */
+export interface StopSignal {
+  stop: boolean;
+  reason?: string;
+}
+
 export interface RunOptions {
   out: string;
-  /** Continue from this checkpoint (its config wins over `config`). */
+  /** Continue from this checkpoint (its config wins over `config` except for `explicit` keys). */
   resume?: string;
+  /** Config keys the user set on the command line; on resume they are checked against the run's. */
+  explicit?: readonly (keyof TrainConfig)[];
+  /** Replace the files of a run already in `out` (else such a directory is refused). */
+  overwrite?: boolean;
   progress: 'tty' | 'lines' | 'none';
   log: (line: string) => void;
   /** Stop after this many steps in total (as if interrupted); for tests and time-boxed runs. */
   stopAfterSteps?: number;
-  /** Set `stop` to true to end after the current step (Ctrl-C). */
-  signal?: { stop: boolean };
+  checkpointEvery?: CheckpointEvery;
+  /** Set `stop` to true to end after the current step (Ctrl-C, SIGTERM). */
+  signal?: StopSignal;
   /** Skip the plots (tests). */
   plots?: boolean;
+}
+
+export class TrainingDiverged extends Error {
+  override name = 'TrainingDiverged';
 }
 
 export async function train(configIn: TrainConfig, run: RunOptions): Promise<RunSummary> {
   const wallStart = performance.now();
   const resumed = run.resume ? loadCheckpoint<CheckpointBody>(run.resume) : undefined;
   if (resumed && resumed.kind !== 'thermograd-demo-run')
-    throw new Error(`--resume ${run.resume}: not a demo run checkpoint`);
-  const chosen = resumed ? resumed.config : { ...configIn };
-  // Plugin modules first: they may register the optimizer the config names, either when imported
-  // or through an exported register(optim), which gets this process's @thermograd/optim.
-  for (const module of chosen.plugins ?? []) {
-    const loaded = (await import(pathToFileURL(module).href)) as {
-      register?: (o: typeof optim) => unknown;
-    };
-    if (typeof loaded.register === 'function') await loaded.register(optim);
+    throw new ResumeError(`--resume ${run.resume}: not a demo run checkpoint`);
+  // Plugin modules come from the command line only, never from the checkpoint.
+  await loadPluginModules(configIn.plugins);
+  let chosen = { ...configIn };
+  let changes: ConfigChange[] = [];
+  if (resumed) {
+    if (typeof resumed.config !== 'object' || resumed.config === null)
+      throw new ResumeError(`checkpoint ${run.resume}: it holds no run settings`);
+    const merged = mergeResumedConfig(
+      resumed.config,
+      configIn,
+      run.explicit ?? [],
+      Number(resumed.step),
+    );
+    chosen = merged.config;
+    changes = [...(resumed.changes ?? []), ...merged.changes];
+    if (!pluginNames().includes(chosen.optimizer)) {
+      const from = resumed.config.plugins?.length ? ` (${resumed.config.plugins.join(', ')})` : '';
+      throw new ResumeError(
+        `--resume: the run used optimizer '${chosen.optimizer}' from a plugin module${from}; give the same --plugin <module> to continue it`,
+      );
+    }
   }
   const config = validateConfig(chosen);
   await prepareBackend(config.backend, config.gpuMode, run.log);
   setBackend(config.backend);
-  mkdirSync(run.out, { recursive: true });
+  const checkpointPath = join(run.out, 'checkpoint.json');
+  const metricsPath = join(run.out, 'metrics.jsonl');
+  const continuingInPlace =
+    run.resume !== undefined && resolve(dirname(run.resume)) === resolve(run.out);
+  if (continuingInPlace) removeStaleTemporaries(run.out);
+  else
+    claimRunDirectory(run.out, {
+      overwrite: run.overwrite === true,
+      runFiles: RUN_FILES,
+      resumeHint: checkpointPath,
+    });
 
   const data = loadMnist({ dir: config.data, trainLimit: config.limit });
   // Standardise train and test pixels with the training set's statistics.
@@ -176,16 +229,25 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
   });
   if (batcher.stepsPerEpoch < 1)
     throw new Error(`--batch ${config.batch} is larger than the ${trainSet.n} training examples`);
+  // skipNonFinite: a non-finite gradient comes back as a skipped step, which ends the run as
+  // diverged (with the CLI's advice) instead of an error naming a library option.
   const optimizer = new Optimizer(
     model.module,
     buildPlugin(config, batcher.stepsPerEpoch, config.seed),
+    { skipNonFinite: true },
   );
   let meter = new GradientNoiseMeter({ decay: 0.9 });
   const metrics: MetricRecord[] = [];
   let step = 0;
   let trainSeconds = 0;
   let win = emptyWindow();
+  const totalSteps = config.epochs * batcher.stepsPerEpoch;
   if (resumed) {
+    checkResumedState(run.resume!, resumed, {
+      stepsPerEpoch: batcher.stepsPerEpoch,
+      totalSteps,
+      batch: config.batch,
+    });
     model.module.loadStateDict(resumed.model);
     optimizer.loadState(resumed.optimizer);
     batcher.restore(resumed.batcher);
@@ -194,20 +256,43 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
     step = resumed.step;
     trainSeconds = resumed.trainSeconds;
     win = resumed.window;
+    for (const c of changes.filter((c) => c.step === step))
+      run.log(`resume: ${c.key} ${String(c.from)} → ${String(c.to)}`);
     run.log(`resumed from ${run.resume} at step ${step}`);
   }
+  // metrics.jsonl is append-only from here on; it starts as exactly the checkpoint's records (a
+  // run killed after appending but before its checkpoint is cut back to the checkpoint's step).
+  writeFileDurably(
+    metricsPath,
+    metrics.map((m) => JSON.stringify(m) + '\n'),
+    'metrics file',
+  );
+  let metricsFlushed = metrics.length;
+  const flushMetrics = () => {
+    appendDurably(
+      metricsPath,
+      metrics
+        .slice(metricsFlushed)
+        .map((m) => JSON.stringify(m) + '\n')
+        .join(''),
+    );
+    metricsFlushed = metrics.length;
+  };
 
   const features = trainSet.rows * trainSet.cols;
-  const totalSteps = config.epochs * batcher.stepsPerEpoch;
-  const checkpointPath = join(run.out, 'checkpoint.json');
-  const metricsPath = join(run.out, 'metrics.jsonl');
   const progress = createProgress(run.progress, run.log);
   run.log(
     `${model.describe} (${model.module.numParameters()} parameters), ${config.optimizer}, schedule ${config.schedule}, backend ${config.backend}, ` +
       `${trainSet.n} training / ${split.validation.n} validation / ${data.test.n} test examples, ${totalSteps} steps`,
   );
 
+  const every = run.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY;
+  /** The step of the last checkpoint this process wrote; null before its first. */
+  let savedAtStep: number | null = null;
+  let savedAtTime = performance.now();
+  const startStep = step;
   const save = () => {
+    flushMetrics();
     const body: CheckpointBody = {
       kind: 'thermograd-demo-run',
       config,
@@ -219,41 +304,60 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
       metrics,
       window: win,
       trainSeconds,
+      changes,
     };
     saveCheckpoint(checkpointPath, body);
-    writeFileSync(
-      metricsPath,
-      metrics.map((m) => JSON.stringify(m)).join('\n') + (metrics.length ? '\n' : ''),
-    );
+    savedAtStep = step;
+    savedAtTime = performance.now();
   };
+  const checkpointDue = () =>
+    'steps' in every
+      ? step - (savedAtStep ?? startStep) >= every.steps
+      : performance.now() - savedAtTime >= every.seconds * 1000;
 
   let windowStart = performance.now();
-  let stoppedEarly = false;
+  let stopReason: string | null = null;
+  let diverged: RunSummary['diverged'] = null;
 
   let lastYield = performance.now();
   while (step < totalSteps) {
-    // The loop is synchronous work; let the event loop run now and then so that Ctrl-C (a signal
-    // handler setting run.signal.stop) is seen after the current step, not after the whole run.
+    // The loop is synchronous work; let the event loop run now and then so that a signal handler
+    // setting run.signal.stop is seen after the current step, not after the whole run.
     if (performance.now() - lastYield > 50) {
       await new Promise((resolve) => setImmediate(resolve));
       lastYield = performance.now();
     }
     if (run.signal?.stop || (run.stopAfterSteps !== undefined && step >= run.stopAfterSteps)) {
-      stoppedEarly = true;
+      stopReason = run.signal?.stop ? (run.signal.reason ?? 'stop requested') : 'max-steps';
+      progress.stop();
+      if (run.signal?.stop)
+        run.log(
+          `${stopReason}: stopping at step ${step}/${totalSteps} and saving a checkpoint (a second ${stopReason} quits at once)…`,
+        );
       break;
     }
     const t0 = performance.now();
     const batch = batcher.next();
     const willLog = (step + 1) % config.logEvery === 0 || batch.lastInEpoch;
-    const { report, lossValue, correctCount } = scoped(() => {
+    const outcome = scoped(() => {
       const x = tensor(batch.images.subarray(0, batch.size * features), [batch.size, features]);
       const labels = batch.labels.subarray(0, batch.size);
       const logits = model.forward(x);
       const loss = crossEntropy(logits, labels);
+      const lossValue = loss.item();
+      if (!Number.isFinite(lossValue)) return { diverged: `loss ${lossValue}` };
       optimizer.zeroGrad();
       // Per-example norms only on logged steps: the noise scale needs them, the update does not.
       loss.backward({ perExample: config.noise && willLog ? 'norms' : false });
-      const stepReport = optimizer.step();
+      let stepReport;
+      try {
+        stepReport = optimizer.step();
+      } catch (err) {
+        // The update would overflow a parameter to ±Infinity.
+        if (err instanceof RangeError) return { diverged: err.message };
+        throw err;
+      }
+      if (stepReport.skipped) return { diverged: 'non-finite gradient' };
       if (config.noise && willLog) {
         const stats = measureGradientNoise(model.module, stepReport.hyper);
         const running = meter.update(stats);
@@ -261,10 +365,16 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
       }
       return {
         report: stepReport,
-        lossValue: loss.item(),
+        lossValue,
         correctCount: countCorrect(logits, labels),
       };
     });
+    if ('diverged' in outcome) {
+      diverged = { step: step + 1, cause: outcome.diverged! };
+      progress.stop();
+      break;
+    }
+    const { report, lossValue, correctCount } = outcome;
     win.lossSum += lossValue;
     win.correct += correctCount;
     win.seen += batch.size;
@@ -303,16 +413,16 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
         examplesPerSec: fields.examplesPerSec,
         wallSeconds: (performance.now() - windowStart) / 1000,
       });
-      if (batch.lastInEpoch) {
-        progress.epochEnd({ ...fields, testAccuracy: testAccuracy ?? NaN });
-        save();
-      }
+      if (batch.lastInEpoch) progress.epochEnd({ ...fields, testAccuracy: testAccuracy ?? NaN });
       win = emptyWindow();
       windowStart = performance.now();
     }
+    if (batch.lastInEpoch || checkpointDue()) save();
   }
   progress.stop();
-  save();
+  // A diverged run keeps its last good checkpoint; its metrics up to the divergence are kept too.
+  if (diverged) flushMetrics();
+  else if (savedAtStep !== step) save();
 
   const finalTestAccuracy = accuracy(model, data.test);
   const finalValAccuracy = accuracy(model, split.validation);
@@ -321,7 +431,10 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
     finalValAccuracy,
     steps: step,
     epochsCompleted: Math.floor(step / batcher.stepsPerEpoch),
-    stoppedEarly,
+    stoppedEarly: step < totalSteps,
+    stopReason,
+    diverged,
+    changes,
     wallSeconds: (performance.now() - wallStart) / 1000,
     trainSeconds,
     examplesPerSec: (step * config.batch) / Math.max(trainSeconds, 1e-9),
@@ -329,13 +442,27 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
     parameters: model.module.numParameters(),
     config,
     seed: config.seed,
+    metricRecords: metrics.length,
     versions: versions(config.backend),
     out: run.out,
     checkpoint: checkpointPath,
   };
-  writeFileSync(join(run.out, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  writeFileDurably(join(run.out, 'summary.json'), [JSON.stringify(summary, null, 2) + '\n']);
   if (run.plots !== false) await writeRunPlots(run.out, metrics, summary);
-  if (stoppedEarly)
+  if (diverged) {
+    throw new TrainingDiverged(
+      `training diverged at step ${diverged.step} (${diverged.cause}): lower --eta0/--lr. ` +
+        (savedAtStep !== null || resumed
+          ? `The checkpoint of step ${savedAtStep ?? startStep} is kept (${checkpointPath}); `
+          : 'No checkpoint was written; ') +
+        `metrics and report are in ${run.out}`,
+    );
+  }
+  if (metrics.length === 0)
+    run.log(
+      `the run stopped at step ${step}, before its first metric record (--log-every ${config.logEvery}): nothing to plot`,
+    );
+  if (stopReason)
     run.log(`stopped at step ${step}/${totalSteps}; continue with --resume ${checkpointPath}`);
   run.log(
     `test accuracy ${(100 * finalTestAccuracy).toFixed(2)}% after ${step} steps, ${summary.trainSeconds.toFixed(1)} s training, ` +

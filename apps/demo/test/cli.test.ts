@@ -45,6 +45,27 @@ describe('CLI argument errors', () => {
       ['--resume', '/nonexistent/checkpoint.json'],
       /checkpoint \/nonexistent\/checkpoint.json: cannot read \(ENOENT\)/,
     ],
+    [
+      ['--optimizer', 'sgd', '--nesterov', '--limit', '200', '--validation', '50'],
+      /--nesterov has no effect with --optimizer sgd \(only momentum uses it\)/,
+    ],
+    [
+      ['--optimizer', 'weight-decay', '--limit', '200', '--validation', '50'],
+      /--optimizer weight-decay is not an optimizer the demo can run: use --weight-decay <lambda>/,
+    ],
+    [
+      ['--optimizer', 'chain', '--limit', '200', '--validation', '50'],
+      /--optimizer chain is not an optimizer the demo can run/,
+    ],
+    [
+      ['--optimizer', 'clip-by-value', '--limit', '200', '--validation', '50'],
+      /--optimizer clip-by-value is not an optimizer the demo can run: clip by global norm with --clip-norm/,
+    ],
+    [
+      ['--checkpoint-every', '10x'],
+      /--checkpoint-every must be a number of steps \(500\) or of seconds \(60s\)/,
+    ],
+    [['--checkpoint-every', '0'], /--checkpoint-every must be/],
   ];
   for (const [argv, message] of cases) {
     it(`${argv.join(' ')} fails with a clear message`, async () => {
@@ -54,30 +75,48 @@ describe('CLI argument errors', () => {
     });
   }
 
-  it('--help prints the flags and exits 0', async () => {
-    const out: string[] = [];
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out.push(String(chunk));
-      return true;
-    });
-    expect(await main(['train', '--help'])).toBe(0);
-    const text = out.join('');
-    for (const flag of [
-      '--optimizer',
-      '--eta0',
-      '--lr',
-      '--batch',
-      '--mu',
-      '--temperature',
-      '--schedule',
-      '--epochs',
-      '--seed',
-      '--backend',
-      '--out',
-      '--resume',
-      '--data',
-    ]) {
-      expect(text).toContain(flag);
-    }
+  it('a flag error is one line naming the problem and pointing to --help, not the whole help', async () => {
+    expect(await main(['--batch', '0'])).not.toBe(0);
+    const text = errors.join('');
+    expect(text.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(
+        /^error: .*--batch must be a positive integer, got '0' \(see --help\)$/,
+      ),
+    ]);
   });
+
+  for (const argv of [['--help'], ['train', '--help'], ['--epochs', '3', '--help']]) {
+    it(`${argv.join(' ')} prints the training flags and exits 0`, async () => {
+      const out: string[] = [];
+      vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        out.push(String(chunk));
+        return true;
+      });
+      expect(await main(argv)).toBe(0);
+      const text = out.join('');
+      expect(text).toContain('lab <experiment>');
+      expect(text).toMatch(
+        /--optimizer <name> +optimizer plugin: (?!.*\bchain\b)(?!.*clip-by-value)/,
+      );
+      for (const flag of [
+        '--optimizer',
+        '--eta0',
+        '--lr',
+        '--batch',
+        '--mu',
+        '--temperature',
+        '--schedule',
+        '--epochs',
+        '--seed',
+        '--backend',
+        '--out',
+        '--resume',
+        '--data',
+        '--checkpoint-every',
+        '--overwrite',
+      ]) {
+        expect(text).toContain(flag);
+      }
+    });
+  }
 });

@@ -5,21 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { getBackend, setBackend } from '@thermograd/autograd';
 import { loadCheckpoint } from '../src/checkpoint.js';
-import { DEFAULTS, type TrainConfig } from '../src/config.js';
+import { DEFAULTS } from '../src/config.js';
 import { train, type MetricRecord } from '../src/train.js';
+import { tinyConfig } from './helpers/tiny-config.js';
 
-const tiny: TrainConfig = {
-  ...DEFAULTS,
-  hidden: [16],
-  batch: 32,
-  epochs: 2,
-  limit: 700,
-  validation: 100,
-  logEvery: 5,
-  evalSize: 100,
-  seed: 7,
-  backend: 'fast',
-};
+const tiny = tinyConfig;
 
 const quiet = { progress: 'none' as const, log: () => {}, plots: false };
 const tmp = () => mkdtempSync(join(tmpdir(), 'thermograd-demo-'));

@@ -4,8 +4,12 @@
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-/** Bundles `entry` (TypeScript, thermograd from source) into one ESM file for plain Node 20. */
-export async function bundleForNode(entry, outfile, logLevel = 'info') {
+/**
+ * Bundles `entry` (TypeScript, thermograd from source) into one ESM file for plain Node 20.
+ * `external` adds packages left out of the bundle (a script that never imports them, or imports
+ * them only on a path it does not take, then runs from any directory).
+ */
+export async function bundleForNode(entry, outfile, logLevel = 'info', external = []) {
   await build({
     entryPoints: [entry],
     bundle: true,
@@ -13,7 +17,7 @@ export async function bundleForNode(entry, outfile, logLevel = 'info') {
     format: 'esm',
     target: 'node20',
     conditions: ['source'],
-    external: ['gpu.js', 'webgpu'],
+    external: ['gpu.js', 'webgpu', ...external],
     // Bundled CommonJS (wabt, seedrandom) expects require and __dirname.
     banner: {
       js: [

@@ -22,6 +22,8 @@ export interface WorkerInit {
   gpuJsPath: string;
   /** A file URL of the `webgpu` package's entry; only for mode webgpu. */
   webgpuUrl: string | null;
+  /** vulkan-loader.ts's answer, asked on the main thread: 'missing' means Dawn is not loaded. */
+  vulkanLoader: 'found' | 'missing' | 'unknown';
   helpers: string[];
   kernels: Record<string, string>;
   /** KERNEL_SETTINGS (kernel-cache.ts), which this self-contained text cannot import. */
@@ -209,6 +211,11 @@ export function workerMain(init: WorkerInit, requireModule: (id: string) => any)
     gpuJs = requireModule(init.gpuJsPath);
     if (webgpu) {
       if (!init.webgpuUrl) throw new Error('mode webgpu needs the webgpu package');
+      // Dawn would find no adapter and only print warnings from native code.
+      if (init.vulkanLoader === 'missing')
+        throw new Error(
+          'no Vulkan loader (libvulkan.so.1): Dawn would find no adapter (not loaded)',
+        );
       // Dawn's globals and navigator.gpu before new GPU({ mode: 'webgpu' }) (device/README.md).
       // Not a literal import(): vitest rewrites those in the source this text comes from.
       const load = new Function('url', 'return import(url);') as (url: string) => Promise<any>;

@@ -29,6 +29,7 @@ import {
   type MessagePort,
 } from 'node:worker_threads';
 import { WORKER_SOURCE, type WorkerInit } from './bridge-worker.js';
+import { vulkanLoaderOnThisMachine } from './vulkan-loader.js';
 import {
   RemoteBuffer,
   type Device,
@@ -153,6 +154,7 @@ export class WorkerDevice implements Device {
       mode: options.mode,
       gpuJsPath: require.resolve('gpu.js'),
       webgpuUrl: options.mode === 'webgpu' ? pathToFileURL(require.resolve('webgpu')).href : null,
+      vulkanLoader: options.mode === 'webgpu' ? vulkanLoaderOnThisMachine() : 'unknown',
       helpers: K.HELPERS.map((h) => h.toString()),
       kernels: { ...KERNEL_SOURCES, ...options.extraKernels },
       settings: KERNEL_SETTINGS,

@@ -18,6 +18,7 @@ import { Worker } from 'node:worker_threads';
 import { GPU } from 'gpu.js';
 import { DAWN_TAKEN, dawnReleased, holdDawn } from './bridge.js';
 import type { GpuJsMode } from './kernel-cache.js';
+import { VULKAN_LOADER, vulkanLoaderOnThisMachine } from './vulkan-loader.js';
 
 export type GpuModeRequest = 'cpu' | 'webasm' | 'webgpu' | 'auto';
 /** The modes whose gpu.js kernels return values synchronously (they can run in process). */
@@ -87,6 +88,13 @@ export function probeWebGpu(): Promise<WebGpuProbe> {
 let probeInFlight: Promise<WebGpuProbe> | null = null;
 
 async function probeInWorker(): Promise<WebGpuProbe> {
+  // Without the Vulkan loader Dawn finds no adapter and only prints warnings: do not load it.
+  if (vulkanLoaderOnThisMachine() === 'missing') {
+    return {
+      available: false,
+      detail: `no Vulkan loader (${VULKAN_LOADER}) on this machine, so Dawn can find no adapter (not loaded)`,
+    };
+  }
   if (!(await dawnReleased())) return { available: false, detail: DAWN_TAKEN };
   let url: string;
   try {

@@ -8,6 +8,7 @@ import { runCooling } from './cooling.js';
 import { runGradientFlow } from './gradient-flow.js';
 import { runLangevin } from './langevin.js';
 import { runNoiseScale } from './noise-scale.js';
+import { timestampedDir } from '../run-dir.js';
 import { terminalTable, writeLabResult, type LabOptions, type LabResult } from './results.js';
 import { runRunningAverage } from './running-average.js';
 import { runTemperature } from './temperature.js';
@@ -42,7 +43,7 @@ export const EXPERIMENTS: Record<
 export interface RunLabOptions {
   seed: number;
   quick: boolean;
-  /** Output directory (default runs/lab/<name>); false: write nothing. */
+  /** Output directory (default runs/lab/<name>/<timestamp>, new per run); false: write nothing. */
   out?: string | false;
   log: (line: string) => void;
 }
@@ -57,7 +58,7 @@ export async function runLab(name: string, o: RunLabOptions): Promise<LabResult>
   const result = await experiment.run({ seed: o.seed, quick: o.quick, log: o.log });
   o.log(terminalTable(result));
   if (o.out !== false) {
-    const out = o.out ?? join('runs', 'lab', name);
+    const out = o.out ?? timestampedDir(join('runs', 'lab', name));
     const files = await writeLabResult(out, result);
     o.log(`wrote ${out}/{${files.join(',')}}`);
   }
