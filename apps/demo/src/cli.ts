@@ -7,6 +7,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { listBackends } from '@thermograd/autograd';
+import { SAMPLINGS } from '@thermograd/data';
 import { pluginNames } from '@thermograd/optim';
 import { realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -156,6 +157,14 @@ export function buildProgram(): Command {
       nonNegativeInt('--seed'),
       DEFAULTS.seed,
     )
+    .addOption(
+      new Option(
+        '--sampling <mode>',
+        'minibatches from shuffled epochs, or drawn with replacement (independent batches)',
+      )
+        .choices([...SAMPLINGS])
+        .default(DEFAULTS.sampling),
+    )
     .option(
       '--backend <name>',
       `compute backend: ${[...listBackends(), 'gpu'].join(', ')}`,
@@ -212,6 +221,7 @@ export function buildProgram(): Command {
         eta0: opts.eta0,
         lr: opts.lr,
         batch: opts.batch,
+        sampling: opts.sampling,
         mu: opts.mu,
         nesterov: opts.nesterov,
         temperature: opts.temperature,
