@@ -109,8 +109,12 @@ describe('lab experiments (--quick)', () => {
       // Phase 2 ran at B_n/4, B_n, 4·B_n (batches with replacement may exceed the 500 examples).
       const batches = r.tables[0].rows.map((row) => Number(row[0]));
       expect(batches).toEqual([bNoise / 4, bNoise, 4 * bNoise].map(Math.round));
+      // On the quick problem the returns do diminish above B_noise (about 2.4× vs 1.3×).
+      expect(claim(r, 'diminishing-returns-above-noise-scale').verdict, `seed ${seed}`).toBe(
+        'held',
+      );
     }
-  }, 30_000);
+  }, 60_000);
 
   it('noise-scale: single-batch |g|² estimates ≤ 0 average to a finite B_noise; non-finite estimates never become batch sizes', () => {
     // tr(Σ) ≈ 100, |g|² ≈ 1 with single-batch noise of ±3: a third of the estimates are ≤ 0.

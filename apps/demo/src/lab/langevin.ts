@@ -518,10 +518,10 @@ export async function runLangevin(opts: LabOptions): Promise<LabResult> {
       ]);
       entryIndex++;
       for (const [label, m] of [
-        ['Lyapunov H C + C H = ηΣ/B', lyapunov],
-        ['SGD measured', cSgd.mean],
-        ["Langevin, noise 'sgd', measured", cFull.mean],
-        ["Langevin, noise 'sgd-diagonal', measured", cDiagonal.mean],
+        ['Lyapunov', lyapunov],
+        ['SGD', cSgd.mean],
+        ["noise 'sgd'", cFull.mean],
+        ["noise 'sgd-diag'", cDiagonal.mean],
       ] as const)
         entryPoints.push({ step: entryIndex, value: m[k] / scale, series: label });
     }
@@ -581,7 +581,8 @@ export async function runLangevin(opts: LabOptions): Promise<LabResult> {
       },
       {
         name: 'langevin-entries',
-        title: "Covariance entries: SGD-matched Langevin noise, full ('sgd') and diagonal",
+        title:
+          "Covariance entries: SGD, its Lyapunov solution, and Langevin with SGD's noise (full 'sgd', diagonal 'sgd-diag')",
         yTitle: 'C_ij / √(P_ii P_jj), P the Lyapunov solution',
         xTitle: `entry (${Array.from({ length: d }, (_, i) =>
           Array.from({ length: d - i }, (_, j) => `C${i}${i + j}`).join(', '),

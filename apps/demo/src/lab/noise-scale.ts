@@ -13,7 +13,8 @@
  * over the middle fifth of phase 1.
  *
  * Phase 2 counts the steps S(B) to reach the target for B ∈ {B_n/4, B_n, 4·B_n}, each with the
- * best of three step sizes around McCandlish's η(B) = η_max/(1 + B_n/B). The model
+ * best of five step sizes around McCandlish's η(B) = η_max/(1 + B_n/B) and averaged over a few
+ * sampler seeds, which give its standard error. The model
  * S(B) = S_min(1 + B_n/B) predicts diminishing returns above B_n: quadrupling B from B_n/4 to B_n
  * cuts the steps by 5/2 = 2.5×, from B_n to 4B_n only by 2/1.25 = 1.6×. When B_n cannot be
  * determined (its |g|² average is not clearly positive) phase 2 does not run and its claim is
@@ -29,9 +30,11 @@ import {
   softmaxRegression,
   trainRun,
   LAB_SAMPLING,
+  type LabData,
 } from './mnist.js';
 import {
   fmt,
+  judge,
   outcome,
   Z_HELD,
   Z_NOT_HELD,
@@ -41,7 +44,7 @@ import {
   type LabTable,
   type Verdict,
 } from './results.js';
-import { detrendedStd, mean } from './stats.js';
+import { detrendedStd, mean, std } from './stats.js';
 
 interface Settings {
   n: number;
@@ -52,6 +55,8 @@ interface Settings {
   measureBatches: number;
   measureBatchSize: number;
   maxSteps: number;
+  /** Sampler seeds per (B, η) in phase 2. */
+  repeats: number;
 }
 const QUICK: Settings = {
   n: 500,
@@ -61,6 +66,7 @@ const QUICK: Settings = {
   measureBatches: 2,
   measureBatchSize: 256,
   maxSteps: 1500,
+  repeats: 2,
 };
 const DEFAULT: Settings = {
   n: 4000,
@@ -70,6 +76,7 @@ const DEFAULT: Settings = {
   measureBatches: 4,
   measureBatchSize: 512,
   maxSteps: 6000,
+  repeats: 4,
 };
 
 /** Stretches of phase 1 with one B_noise estimate each (the trace chart). */
@@ -141,18 +148,40 @@ export function batchSizesAround(bNoise: number): number[] {
   return [bNoise / 4, bNoise, 4 * bNoise].map((B) => Math.max(1, Math.round(B)));
 }
 
-/**
- * How finely one run per batch size (the best of three step sizes) resolves a ratio of step
- * counts: their seed-to-seed scatter in the default mode is of this order.
- */
-const STEP_RESOLUTION = 0.2;
+/** Multiples of McCandlish's η(B) = η_max/(1 + B_n/B) tried in phase 2. */
+const ETA_FACTORS = [0.5, 0.71, 1, 1.41, 2];
 
-/** Verdict on "returns below B_n exceed those above it", from the two speed-ups. */
-function returnsVerdict(below: number, above: number, distinct: boolean): Verdict {
-  if (!(distinct && Number.isFinite(below) && Number.isFinite(above))) return 'inconclusive';
-  if (below > (1 + STEP_RESOLUTION) * above) return 'held';
-  if (below < above / (1 + STEP_RESOLUTION)) return 'not held';
-  return 'inconclusive';
+/** Steps SGD at (η, B) takes to bring the full training loss to `target` (Infinity if it does not). */
+function stepsToTarget(
+  data: LabData,
+  seed: number,
+  eta: number,
+  B: number,
+  maxSteps: number,
+  target: number,
+  samplerSeed: number,
+): number {
+  let reached = Infinity;
+  try {
+    trainRun({
+      data,
+      model: softmaxRegression(data, seed),
+      plugin: sgd({ eta, batchSize: B }),
+      batch: B,
+      examples: maxSteps * B,
+      evalEvery: B,
+      samplerSeed,
+      onEval: (r) => {
+        if (r.loss <= target) {
+          reached = r.step;
+          throw new StopRun();
+        }
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof StopRun) && !/non-finite/i.test(String(e))) throw e;
+  }
+  return reached;
 }
 
 /** Verdict on "B_noise grew by more than `factor`" from the early and late estimates. */
@@ -242,42 +271,35 @@ export async function runNoiseScale(opts: LabOptions): Promise<LabResult> {
   );
 
   // Phase 2: steps to the target at B around B_n. η_max chosen so that η(32) is phase 1's η.
-  const rows: { B: number; eta: number; steps: number; examples: number }[] = [];
+  // Each (B, η) runs with `repeats` sampler seeds; S(B) is the smallest mean over the η grid.
+  const rows: { B: number; eta: number; steps: number; stepsError: number; examples: number }[] =
+    [];
   const etaMax = B1 * s.eta0 * (1 + Bn / B1);
   const batches = Number.isNaN(Bn) ? [] : batchSizesAround(Bn);
   const rng = new Generator(opts.seed);
   for (const B of batches) {
-    let best = { eta: NaN, steps: Infinity };
-    for (const factor of [0.5, 1, 2]) {
+    let best = { eta: NaN, steps: Infinity, stepsError: NaN };
+    for (const factor of ETA_FACTORS) {
       const eta = (factor * etaMax) / (1 + Bn / B);
-      const m = softmaxRegression(data, opts.seed);
-      let reached = Infinity;
-      try {
-        trainRun({
-          data,
-          model: m,
-          plugin: sgd({ eta, batchSize: B }),
-          batch: B,
-          examples: s.maxSteps * B,
-          evalEvery: B,
-          samplerSeed: rng.int(1 << 30),
-          onEval: (r) => {
-            if (r.loss <= target && r.step < reached) reached = r.step;
-            if (reached < Infinity) throw new StopRun();
-          },
-        });
-      } catch (e) {
-        if (!(e instanceof StopRun) && !/non-finite/i.test(String(e))) throw e;
-      }
-      if (reached < best.steps) best = { eta, steps: reached };
+      const counts: number[] = [];
+      for (let r = 0; r < s.repeats; r++)
+        counts.push(stepsToTarget(data, opts.seed, eta, B, s.maxSteps, target, rng.int(1 << 30)));
+      const steps = mean(counts);
+      if (steps < best.steps)
+        best = { eta, steps, stepsError: std(counts) / Math.sqrt(counts.length) };
     }
-    rows.push({ B, eta: best.eta, steps: best.steps, examples: best.steps * B });
-    opts.log(`  B=${B}: ${best.steps} steps to the target (η=${fmt(best.eta)})`);
+    rows.push({ B, ...best, examples: best.steps * B });
+    opts.log(
+      `  B=${B}: ${fmt(best.steps)} ± ${fmt(best.stepsError)} steps to the target (η=${fmt(best.eta)})`,
+    );
   }
   // For B_n below 2, B_n/4 and B_n round to the same batch size: then there is nothing to compare.
   const distinct = batches.length === 3 && batches[0] < batches[1] && batches[1] < batches[2];
   const below = rows.length ? rows[0].steps / rows[1].steps : NaN;
   const above = rows.length ? rows[1].steps / rows[2].steps : NaN;
+  // below/above = S0·S2/S1²: relative errors add in quadrature, S1's twice.
+  const rel = rows.map((r) => r.stepsError / r.steps);
+  const logRatioError = rows.length ? Math.hypot(rel[0], 2 * rel[1], rel[2]) : NaN;
   const [earlyLow, earlyHigh] = noiseScaleInterval(early, Z_HELD);
   const [lateLow, lateHigh] = noiseScaleInterval(late, Z_HELD);
   const claims: Claim[] = [
@@ -300,21 +322,22 @@ export async function runNoiseScale(opts: LabOptions): Promise<LabResult> {
     {
       id: 'diminishing-returns-above-noise-scale',
       claim: 'larger batches speed training up until about B_noise, then returns diminish',
-      criterion: `steps saved by quadrupling B below B_noise (S(B_n/4)/S(B_n)) exceed those above it (S(B_n)/S(4B_n)) by more than the ${100 * STEP_RESOLUTION}% a single run's step counts resolve (model: 2.5 vs 1.6); not held when they fall short by as much; else inconclusive, as when B_n could not be determined, the three batch sizes are not distinct (B_n < 2) or a run did not reach the target`,
+      criterion: `steps saved by quadrupling B below B_noise (S(B_n/4)/S(B_n)) exceed those above it (S(B_n)/S(4B_n)) (model: 2.5 vs 1.6): held when log(below/above) > ${Z_HELD} standard errors (from the spread of the steps over ${s.repeats} sampler seeds), not held when < −${Z_NOT_HELD}; else inconclusive, as when B_n could not be determined, the three batch sizes are not distinct (B_n < 2) or no run reached the target`,
       measured: {
         bNoise: Bn,
         bNoiseLow: midLow,
         bNoiseHigh: midHigh,
         speedupBelow: below,
         speedupAbove: above,
+        logRatioError,
       },
-      ...outcome(returnsVerdict(below, above, distinct)),
+      ...outcome(distinct ? judge(Math.log(below / above), logRatioError) : 'inconclusive'),
     },
   ];
   const table: LabTable = {
     title: 'Steps to the target loss',
-    header: ['B', 'best η', 'steps S(B)', 'examples B·S(B)'],
-    rows: rows.map((r) => [r.B, r.eta, r.steps, r.examples]),
+    header: ['B', 'best η', 'steps S(B) (mean over seeds)', '± steps', 'examples B·S(B)'],
+    rows: rows.map((r) => [r.B, r.eta, r.steps, r.stepsError, r.examples]),
   };
   const speed: SeriesPoint[] = rows.map((r) => ({
     step: r.B,
@@ -338,7 +361,7 @@ export async function runNoiseScale(opts: LabOptions): Promise<LabResult> {
       `softmax regression on the first ${data.n} MNIST images (${s.pool}×${s.pool} pooled, ${data.features} features)`,
       `phase 1: sgd, B = ${B1}, η0 = ${s.eta0}; unbiased tr(Σ) and |g|² from per-example gradient norms of ${s.measureBatches} separate batches of ${s.measureBatchSize} (drawn with replacement) at each of 100 evaluations; B_noise = mean tr(Σ) / mean |g|² over ${SEGMENTS} stretches for the trace, over the first and last quarters for the growth claim, and over the middle fifth for B_n = ${fmt(Bn)} [${fmt(midLow)}, ${fmt(midHigh)}] (${Z_HELD} SE)`,
       batches.length
-        ? `phase 2: target loss ${fmt(target)}; B ∈ {${batches.join(', ')}}; η ∈ {½, 1, 2}·η_max/(1 + B_n/B), η_max = ${fmt(etaMax)}; at most ${s.maxSteps} steps; batches drawn with replacement, so B may exceed the ${data.n} examples`
+        ? `phase 2: target loss ${fmt(target)}; B ∈ {${batches.join(', ')}}; η ∈ {${ETA_FACTORS.join(', ')}}·η_max/(1 + B_n/B), ${s.repeats} sampler seeds each, η_max = ${fmt(etaMax)}; at most ${s.maxSteps} steps; batches drawn with replacement, so B may exceed the ${data.n} examples`
         : `phase 2 skipped: B_noise at the target loss could not be determined (its |g|² average is not clearly positive)`,
     ],
     claims,
