@@ -7,6 +7,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { listBackends } from '@thermograd/autograd';
+import { SAMPLINGS } from '@thermograd/data';
 import { realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -182,6 +183,14 @@ export function buildProgram(outcome: Outcome = {}): Command {
       nonNegativeInt('--seed'),
       DEFAULTS.seed,
     )
+    .addOption(
+      new Option(
+        '--sampling <mode>',
+        'minibatches from shuffled epochs, or drawn with replacement (independent batches)',
+      )
+        .choices([...SAMPLINGS])
+        .default(DEFAULTS.sampling),
+    )
     .option(
       '--backend <name>',
       `compute backend: ${[...listBackends(), 'gpu'].join(', ')}`,
@@ -248,6 +257,7 @@ export function buildProgram(outcome: Outcome = {}): Command {
         eta0: opts.eta0,
         lr: opts.lr,
         batch: opts.batch,
+        sampling: opts.sampling,
         mu: opts.mu,
         nesterov: opts.nesterov,
         temperature: opts.temperature,

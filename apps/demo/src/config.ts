@@ -18,6 +18,7 @@ import {
   type OptimizerPlugin,
   type Schedule,
 } from '@thermograd/optim';
+import type { Sampling } from '@thermograd/data';
 import type { GpuMode } from './backends.js';
 import type { ModelKind } from './models.js';
 
@@ -45,6 +46,11 @@ export interface TrainConfig {
   /** Raw step η; exclusive with eta0. */
   lr?: number;
   batch: number;
+  /**
+   * Minibatches from shuffled epochs ('shuffle') or drawn with replacement ('replacement');
+   * absent in configs saved before the option existed, which used shuffled epochs.
+   */
+  sampling?: Sampling;
   mu: number;
   nesterov: boolean;
   /** Langevin temperature T. */
@@ -93,6 +99,7 @@ export const DEFAULTS: TrainConfig = {
   eta0: undefined,
   lr: undefined,
   batch: 64,
+  sampling: 'shuffle',
   mu: 0.9,
   nesterov: false,
   temperature: undefined,

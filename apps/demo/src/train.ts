@@ -226,6 +226,7 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
     batchSize: config.batch,
     seed: config.seed,
     dropLast: true,
+    sampling: config.sampling ?? 'shuffle',
   });
   if (batcher.stepsPerEpoch < 1)
     throw new Error(`--batch ${config.batch} is larger than the ${trainSet.n} training examples`);

@@ -1,8 +1,18 @@
 /**
  * Seeded shuffling, minibatches and a deterministic validation split.
  *
- * Each epoch's order is a permutation drawn from a Generator seeded by (seed, epoch) alone, so it
- * does not depend on how many epochs ran before: a run resumed from a checkpoint that saved
+ * Two ways to sample minibatches:
+ * - 'shuffle' (default): shuffled epochs. Each epoch's order is a permutation, so every example is
+ *   visited once per epoch and the batches of one epoch are drawn without replacement.
+ * - 'replacement': every example of every batch drawn independently and uniformly, so batches
+ *   are independent. An "epoch" is then n draws (the same number of batches per epoch).
+ * Independent minibatches are what the Langevin picture of SGD assumes (the stationary covariance
+ * solving H C + C H = ηΣ/B); shuffled epochs give a smaller stationary covariance when an epoch is
+ * short against the relaxation time, since within an epoch the batches' noise is anticorrelated
+ * (it sums to zero over a full epoch).
+ *
+ * Either way an epoch's order comes from a Generator seeded by (seed, epoch) alone, so it does
+ * not depend on how many epochs ran before: a run resumed from a checkpoint that saved
  * { seed, epoch, step } continues with exactly the batches the uninterrupted run would have seen,
  * even mid-epoch.
  */
@@ -20,8 +30,24 @@ export function epochPermutation(n: number, seed: Seed, epoch: number): Int32Arr
   return new Generator(`thermograd/shuffle/${seed}/epoch/${epoch}`).permutation(n);
 }
 
+/** 'shuffle': shuffled epochs (without replacement); 'replacement': independent uniform draws. */
+export type Sampling = 'shuffle' | 'replacement';
+export const SAMPLINGS: readonly Sampling[] = ['shuffle', 'replacement'];
+
+/** Epoch `epoch` of sampling with replacement: n independent uniform draws from 0..n−1. */
+export function epochDraws(n: number, seed: Seed, epoch: number): Int32Array {
+  if (!(Number.isInteger(n) && n >= 0))
+    throw new RangeError(`epochDraws: n must be a non-negative integer, got ${n}`);
+  if (!(Number.isInteger(epoch) && epoch >= 0))
+    throw new RangeError(`epochDraws: epoch must be a non-negative integer, got ${epoch}`);
+  const rng = new Generator(`thermograd/replacement/${seed}/epoch/${epoch}`);
+  return Int32Array.from({ length: n }, () => rng.int(n));
+}
+
 export interface BatcherOptions {
   batchSize: number;
+  /** 'shuffle' (shuffled epochs, the default) or 'replacement' (independent batches); needs a seed. */
+  sampling?: Sampling;
   /** Seed of the shuffling; required when shuffle is on. */
   seed?: Seed;
   /** Default true. With false, every epoch visits examples in order (for evaluation). */
@@ -46,6 +72,8 @@ export interface BatcherState extends BatcherPosition {
   n: number;
   shuffle: boolean;
   dropLast: boolean;
+  /** Absent in states saved before sampling existed: those are 'shuffle'. */
+  sampling?: Sampling;
 }
 
 /**
@@ -57,7 +85,10 @@ export interface Batch {
   images: Float32Array;
   /** [size] labels. */
   labels: Int32Array;
-  /** Dataset indices of the examples, in batch order (a view of the epoch's order; read-only). */
+  /**
+   * Dataset indices of the examples, in batch order (a view of the epoch's order; read-only). With
+   * sampling 'replacement' an index may repeat.
+   */
   indices: Int32Array;
   /** Number of examples (batchSize, or fewer for the last batch of an epoch). */
   size: number;
@@ -81,6 +112,7 @@ export class Batcher {
   private readonly seed: Seed | null;
   private readonly shuffle: boolean;
   private readonly dropLast: boolean;
+  private readonly sampling: Sampling;
   private epoch: number;
   private step: number;
   private order: Int32Array | null = null;
@@ -109,6 +141,15 @@ export class Batcher {
     this.batchSize = batchSize;
     this.shuffle = options.shuffle ?? true;
     this.dropLast = options.dropLast ?? false;
+    this.sampling = options.sampling ?? 'shuffle';
+    if (!SAMPLINGS.includes(this.sampling))
+      throw new RangeError(
+        `Batcher: sampling must be ${SAMPLINGS.map((m) => `'${m}'`).join(' or ')}, got ${JSON.stringify(this.sampling)}`,
+      );
+    if (!this.shuffle && this.sampling === 'replacement')
+      throw new TypeError(
+        "Batcher: sampling 'replacement' draws random examples; it cannot be combined with shuffle: false",
+      );
     if (this.shuffle && options.seed === undefined)
       throw new TypeError('Batcher: shuffling needs a seed (or pass shuffle: false)');
     this.seed = this.shuffle ? (options.seed as Seed) : null;
@@ -154,16 +195,18 @@ export class Batcher {
       n: this.n,
       shuffle: this.shuffle,
       dropLast: this.dropLast,
+      sampling: this.sampling,
     };
   }
 
   /** Continues from a saved state; the settings must match this Batcher's, or the batches would differ. */
   restore(state: BatcherState): void {
     const mine = this.state();
-    for (const key of ['seed', 'batchSize', 'n', 'shuffle', 'dropLast'] as const) {
-      if (state[key] !== mine[key]) {
+    const saved = { ...state, sampling: state.sampling ?? 'shuffle' };
+    for (const key of ['seed', 'batchSize', 'n', 'shuffle', 'dropLast', 'sampling'] as const) {
+      if (saved[key] !== mine[key]) {
         throw new Error(
-          `Batcher.restore: saved ${key} ${JSON.stringify(state[key])} differs from this batcher's ${JSON.stringify(mine[key])}`,
+          `Batcher.restore: saved ${key} ${JSON.stringify(saved[key])} differs from this batcher's ${JSON.stringify(mine[key])}`,
         );
       }
     }
@@ -172,11 +215,13 @@ export class Batcher {
     this.step = state.step;
   }
 
-  /** The visiting order of an epoch (identity without shuffling). */
+  /** The visiting order of an epoch (identity without shuffling; n draws with replacement). */
   epochOrder(epoch: number): Int32Array {
     if (this.orderEpoch !== epoch || this.order === null) {
       if (this.seed === null) {
         this.order = this.order ?? Int32Array.from({ length: this.n }, (_, i) => i);
+      } else if (this.sampling === 'replacement') {
+        this.order = epochDraws(this.n, this.seed, epoch);
       } else {
         this.order = epochPermutation(this.n, this.seed, epoch);
       }

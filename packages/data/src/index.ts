@@ -30,9 +30,12 @@ export {
 export {
   Batcher,
   epochPermutation,
+  epochDraws,
+  SAMPLINGS,
   validationSplit,
   subset,
   type Seed,
+  type Sampling,
   type Batch,
   type BatcherOptions,
   type BatcherPosition,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Batcher,
+  epochDraws,
   epochPermutation,
   subset,
   validationSplit,
@@ -168,6 +169,86 @@ describe('Batcher', () => {
     expect(() => new Batcher({ ...data, n: 6 }, { batchSize: 2, seed: 1 })).toThrow(
       /dataset arrays disagree/,
     );
+  });
+});
+
+describe("Batcher with sampling 'replacement'", () => {
+  it('draws every example of every batch independently and uniformly: repeats within an epoch, flat counts', () => {
+    const n = 50;
+    const batcher = new Batcher(indexDataset(n), {
+      batchSize: 10,
+      seed: 3,
+      sampling: 'replacement',
+    });
+    expect(batcher.stepsPerEpoch).toBe(5);
+    const counts = new Float64Array(n);
+    let epochsWithRepeats = 0;
+    const epochs = 400;
+    for (let e = 0; e < epochs; e++) {
+      const seen = new Set<number>();
+      let repeated = false;
+      for (const batch of batcher.epochBatches()) {
+        expect(sourceIndices(batch)).toEqual(Array.from(batch.indices));
+        for (const i of batch.indices) {
+          if (seen.has(i)) repeated = true;
+          seen.add(i);
+          counts[i]++;
+        }
+      }
+      if (repeated) epochsWithRepeats++;
+    }
+    // 50 uniform draws from 50 repeat with probability 1 − 50!/50^50 ≈ 1; shuffled epochs never.
+    expect(epochsWithRepeats).toBe(epochs);
+    // Pearson's χ² of the counts (49 degrees of freedom: mean 49, sd 9.9): below 49 + 5·9.9.
+    const expected = (epochs * n) / n;
+    const chi2 = counts.reduce((a, c) => a + (c - expected) ** 2 / expected, 0);
+    expect(chi2).toBeLessThan(49 + 5 * Math.sqrt(2 * 49));
+    expect(epochDraws(n, 3, 0)).toEqual(epochDraws(n, 3, 0));
+    expect(epochDraws(n, 3, 1)).not.toEqual(epochDraws(n, 3, 0));
+  });
+
+  it('resumes mid-epoch bit-identically from a state serialised as JSON', () => {
+    const data = indexDataset(103);
+    const options = { batchSize: 10, seed: 'r', sampling: 'replacement' as const };
+    const uninterrupted = new Batcher(data, options);
+    const reference = Array.from({ length: 40 }, () => snapshot(uninterrupted.next()));
+    const first = new Batcher(data, options);
+    for (let k = 0; k < 16; k++) first.next();
+    const saved: BatcherState = JSON.parse(JSON.stringify(first.state()));
+    expect(saved).toEqual({
+      epoch: 1,
+      step: 5,
+      seed: 'r',
+      batchSize: 10,
+      n: 103,
+      shuffle: true,
+      dropLast: false,
+      sampling: 'replacement',
+    });
+    const resumed = new Batcher(data, { ...options, start: saved });
+    expect(Array.from({ length: 24 }, () => snapshot(resumed.next()))).toEqual(reference.slice(16));
+    // Not the shuffled-epoch batches.
+    const shuffled = new Batcher(data, { batchSize: 10, seed: 'r' });
+    expect(snapshot(shuffled.next())).not.toEqual(reference[0]);
+  });
+
+  it('refuses to restore across samplings; a state saved before sampling existed is shuffled epochs', () => {
+    const data = indexDataset(103);
+    const saved = new Batcher(data, { batchSize: 10, seed: 1 }).state();
+    expect(() =>
+      new Batcher(data, { batchSize: 10, seed: 1, sampling: 'replacement' }).restore(saved),
+    ).toThrow(/saved sampling "shuffle" differs from this batcher's "replacement"/);
+    const { sampling: _, ...legacy } = saved;
+    expect(() => new Batcher(data, { batchSize: 10, seed: 1 }).restore(legacy)).not.toThrow();
+    expect(() =>
+      new Batcher(data, { batchSize: 10, seed: 1, sampling: 'replacement' }).restore(legacy),
+    ).toThrow(/saved sampling "shuffle" differs/);
+    expect(
+      () => new Batcher(data, { batchSize: 10, shuffle: false, sampling: 'replacement' }),
+    ).toThrow(/cannot be combined with shuffle: false/);
+    expect(
+      () => new Batcher(data, { batchSize: 10, seed: 1, sampling: 'bootstrap' as 'shuffle' }),
+    ).toThrow(/sampling must be 'shuffle' or 'replacement', got "bootstrap"/);
   });
 });
 

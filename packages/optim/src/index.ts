@@ -40,7 +40,12 @@ export {
   type MomentumAvgOptions,
   type MomentumAvgState,
 } from './plugins/momentum-avg.js';
-export { langevin, type LangevinOptions, type LangevinState } from './plugins/langevin.js';
+export {
+  langevin,
+  type LangevinNoise,
+  type LangevinOptions,
+  type LangevinState,
+} from './plugins/langevin.js';
 export {
   gradientFlow,
   type GradientFlowOptions,

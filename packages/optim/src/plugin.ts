@@ -39,7 +39,7 @@ export interface PerExampleStats {
 
 /** Extra information a step may give to plugins beyond gradients and parameters. */
 export interface UpdateExtras {
-  /** Per-example gradient statistics by parameter name (langevin's 'sgd-diagonal' noise needs grads). */
+  /** Per-example gradient statistics by parameter name (langevin's 'sgd' and 'sgd-diagonal' noise need grads). */
   perExample?: Readonly<Record<string, PerExampleStats>>;
   /** Hyperparameters of the plugins earlier in a chain (decoupled weight decay reads η from here). */
   upstream?: Readonly<Hyperparams>;

@@ -95,7 +95,7 @@ registerPlugin('momentum-avg', momentumAvg, {
   description: 'g̃ ← (1−1/N)g̃ + ĝ/N, Φ ← Φ − Nηg̃, N = 1/(1−μ)',
 });
 registerPlugin('langevin', langevin, {
-  description: 'Φ ← Φ − η∇U + √(2ηT) ξ (SGLD), or SGD-matched diagonal noise',
+  description: 'Φ ← Φ − η∇U + √(2ηT) ξ (SGLD), or SGD-matched noise (full covariance or diagonal)',
 });
 registerPlugin('gradient-flow', gradientFlow, {
   description: 'dΦ/dt = −g(Φ), full batch, euler / rk4 / adaptive dopri5',

@@ -101,7 +101,7 @@ describe('langevin', () => {
     expect(bits(mk(42))).not.toBe(bits(mk(43)));
   });
 
-  it("'sgd-diagonal' noise has variance η²·diag(Σ)/B' per element", () => {
+  it("'sgd-diagonal' noise has variance η²·diag(Σ)/B' per element (exact gradient)", () => {
     // Per-example gradients ±c_i around the mean: B = 4 examples, two at m + c, two at m − c, so
     // the sample variance (B − 1 denominator) is 4c²/3 per element.
     const B = 4;
@@ -115,7 +115,13 @@ describe('langevin', () => {
     const extras = { perExample: { w: { sqNorms: new Float64Array(B), grads: per } } };
     const eta = 0.1;
     const imitate = 32;
-    const plugin = langevin({ eta, noise: 'sgd-diagonal', imitateBatchSize: imitate, seed: 5 });
+    const plugin = langevin({
+      eta,
+      noise: 'sgd-diagonal',
+      imitateBatchSize: imitate,
+      gradientBatchSize: 'full',
+      seed: 5,
+    });
     let state = plugin.init(grads);
     let sumZ2 = 0;
     let n = 0;
@@ -132,6 +138,7 @@ describe('langevin', () => {
     // E z² = 1 with standard error √(2/n) = 0.0035; allow 5 of them.
     expect(Math.abs(sumZ2 / n - 1)).toBeLessThan(5 * Math.sqrt(2 / n));
     expect(state.hyper.imitateBatchSize).toBe(imitate);
+    expect(state.hyper.gradientBatchSize).toBeUndefined();
   });
 
   it("'sgd-diagonal' without per-example gradients is a clear error", () => {

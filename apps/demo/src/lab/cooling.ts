@@ -16,8 +16,15 @@ import {
   type HyperValue,
 } from '@thermograd/optim';
 import type { SeriesPoint } from '../plots.js';
-import { loadLabMnist, softmaxRegression, trainRun } from './mnist.js';
-import { fmt, type Claim, type LabOptions, type LabResult, type LabTable } from './results.js';
+import { loadLabMnist, softmaxRegression, trainRun, LAB_SAMPLING } from './mnist.js';
+import {
+  fmt,
+  type Claim,
+  type LabOptions,
+  type LabResult,
+  type LabTable,
+  outcome,
+} from './results.js';
 import { mean } from './stats.js';
 
 interface Settings {
@@ -113,7 +120,7 @@ export async function runCooling(opts: LabOptions): Promise<LabResult> {
     claim: `the cooled run (${r.name}) ends at a lower training loss than both constant temperatures`,
     criterion: 'final loss (mean over the last 5% of the run) below the better constant run',
     measured: { cooled: r.final, bestConstant, difference: bestConstant - r.final },
-    held: r.final < bestConstant,
+    ...outcome(r.final < bestConstant),
   }));
   const table: LabTable = {
     title: 'Final training loss per schedule',
@@ -124,6 +131,7 @@ export async function runCooling(opts: LabOptions): Promise<LabResult> {
     experiment: 'cooling',
     seed: opts.seed,
     quick: opts.quick,
+    sampling: LAB_SAMPLING,
     wallSeconds: (performance.now() - start) / 1000,
     setup: [
       `softmax regression on the first ${data.n} MNIST images (${s.pool}×${s.pool} pooled, ${data.features} features), sgd plugin, B = ${s.batch}, ${steps} steps, same initial weights and minibatches for every run`,

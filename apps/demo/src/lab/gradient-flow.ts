@@ -11,8 +11,22 @@
  */
 import { gradientFlow, lossGradient, Optimizer, sgd } from '@thermograd/optim';
 import type { SeriesPoint } from '../plots.js';
-import { fullLoss, fullLossTensor, loadLabMnist, softmaxRegression, trainRun } from './mnist.js';
-import { fmt, type Claim, type LabOptions, type LabResult, type LabTable } from './results.js';
+import {
+  fullLoss,
+  fullLossTensor,
+  loadLabMnist,
+  softmaxRegression,
+  trainRun,
+  LAB_SAMPLING,
+} from './mnist.js';
+import {
+  fmt,
+  type Claim,
+  type LabOptions,
+  type LabResult,
+  type LabTable,
+  outcome,
+} from './results.js';
 import { logLogSlope, mean } from './stats.js';
 
 interface Settings {
@@ -145,7 +159,7 @@ export async function runGradientFlow(opts: LabOptions): Promise<LabResult> {
         largestEta0Distance: rows[0].distance,
         smallestEta0Distance: rows[rows.length - 1].distance,
       },
-      held: monotone && slope > 0.25,
+      ...outcome(monotone && slope > 0.25),
     },
   ];
   const table: LabTable = {
@@ -157,6 +171,7 @@ export async function runGradientFlow(opts: LabOptions): Promise<LabResult> {
     experiment: 'gradient-flow',
     seed: opts.seed,
     quick: opts.quick,
+    sampling: LAB_SAMPLING,
     wallSeconds: (performance.now() - start) / 1000,
     setup: [
       `softmax regression in float64 on the first ${data.n} MNIST images (${s.pool}×${s.pool} pooled, ${data.features} features), same initial weights for all runs`,

@@ -1,6 +1,7 @@
 /**
  * The thermodynamics lab: one command per claim of the theory, docs/theory.md (`thermograd-demo lab <name>`), each
- * printing a table of claims with `held` computed from measurements, and writing results.md,
+ * printing a table of claims with a verdict (held / not held / inconclusive) computed from
+ * measurements and their standard errors, and writing results.md,
  * results.json, SVG charts and report.html into --out.
  */
 import { join } from 'node:path';
@@ -9,7 +10,13 @@ import { runGradientFlow } from './gradient-flow.js';
 import { runLangevin } from './langevin.js';
 import { runNoiseScale } from './noise-scale.js';
 import { timestampedDir } from '../run-dir.js';
-import { terminalTable, writeLabResult, type LabOptions, type LabResult } from './results.js';
+import {
+  terminalTable,
+  writeLabResult,
+  type LabOptions,
+  type LabResult,
+  type PluginFactory,
+} from './results.js';
 import { runRunningAverage } from './running-average.js';
 import { runTemperature } from './temperature.js';
 
@@ -46,6 +53,8 @@ export interface RunLabOptions {
   /** Output directory (default runs/lab/<name>/<timestamp>, new per run); false: write nothing. */
   out?: string | false;
   log: (line: string) => void;
+  /** Where the experiment gets its optimizer plugins (default the registry; tests plant wrong ones). */
+  plugins?: PluginFactory;
 }
 
 /** Runs one experiment, prints its table and writes its files; returns the result. */
@@ -55,7 +64,12 @@ export async function runLab(name: string, o: RunLabOptions): Promise<LabResult>
     throw new Error(
       `lab: unknown experiment '${name}'; available: ${Object.keys(EXPERIMENTS).join(', ')}`,
     );
-  const result = await experiment.run({ seed: o.seed, quick: o.quick, log: o.log });
+  const result = await experiment.run({
+    seed: o.seed,
+    quick: o.quick,
+    log: o.log,
+    plugins: o.plugins,
+  });
   o.log(terminalTable(result));
   if (o.out !== false) {
     const out = o.out ?? timestampedDir(join('runs', 'lab', name));

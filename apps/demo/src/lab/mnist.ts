@@ -88,9 +88,15 @@ export function fullLossTensor(model: nn.Linear, data: LabData): Tensor {
 }
 
 /**
- * Seeded random minibatches drawn with replacement from the data set: every step an independent
- * sample, so a run's noise does not depend on how B divides n.
+ * How the lab draws its MNIST minibatches, in the words its results print. With replacement:
+ * every step an independent sample, as the Langevin picture of SGD (and its Lyapunov prediction)
+ * assumes, and a run's noise does not depend on how B divides n. The demo's training default,
+ * shuffled epochs, gives a smaller stationary covariance when an epoch is short against the
+ * relaxation time (see @thermograd/data's sampling option).
  */
+export const LAB_SAMPLING = 'drawn with replacement (independent batches)';
+
+/** Seeded random minibatches drawn with replacement from the data set (LAB_SAMPLING). */
 export class Sampler {
   private readonly rng: Generator;
   constructor(

@@ -30,8 +30,9 @@ import {
   Sampler,
   softmaxRegression,
   type LabData,
+  LAB_SAMPLING,
 } from './mnist.js';
-import { fmt, type Claim, type LabOptions, type LabResult } from './results.js';
+import { fmt, type Claim, type LabOptions, type LabResult, outcome } from './results.js';
 
 interface Settings {
   n: number;
@@ -145,7 +146,7 @@ export async function runRunningAverage(opts: LabOptions): Promise<LabResult> {
         'at constant η the velocity form and the running-average form give the same trajectory',
       criterion: `max over steps of |Φ_velocity − Φ_avg| / |Φ| < ${fmt(identical)} (float64 rounding)`,
       measured: { maxRelDistance: constant.maxRelSutskeverVsAvg },
-      held: constant.maxRelSutskeverVsAvg < identical,
+      ...outcome(constant.maxRelSutskeverVsAvg < identical),
     },
     {
       id: 'differ-under-schedule',
@@ -153,7 +154,7 @@ export async function runRunningAverage(opts: LabOptions): Promise<LabResult> {
         'under a schedule they differ: the velocity lets a drop in η act gradually, the running average at once',
       criterion: `max relative distance after the drop > ${fmt(differ)}`,
       measured: { maxRelDistance: scheduled.maxRelSutskeverVsAvg },
-      held: scheduled.maxRelSutskeverVsAvg > differ,
+      ...outcome(scheduled.maxRelSutskeverVsAvg > differ),
     },
     {
       id: 'avg-is-pytorch',
@@ -161,13 +162,14 @@ export async function runRunningAverage(opts: LabOptions): Promise<LabResult> {
         'under the schedule the running average equals the PyTorch convention (v ← μv + ĝ, Φ ← Φ − ηv)',
       criterion: `max relative distance < ${fmt(identical)}`,
       measured: { maxRelDistance: scheduled.maxRelAvgVsPytorch },
-      held: scheduled.maxRelAvgVsPytorch < identical,
+      ...outcome(scheduled.maxRelAvgVsPytorch < identical),
     },
   ];
   return {
     experiment: 'running-average',
     seed: opts.seed,
     quick: opts.quick,
+    sampling: LAB_SAMPLING,
     wallSeconds: (performance.now() - start) / 1000,
     setup: [
       `softmax regression in float64 on the first ${data.n} MNIST images (${s.pool}×${s.pool} pooled, ${data.features} features), B = ${s.batch}, μ = ${s.mu} (N = ${fmt(1 / (1 - s.mu))}), η0 = ${s.eta0} (η = (1−μ)Bη0 = ${fmt((1 - s.mu) * s.batch * s.eta0)})`,

@@ -23,7 +23,9 @@
  * Criterion: at fixed η0 the spread (max − min over the nine (B, μ)) of the stationary loss and of
  * its fluctuation must be below half the change that halving η0 produces in the reference
  * configuration (B = 32, μ = 0.9); at fixed raw η the spread of the stationary loss must exceed
- * that change.
+ * that change. Each verdict weighs the margin against its standard error: held beyond 2 standard
+ * errors, not held beyond 3 the other way (after allowing the spread its noise range, about 3
+ * standard errors for nine estimates), else inconclusive, which is what a quick run gets.
  */
 import type { Tensor } from '@thermograd/autograd';
 import { momentum } from '@thermograd/optim';
@@ -34,8 +36,21 @@ import {
   softmaxRegression,
   trainRun,
   type LabData,
+  LAB_SAMPLING,
 } from './mnist.js';
-import { fmt, type Claim, type LabOptions, type LabResult, type LabTable } from './results.js';
+import {
+  fmt,
+  judge,
+  labPlugin,
+  outcome,
+  type Claim,
+  type LabOptions,
+  type LabResult,
+  type LabTable,
+  type Verdict,
+  Z_HELD,
+  Z_NOT_HELD,
+} from './results.js';
 import { detrend, mean, std } from './stats.js';
 
 interface Settings {
@@ -238,6 +253,7 @@ export function hessianLambdaMax(
 }
 
 function measure(
+  opts: LabOptions,
   data: LabData,
   s: Settings,
   seed: number,
@@ -252,10 +268,7 @@ function measure(
   const model = softmaxRegression(data, seed);
   model.loadStateDict(warm);
   const losses: { examples: number; loss: number }[] = [];
-  const plugin =
-    'eta0' in step
-      ? momentum({ eta0: step.eta0, batchSize: B, mu })
-      : momentum({ eta: step.eta, batchSize: B, mu });
+  const plugin = labPlugin(opts, 'momentum', { ...step, batchSize: B, mu });
   let hyper = { eta: NaN, eta0: NaN };
   trainRun({
     data,
@@ -290,6 +303,35 @@ function measure(
 
 const spread = (xs: number[]) => Math.max(...xs) - Math.min(...xs);
 
+/**
+ * The range (max − min) that nine estimates with equal means and standard error σ show from
+ * noise alone is about 3σ: a spread counts against invariance only beyond that.
+ */
+const NOISE_RANGE = 3;
+const INVARIANCE_CRITERION = `spread over the 9 (B, μ) < 0.5 × |change from halving η0| (B=32, μ=0.9) by ${Z_HELD} standard errors of the margin (held); not held when the spread, less its noise range (${NOISE_RANGE} × the largest standard error), exceeds it by ${Z_NOT_HELD} standard errors; else inconclusive`;
+
+/**
+ * Verdict on "spread < 0.5 × change" for a spread of nine estimates (largest standard error
+ * `largestError`) against a change with standard error `changeError`. The margin's standard
+ * error combines the change's and two estimates' (the extremes').
+ */
+function invariance(
+  spreadValue: number,
+  largestError: number,
+  change: number,
+  changeError: number,
+): { verdict: Verdict; marginError: number } {
+  const margin = 0.5 * change - spreadValue;
+  const marginError = Math.hypot(0.5 * changeError, Math.SQRT2 * largestError);
+  const verdict = judge(margin, marginError);
+  // Against the claim only what the noise range does not explain.
+  const against = judge(margin + NOISE_RANGE * largestError, marginError);
+  return {
+    verdict: verdict === 'not held' && against !== 'not held' ? 'inconclusive' : verdict,
+    marginError,
+  };
+}
+
 /** The discrete chain's stationary variance along curvature λ over the continuous-time one (AR(2) with momentum μ). */
 const discreteFactor = (eta: number, lambda: number, mu: number) =>
   1 / (1 - (eta * lambda) / (2 * (1 + mu)));
@@ -321,6 +363,7 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
     for (const mu of MUS) {
       scaled.push(
         measure(
+          opts,
           data,
           s,
           opts.seed,
@@ -335,6 +378,7 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
       );
       raw.push(
         measure(
+          opts,
           data,
           s,
           opts.seed,
@@ -355,6 +399,7 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
   const ref = scaled.find((m) => m.B === REF.B && m.mu === REF.mu)!;
   // The η0/2 reference: twice the examples (the same flow time) and the same number of snapshots.
   const half = measure(
+    opts,
     data,
     s,
     opts.seed,
@@ -374,47 +419,71 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
   const rawSpreadFluct = spread(raw.map((m) => m.std));
   const regime = { lambdaMax, maxEtaLambdaMax: maxEta * lambdaMax };
 
+  const lossVerdict = invariance(
+    spreadLoss,
+    Math.max(...scaled.map((m) => m.meanError)),
+    dLoss,
+    Math.hypot(ref.meanError, half.meanError),
+  );
+  const fluctVerdict = invariance(
+    spreadFluct,
+    Math.max(...scaled.map((m) => m.stdError)),
+    dFluct,
+    Math.hypot(ref.stdError, half.stdError),
+  );
+  // With the raw η fixed the spread must exceed the halving change; the spread's own noise range
+  // (NOISE_RANGE standard errors) does not count towards it.
+  const rawLargestError = Math.max(...raw.map((m) => m.meanError));
+  const rawMargin = rawSpreadLoss - NOISE_RANGE * rawLargestError - dLoss;
+  const rawMarginError = Math.hypot(
+    Math.SQRT2 * rawLargestError,
+    Math.hypot(ref.meanError, half.meanError),
+  );
   const claims: Claim[] = [
     {
       id: 'eta0-sets-stationary-loss',
       claim: 'at fixed η0 with η = (1−μ)Bη0, the stationary loss does not depend on B or μ',
-      criterion: 'spread over the 9 (B, μ) < 0.5 × |change from halving η0| (B=32, μ=0.9)',
+      criterion: INVARIANCE_CRITERION,
       measured: {
         spread: spreadLoss,
         halvingChange: dLoss,
         ratio: spreadLoss / dLoss,
         largestStandardError: Math.max(...scaled.map((m) => m.meanError)),
         halvingChangeError: Math.hypot(ref.meanError, half.meanError),
+        marginError: lossVerdict.marginError,
         ...regime,
       },
-      held: spreadLoss < 0.5 * dLoss,
+      ...outcome(lossVerdict.verdict),
     },
     {
       id: 'eta0-sets-fluctuation',
       claim: 'at fixed η0 the fluctuation (std) of the loss does not depend on B or μ',
-      criterion: 'spread over the 9 (B, μ) < 0.5 × |change from halving η0|',
+      criterion: INVARIANCE_CRITERION,
       measured: {
         spread: spreadFluct,
         halvingChange: dFluct,
         ratio: spreadFluct / dFluct,
         largestStandardError: Math.max(...scaled.map((m) => m.stdError)),
         halvingChangeError: Math.hypot(ref.stdError, half.stdError),
+        marginError: fluctVerdict.marginError,
         ...regime,
       },
-      held: spreadFluct < 0.5 * dFluct,
+      ...outcome(fluctVerdict.verdict),
     },
     {
       id: 'raw-eta-does-not',
       claim: 'with the raw η held fixed instead, the stationary loss does depend on B and μ',
-      criterion: 'spread over the 9 (B, μ) > |change from halving η0|',
+      criterion: `spread over the 9 (B, μ), less its noise range (${NOISE_RANGE} × the largest standard error), > |change from halving η0| by ${Z_HELD} standard errors (held), < it by ${Z_NOT_HELD} (not held); else inconclusive`,
       measured: {
         spread: rawSpreadLoss,
         halvingChange: dLoss,
         ratio: rawSpreadLoss / dLoss,
+        largestStandardError: rawLargestError,
+        marginError: rawMarginError,
         fluctuationSpread: rawSpreadFluct,
         rawEta,
       },
-      held: rawSpreadLoss > dLoss,
+      ...outcome(judge(rawMargin, rawMarginError)),
     },
   ];
   const table: LabTable = {
@@ -465,15 +534,23 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
     '',
     '',
   ]);
-  const summary: SeriesPoint[] = [];
-  for (const [set, tag] of [
-    [scaled, 'η0 fixed'],
-    [raw, 'raw η fixed'],
-  ] as const) {
-    for (const m of set) summary.push({ step: m.B, value: m.mean, series: `μ=${m.mu}, ${tag}` });
+  // Both summaries relative to the reference configuration at η0, on linear axes: at fixed η0
+  // the nine losses differ by far less than halving η0 changes them; at fixed raw η by far more.
+  const relative = (v: number) => 100 * (v / ref.mean - 1);
+  const summary: SeriesPoint[] = scaled.map((m) => ({
+    step: m.B,
+    value: relative(m.mean),
+    series: `μ=${m.mu}, η0 fixed`,
+  }));
+  const rawSummary: SeriesPoint[] = raw.map((m) => ({
+    step: m.B,
+    value: relative(m.mean),
+    series: `μ=${m.mu}, raw η fixed`,
+  }));
+  for (const B of BATCHES) {
+    summary.push({ step: B, value: relative(half.mean), series: 'η0/2 (B=32, μ=0.9)' });
+    rawSummary.push({ step: B, value: relative(half.mean), series: 'η0/2 (B=32, μ=0.9)' });
   }
-  for (const B of BATCHES)
-    summary.push({ step: B, value: half.mean, series: `η0/2 (B=32, μ=0.9), for scale` });
   const fluctuation: SeriesPoint[] = scaled.map((m) => ({
     step: m.B,
     value: m.std,
@@ -485,6 +562,7 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
     experiment: 'temperature',
     seed: opts.seed,
     quick: opts.quick,
+    sampling: LAB_SAMPLING,
     wallSeconds: (performance.now() - start) / 1000,
     setup: [
       `objective U = cross-entropy + ½λ|Φ|², λ = ${s.l2} (coupled weight decay), so U has one minimum and its slowest direction relaxes within the warm start`,
@@ -499,11 +577,17 @@ export async function runTemperature(opts: LabOptions): Promise<LabResult> {
     charts: [
       {
         name: 'temperature-summary',
-        title: 'Stationary training loss against batch size',
-        yTitle: 'mean full training loss',
+        title: 'Stationary loss at fixed η0 against batch size, relative to B=32, μ=0.9',
+        yTitle: 'stationary loss − reference (% of the reference)',
         xTitle: 'batch size B',
         points: summary,
-        logScale: true,
+      },
+      {
+        name: 'temperature-summary-raw-eta',
+        title: 'Stationary loss at fixed raw η against batch size, relative to B=32, μ=0.9 at η0',
+        yTitle: 'stationary loss − reference (% of the reference)',
+        xTitle: 'batch size B',
+        points: rawSummary,
       },
       {
         name: 'temperature-fluctuation',

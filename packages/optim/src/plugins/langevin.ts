@@ -11,14 +11,26 @@
  *   The stationary density is ∝ exp(−U/T) (for small η). On U = ½ k x² the stationary variance
  *   is T/k, exactly T / (k (1 − η k / 2)) for the discrete update.
  *
- *   noise 'sgd-diagonal': the diffusion term of SGD itself, with its measured diagonal covariance,
- *     Φ ← Φ − η ĝ + η √(s · diag(Σ) / B') ξ
- *   where Σ is the per-example gradient covariance (sample covariance over the batch, from
- *   per-example gradients: backward({ perExample: 'grads' })), B' = imitateBatchSize (default the
- *   batch size of the gradients) and s = noiseScale (default 1). This is the theory's
- *   ε ~ N(0, η Σ_ĝ) per unit of flow time, with Σ_ĝ = Σ/B' the covariance of a minibatch
- *   gradient; per step of flow time η its covariance is η² Σ/B'. Adding it to a large-batch
- *   gradient step imitates the noise of SGD at batch size B'.
+ *   noise 'sgd' (SGD's own diffusion, full covariance) and 'sgd-diagonal' (its diagonal):
+ *     Φ ← Φ − η ĝ + η √(s·c) ζ,     Cov ζ = Σ̂ ('sgd'),  diag(Σ̂) ('sgd-diagonal'),
+ *     c = 1/B′ − 1/B_g
+ *   Σ̂ is the per-example gradient covariance, the unbiased sample covariance of the batch's
+ *   per-example gradients (backward({ perExample: 'grads' })), B the number of those examples,
+ *   B′ = imitateBatchSize (default B), B_g = gradientBatchSize, the batch the incoming gradient ĝ
+ *   was averaged over (default B; 'full' or Infinity for an exact gradient, 1/B_g = 0), and
+ *   s = noiseScale (default 1).
+ *
+ *   Why c: the theory's SGD (docs/theory.md) is Langevin dynamics with diffusion ε ~ N(0, η Σ/B′) per unit of flow
+ *   time, i.e. covariance η² Σ/B′ per step of flow time η; its stationary covariance C solves
+ *   H C + C H = η Σ/B′ near a minimum of curvature H (not Boltzmann's T·H⁻¹). A gradient averaged
+ *   over B_g examples already carries η² Σ/B_g of that, so imitating SGD at B′ adds only the
+ *   difference η² Σ (1/B′ − 1/B_g): nothing when B′ = B_g, all of η² Σ/B′ for an exact gradient,
+ *   and B′ > B_g is refused (noise cannot be taken away). 'sgd' draws one ξ_b ~ N(0, 1) per
+ *   example, shared by all parameters, and injects η √(s c/(B−1)) Σ_b ξ_b (g_b − ḡ), whose
+ *   covariance is exactly η² s c Σ̂ (Σ_b d_b d_bᵀ = (B−1) Σ̂): low rank, O(B·P), no P×P matrix
+ *   (see sgd-noise.ts). 'sgd-diagonal' is the diagonal approximation: the right variances, no
+ *   correlations, so on a problem whose Σ is not diagonal its stationary covariance is not SGD's;
+ *   it draws P normals instead of B, which is cheaper when B is huge.
  *
  * Conventions (the ones SGLD users most often trip on):
  * - T multiplies a VARIANCE: the noise has variance 2 η T per coordinate, standard deviation √(2 η T).
@@ -31,9 +43,10 @@
  *   each accept a schedule. With T = 0 no noise is drawn and the update is exactly sgd's.
  * - ξ comes from autograd's seeded Generator, whose state lives in the plugin state: resuming a
  *   checkpoint continues the same noise sequence. Normals are drawn parameter by parameter in
- *   the order of the gradient tree, element by element.
+ *   the order of the gradient tree, element by element ('sgd': B normals per step, first).
  *
- * hyper: step, eta, T, noiseStd (√(2ηT); isotropic), and eta0, B, N when known.
+ * hyper: step, eta, T, noiseStd (√(2ηT); isotropic), imitateBatchSize and gradientBatchSize (sgd
+ * modes; the latter when finite), and eta0, B, N when known.
  */
 import { Generator, type GeneratorState } from '@thermograd/autograd';
 import {
@@ -44,13 +57,20 @@ import {
   evaluateHyper,
   type HyperValue,
 } from '../hyper.js';
-import type { Hyperparams, OptimizerPlugin, PerExampleStats, PluginState } from '../plugin.js';
+import type { Hyperparams, OptimizerPlugin, PluginState } from '../plugin.js';
 import { stepSize, type StepSizeOptions } from '../temperature.js';
 import { assertFiniteGradients, type UpdateTree } from '../tree.js';
+import { addDiagonalNoise, addFullNoise, perExampleGradients } from './sgd-noise.js';
+
+const NOISE_MODES = ['isotropic', 'sgd', 'sgd-diagonal'] as const;
+export type LangevinNoise = (typeof NOISE_MODES)[number];
 
 export interface LangevinOptions extends StepSizeOptions {
-  /** 'isotropic' (√(2ηT) ξ) or 'sgd-diagonal' (SGD's own measured diagonal diffusion). */
-  noise?: 'isotropic' | 'sgd-diagonal';
+  /**
+   * 'isotropic' (√(2ηT) ξ, default), 'sgd' (SGD's own diffusion with the full per-example
+   * covariance) or 'sgd-diagonal' (its diagonal approximation).
+   */
+  noise?: LangevinNoise;
   /** Boltzmann temperature T >= 0 (isotropic noise; required there). A number or a schedule. */
   temperature?: HyperValue;
   /** Seed of the noise generator (default 0). */
@@ -59,9 +79,14 @@ export interface LangevinOptions extends StepSizeOptions {
   dataSize?: number;
   /** Precision λ of a Gaussian prior N(0, 1/λ): adds λ Φ to ∇U. */
   priorPrecision?: number;
-  /** sgd-diagonal: the batch size B' whose SGD noise to imitate (default: the batch's own). */
+  /** sgd modes: the batch size B′ whose SGD noise to imitate (default: the per-example batch's B). */
   imitateBatchSize?: number;
-  /** sgd-diagonal: multiplies the noise variance (default 1). */
+  /**
+   * sgd modes: the batch size the incoming gradient was averaged over (default: the per-example
+   * batch's B, i.e. the gradient is that batch's mean); 'full' or Infinity for an exact gradient.
+   */
+  gradientBatchSize?: number | 'full';
+  /** sgd modes: multiplies the noise variance (default 1). */
   noiseScale?: number;
 }
 
@@ -72,9 +97,9 @@ export interface LangevinState extends PluginState {
 export function langevin(options: LangevinOptions): OptimizerPlugin<LangevinState> {
   const where = 'langevin';
   const mode = options.noise ?? 'isotropic';
-  if (mode !== 'isotropic' && mode !== 'sgd-diagonal') {
+  if (!NOISE_MODES.includes(mode)) {
     throw new RangeError(
-      `${where}: noise must be 'isotropic' or 'sgd-diagonal', got ${JSON.stringify(mode)}`,
+      `${where}: noise must be one of ${NOISE_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(mode)}`,
     );
   }
   const size = stepSize(where, options);
@@ -83,9 +108,14 @@ export function langevin(options: LangevinOptions): OptimizerPlugin<LangevinStat
     if (options.temperature === undefined)
       throw new Error(`${where}: temperature (T) is required with isotropic noise`);
     temperature = checkHyperValue(where, 'temperature (T)', options.temperature);
+    for (const key of ['imitateBatchSize', 'gradientBatchSize', 'noiseScale'] as const)
+      if (options[key] !== undefined)
+        throw new Error(
+          `${where}: ${key} is used only with noise 'sgd' or 'sgd-diagonal', not with isotropic noise`,
+        );
   } else if (options.temperature !== undefined) {
     throw new Error(
-      `${where}: temperature (T) is not used with noise 'sgd-diagonal' (its noise is SGD's own; scale it with noiseScale)`,
+      `${where}: temperature (T) is not used with noise '${mode}' (its noise is SGD's own; scale it with noiseScale)`,
     );
   }
   const dataSize =
@@ -100,6 +130,8 @@ export function langevin(options: LangevinOptions): OptimizerPlugin<LangevinStat
     options.imitateBatchSize === undefined
       ? undefined
       : checkBatchSize(where, options.imitateBatchSize);
+  const gradientBatch = checkGradientBatchSize(where, options.gradientBatchSize);
+  if (imitate !== undefined && gradientBatch !== undefined) checkImitable(imitate, gradientBatch);
   const noiseScale = checkNonNegative(where, 'noiseScale', options.noiseScale ?? 1);
   const seed = options.seed ?? 0;
   const plainGradient = dataSize === undefined && prior === 0;
@@ -138,59 +170,60 @@ export function langevin(options: LangevinOptions): OptimizerPlugin<LangevinStat
           const scale = dataSize ?? 1;
           for (let i = 0; i < g.length; i++) u[i] = -eta * (scale * g[i] + prior * p[i]);
         }
-        if (mode === 'isotropic') {
-          const sigma = Math.sqrt(2 * eta * T);
-          // T = 0 draws nothing, so the update is bit for bit sgd's.
-          if (sigma > 0) for (let i = 0; i < u.length; i++) u[i] += sigma * rng.normal();
-        } else {
-          const variance = diagonalVariance(where, name, g.length, extras?.perExample?.[name]);
-          const B = imitate ?? variance.batchSize;
-          hyper.imitateBatchSize = B;
-          for (let i = 0; i < u.length; i++)
-            u[i] += eta * Math.sqrt((noiseScale * variance.values[i]) / B) * rng.normal();
-        }
         updates[name] = u;
+      }
+      if (mode === 'isotropic') {
+        const sigma = Math.sqrt(2 * eta * T);
+        // T = 0 draws nothing, so the update is bit for bit sgd's.
+        if (sigma > 0)
+          for (const u of Object.values(updates))
+            for (let i = 0; i < u.length; i++) u[i] += sigma * rng.normal();
+      } else {
+        const sizes = Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.length]));
+        const per = perExampleGradients(where, mode, sizes, extras?.perExample);
+        const B = per.batchSize;
+        const imitated = imitate ?? B;
+        const gradientB = gradientBatch ?? B;
+        checkImitable(imitated, gradientB);
+        hyper.imitateBatchSize = imitated;
+        if (Number.isFinite(gradientB)) hyper.gradientBatchSize = gradientB;
+        // The variance SGD at B′ has beyond the gradient's own: η² s (1/B′ − 1/B_g) Σ.
+        const factor = noiseScale * (1 / imitated - 1 / gradientB);
+        const amplitude = eta * Math.sqrt(factor);
+        if (amplitude > 0) {
+          if (mode === 'sgd') {
+            const xi = Float64Array.from({ length: B }, () => rng.normal());
+            for (const name of Object.keys(updates))
+              addFullNoise(updates[name], per.grads[name], xi, amplitude);
+          } else {
+            for (const name of Object.keys(updates))
+              addDiagonalNoise(updates[name], per.grads[name], B, amplitude, rng);
+          }
+        }
       }
       return { updates, state: { hyper, rng: rng.state() } };
     },
   };
+
+  /** B′ <= B_g: a gradient averaged over B_g examples already has SGD's noise at B_g. */
+  function checkImitable(imitated: number, gradientB: number): void {
+    if (imitated > gradientB)
+      throw new RangeError(
+        `${where}: imitateBatchSize B′ = ${imitated} exceeds the gradient's batch size ${gradientB}: ` +
+          `a gradient averaged over ${gradientB} examples already carries SGD's noise at B = ${gradientB}, ` +
+          `and injected noise cannot take noise away; use imitateBatchSize <= ${gradientB}, or a gradient ` +
+          `over more examples (gradientBatchSize: 'full' for an exact one)`,
+      );
+  }
 }
 
-/** Per-element sample variance of the per-example gradients, (1/(B−1)) Σ_b (ĝ_b − ĝ̄)². */
-function diagonalVariance(
-  where: string,
-  name: string,
-  size: number,
-  stats: PerExampleStats | undefined,
-): { values: Float64Array; batchSize: number } {
-  if (!stats?.grads) {
-    throw new Error(
-      `${where}: noise 'sgd-diagonal' needs per-example gradients for parameter '${name}': ` +
-        `call loss.backward(undefined, { perExample: 'grads' }) before the step`,
-    );
-  }
-  const B = stats.sqNorms.length;
-  if (B < 2)
-    throw new Error(
-      `${where}: noise 'sgd-diagonal' needs a batch of at least 2 examples to estimate a variance, got ${B}`,
-    );
-  const per = stats.grads;
-  if (per.length !== B * size) {
+/** gradientBatchSize: an integer >= 1, or 'full' / Infinity (an exact gradient); undefined stays. */
+function checkGradientBatchSize(where: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'full' || value === Infinity) return Infinity;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
     throw new RangeError(
-      `${where}: per-example gradients of '${name}' hold ${per.length} values, expected B·size = ${B}·${size}`,
+      `${where}: gradientBatchSize must be an integer >= 1, 'full' or Infinity, got ${JSON.stringify(value) ?? String(value)}`,
     );
-  }
-  const values = new Float64Array(size);
-  for (let i = 0; i < size; i++) {
-    let mean = 0;
-    for (let b = 0; b < B; b++) mean += per[b * size + i];
-    mean /= B;
-    let s = 0;
-    for (let b = 0; b < B; b++) {
-      const d = per[b * size + i] - mean;
-      s += d * d;
-    }
-    values[i] = s / (B - 1);
-  }
-  return { values, batchSize: B };
+  return value;
 }
