@@ -53,7 +53,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const backend = x.backend;
   const dtype = x.dtype;
   const batch = x.shape[0];
-  const rows = x.size / inF; // N = B·T
+  // N = B·T, from the shape: x.size / in is 0 / 0 for a layer without input features.
+  const rows = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const rowsPerExample = batch === 0 ? 0 : rows / batch;
   const outShape = [...x.shape.slice(0, -1), outF];
 
