@@ -115,7 +115,7 @@ export function unaryKernel(
     const e = Math.exp(v);
     return e / (1 + e);
   }
-  if (op === 7) return v > 0 ? v : 0;
+  if (op === 7) return v <= 0 ? 0 : v; // NaN is not ≤ 0: it propagates
   if (op === 8) return v > 0 ? v : p * v;
   if (op === 9) return 0.5 * v * erfc(-v * 0.7071067811865476);
   if (op === 10) return signedPow(v, p);
@@ -147,7 +147,10 @@ export function unaryBackwardKernel(
   if (op === 4) return v > 0 ? g : v < 0 ? -g : 0;
   if (op === 5) return g * (1 - w * w);
   if (op === 6) return g * w * (1 - w);
-  if (op === 7) return v > 0 ? g : 0;
+  if (op === 7) {
+    if (!(v === v)) return v;
+    return v > 0 ? g : 0;
+  }
   if (op === 8) return v > 0 ? g : g * p;
   if (op === 9)
     return (

@@ -13,6 +13,7 @@ import {
   add,
   avgPool2d,
   broadcastTo,
+  cast,
   cat,
   concat,
   conv2d,
@@ -376,6 +377,12 @@ export const CASES: OpCase[] = [
     covers: ['avgPool2d'],
     inputs: [s([1, 2, 5, 5])],
     fn: (x) => avgPool2d(x, 3, 2, 1),
+  },
+  {
+    name: 'cast to float64 and back (Tensor.to)',
+    covers: ['cast'],
+    inputs: [s([3, 5])],
+    fn: (x) => cast(x, 'float64').exp().to('float32'),
   },
   {
     name: 'dropout (same seed, same mask)',
