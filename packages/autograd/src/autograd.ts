@@ -191,6 +191,11 @@ export function runBackward(
   outputGrad: Tensor | undefined,
   options: BackwardOptions,
 ): void {
+  if (root.isDisposed) {
+    throw new Error(
+      `backward: ${root.describe()} was disposed (a tidy scope disposes what it neither returns nor keeps)`,
+    );
+  }
   if (!root.requiresGrad) {
     throw new Error(
       `backward: ${root.describe()} does not require grad (no input of its graph has requiresGrad)`,
