@@ -478,11 +478,14 @@ export class GpuBackend implements Backend {
   matmul(a: Storage, b: Storage, p: MatmulParams, dtype: DType): Storage {
     this.checkDType(dtype, 'matmul');
     const { batch, m, k, n, transA, transB, aBatched, bBatched } = p;
+    // Blocks of about √k products, summed separately (see matmulKernel).
+    const block = Math.max(1, Math.ceil(Math.sqrt(k)));
+    const blocks = Math.ceil(k / block);
     return this.run(
       'matmul',
       K.matmulKernel,
       batch * m * n,
-      k,
+      Math.max(block, blocks),
       this.data(a),
       this.data(b),
       m,
@@ -494,6 +497,8 @@ export class GpuBackend implements Backend {
       transB ? k : 1,
       aBatched ? m * k : 0,
       bBatched ? k * n : 0,
+      block,
+      blocks,
     );
   }
 

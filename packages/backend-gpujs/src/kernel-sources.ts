@@ -373,6 +373,11 @@ export function reduceKernel(
 /**
  * Batched matmul C[t] = op(A[t]) · op(B[t]), C is [batch, m, n]. op(A)(i, l) is at
  * t·aBatch + i·aRow + l·aCol (a transpose is just swapped strides; aBatch is 0 for a shared A).
+ *
+ * A dot product is a sum too, and a long one in a convolution's weight gradient (k = batch ·
+ * positions, near a million): the k products are summed in `blocks` blocks of `block` (about √k)
+ * and the block sums added with Neumaier's compensation, as in reduceKernel but without
+ * compensating inside a block, which keeps the hot loop one multiply-add.
  */
 export function matmulKernel(
   this: KernelThis,
@@ -387,6 +392,8 @@ export function matmulKernel(
   bCol: number,
   aBatch: number,
   bBatch: number,
+  block: number,
+  blocks: number,
 ): number {
   const idx = this.thread.x;
   const mn = m * n;
@@ -397,9 +404,20 @@ export function matmulKernel(
   const aBase = t * aBatch + i * aRow;
   const bBase = t * bBatch + j * bCol;
   let s = 0;
-  for (let l = 0; l < k; l++) {
-    s = s + a[aBase + l * aCol] * b[bBase + l * bRow];
+  let error = 0;
+  for (let q = 0; q < blocks; q++) {
+    let part = 0;
+    for (let j2 = 0; j2 < block; j2++) {
+      const l = q * block + j2;
+      if (l < k) part = part + a[aBase + l * aCol] * b[bBase + l * bRow];
+    }
+    const next = s + part;
+    if (Math.abs(s) >= Math.abs(part)) error = error + (s - next + part);
+    else error = error + (part - next + s);
+    s = next;
   }
+  // ±∞ or NaN among the products: the compensation is NaN, the plain sum is the answer.
+  if (error - error === 0) return s + error;
   return s;
 }
 
