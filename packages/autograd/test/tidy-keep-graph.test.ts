@@ -6,44 +6,16 @@
  * any scope, on every CPU backend (the gpu backend's own tidy is tested in its package).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  Generator,
-  conv2d,
-  crossEntropy,
-  keep,
-  randn,
-  tidy,
-  withBackend,
-  type Tensor,
-} from '../src/index.js';
-
-const LABELS = [3, 70, 140, 500, 9, 11, 575, 0];
-
-/** x [8, 2, 12, 12] and a weight W [4, 2, 3, 3] (requiring grad), seeded. */
-function data(seed: number): { x: Tensor; w: Tensor } {
-  const rng = new Generator(seed);
-  return {
-    x: randn([8, 2, 12, 12], { rng }),
-    w: randn([4, 2, 3, 3], { rng }).mul(0.3).detach().requireGrad(),
-  };
-}
-
-const lossOf = (x: Tensor, w: Tensor) =>
-  crossEntropy(conv2d(x, w, null, { padding: 1 }).flatten(1), LABELS);
+import { keep, tidy, withBackend, type Tensor } from '../src/index.js';
+import { keptLossData, keptLossOf as lossOf, keptLossReferenceGrad } from './kept-loss-scenario.js';
 
 /** Another training step of the same shapes, on other data: it reuses whatever the pool holds. */
-function otherStep(): void {
-  const { x, w } = data(99);
+function otherStep(backend: string): void {
+  const { x, w } = keptLossData(99, backend);
   tidy(() => {
     lossOf(x, w).backward();
     return 0;
   });
-}
-
-function expectedGrad(): number[] {
-  const { x, w } = data(1);
-  lossOf(x, w).backward();
-  return Array.from(w.grad!.dataSync());
 }
 
 function expectSameGrad(w: Tensor, want: number[]): void {
@@ -57,25 +29,25 @@ for (const backend of ['reference', 'fast']) {
 
     it('kept in the scope, another step, then backward', () =>
       run(() => {
-        const want = expectedGrad();
-        const { x, w } = data(1);
+        const want = keptLossReferenceGrad();
+        const { x, w } = keptLossData(1, backend);
         let kept: Tensor | undefined;
         tidy(() => {
           kept = keep(lossOf(x, w));
           return 0;
         });
-        otherStep();
-        otherStep();
+        otherStep(backend);
+        otherStep(backend);
         kept!.backward();
         expectSameGrad(w, want);
       }));
 
     it('returned from the scope, another step, then backward', () =>
       run(() => {
-        const want = expectedGrad();
-        const { x, w } = data(1);
+        const want = keptLossReferenceGrad();
+        const { x, w } = keptLossData(1, backend);
         const loss = tidy(() => lossOf(x, w));
-        otherStep();
+        otherStep(backend);
         loss.backward();
         expectSameGrad(w, want);
       }));
@@ -83,55 +55,57 @@ for (const backend of ['reference', 'fast']) {
     it('returned logsumexp (its backward holds tensors that are no graph input), another step', () =>
       run(() => {
         const lse = (v: Tensor) => v.mul(v).logsumexp(1).sum();
-        const v0 = data(1).x.reshape([16, 144]).detach().requireGrad();
+        const v0 = keptLossData(1, backend).x.reshape([16, 144]).detach().requireGrad();
         lse(v0).backward();
         const v = v0.detach().requireGrad();
         const loss = tidy(() => lse(v));
-        tidy(() => lse(data(99).x.reshape([16, 144]).detach().requireGrad()).backward());
+        tidy(() =>
+          lse(keptLossData(99, backend).x.reshape([16, 144]).detach().requireGrad()).backward(),
+        );
         loss.backward();
         expectSameGrad(v, Array.from(v0.grad!.dataSync()));
       }));
 
     it('kept in an inner scope, both scopes end, another step, then backward', () =>
       run(() => {
-        const want = expectedGrad();
-        const { x, w } = data(1);
+        const want = keptLossReferenceGrad();
+        const { x, w } = keptLossData(1, backend);
         let kept: Tensor | undefined;
         tidy(() => {
           tidy(() => {
             kept = keep(lossOf(x, w));
             return 0;
           });
-          otherStep();
+          otherStep(backend);
           return 0;
         });
-        otherStep();
+        otherStep(backend);
         kept!.backward();
         expectSameGrad(w, want);
       }));
 
     it('backward inside the scope, another step, the gradient read after', () =>
       run(() => {
-        const want = expectedGrad();
-        const { x, w } = data(1);
+        const want = keptLossReferenceGrad();
+        const { x, w } = keptLossData(1, backend);
         const grad = tidy(() => {
           lossOf(x, w).backward();
           return w.grad!;
         });
-        otherStep();
+        otherStep(backend);
         expect(grad.isDisposed).toBe(false);
         expectSameGrad(w, want);
       }));
 
     it('a loss the scope disposed is a clear error, not a backward on recycled storage', () =>
       run(() => {
-        const { x, w } = data(1);
+        const { x, w } = keptLossData(1, backend);
         let dropped: Tensor | undefined;
         tidy(() => {
           dropped = lossOf(x, w);
           return 0;
         });
-        otherStep();
+        otherStep(backend);
         expect(() => dropped!.backward()).toThrow(/backward: .* was disposed \(a tidy scope/);
       }));
   });

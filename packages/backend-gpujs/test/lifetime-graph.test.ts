@@ -7,39 +7,13 @@
  * with an error that says to run it inside the scope, never with someone else's values.
  */
 import { describe, expect, it } from 'vitest';
+import { keep, registerBackend, tidy, type Tensor } from '@thermograd/autograd';
 import {
-  Generator,
-  conv2d,
-  crossEntropy,
-  keep,
-  randn,
-  registerBackend,
-  tidy,
-  withBackend,
-  type Tensor,
-} from '@thermograd/autograd';
+  keptLossData as data,
+  keptLossOf as lossOf,
+  keptLossReferenceGrad as referenceGrad,
+} from '../../autograd/test/kept-loss-scenario.js';
 import { backendFor, MODES } from './helpers.js';
-
-const LABELS = [3, 70, 140, 500, 9, 11, 575, 0];
-
-function data(seed: number, backend: string): { x: Tensor; w: Tensor } {
-  return withBackend(backend, () => {
-    const rng = new Generator(seed);
-    return {
-      x: randn([8, 2, 12, 12], { rng }),
-      w: randn([4, 2, 3, 3], { rng }).mul(0.3).detach().requireGrad(),
-    };
-  });
-}
-
-const lossOf = (x: Tensor, w: Tensor) =>
-  crossEntropy(conv2d(x, w, null, { padding: 1 }).flatten(1), LABELS);
-
-function referenceGrad(): number[] {
-  const { x, w } = data(1, 'reference');
-  lossOf(x, w).backward();
-  return Array.from(w.grad!.dataSync());
-}
 
 describe('gpu backend: a loss kept past its scope', () => {
   for (const mode of MODES) {

@@ -596,35 +596,31 @@ function tfNll(logp: tf.Tensor, labels: number[], reduction: 'mean' | 'sum' | 'n
   return reduction === 'mean' ? tf.mean(picked) : tf.sum(picked);
 }
 
+/** softmax or logSoftmax along a random axis of a random 3-D shape. */
+function alongRandomAxis(
+  name: string,
+  ours: (x: Tensor, axis: number) => Tensor,
+  theirs: (x: tf.Tensor, axis: number) => tf.Tensor,
+): DiffCase {
+  return {
+    name: `${name} along a random axis`,
+    covers: [name],
+    scales: [1e4, 1e-4],
+    draw: (rng) => {
+      const shape = dims(rng, 3, 2, 6);
+      const axis = int(rng, 0, 2);
+      return {
+        inputs: [{ shape, low: -3, high: 3 }],
+        ours: (x) => ours(x, axis),
+        theirs: (x) => theirs(x, axis),
+      };
+    },
+  };
+}
+
 const lossCases: DiffCase[] = [
-  {
-    name: 'softmax along a random axis',
-    covers: ['softmax'],
-    scales: [1e4, 1e-4],
-    draw: (rng) => {
-      const shape = dims(rng, 3, 2, 6);
-      const axis = int(rng, 0, 2);
-      return {
-        inputs: [{ shape, low: -3, high: 3 }],
-        ours: (x) => softmax(x, axis),
-        theirs: (x) => tf.exp(tfLogSoftmax(x, axis)),
-      };
-    },
-  },
-  {
-    name: 'logSoftmax along a random axis',
-    covers: ['logSoftmax'],
-    scales: [1e4, 1e-4],
-    draw: (rng) => {
-      const shape = dims(rng, 3, 2, 6);
-      const axis = int(rng, 0, 2);
-      return {
-        inputs: [{ shape, low: -3, high: 3 }],
-        ours: (x) => logSoftmax(x, axis),
-        theirs: (x) => tfLogSoftmax(x, axis),
-      };
-    },
-  },
+  alongRandomAxis('softmax', softmax, (x, axis) => tf.exp(tfLogSoftmax(x, axis))),
+  alongRandomAxis('logSoftmax', logSoftmax, tfLogSoftmax),
   ...(['mean', 'sum', 'none'] as const).map((reduction): DiffCase => ({
     name: `crossEntropy reduction ${reduction}`,
     covers: ['crossEntropy'],
