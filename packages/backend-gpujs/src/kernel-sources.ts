@@ -4,7 +4,7 @@
  * numbers, flat Float32Array arguments, `Math.*`, `if`, ternaries, counted `for` loops and the
  * helpers below (registered with gpu.addFunction). No closures, no loop variable name used twice in a kernel (the cpu
  * translator hoists them), no `isNaN` (the webasm translator rejects it), no `Infinity` literal.
- * No `!==` at all: on WebGPU it compiled to an ordered not-equal, false when either side is NaN
+ * No `!==` at all (nor `!=`, by the same rule): on WebGPU it compiled to an ordered not-equal, false when either side is NaN
  * (measured with Dawn on Mesa's lavapipe), while `===` is false for NaN on every path. So NaN is
  * tested as `!(v === v)` and "differs" is written as the `===` test's other branch.
  *
