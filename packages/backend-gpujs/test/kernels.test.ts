@@ -303,7 +303,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const n = 1e6;
     const want = Math.fround(0.1) * n;
     const tenths = new Float32Array(n).fill(0.1);
-    expectClose(read(gpu.reduce('sum', up(tenths), [n], [0], F)), [want], 'reduce sum', 1e-5);
+    expectGpuClose(read(gpu.reduce('sum', up(tenths), [n], [0], F)), [want], 'reduce sum', 1e-5);
     const p: MatmulParams = {
       batch: 1,
       m: 1,
@@ -315,10 +315,10 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
       bBatched: false,
     };
     const ones = new Float32Array(n).fill(1);
-    expectClose(read(gpu.matmul(up(tenths), up(ones), p, F)), [want], 'matmul k = 1e6', 1e-5);
+    expectGpuClose(read(gpu.matmul(up(tenths), up(ones), p, F)), [want], 'matmul k = 1e6', 1e-5);
     // log-softmax of n equal logits is −log n everywhere, a row sum of n ones.
     const ls = read(gpu.logSoftmax(up(new Float32Array(n)), 1, n, F));
-    expectClose([ls[0], ls[n - 1]], [-Math.log(n), -Math.log(n)], 'logSoftmax of 1e6', 1e-5);
+    expectGpuClose([ls[0], ls[n - 1]], [-Math.log(n), -Math.log(n)], 'logSoftmax of 1e6', 1e-5);
   });
 
   it('softmax and cross-entropy at logits near 1e4 subtract the maximum before the log-sum', () => {
@@ -328,8 +328,8 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
     const labels = Int32Array.from({ length: rows }, (_, r) => r % cols);
     const got = gpu.softmaxCrossEntropy(up(z), labels, rows, cols, F);
     const want = ref.softmaxCrossEntropy(z, labels, rows, cols, F);
-    expectClose(read(got.probs), host(want.probs), 'probs', 1e-5, 0);
-    expectClose(read(got.losses), host(want.losses), 'losses', 1e-5, 0);
+    expectGpuClose(read(got.probs), host(want.probs), 'probs', 1e-5, 0);
+    expectGpuClose(read(got.losses), host(want.losses), 'losses', 1e-5, 0);
   });
 
   it('relu and its gradient propagate NaN; a kernel with an empty input gives zeros', () => {

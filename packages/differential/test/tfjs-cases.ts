@@ -107,7 +107,7 @@ export interface DiffCase {
   draw: (rng: Generator) => Drawn;
   /** Value scales to run at besides 1 (large and tiny values). */
   scales?: number[];
-  /** Tolerance relative to the output's magnitude (compare.ts); default 1e-4. */
+  /** rtol of conformanceTolerance (@thermograd/autograd/testing): 1e-4 by default. */
   tol?: number;
   /** False for outputs without a gradient (comparisons). */
   grad?: boolean;
