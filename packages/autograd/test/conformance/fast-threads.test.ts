@@ -1,14 +1,15 @@
 /**
  * The fast backend's multi-threaded GEMM: worker threads compute their column panels (or row
  * panels, when C has more of those) of C on the shared wasm memory, bit-identical to one thread,
- * for splits that do not divide evenly and for fewer panels than threads.
+ * for splits that do not divide evenly and for fewer panels than threads, with fused multiply-add
+ * and with the plain-SIMD fallback.
  */
 import { describe, expect, it } from 'vitest';
 import { GemmKernel } from '../../src/backend/fast/wasm-module.js';
 import { GemmThreads } from '../../src/backend/fast/threads.js';
 
-describe('fast backend: GEMM over worker threads', () => {
-  const kernel = new GemmKernel();
+describe.each([true, false])('fast backend: GEMM over worker threads (fma %s)', (fma) => {
+  const kernel = new GemmKernel(undefined, undefined, fma);
   const pool = new GemmThreads(kernel, 3);
 
   for (const [m, k, n] of [
