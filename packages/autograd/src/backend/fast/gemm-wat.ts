@@ -150,6 +150,7 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR, fma = false): string {
     '      (br_if $columnPanels (i32.lt_u (local.get $q) (local.get $nPanels))))',
     '  )',
     ...transposeWat(),
+    ...packRowsWat(nr),
     ')',
   );
   return lines.join('\n');
@@ -207,6 +208,39 @@ function transposeWat(): string[] {
     '        (br $rows)))',
     '      (local.set $t (i32.add (local.get $t) (i32.const 1)))',
     '      (br $mats)))',
+    '  )',
+  ];
+}
+
+/**
+ * `packRows(src, dst, panels, k, lds)`: a row-major B (row stride lds bytes) into [panels][k][NR]
+ * panels at dst, NR/4 vector copies per row of a panel (the JavaScript loop it replaces copies one
+ * float at a time). The last panel of a B whose width is not a multiple of NR reads up to NR − 1
+ * floats past the end of a row (the next row's start, or slack matmul.ts reserves after the last
+ * one); they land in padded columns of C that are never copied out.
+ */
+function packRowsWat(nr: number): string[] {
+  const copies: string[] = [];
+  for (let v = 0; v < nr / 4; v++)
+    copies.push(
+      `        (v128.store offset=${16 * v} (local.get $dst) (v128.load offset=${16 * v} (local.get $s)))`,
+    );
+  return [
+    '  (func (export "packRows") (param $src i32) (param $dst i32) (param $panels i32) (param $k i32) (param $lds i32)',
+    '    (local $q i32) (local $l i32) (local $s i32)',
+    '    (block $panelsOut (loop $panelLoop',
+    '      (br_if $panelsOut (i32.ge_s (local.get $q) (local.get $panels)))',
+    `      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $q) (i32.const ${nr * 4}))))`,
+    '      (local.set $l (local.get $k))',
+    '      (block $rowsOut (loop $rowLoop',
+    '        (br_if $rowsOut (i32.le_s (local.get $l) (i32.const 0)))',
+    ...copies,
+    `        (local.set $dst (i32.add (local.get $dst) (i32.const ${nr * 4})))`,
+    '        (local.set $s (i32.add (local.get $s) (local.get $lds)))',
+    '        (local.set $l (i32.sub (local.get $l) (i32.const 1)))',
+    '        (br $rowLoop)))',
+    '      (local.set $q (i32.add (local.get $q) (i32.const 1)))',
+    '      (br $panelLoop)))',
     '  )',
   ];
 }

@@ -100,6 +100,8 @@ export class GemmKernel {
     lds: number,
     ldd: number,
   ) => void;
+  /** packRows(src, dst, panels, k, lds): a row-major B into [panels][k][8] panels (see gemm-wat.ts). */
+  readonly packRows: (src: number, dst: number, panels: number, k: number, lds: number) => void;
   readonly bytes: Uint8Array;
   /** A view of the whole memory; replaced whenever the memory grows (old views keep the old length). */
   f32 = new Float32Array(this.memory.buffer);
@@ -116,6 +118,7 @@ export class GemmKernel {
     });
     this.gemm = instance.exports.gemm as GemmFn;
     this.transpose = instance.exports.transpose as GemmKernel['transpose'];
+    this.packRows = instance.exports.packRows as GemmKernel['packRows'];
   }
 
   /** Makes the memory at least `floats` float32 long; returns the current view. */
