@@ -5,35 +5,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { GemmKernel, relaxedSimd } from '../src/backend/fast/wasm-module.js';
+import { inPlaceGemm } from './gemm-in-place.js';
 
 /** C = A·B for m×k A and k×n B (row-major), through the kernel with both operands read in place. */
 function gemm(kernel: GemmKernel, a: number[], b: number[], m: number, k: number, n: number) {
-  const { mr, nr } = kernel;
-  const mPanels = Math.ceil(m / mr);
-  const nPanels = Math.ceil(n / nr);
-  const [mp, np] = [mPanels * mr, nPanels * nr];
-  const bOff = mp * k + mp + 16;
-  const cOff = bOff + k * n + np + 16;
-  const mem = kernel.reserve(cOff + mp * np);
-  mem.fill(0, 0, cOff);
+  const { np, bOff, end, run } = inPlaceGemm(kernel, m, k, n);
+  const mem = kernel.reserve(end + Math.ceil(m / kernel.mr) * kernel.mr * np);
+  mem.fill(0, 0, end);
   mem.set(a, 0);
   mem.set(b, bOff);
-  kernel.gemm(
-    0,
-    bOff * 4,
-    cOff * 4,
-    mPanels,
-    nPanels,
-    k,
-    k * 4,
-    4,
-    mr * k * 4,
-    n * 4,
-    nr * 4,
-    np * 4,
-  );
+  run(kernel.gemm, end);
   const c = new Float32Array(m * n);
-  for (let i = 0; i < m; i++) c.set(kernel.f32.subarray(cOff + i * np, cOff + i * np + n), i * n);
+  for (let i = 0; i < m; i++) c.set(kernel.f32.subarray(end + i * np, end + i * np + n), i * n);
   return c;
 }
 
