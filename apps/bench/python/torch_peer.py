@@ -1,5 +1,9 @@
 """PyTorch (CPU) peer of the thermograd bench, driven by apps/bench/src/torch-peer.ts.
 
+`python torch_peer.py THREADS` runs everything on THREADS threads: OpenMP's and OpenBLAS's pools
+are sized through their environment variables before torch loads (OpenBLAS's pthread pool ignores
+torch.set_num_threads), so one process is one thread count.
+
 Reads one JSON request per line on stdin and answers each with one JSON line on stdout:
 - {"cmd": "setup", "kind": "mlp" | "cnn", "sizes": [...], "lr": ..., "batches": [{"x", "labels"}],
   "weights": [{"w", "b"}, ...]}: the same model, data and initial weights as the bench's other
@@ -8,19 +12,26 @@ Reads one JSON request per line on stdin and answers each with one JSON line on 
   cross-entropy (mean), the loss read back every step;
 - {"cmd": "losses", "steps": n}: runs n steps, answers their losses (the bench compares them with
   its own first steps);
-- {"cmd": "measure", "seconds": s, "min_steps": k, "threads": t}: steps per second on t threads;
-- {"cmd": "matmul", "n": n, "trans_a": bool, "trans_b": bool, "seconds": s, "threads": t}: GFLOP/s
-  of a square float32 product (the result is made contiguous, like the bench's own).
+- {"cmd": "measure", "seconds": s, "min_steps": k}: steps per second;
+- {"cmd": "matmul", "n": n, "trans_a": bool, "trans_b": bool, "seconds": s}: GFLOP/s of a square
+  float32 product (the result is made contiguous, like the bench's own).
 """
 
 import base64
 import json
+import os
 import sys
 import time
+
+THREADS = int(sys.argv[1])
+os.environ["OMP_NUM_THREADS"] = str(THREADS)
+os.environ["OPENBLAS_NUM_THREADS"] = str(THREADS)
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+torch.set_num_threads(THREADS)
 
 
 def floats(b64):
@@ -103,14 +114,12 @@ def main():
         cmd = req["cmd"]
         if cmd == "setup":
             model = Model(req)
-            out = {"ok": True, "torch": torch.__version__, "cores": torch.get_num_threads()}
+            out = {"ok": True, "torch": torch.__version__, "threads": torch.get_num_threads()}
         elif cmd == "losses":
             out = {"losses": [model.step() for _ in range(req["steps"])]}
         elif cmd == "measure":
-            torch.set_num_threads(req["threads"])
             out = {"steps_per_second": timed(model.step, req["seconds"], req["min_steps"])}
         elif cmd == "matmul":
-            torch.set_num_threads(req["threads"])
             out = {"gflops": matmul_gflops(req)}
         else:
             raise ValueError(f"torch_peer: unknown command {cmd!r}")

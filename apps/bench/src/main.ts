@@ -81,8 +81,9 @@ const measure = (impl: Impl, seconds: number, minSteps: number) =>
   'step' in impl
     ? stepsPerSecond(impl.step, seconds, minSteps)
     : impl.stepsPerSecond(seconds, minSteps);
-/** PyTorch runs on one thread and on every core. */
+/** PyTorch runs on one thread and on every core (one child process each). */
 const TORCH_THREADS = [1, availableParallelism()];
+const torchName = (threads: number) => `pytorch-${threads}thread${threads > 1 ? 's' : ''}`;
 
 const json = (o: object) => console.log(JSON.stringify(o));
 const fmt = (x: number, digits = 0) =>
@@ -171,16 +172,15 @@ async function main() {
       checkFirstLosses('jax-js', cfg.name, ours(), jaxMlp(cfg.sizes, LR, batches));
       impls.push({ name: 'jax-js-wasm', step: jaxMlp(cfg.sizes, LR, batches) });
     }
-    if (torch.version) {
-      const peer = new TorchPeer();
+    for (const threads of torch.version ? TORCH_THREADS : []) {
+      const peer = new TorchPeer(threads);
       peers.push(peer);
       await peer.setup(cfg.kind === 'mlp' ? cfg : { kind: 'cnn' }, LR, batches);
-      checkFirstLosses('PyTorch', cfg.name, ours(), await peer.losses(3));
-      for (const threads of TORCH_THREADS)
-        impls.push({
-          name: `pytorch-${threads}thread${threads > 1 ? 's' : ''}`,
-          stepsPerSecond: (seconds, minSteps) => peer.stepsPerSecond(seconds, minSteps, threads),
-        });
+      checkFirstLosses(`PyTorch (${threads} threads)`, cfg.name, ours(), await peer.losses(3));
+      impls.push({
+        name: torchName(threads),
+        stepsPerSecond: (seconds, minSteps) => peer.stepsPerSecond(seconds, minSteps),
+      });
     }
     for (const impl of impls) {
       await useTf(impl);
@@ -212,8 +212,8 @@ async function main() {
 
   await tf.setBackend('wasm');
   const mmRows: { n: number; variant: string; impl: string; gflops: number }[] = [];
-  const mmPeer = torch.version ? new TorchPeer() : undefined;
-  if (mmPeer) peers.push(mmPeer);
+  const mmPeers = torch.version ? TORCH_THREADS.map((t) => new TorchPeer(t)) : [];
+  peers.push(...mmPeers);
   for (const n of [256, 1024]) {
     for (const v of VARIANTS) {
       const ours = await thermogradGflops('fast', n, v.transA, v.transB, MATMUL_SECONDS);
@@ -222,10 +222,10 @@ async function main() {
         ['thermograd-fast', ours],
         ['tfjs-wasm', theirs],
       ];
-      for (const threads of mmPeer ? TORCH_THREADS : [])
+      for (const peer of mmPeers)
         measured.push([
-          `pytorch-${threads}t`,
-          await mmPeer!.matmulGflops(n, v.transA, v.transB, MATMUL_SECONDS, threads),
+          `pytorch-${peer.threads}t`,
+          await peer.matmulGflops(n, v.transA, v.transB, MATMUL_SECONDS),
         ]);
       for (const [impl, gflops] of measured) {
         mmRows.push({ n, variant: v.name, impl, gflops });
@@ -246,10 +246,7 @@ async function main() {
     );
   }
   console.log('\n## Against the peers (examples/s, median of rounds)\n');
-  const peerNames = [
-    'jax-js-wasm',
-    ...(torch.version ? TORCH_THREADS.map((t) => `pytorch-${t}thread${t > 1 ? 's' : ''}`) : []),
-  ];
+  const peerNames = ['jax-js-wasm', ...(torch.version ? TORCH_THREADS.map(torchName) : [])];
   console.log(
     `| config | thermograd-fast | ${peerNames.map((p) => `${p} | ours / ${p}`).join(' | ')} |`,
   );
@@ -273,12 +270,12 @@ async function main() {
     });
     console.log(`| ${cfg.name} | ${fmt(fast)} | ${cells.join(' | ')} |`);
   }
-  const mmPeers = mmPeer ? TORCH_THREADS.map((t) => `pytorch-${t}t`) : [];
+  const mmPeerNames = mmPeers.map((p) => `pytorch-${p.threads}t`);
   console.log('\n## Square matmul, GFLOP/s\n');
   console.log(
-    `| n | variant | thermograd-fast | tfjs-wasm | ratio | ours / tfjs-wasm A·B |${mmPeers.map((p) => ` ${p} |`).join('')}`,
+    `| n | variant | thermograd-fast | tfjs-wasm | ratio | ours / tfjs-wasm A·B |${mmPeerNames.map((p) => ` ${p} |`).join('')}`,
   );
-  console.log(`|---|---|---|---|---|---|${mmPeers.map(() => '---|').join('')}`);
+  console.log(`|---|---|---|---|---|---|${mmPeerNames.map(() => '---|').join('')}`);
   for (const n of [256, 1024]) {
     const tfPlain = mmRows.find(
       (x) => x.n === n && x.impl === 'tfjs-wasm' && x.variant === 'A·B',
@@ -290,7 +287,7 @@ async function main() {
       const theirs = mmRows.find(
         (x) => x.n === n && x.variant === v.name && x.impl === 'tfjs-wasm',
       )!.gflops;
-      const peerCells = mmPeers.map(
+      const peerCells = mmPeerNames.map(
         (p) =>
           ` ${fmt(mmRows.find((x) => x.n === n && x.variant === v.name && x.impl === p)!.gflops, 1)} |`,
       );

@@ -59,14 +59,17 @@ function layers(model: TorchModel) {
   ];
 }
 
-/** One Python child process running the PyTorch side of one config. */
+/** One Python child process running the PyTorch side of one config on `threads` threads. */
 export class TorchPeer {
   private readonly child: ChildProcessWithoutNullStreams;
   private readonly answers: ((line: string) => void)[] = [];
   private stderr = '';
 
-  constructor(python = benchPython()) {
-    this.child = spawn(python, [SCRIPT], { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(
+    readonly threads: number,
+    python = benchPython(),
+  ) {
+    this.child = spawn(python, [SCRIPT, String(threads)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     createInterface({ input: this.child.stdout }).on('line', (line) =>
       this.answers.shift()?.(line),
@@ -103,12 +106,11 @@ export class TorchPeer {
     return (await this.request<{ losses: number[] }>({ cmd: 'losses', steps })).losses;
   }
 
-  async stepsPerSecond(seconds: number, minSteps: number, threads: number): Promise<number> {
+  async stepsPerSecond(seconds: number, minSteps: number): Promise<number> {
     const out = await this.request<{ steps_per_second: number }>({
       cmd: 'measure',
       seconds,
       min_steps: minSteps,
-      threads,
     });
     return out.steps_per_second;
   }
@@ -118,7 +120,6 @@ export class TorchPeer {
     transA: boolean,
     transB: boolean,
     seconds: number,
-    threads: number,
   ): Promise<number> {
     const out = await this.request<{ gflops: number }>({
       cmd: 'matmul',
@@ -126,7 +127,6 @@ export class TorchPeer {
       trans_a: transA,
       trans_b: transB,
       seconds,
-      threads,
     });
     return out.gflops;
   }

@@ -34,7 +34,7 @@ describe('bench peers', () => {
             ? thermogradMlp('fast', sizes, 0.1, batches)
             : thermogradCnn('fast', 0.1, batches),
         );
-        const peer = new TorchPeer();
+        const peer = new TorchPeer(1);
         try {
           await peer.setup(model, 0.1, batches);
           const got = await peer.losses(4);
