@@ -176,7 +176,7 @@ async function main() {
       const peer = new TorchPeer(threads);
       peers.push(peer);
       await peer.setup(cfg.kind === 'mlp' ? cfg : { kind: 'cnn' }, LR, batches);
-      checkFirstLosses(`PyTorch (${threads} threads)`, cfg.name, ours(), await peer.losses(3));
+      checkFirstLosses(torchName(threads), cfg.name, ours(), await peer.losses(3));
       impls.push({
         name: torchName(threads),
         stepsPerSecond: (seconds, minSteps) => peer.stepsPerSecond(seconds, minSteps),
