@@ -8,7 +8,14 @@ import { GemmKernel, relaxedSimd } from '../src/backend/fast/wasm-module.js';
 import { inPlaceGemm } from './gemm-in-place.js';
 
 /** C = A·B for m×k A and k×n B (row-major), through the kernel with both operands read in place. */
-function gemm(kernel: GemmKernel, a: number[], b: number[], m: number, k: number, n: number) {
+function gemm(
+  kernel: GemmKernel,
+  a: readonly number[],
+  b: readonly number[],
+  m: number,
+  k: number,
+  n: number,
+) {
   const { np, bOff, end, run } = inPlaceGemm(kernel, m, k, n);
   const mem = kernel.reserve(end + Math.ceil(m / kernel.mr) * kernel.mr * np);
   mem.fill(0, 0, end);
