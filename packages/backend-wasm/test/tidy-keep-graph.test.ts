@@ -3,7 +3,7 @@
  * backward needs, whatever runs in between: on the fast backend the buffer pool once handed a kept
  * loss's raw im2col columns to the next step, and its gradients came out silently wrong. Each
  * order of tidy, keep, another step and backward is checked against the same graph built without
- * any scope, on every CPU backend (the gpu backend's own tidy is tested in its package).
+ * any scope, on every CPU backend (the gpu backend is tested the same way in its package).
  */
 import { describe, expect, it } from 'vitest';
 import { keep, tidy, withBackend, type Tensor } from '@thermograd/autograd';
