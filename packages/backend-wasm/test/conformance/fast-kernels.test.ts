@@ -16,6 +16,7 @@ import {
   type Conv2dGeometry,
 } from '@thermograd/autograd';
 import '../../src/index.js';
+import { geometry } from '../../../autograd/test/helpers.js';
 import { conformanceTolerance } from '@thermograd/autograd/testing';
 
 const others = listBackends().filter((b) => b !== 'reference');
@@ -39,33 +40,6 @@ function tiedF32(n: number, seed: number, specials = false): Float32Array {
 }
 
 const bits = (a: ArrayLike<number>) => Array.from(a);
-
-function geometry(
-  n: number,
-  c: number,
-  h: number,
-  w: number,
-  k: [number, number],
-  s: [number, number],
-  p: [number, number],
-): Conv2dGeometry {
-  const outH = Math.floor((h + 2 * p[0] - k[0]) / s[0]) + 1;
-  const outW = Math.floor((w + 2 * p[1] - k[1]) / s[1]) + 1;
-  return {
-    n,
-    c,
-    h,
-    w,
-    kh: k[0],
-    kw: k[1],
-    strideH: s[0],
-    strideW: s[1],
-    padH: p[0],
-    padW: p[1],
-    outH,
-    outW,
-  };
-}
 
 // [a, b, out]
 const BROADCASTS: [number[], number[], number[]][] = [
