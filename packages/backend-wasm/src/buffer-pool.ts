@@ -8,9 +8,11 @@
  * every take is a miss, i.e. a plain allocation, as before.
  *
  * Buffers handed out are dirty (a previous tensor's values): `take` is for kernels that write every
- * element, `takeZeroed` for kernels that accumulate into zeros. Only arrays that own their whole
- * ArrayBuffer are pooled (never a view into wasm memory or a shared buffer), the same array is
- * never pooled twice, and the pool holds at most MAX_POOLED_BYTES (the rest go to the collector).
+ * element, `takeZeroed` for kernels that accumulate into zeros. Only arrays the pool itself made
+ * come back into it: a reference kernel's output (the fallback paths) is left to the collector,
+ * since no take may ever ask for its size and it would sit in the pool for good. The same array
+ * is never pooled twice, and the pool holds at most MAX_POOLED_BYTES (the rest go to the
+ * collector).
  * Tensor-level reference counting (tidy.ts) guarantees that a released buffer is wrapped by no live
  * tensor. Buffers taken inside a tidy scope that no tensor ever wrapped (an op's raw intermediate,
  * such as a matmul result before the bias add, or a broadcast's zero) are released when the scope
@@ -31,6 +33,8 @@ const free32 = new Map<number, Float32Array[]>();
 const free64 = new Map<number, Float64Array[]>();
 /** Arrays currently in the pool: a second release of the same array must not hand it out twice. */
 const pooled = new WeakSet<object>();
+/** Arrays this pool allocated: the only ones `release` takes back. */
+const ours = new WeakSet<object>();
 let pooledBytes = 0;
 
 export interface BufferPoolStats {
@@ -93,6 +97,7 @@ export function takeF32(size: number): Float32Array {
   if (a === undefined) {
     counters.misses++;
     a = new Float32Array(size);
+    ours.add(a);
   }
   if (taken.length > 0) taken[taken.length - 1].push(a);
   return a;
@@ -103,6 +108,7 @@ function takeF64(size: number): Float64Array {
   if (a === undefined) {
     counters.misses++;
     a = new Float64Array(size);
+    ours.add(a);
   }
   if (taken.length > 0) taken[taken.length - 1].push(a);
   return a;
@@ -122,16 +128,10 @@ export function takeZeroed(dtype: DType, size: number): TypedArray {
   return a;
 }
 
-/** Gives storage back for reuse; anything that is not a whole, unshared float array is left alone. */
+/** Gives storage back for reuse; anything the pool did not make is left alone. */
 export function release(storage: unknown): void {
   if (!(storage instanceof Float32Array || storage instanceof Float64Array)) return;
-  const buffer = storage.buffer;
-  if (
-    !(buffer instanceof ArrayBuffer) ||
-    storage.byteOffset !== 0 ||
-    storage.byteLength !== buffer.byteLength
-  )
-    return;
+  if (!ours.has(storage)) return;
   if (
     storage.length === 0 ||
     pooled.has(storage) ||

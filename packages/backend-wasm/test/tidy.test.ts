@@ -11,6 +11,8 @@ import {
   crossEntropy,
   keep,
   linear,
+  nn,
+  noGrad,
   relu,
   tensor,
   tidy,
@@ -201,4 +203,47 @@ describe('a training step inside tidy', () => {
       scoped.params.forEach((p, j) => expect(p.toArray()).toEqual(plain.params[j].toArray()));
     });
   }
+});
+
+describe('a CNN training step inside tidy', () => {
+  it('gives back every buffer it takes, im2col columns and pooling outputs included', () => {
+    const rng = new Generator(5);
+    const model = new nn.Sequential(
+      new nn.Conv2d(1, 8, 5, { rng }),
+      new nn.ReLU(),
+      new nn.MaxPool2d(2),
+      new nn.Flatten(),
+      new nn.Linear(8 * 12 * 12, 10, { rng }),
+    );
+    const batch = 32;
+    const x = tensor(
+      Float32Array.from({ length: batch * 28 * 28 }, () => rng.uniform()),
+      [batch, 1, 28, 28],
+    );
+    const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+    const step = () =>
+      tidy(() => {
+        const loss = crossEntropy(model.forward(x), labels);
+        loss.backward();
+        noGrad(() => {
+          for (const p of model.parameters()) p.assign(p.sub(p.grad!.mul(0.05)));
+        });
+        model.zeroGrad();
+        return loss.item();
+      });
+    const taken = () => bufferPoolStats().hits + bufferPoolStats().misses;
+    const losses = [step(), step()];
+    for (let s = 0; s < 3; s++) {
+      const before = { taken: taken(), ...bufferPoolStats() };
+      losses.push(step());
+      const after = bufferPoolStats();
+      // Buffers taken in the step (large im2col columns among them) all came back, from the pool,
+      // and nothing else stayed in it: the pool is the same size after every step.
+      expect(taken() - before.taken).toBeGreaterThan(10);
+      expect(after.released - before.released, `step ${s + 3}`).toBe(taken() - before.taken);
+      expect(after.misses - before.misses, `step ${s + 3}`).toBe(0);
+      expect(after.pooledBuffers, `step ${s + 3}`).toBe(before.pooledBuffers);
+    }
+    expect(losses.at(-1)).toBeLessThan(losses[0]);
+  });
 });
