@@ -1,7 +1,7 @@
 /**
  * The bench MLP step (mlp-thermograd.ts) on the gpu.js backend: the same model, data and ops, run
- * inside autograd's tidy and the backend's own (which releases the buffers its kernels made: on a
- * GPU those are device memory). The update p ← p − lr·∇p stays on the device (GpuBackend.assign):
+ * inside autograd's tidy (which also releases the raw buffers the backend's kernels made: on a GPU
+ * those are device memory). The update p ← p − lr·∇p stays on the device (GpuBackend.assign):
  * the sgdUpdate helper would read every parameter and gradient back to the host and upload the
  * result, which behind the worker bridge is three transfers per parameter per step. Only the loss
  * is read back.
@@ -27,17 +27,15 @@ export function thermogradGpuMlp(
   );
   let i = 0;
   return (): number =>
-    tidy(() =>
-      gpu.tidy(() => {
-        const k = i++ % batches.length;
-        const loss = crossEntropy(mlpLogits(inputs[k], params), batches[k].labels);
-        loss.backward();
-        noGrad(() => {
-          for (const p of params) gpu.assign(p, p.sub(p.grad!.mul(lr)));
-        });
-        // Gradients die with the scope; drop the references before it ends.
-        for (const p of params) p.zeroGrad();
-        return loss.item();
-      }),
-    );
+    tidy(() => {
+      const k = i++ % batches.length;
+      const loss = crossEntropy(mlpLogits(inputs[k], params), batches[k].labels);
+      loss.backward();
+      noGrad(() => {
+        for (const p of params) gpu.assign(p, p.sub(p.grad!.mul(lr)));
+      });
+      // Gradients die with the scope; drop the references before it ends.
+      for (const p of params) p.zeroGrad();
+      return loss.item();
+    });
 }

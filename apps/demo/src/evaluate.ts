@@ -1,7 +1,6 @@
 /** Accuracy of a model on (part of) a data set, in batches, without recording a graph. */
-import { getBackend, noGrad, tensor, type Tensor } from '@thermograd/autograd';
+import { getBackend, noGrad, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Dataset } from '@thermograd/data';
-import { scoped } from './backends.js';
 import type { DemoModel } from './models.js';
 
 /** Number of rows of [B, C] logits whose largest entry is at the label. */
@@ -40,7 +39,7 @@ export function accuracy(
   noGrad(() => {
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
-      correct += scoped(() => {
+      correct += tidy(() => {
         const x = tensor(data.images.subarray(start * features, (start + size) * features), [
           size,
           features,

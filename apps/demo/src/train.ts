@@ -14,6 +14,7 @@ import {
   getBackend,
   setBackend,
   tensor,
+  tidy,
   type StateDict,
 } from '@thermograd/autograd';
 import { Batcher, loadMnist, validationSplit, type BatcherState } from '@thermograd/data';
@@ -27,7 +28,7 @@ import {
 } from '@thermograd/optim';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { buildPlugin, validateConfig, type TrainConfig } from './config.js';
-import { prepareBackend, scoped } from './backends.js';
+import { prepareBackend } from './backends.js';
 import { appendDurably, removeStaleTemporaries, writeFileDurably } from './durable-write.js';
 import { accuracy, countCorrect } from './evaluate.js';
 import { buildModel } from './models.js';
@@ -340,7 +341,7 @@ export async function train(configIn: TrainConfig, run: RunOptions): Promise<Run
     const t0 = performance.now();
     const batch = batcher.next();
     const willLog = (step + 1) % config.logEvery === 0 || batch.lastInEpoch;
-    const outcome = scoped(() => {
+    const outcome = tidy(() => {
       const x = tensor(batch.images.subarray(0, batch.size * features), [batch.size, features]);
       const labels = batch.labels.subarray(0, batch.size);
       const logits = model.forward(x);

@@ -32,6 +32,7 @@ import {
   referenceBackend as ref,
   relu,
   tensor,
+  tidy,
   type Backend,
   type BinaryOp,
   type Conv2dGeometry,
@@ -39,6 +40,7 @@ import {
   type Storage,
   type Tensor,
 } from '@thermograd/autograd';
+import '@thermograd/backend-wasm';
 import { UNARY_CASES } from '@thermograd/autograd/testing';
 import {
   GpuBackend,
@@ -344,9 +346,7 @@ async function checkKernels(gpu: GpuBackend): Promise<void> {
     let note = '';
     const t0 = performance.now();
     try {
-      const got = gpu.tidy(() =>
-        c.run(gpu, (v) => gpu.fromValues(v, F)).map((s) => gpu.read(s, F)),
-      );
+      const got = tidy(() => c.run(gpu, (v) => gpu.fromValues(v, F)).map((s) => gpu.read(s, F)));
       vsRef = Math.max(...got.map((g, i) => worst(g, want[i])));
     } catch (e) {
       note = (e as Error).message.split('\n')[0].slice(0, 160);
@@ -504,10 +504,7 @@ function timeSteps(bridged: GpuBackend): Map<string, Record<string, number>> {
       try {
         const model = cfg.build(backend);
         const x = tensor(xs, shape, { backend, dtype: F });
-        const run = () =>
-          backend instanceof GpuBackend
-            ? backend.tidy(() => step(model, x, labels))
-            : step(model, x, labels);
+        const run = () => tidy(() => step(model, x, labels));
         run(); // warm-up: kernel compilation, wasm instantiation
         const t: number[] = [];
         for (let r = 0; r < reps; r++) {
@@ -569,7 +566,7 @@ async function replaySteps(mode: 'webgpu' | 'webasm' | 'cpu'): Promise<void> {
     });
     const model = cfg.build(recorder);
     const x = tensor(xs, shape, { backend: recorder, dtype: F });
-    const loss = recorder.tidy(() => {
+    const loss = tidy(() => {
       calls.length = 0;
       return step(model, x, labels);
     });

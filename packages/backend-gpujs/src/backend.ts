@@ -203,22 +203,6 @@ export class GpuBackend implements Backend {
   }
 
   /**
-   * Runs fn and disposes every buffer created inside it that its result does not reach (tensors,
-   * their gradients, arrays and plain objects of them). Parameters created outside and updated
-   * with `assign` are untouched. Gradients left on parameters inside the scope are released with
-   * it: call zeroGrad() (or read them) before the scope ends.
-   */
-  tidy<T>(fn: () => T): T {
-    return this.lifetime.tidy(fn);
-  }
-
-  /** Exempts tensors from the enclosing tidy scopes; they live until disposed. */
-  keep<T extends Tensor>(...tensors: T[]): T[] {
-    for (const t of tensors) this.lifetime.keep(this.buffer(t.storage));
-    return tensors;
-  }
-
-  /**
    * target ← value on the device, for parameter updates: `Tensor.assign(t)` reads t back to the
    * host and uploads it again, which behind the bridge is two transfers per parameter per step.
    */
@@ -237,6 +221,7 @@ export class GpuBackend implements Backend {
    * and its buffers are gone.
    */
   destroy(): void {
+    this.lifetime.stopListening();
     this.device.destroy();
   }
 

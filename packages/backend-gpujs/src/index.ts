@@ -4,7 +4,7 @@
  *     const gpu = await createGpuBackend({ mode: 'auto' });
  *     console.log(gpu.choice.reason);          // which mode, and why
  *     const x = tensor([1, 2, 3], [3], { backend: 'gpu' });
- *     gpu.tidy(() => { ...one training step... });
+ *     tidy(() => { ...one training step... }); // autograd's tidy releases the gpu buffers too
  */
 import { registerBackend } from '@thermograd/autograd';
 import { GpuBackend } from './backend.js';

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
   tensor,
+  tidy,
   type Backend,
   type BinaryOp,
   type Conv2dGeometry,
@@ -200,7 +201,7 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
     const gpu = new GpuBackend({ mode, bridge: true, name: 'bridge-test-release' });
     const device = gpu.device as WorkerDevice;
     const kept = gpu.fromValues([1, 2], F);
-    gpu.tidy(() => {
+    tidy(() => {
       const t = gpu.unary('exp', kept, 2, F, 0, 0);
       gpu.binary('add', t, [2], kept, [2], [2], F);
       expect(device.workerBuffers()).toBe(3);
@@ -217,7 +218,7 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
       const gpu = new GpuBackend({ mode, bridge, name: `bridge-test-assign-${bridge}` });
       const p = tensor([1, 2, 3], [3], { backend: gpu, dtype: F, requiresGrad: true });
       const live = gpu.liveBuffers();
-      for (let i = 0; i < 3; i++) gpu.tidy(() => gpu.assign(p, p.mul(2).add(1)));
+      for (let i = 0; i < 3; i++) tidy(() => gpu.assign(p, p.mul(2).add(1)));
       expect(Array.from(p.dataSync())).toEqual([15, 23, 31]);
       expect(gpu.liveBuffers()).toBe(live);
       if (gpu.device instanceof WorkerDevice) expect(gpu.device.workerBuffers()).toBe(live);

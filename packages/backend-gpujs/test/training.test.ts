@@ -1,7 +1,7 @@
 /**
  * Whole training steps through the autograd ops on the gpu.js backend: the same losses, gradients
  * and updated parameters as on the reference backend, and no buffer growth across 100 steps
- * inside tidy().
+ * inside autograd's tidy(), which releases the gpu buffers as it does every backend's.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,7 +12,9 @@ import {
   noGrad,
   referenceBackend,
   relu,
+  keep,
   tensor,
+  tidy,
   type Backend,
   type Tensor,
 } from '@thermograd/autograd';
@@ -82,7 +84,7 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
       ref: tensor(xs, [...xShape], { backend: referenceBackend, dtype: 'float32' }),
     };
     for (let s = 0; s < 3; s++) {
-      const got = gpu.tidy(() => step(models.gpu, x.gpu, labels, 0.5));
+      const got = tidy(() => step(models.gpu, x.gpu, labels, 0.5));
       const want = step(models.ref, x.ref, labels, 0.5);
       expectGpuClose([got.loss], [want.loss], `step ${s} loss`);
       got.grads.forEach((g, i) =>
@@ -100,7 +102,7 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
     const baseline = gpu.liveBuffers();
     const losses: number[] = [];
     for (let s = 0; s < 100; s++) {
-      losses.push(gpu.tidy(() => step(model, x, labels, 0.5).loss));
+      losses.push(tidy(() => step(model, x, labels, 0.5).loss));
       expect(gpu.liveBuffers(), `after step ${s + 1}`).toBe(baseline);
     }
     // The steps did train (so the loop did real work): the loss fell.
@@ -117,13 +119,16 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
     step(model, x, labels, 0.1);
     const after = gpu.liveBuffers();
     expect(after).toBeGreaterThan(baseline);
-    // A returned tensor survives its scope; a kept one survives too; the rest are released.
-    const [kept, returned] = gpu.tidy(() => {
-      const h = relu(linear(x, model.params[0], model.params[1]));
-      const k = gpu.keep(h.mul(2))[0];
-      h.add(1);
-      return [k, h];
-    });
+    // A returned tensor survives its scope; a kept one survives too; the rest are released
+    // (without a graph: a graph that outlives its scope keeps everything the scope made).
+    const [kept, returned] = tidy(() =>
+      noGrad(() => {
+        const h = relu(linear(x, model.params[0], model.params[1]));
+        const k = keep(h.mul(2));
+        h.add(1);
+        return [k, h];
+      }),
+    );
     expect(gpu.liveBuffers()).toBe(after + 2);
     expect(returned.dataSync().length).toBe(8 * 16);
     kept.dispose();
@@ -131,13 +136,34 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
     expect(gpu.liveBuffers()).toBe(after);
   });
 
-  it('a buffer used after its scope released it fails with a message naming tidy', () => {
+  it('a buffer used after its scope released it fails with a clear error', () => {
     const leaked: Tensor[] = [];
-    gpu.tidy(() => {
+    tidy(() => {
       leaked.push(tensor([1, 2], [2], { backend: gpu, dtype: 'float32' }).mul(3));
     });
-    expect(() => leaked[0].dataSync()).toThrow(
-      /used after it was disposed \(a tidy\(\) scope releases/,
+    expect(() => leaked[0].dataSync()).toThrow(/disposed/);
+    // Below the tensor, the buffer itself refuses to be read.
+    const raw = gpu.fromValues([1, 2], 'float32');
+    gpu.dispose(raw);
+    expect(() => gpu.read(raw, 'float32')).toThrow(
+      /buffer #\d+ was used after it was disposed \(a tidy\(\) scope disposes/,
     );
+  });
+
+  it('raw buffers a kernel made inside tidy and no tensor wrapped are released with the scope', () => {
+    const a = gpu.fromValues([1, 2, 3], 'float32');
+    const live = gpu.liveBuffers();
+    const values = tidy(() => {
+      const t = gpu.unary('exp', a, 3, 'float32', 0, 0);
+      const u = gpu.binary('add', t, [3], a, [3], [3], 'float32');
+      expect(gpu.liveBuffers()).toBe(live + 2);
+      return Array.from(gpu.read(u, 'float32'));
+    });
+    expect(values).toBeAllClose(
+      [1, 2, 3].map((v) => Math.exp(v) + v),
+      { rtol: 1e-5 },
+    );
+    expect(gpu.liveBuffers()).toBe(live);
+    gpu.dispose(a);
   });
 });

@@ -1,0 +1,154 @@
+/**
+ * Recycled Float32Array / Float64Array storage for the fast backend, keyed by dtype and length.
+ *
+ * A training step run inside `tidy` (src/tidy.ts) disposes its intermediates when it ends; their
+ * storage comes back here (`backend.dispose`), and the next step's kernels, which ask for the
+ * same sizes in the same order, take it instead of allocating: after a warm-up step a step makes
+ * no new buffers (no garbage proportional to the model). Outside tidy nothing is released and
+ * every take is a miss, i.e. a plain allocation, as before.
+ *
+ * Buffers handed out are dirty (a previous tensor's values): `take` is for kernels that write every
+ * element, `takeZeroed` for kernels that accumulate into zeros. Only arrays the pool itself made
+ * come back into it: a reference kernel's output (the fallback paths) is left to the collector,
+ * since no take may ever ask for its size and it would sit in the pool for good. The same array
+ * is never pooled twice, and the pool holds at most MAX_POOLED_BYTES (the rest go to the
+ * collector).
+ * Tensor-level reference counting (tidy.ts) guarantees that a released buffer is wrapped by no live
+ * tensor. Buffers taken inside a tidy scope that no tensor ever wrapped (an op's raw intermediate,
+ * such as a matmul result before the bias add, or a broadcast's zero) are released when the scope
+ * ends, unless the scope's result carries a graph whose backward closures might still read them.
+ */
+import {
+  addScopeListener,
+  forgetWrapped,
+  wasWrapped,
+  type DType,
+  type TypedArray,
+} from '@thermograd/autograd';
+
+/** Upper bound on the bytes held for reuse. */
+const MAX_POOLED_BYTES = 512 * 2 ** 20;
+
+const free32 = new Map<number, Float32Array[]>();
+const free64 = new Map<number, Float64Array[]>();
+/** Arrays currently in the pool: a second release of the same array must not hand it out twice. */
+const pooled = new WeakSet<object>();
+/** Arrays this pool allocated: the only ones `release` takes back. */
+const ours = new WeakSet<object>();
+let pooledBytes = 0;
+
+export interface BufferPoolStats {
+  /** Takes served from the pool. */
+  hits: number;
+  /** Takes that allocated a new array. */
+  misses: number;
+  /** Arrays given back and kept for reuse. */
+  released: number;
+  /** Arrays and bytes held for reuse now. */
+  pooledBuffers: number;
+  pooledBytes: number;
+}
+
+const counters = { hits: 0, misses: 0, released: 0, pooledBuffers: 0 };
+
+export function bufferPoolStats(): BufferPoolStats {
+  return { ...counters, pooledBytes };
+}
+
+/** Empties the pool and zeroes the counters (tests, benchmarks). */
+export function resetBufferPool(): void {
+  free32.clear();
+  free64.clear();
+  pooledBytes = 0;
+  counters.hits = counters.misses = counters.released = counters.pooledBuffers = 0;
+}
+
+/** Per open tidy scope, the buffers taken inside it (innermost last). */
+const taken: object[][] = [];
+
+addScopeListener({
+  enter: () => void taken.push([]),
+  exit(graphEscapes) {
+    const list = taken.pop() ?? [];
+    if (graphEscapes) {
+      // Not yet: the enclosing scope decides (at top level, the collector does).
+      if (taken.length > 0) for (const b of list) taken[taken.length - 1].push(b);
+      return;
+    }
+    for (const b of list) if (!wasWrapped(b)) release(b);
+  },
+});
+
+function fromPool<A extends Float32Array | Float64Array>(list: A[] | undefined): A | undefined {
+  const a = list?.pop();
+  if (a === undefined) return undefined;
+  pooled.delete(a);
+  // A new use: whether a tensor wraps it this time is what decides how it comes back.
+  forgetWrapped(a);
+  pooledBytes -= a.byteLength;
+  counters.pooledBuffers--;
+  counters.hits++;
+  return a;
+}
+
+/** A Float32Array of `size` elements with arbitrary contents. */
+export function takeF32(size: number): Float32Array {
+  let a = fromPool(free32.get(size));
+  if (a === undefined) {
+    counters.misses++;
+    a = new Float32Array(size);
+    ours.add(a);
+  }
+  if (taken.length > 0) taken[taken.length - 1].push(a);
+  return a;
+}
+
+function takeF64(size: number): Float64Array {
+  let a = fromPool(free64.get(size));
+  if (a === undefined) {
+    counters.misses++;
+    a = new Float64Array(size);
+    ours.add(a);
+  }
+  if (taken.length > 0) taken[taken.length - 1].push(a);
+  return a;
+}
+
+/** An array of `dtype` and `size` elements with arbitrary contents: the caller writes every element. */
+export function take(dtype: DType, size: number): TypedArray {
+  return dtype === 'float32' ? takeF32(size) : takeF64(size);
+}
+
+/** An array of `dtype` and `size` zeros. */
+export function takeZeroed(dtype: DType, size: number): TypedArray {
+  // A miss is already zero-filled; a hit must be cleared.
+  const before = counters.misses;
+  const a = take(dtype, size);
+  if (counters.misses === before) a.fill(0);
+  return a;
+}
+
+/** Gives storage back for reuse; anything the pool did not make is left alone. */
+export function release(storage: unknown): void {
+  if (!(storage instanceof Float32Array || storage instanceof Float64Array)) return;
+  if (!ours.has(storage)) return;
+  if (
+    storage.length === 0 ||
+    pooled.has(storage) ||
+    pooledBytes + storage.byteLength > MAX_POOLED_BYTES
+  )
+    return;
+  pooled.add(storage);
+  pooledBytes += storage.byteLength;
+  counters.pooledBuffers++;
+  counters.released++;
+  if (storage instanceof Float32Array) {
+    const list = free32.get(storage.length);
+    if (list) list.push(storage);
+    else free32.set(storage.length, [storage]);
+  } else {
+    const list = free64.get(storage.length);
+    if (list) list.push(storage);
+    else free64.set(storage.length, [storage]);
+  }
+}

@@ -1,0 +1,125 @@
+/**
+ * The fast CPU backend ('fast'): float32 matmul on a WebAssembly SIMD microkernel (matmul.ts,
+ * gemm-wat.ts); large float32 im2col/col2im, 2×2 max pooling and its backward, relu and its
+ * gradient and add/sub/mul/div in wasm SIMD loops (wasm-ops.ts, ops-wat.ts); JavaScript loops for
+ * the rest of the element-wise, reduction, layout, convolution and pooling work of a training step
+ * (elementwise.ts, reduce.ts, layout.ts, conv.ts, pool.ts), and the reference kernels for
+ * everything else.
+ *
+ * Storage is the reference backend's (a Float32Array or Float64Array), so tensors move between the
+ * two backends freely and any kernel without a fast path simply calls the reference one. float64
+ * (used for gradient checks) takes the reference path, except for pure data movement and window
+ * loops that are dtype-generic. test/conformance checks every op on this backend against the
+ * reference, forward and backward, and the fast kernels directly.
+ */
+import {
+  sizeOf,
+  referenceBackend as ref,
+  type Backend,
+  type Conv2dGeometry,
+  type Storage,
+  type TypedArray,
+} from '@thermograd/autograd';
+import { matmulF32 } from './matmul.js';
+import { binaryF32, unaryBackwardF32, unaryF32, whereF32 } from './elementwise.js';
+import { reduceF32 } from './reduce.js';
+import { permuteInto } from './layout.js';
+import { col2imInto, im2colInto } from './conv.js';
+import { release, take, takeF32, takeZeroed } from './buffer-pool.js';
+import {
+  avgPool2dBackwardInto,
+  avgPool2dInto,
+  maxPool2dBackwardInto,
+  maxPool2dInto,
+} from './pool.js';
+import {
+  WASM_MIN_ELEMENTS,
+  col2imWasm,
+  im2colWasm,
+  maxPool2x2Wasm,
+  scatterAddWasm,
+} from './wasm-ops.js';
+
+const arr = (s: Storage) => s as TypedArray;
+const isF32 = (s: Storage): s is Float32Array => s instanceof Float32Array;
+const isPool2x2 = (g: Conv2dGeometry) =>
+  g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
+
+export const fastBackend: Backend = {
+  ...ref,
+  name: 'fast',
+  // Storage comes from and goes back to the buffer pool (buffer-pool.ts): a step inside tidy()
+  // reuses the previous step's buffers.
+  fromValues: (values, dtype) => {
+    const out = take(dtype, values.length);
+    out.set(values);
+    return out;
+  },
+  zeros: (size, dtype) => takeZeroed(dtype, size),
+  dispose: (storage) => release(storage),
+  unary: (op, x, size, dtype, p, p2) =>
+    (dtype === 'float32' && isF32(x) && unaryF32(op, x, size)) ||
+    ref.unary(op, x, size, dtype, p, p2),
+  unaryBackward: (op, x, y, dy, size, dtype, p, p2) =>
+    (dtype === 'float32' && isF32(x) && isF32(dy) && unaryBackwardF32(op, x, dy, size)) ||
+    ref.unaryBackward(op, x, y, dy, size, dtype, p, p2),
+  binary: (op, a, aShape, b, bShape, outShape, dtype) =>
+    dtype === 'float32' && isF32(a) && isF32(b)
+      ? binaryF32(op, a, aShape, b, bShape, outShape)
+      : ref.binary(op, a, aShape, b, bShape, outShape, dtype),
+  where: (c, cs, a, as, b, bs, os, dtype) =>
+    dtype === 'float32' && isF32(c) && isF32(a) && isF32(b)
+      ? whereF32(c, cs, a, as, b, bs, os)
+      : ref.where(c, cs, a, as, b, bs, os, dtype),
+  reduce: (op, x, shape, axes, dtype) =>
+    dtype === 'float32' && isF32(x)
+      ? reduceF32(op, x, shape, axes)
+      : ref.reduce(op, x, shape, axes, dtype),
+  matmul: (a, b, p, dtype) =>
+    dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
+  permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),
+  // Large float32 convolutions and pools run in wasm (wasm-ops.ts); the rest, float64 included, in
+  // the JavaScript loops, which compute the same bits.
+  im2col: (x, g, dtype) => {
+    const out = take(dtype, g.n * g.outH * g.outW * g.c * g.kh * g.kw);
+    return isF32(x) && out instanceof Float32Array && out.length >= WASM_MIN_ELEMENTS
+      ? im2colWasm(x, g, out)
+      : im2colInto(arr(x), g, out);
+  },
+  col2im: (cols, g, dtype) => {
+    const size = g.n * g.c * g.h * g.w;
+    if (dtype === 'float32' && isF32(cols) && cols.length >= WASM_MIN_ELEMENTS)
+      return col2imWasm(cols, g, takeF32(size));
+    return col2imInto(arr(cols), g, takeZeroed(dtype, size));
+  },
+  maxPool2d: (x, g, dtype) => {
+    const size = g.n * g.c * g.outH * g.outW;
+    const y = take(dtype, size);
+    const argmax = new Int32Array(size);
+    if (isF32(x) && y instanceof Float32Array && size >= WASM_MIN_ELEMENTS && isPool2x2(g))
+      maxPool2x2Wasm(x, g, y, argmax);
+    else maxPool2dInto(arr(x), g, y, argmax);
+    return { y, argmax };
+  },
+  maxPool2dBackward: (dy, argmax, g, dtype) => {
+    const size = g.n * g.c * g.h * g.w;
+    if (dtype === 'float32' && isF32(dy) && argmax.length >= WASM_MIN_ELEMENTS) {
+      const dx = takeF32(size);
+      scatterAddWasm(dy, argmax, dx, size);
+      return dx;
+    }
+    const dx = takeZeroed(dtype, size);
+    maxPool2dBackwardInto(arr(dy), argmax, dx);
+    return dx;
+  },
+  avgPool2d: (x, g, dtype) => {
+    const y = take(dtype, g.n * g.c * g.outH * g.outW);
+    avgPool2dInto(arr(x), g, y);
+    return y;
+  },
+  avgPool2dBackward: (dy, g, dtype) => {
+    const dx = takeZeroed(dtype, g.n * g.c * g.h * g.w);
+    avgPool2dBackwardInto(arr(dy), g, dx);
+    return dx;
+  },
+};
