@@ -30,6 +30,14 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          name: 'differential',
+          root: 'packages/differential',
+          include: ['test/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'backend-gpujs',
           root: 'packages/backend-gpujs',
           include: ['test/**/*.test.ts'],

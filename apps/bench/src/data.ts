@@ -37,3 +37,10 @@ export function initialWeights(
     return { w, b: new Float32Array(out) };
   });
 }
+
+/** A row-major [rows, cols] matrix as [cols, rows] (a linear weight [out, in] as [in, out]). */
+export function transposed(w: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c];
+  return t;
+}

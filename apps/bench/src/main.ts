@@ -1,11 +1,13 @@
 /**
  * `pnpm bench [--quick] [--backend gpu [--gpu-mode cpu|webasm|webgpu|auto]]`: thermograd (reference and fast backends) against TensorFlow.js 4.22 (cpu
- * and wasm backends) in one process. Training steps of MLPs and of the demo's CNN on MNIST-shaped
- * random data (SGD or momentum, lr 0.1, softmax cross-entropy, loss read back every step), then square
- * matmul GFLOP/s. Every thermograd step runs the library's Optimizer; each JSON line names its
- * plugin (`"optimizer":"sgd"`), and the demo config also runs with momentum (μ = 0.9) against
- * tfjs's momentum optimizer (optimizer.ts: both take the same update).
- * Prints a table, one JSON line per measurement, and ratios ours / tfjs-wasm.
+ * and wasm backends) in one process, jax-js (wasm, jit) on the MLP configs and PyTorch (CPU, in a
+ * Python child process, 1 thread and all cores) where `BENCH_PYTHON` (default python3) imports
+ * torch. Training steps of MLPs and of the demo's CNN on MNIST-shaped random data (SGD, lr
+ * 0.1, softmax cross-entropy, loss read back every step), then square matmul GFLOP/s. Every
+ * thermograd step runs the library's Optimizer; each JSON line names its plugin
+ * (`"optimizer":"sgd"`), and the demo config also runs with momentum (μ = 0.9) against tfjs's
+ * momentum optimizer (optimizer.ts: both take the same update; the peers run SGD only).
+ * Prints tables, one JSON line per measurement, and ratios ours / tfjs-wasm, jax-js, PyTorch.
  * `--backend gpu` (or `--gpu`) adds thermograd on the gpu.js backend (mlp-gpu.ts) to the MLP
  * configs, in the mode `--gpu-mode` asks for (default auto), and prints the mode chosen and why.
  */
@@ -22,6 +24,9 @@ import { alternate, stepsPerSecond } from './timing.js';
 import { SGD, type BenchOptimizer } from './optimizer.js';
 import { thermogradGpuMlp } from './mlp-gpu.js';
 import type { GpuBackend } from '@thermograd/backend-gpujs';
+import { initJax, jaxMlp } from './mlp-jax.js';
+import { TorchPeer, benchPython, torchVersion } from './torch-peer.js';
+import { checkFirstLosses } from './first-losses.js';
 
 const args = process.argv.slice(2).filter((a) => a !== '--');
 const quick = args.includes('--quick');
@@ -101,7 +106,18 @@ const skipImpl = (cfg: Config, impl: string) =>
   cfg.kind === 'cnn' && impl === 'thermograd-reference';
 const LR = 0.1;
 
-type Impl = { name: string; tfBackend?: 'cpu' | 'wasm'; step: () => number };
+/** A step run and timed here, or (a peer in another process) a measurement of its own steps per second. */
+type Impl = { name: string; tfBackend?: 'cpu' | 'wasm' } & (
+  | { step: () => number }
+  | { stepsPerSecond: (seconds: number, minSteps: number) => Promise<number> }
+);
+const measure = (impl: Impl, seconds: number, minSteps: number) =>
+  'step' in impl
+    ? stepsPerSecond(impl.step, seconds, minSteps)
+    : impl.stepsPerSecond(seconds, minSteps);
+/** PyTorch runs on one thread and on every core (one child process each). */
+const TORCH_THREADS = [1, availableParallelism()];
+const torchName = (threads: number) => `pytorch-${threads}thread${threads > 1 ? 's' : ''}`;
 
 const json = (o: object) => console.log(JSON.stringify(o));
 const fmt = (x: number, digits = 0) =>
@@ -121,6 +137,15 @@ async function main() {
     `# thermograd bench (${quick ? 'quick' : 'full'}): node ${process.version}, ${availableParallelism()} cores, ` +
       `fast-backend matmul threads ${threads}, ${SECONDS} s per measurement, ${ROUNDS} rounds`,
   );
+
+  await initJax();
+  const torch = torchVersion();
+  console.log(
+    torch.version
+      ? `# PyTorch ${torch.version} (${benchPython()}): threads ${TORCH_THREADS.join(' and ')}`
+      : `# PyTorch skipped: ${torch.why}; set BENCH_PYTHON to a Python with torch (see README)`,
+  );
+  const peers: TorchPeer[] = [];
 
   let gpu: GpuBackend | undefined;
   if (withGpu) {
@@ -178,13 +203,34 @@ async function main() {
             : tfjsCnn(LR, batches, cfg.optimizer),
       });
     }
+    // Peers: each checks its first losses against a fresh thermograd-fast run of the same config.
+    // They run plain SGD, so they join the sgd configs only.
+    const ours = () =>
+      cfg.kind === 'mlp'
+        ? thermogradMlp('fast', cfg.sizes, LR, batches)
+        : thermogradCnn('fast', LR, batches);
+    const sgdConfig = cfg.optimizer.plugin === 'sgd';
+    if (cfg.kind === 'mlp' && sgdConfig) {
+      checkFirstLosses('jax-js', cfg.name, ours(), jaxMlp(cfg.sizes, LR, batches));
+      impls.push({ name: 'jax-js-wasm', step: jaxMlp(cfg.sizes, LR, batches) });
+    }
+    for (const threads of torch.version && sgdConfig ? TORCH_THREADS : []) {
+      const peer = new TorchPeer(threads);
+      peers.push(peer);
+      await peer.setup(cfg.kind === 'mlp' ? cfg : { kind: 'cnn' }, LR, batches);
+      checkFirstLosses(torchName(threads), cfg.name, ours(), await peer.losses(3));
+      impls.push({
+        name: torchName(threads),
+        stepsPerSecond: (seconds, minSteps) => peer.stepsPerSecond(seconds, minSteps),
+      });
+    }
     for (const impl of impls) {
       await useTf(impl);
-      await stepsPerSecond(impl.step, WARMUP_SECONDS, MIN_STEPS);
+      await measure(impl, WARMUP_SECONDS, MIN_STEPS);
     }
     const results = await alternate(impls, ROUNDS, async (impl) => {
       await useTf(impl);
-      return (await stepsPerSecond(impl.step, SECONDS, MIN_STEPS)) * cfg.batch;
+      return (await measure(impl, SECONDS, MIN_STEPS)) * cfg.batch;
     });
     for (const r of results) {
       mlpRows.push({
@@ -209,14 +255,22 @@ async function main() {
 
   await tf.setBackend('wasm');
   const mmRows: { n: number; variant: string; impl: string; gflops: number }[] = [];
+  const mmPeers = torch.version ? TORCH_THREADS.map((t) => new TorchPeer(t)) : [];
+  peers.push(...mmPeers);
   for (const n of [256, 1024]) {
     for (const v of VARIANTS) {
       const ours = await thermogradGflops('fast', n, v.transA, v.transB, MATMUL_SECONDS);
       const theirs = await tfjsGflops(n, v.transA, v.transB, MATMUL_SECONDS);
-      for (const [impl, gflops] of [
+      const measured: [string, number][] = [
         ['thermograd-fast', ours],
         ['tfjs-wasm', theirs],
-      ] as const) {
+      ];
+      for (const peer of mmPeers)
+        measured.push([
+          `pytorch-${peer.threads}t`,
+          await peer.matmulGflops(n, v.transA, v.transB, MATMUL_SECONDS),
+        ]);
+      for (const [impl, gflops] of measured) {
         mmRows.push({ n, variant: v.name, impl, gflops });
         json({ bench: 'matmul', impl, n, variant: v.name, gflops: Number(gflops.toFixed(2)) });
       }
@@ -234,9 +288,38 @@ async function main() {
       `| ${r.config} | ${r.model} | ${r.batch} | ${r.impl} | ${fmt(r.examplesPerSec)} | ${fmt(r.examplesPerSec / base, 2)}× |`,
     );
   }
+  console.log('\n## Against the peers (examples/s, median of rounds)\n');
+  const peerNames = ['jax-js-wasm', ...(torch.version ? TORCH_THREADS.map(torchName) : [])];
+  console.log(
+    `| config | thermograd-fast | ${peerNames.map((p) => `${p} | ours / ${p}`).join(' | ')} |`,
+  );
+  console.log(`|---|---|${peerNames.map(() => '---|---|').join('')}`);
+  for (const cfg of CONFIGS) {
+    const rate = (impl: string) =>
+      mlpRows.find((r) => r.config === cfg.name && r.impl === impl)?.examplesPerSec;
+    const fast = rate('thermograd-fast');
+    if (fast === undefined) continue;
+    const cells = peerNames.map((p) => {
+      const theirs = rate(p);
+      if (theirs === undefined) return '– | –';
+      json({
+        bench: 'ratio',
+        config: cfg.name,
+        optimizer: cfg.optimizer.plugin,
+        impl: 'thermograd-fast',
+        over: p,
+        ratio: Number((fast / theirs).toFixed(3)),
+      });
+      return `${fmt(theirs)} | ${fmt(fast / theirs, 2)}×`;
+    });
+    console.log(`| ${cfg.name} | ${fmt(fast)} | ${cells.join(' | ')} |`);
+  }
+  const mmPeerNames = mmPeers.map((p) => `pytorch-${p.threads}t`);
   console.log('\n## Square matmul, GFLOP/s\n');
-  console.log('| n | variant | thermograd-fast | tfjs-wasm | ratio | ours / tfjs-wasm A·B |');
-  console.log('|---|---|---|---|---|---|');
+  console.log(
+    `| n | variant | thermograd-fast | tfjs-wasm | ratio | ours / tfjs-wasm A·B |${mmPeerNames.map((p) => ` ${p} |`).join('')}`,
+  );
+  console.log(`|---|---|---|---|---|---|${mmPeerNames.map(() => '---|').join('')}`);
   for (const n of [256, 1024]) {
     const tfPlain = mmRows.find(
       (x) => x.n === n && x.impl === 'tfjs-wasm' && x.variant === 'A·B',
@@ -248,8 +331,12 @@ async function main() {
       const theirs = mmRows.find(
         (x) => x.n === n && x.variant === v.name && x.impl === 'tfjs-wasm',
       )!.gflops;
+      const peerCells = mmPeerNames.map(
+        (p) =>
+          ` ${fmt(mmRows.find((x) => x.n === n && x.variant === v.name && x.impl === p)!.gflops, 1)} |`,
+      );
       console.log(
-        `| ${n} | ${v.name} | ${fmt(ours, 1)} | ${fmt(theirs, 1)} | ${fmt(ours / theirs, 2)}× | ${fmt(ours / tfPlain, 2)}× |`,
+        `| ${n} | ${v.name} | ${fmt(ours, 1)} | ${fmt(theirs, 1)} | ${fmt(ours / theirs, 2)}× | ${fmt(ours / tfPlain, 2)}× |${peerCells.join('')}`,
       );
     }
   }
@@ -267,6 +354,7 @@ async function main() {
         ratio: Number((fast.examplesPerSec / wasm.examplesPerSec).toFixed(3)),
       });
   }
+  for (const peer of peers) peer.close();
 }
 
 await main();

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from './data.js';
-import { initialWeights } from './data.js';
+import { initialWeights, transposed } from './data.js';
 import { tfjsSteps } from './tfjs-step.js';
 import { SGD, type BenchOptimizer } from './optimizer.js';
 
@@ -19,9 +19,7 @@ export function tfjsMlp(
   const batch = batches[0].labels.length;
   const vars = initialWeights(sizes).flatMap(({ w, b }, l) => {
     const [inF, out] = [sizes[l], sizes[l + 1]];
-    // [out, in] -> [in, out]
-    const wt = new Float32Array(inF * out);
-    for (let o = 0; o < out; o++) for (let i = 0; i < inF; i++) wt[i * out + o] = w[o * inF + i];
+    const wt = transposed(w, out, inF);
     return [tf.variable(tf.tensor2d(wt, [inF, out])), tf.variable(tf.tensor1d(b))];
   });
   const xs = batches.map((d) => tf.tensor2d(d.x, [batch, sizes[0]]));

@@ -16,16 +16,30 @@ export type PerExampleMode = false | 'norms' | 'grads';
 
 export interface BackwardOptions {
   /**
-   * Per-example gradient statistics for a loss that is the mean over the leading (batch) axis:
-   * 'norms' leaves |ĝ_b|² on every parameter's `perExample` record, 'grads' also the per-example
-   * gradients. Only ops that implement it (linear, conv2d) may touch parameters.
+   * Per-example gradient statistics for a loss that is the mean (or the sum) over the leading
+   * (batch) axis, taken as the loss's last op: 'norms' leaves |ĝ_b|² on every parameter's
+   * `perExample` record, 'grads' also the per-example gradients. Only ops that implement it
+   * (linear, conv2d) may touch parameters.
    */
   perExample?: PerExampleMode;
 }
 
+/**
+ * How a loss combines the examples of its batch: L = (1/B) Σ_b l_b ('mean') or Σ_b l_b ('sum').
+ * Per-example statistics need it: example b's own output gradient is B·dy_b for a mean and dy_b
+ * for a sum. mean, sum (over axes that include the batch axis) and the losses record it on their
+ * result's GradNode.
+ */
+export type BatchReduction = 'mean' | 'sum';
+
 /** What a backward function may use besides the output gradient. */
 export interface BackwardContext {
   readonly perExample: PerExampleMode;
+  /**
+   * The factor from an op's output gradient dy_b to example b's own gradient δ_b = scale · dy_b:
+   * the batch size B for a batch-mean loss, 1 for a batch-sum (see BatchReduction).
+   */
+  exampleScale(batch: number): number;
   /** True when per-example statistics are wanted for this input (a leaf that requires grad). */
   wantsPerExample(input: Tensor): boolean;
   /** Records example b's squared gradient norm (and the gradient, in 'grads' mode) for a parameter. */
@@ -36,6 +50,8 @@ export interface GradNode {
   /** The op's name, for error messages and anomaly reports. */
   readonly op: string;
   readonly inputs: readonly Tensor[];
+  /** Set when this op reduces the batch axis of a loss (see BatchReduction). */
+  readonly batchReduction?: BatchReduction;
   /** dL/d(inputs) from dL/d(output); null for inputs that need no gradient. */
   backward(outputGrad: Tensor, ctx: BackwardContext): readonly (Tensor | null | undefined)[];
 }
@@ -113,20 +129,36 @@ function checkAnomaly(
 
 /**
  * Wraps an op's forward result. When gradients are recorded and some input requires them, the
- * result joins the graph with `backward` as its local derivative.
+ * result joins the graph with `backward` as its local derivative. Reductions of the batch axis
+ * say which (`batchReduction`), for per-example statistics.
  */
 export function fromOp(
   op: string,
   result: Tensor,
   inputs: readonly Tensor[],
   backward: GradNode['backward'],
+  batchReduction?: BatchReduction,
 ): Tensor {
   if (anomalyMode) checkAnomaly(op, 'forward', result, inputs);
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     result.requiresGrad = true;
-    result.gradNode = { op, inputs, backward };
+    result.gradNode = batchReduction
+      ? { op, inputs, backward, batchReduction }
+      : { op, inputs, backward };
   }
   return result;
+}
+
+/**
+ * A parameter as error messages name it. Parameters get their module path ('fc1.weight') as their
+ * name from `model.namedParameters()`; before that they have none, and the message says so.
+ */
+function describeParameter(param: Tensor): string {
+  if (param.name !== undefined) return param.describe();
+  return (
+    `the unnamed parameter ${param.describe()} (call model.namedParameters() once, or set ` +
+    `tensor.name, for errors to name it)`
+  );
 }
 
 // --- running backward ----------------------------------------------------------------------------
@@ -159,6 +191,11 @@ export function runBackward(
   outputGrad: Tensor | undefined,
   options: BackwardOptions,
 ): void {
+  if (root.isDisposed) {
+    throw new Error(
+      `backward: ${root.describe()} was disposed (a tidy scope disposes what it neither returns nor keeps)`,
+    );
+  }
   if (!root.requiresGrad) {
     throw new Error(
       `backward: ${root.describe()} does not require grad (no input of its graph has requiresGrad)`,
@@ -187,10 +224,12 @@ export function runBackward(
   }
 
   const perExample = options.perExample ?? false;
+  const batchReduction = perExample === false ? undefined : lossBatchReduction(root);
   const recorded = new Map<Tensor, { sqNorms: Float64Array; grads?: TypedArray }>();
   const leafSources = new Map<Tensor, Set<string>>();
   const ctx: BackwardContext = {
     perExample,
+    exampleScale: (batch) => (batchReduction === 'sum' ? 1 : batch),
     wantsPerExample: (t) => perExample !== false && t.requiresGrad && t.isLeaf,
     recordPerExample(param, sqNorms, grads) {
       const previous = recorded.get(param);
@@ -201,7 +240,7 @@ export function runBackward(
       // A parameter used twice: per-example gradients add, their norms do not.
       if (!previous.grads || !grads) {
         throw new Error(
-          `per-example statistics: ${param.describe()} is used more than once in the graph; ` +
+          `per-example statistics: ${describeParameter(param)} is used more than once in the graph; ` +
             `use backward({ perExample: 'grads' }) so that its per-example gradients can be summed`,
         );
       }
@@ -259,13 +298,29 @@ export function runBackward(
       const rec = recorded.get(param);
       if (!rec) {
         throw new Error(
-          `per-example statistics: ${param.describe()} gets its gradient from ${[...ops].map((o) => `'${o}'`).join(', ')}, ` +
+          `per-example statistics: ${describeParameter(param)} gets its gradient from ${[...ops].map((o) => `'${o}'`).join(', ')}, ` +
             `which does not compute per-example gradients (supported: linear, conv2d)`,
         );
       }
       param.perExample = perExample === 'grads' ? rec : { sqNorms: rec.sqNorms };
     }
   }
+}
+
+/**
+ * The batch reduction of a loss asked for per-example statistics. Its last op must reduce the
+ * batch: any other (a loss times a constant, a sum of two losses, a reduction over the features
+ * only) would leave the per-example gradients scaled by an unknown factor, so it is refused.
+ */
+function lossBatchReduction(root: Tensor): BatchReduction {
+  const node = root.gradNode;
+  if (node?.batchReduction !== undefined) return node.batchReduction;
+  throw new Error(
+    `per-example statistics: the loss must be the mean or the sum over the batch, taken last ` +
+      `(mean() or sum() over axes that include axis 0, or a loss with reduction 'mean' or 'sum'); ` +
+      `this loss ${shapeToString(root.shape)} comes from '${node?.op ?? 'no op'}'. ` +
+      `Add other terms (a penalty) in a separate backward without perExample`,
+  );
 }
 
 function addGrads(a: Tensor, b: Tensor): Tensor {

@@ -7,9 +7,17 @@
  * scope returns moves to the enclosing scope.
  *
  * What the result reaches: tensors anywhere in it (arrays, plain objects, Maps, Sets), their
- * `.grad`, and the graph that produced them (the inputs of their gradNode, transitively), so that
- * `backward` can still run on a returned tensor. To let a step's activations go, return a number
- * (`loss.item()`) or `loss.detach()` rather than the loss itself.
+ * `.grad`, and the graph that produced them (the inputs of their gradNode, transitively). To let a
+ * step's activations go, return a number (`loss.item()`) or `loss.detach()` rather than the loss.
+ *
+ * A graph that outlives the scope (a returned tensor, or one kept with `keep`, that has a gradNode)
+ * keeps everything the scope made: its backward closures hold intermediates that no walk of the
+ * graph can see (an op's saved tensors, the raw im2col columns of a convolution), and recycling one
+ * of them would give `backward` someone else's values, silently. So such a scope disposes nothing:
+ * its tensors and raw storage pass to the enclosing scope, which decides the same way, and at top
+ * level to the garbage collector. `backward` then runs after the scope, in any order with later
+ * scopes, on the values the graph was built from. Disposing the kept tensor lets the enclosing
+ * scopes release the rest again.
  *
  * `.grad` tensors produced inside a scope (by `backward`) are disposed with it unless returned:
  * read the gradients (the optimizer step) inside the scope. Typed arrays found in the result (for
@@ -21,11 +29,14 @@
  * into reuse by the next kernel of the same size) only when every tensor wrapping it is disposed.
  * A tensor that was simply dropped is left to the garbage collector. Storage that a kernel made
  * inside a scope and no tensor ever wrapped (an op's raw intermediate) is handed back at scope end
- * through the backend's ScopeListener, unless the result reaches a graph (see ScopeListener). Using a disposed tensor throws "tensor was disposed".
+ * through the backend's ScopeListener, unless a graph outlives the scope (see above and
+ * ScopeListener). Using a disposed tensor throws "tensor was disposed".
  */
 import { Tensor } from './tensor.js';
 
 const scopes: Set<Tensor>[] = [];
+/** Per open scope, the tensors kept while it was open: roots, like its result, at its end. */
+const keptInScope: Set<Tensor>[] = [];
 /** Live tensors per storage object. Storage that is not an object (none of ours) is not counted. */
 const wrappers = new WeakMap<object, number>();
 /** Storage some tensor has wrapped (or that escaped a scope raw): its lifetime is the tensors'. */
@@ -35,8 +46,9 @@ const everWrapped = new WeakSet<object>();
  * A backend's view of scopes (the fast backend's buffer pool): told when a scope opens and when it
  * closes, so that storage a kernel handed out inside the scope and no tensor ever wrapped (an op's
  * raw intermediate, e.g. a matmul result before its bias is added) can be reused too. `exit` gets
- * `graphEscapes` = true when the result reaches a tensor with a graph (whose backward closures may
- * hold such raw storage) or fn threw: then nothing unwrapped may be reused yet.
+ * `graphEscapes` = true when the result, or a tensor kept in the scope, reaches a tensor with a
+ * graph (whose backward closures may hold such raw storage) or fn threw: then nothing unwrapped
+ * may be reused yet.
  */
 export interface ScopeListener {
   enter(): void;
@@ -94,7 +106,9 @@ export function tidyDepth(): number {
  */
 export function tidy<T>(fn: () => T): T {
   const scope = new Set<Tensor>();
+  const kept = new Set<Tensor>();
   scopes.push(scope);
+  keptInScope.push(kept);
   for (const l of listeners) l.enter();
   let result: T;
   try {
@@ -107,27 +121,36 @@ export function tidy<T>(fn: () => T): T {
   } catch (error) {
     // The scope's tensors are still released: a failed step must not leak.
     scopes.pop();
+    keptInScope.pop();
     for (const t of scope) t.dispose();
     for (let i = listeners.length - 1; i >= 0; i--) listeners[i].exit(true);
     throw error;
   }
   scopes.pop();
+  keptInScope.pop();
   const reachable = new Set<Tensor>();
-  collect(result, reachable, new Set());
+  const seen = new Set<unknown>();
+  collect(result, reachable, seen);
+  for (const t of kept) if (!t.isDisposed) collect(t, reachable, seen);
   const parent = scopes.length > 0 ? scopes[scopes.length - 1] : undefined;
   let graphEscapes = false;
   for (const t of reachable) if (t.gradNode !== null) graphEscapes = true;
   for (const t of scope) {
-    if (reachable.has(t)) parent?.add(t);
+    // A live graph may need any of them (see the file comment): none is disposed.
+    if (graphEscapes || reachable.has(t)) parent?.add(t);
     else t.dispose();
   }
   for (let i = listeners.length - 1; i >= 0; i--) listeners[i].exit(graphEscapes);
   return result;
 }
 
-/** Takes `t` out of every open scope: it lives until disposed explicitly (or collected). */
+/**
+ * Takes `t` out of every open scope: it lives until disposed explicitly (or collected). Its graph
+ * lives with it, as a returned tensor's does, so that `t.backward()` may run after the scopes end.
+ */
 export function keep<T extends Tensor>(t: T): T {
   for (const scope of scopes) scope.delete(t);
+  for (const kept of keptInScope) kept.add(t);
   return t;
 }
 

@@ -53,9 +53,11 @@ describe('fast backend: wasm kernels against the reference', () => {
       );
       const dx = dirty(n);
       reluBackwardWasm(x, dy, dx, n);
-      // The fast backend's relu gradient (elementwise.ts) is dy where x > 0, else +0; the
-      // reference's dy·0 differs only in the sign of that zero and for non-finite dy.
-      expect(bits(dx), `relu backward ${n}`).toEqual(Array.from(x, (v, i) => (v > 0 ? dy[i] : 0)));
+      // The fast backend's relu gradient (elementwise.ts) is dy where x > 0, NaN where x is NaN,
+      // else +0; the reference's dy·0 differs only in the sign of that zero and for non-finite dy.
+      expect(bits(dx), `relu backward ${n}`).toEqual(
+        Array.from(x, (v, i) => (v > 0 ? dy[i] : Number.isNaN(v) ? NaN : 0)),
+      );
       const finite = dy.map((v) => (Number.isFinite(v) ? v : 1));
       const want = ref.unaryBackward(
         'relu',
@@ -69,7 +71,7 @@ describe('fast backend: wasm kernels against the reference', () => {
       ) as Float32Array;
       reluBackwardWasm(x, finite, dx, n);
       expect(
-        Array.from(dx, (v, i) => v === want[i]).every(Boolean),
+        Array.from(dx, (v, i) => v === want[i] || (v !== v && want[i] !== want[i])).every(Boolean),
         `relu backward vs reference ${n}`,
       ).toBe(true);
       // Through the backend (wasm from WASM_MIN_ELEMENTS on, JavaScript below): the same bits.

@@ -32,14 +32,19 @@ function separateGrads(
 
 const squaredNorm = (v: ArrayLike<number>) => Array.from(v).reduce((s, x) => s + x * x, 0);
 
-/** Compares perExampleStats (and perExampleGrads in 'grads' mode) with separate passes. */
+/**
+ * Compares perExampleStats (and perExampleGrads in 'grads' mode) with separate passes. The loss is
+ * the batch mean of the per-example cross-entropies, or their sum: ĝ_b is the same either way.
+ */
 function checkAgainstSeparatePasses(
   model: tg.Module,
   forward: (x: Tensor) => Tensor,
   x: Tensor,
   labels: number[],
+  reduction: 'mean' | 'sum' = 'mean',
 ): void {
-  const lossOf = (input: Tensor, ys: number[]) => tg.crossEntropy(forward(input), ys);
+  const lossOf = (input: Tensor, ys: number[]) =>
+    tg.crossEntropy(forward(input), ys, { reduction });
   const expected = separateGrads(model, lossOf, x, labels);
   const B = labels.length;
 
@@ -60,7 +65,8 @@ function checkAgainstSeparatePasses(
     }
     expect(stats.total).toBeAllClose(total, { rtol: 1e-12, atol: 1e-12 });
 
-    // The mean of the per-example gradients is the batch gradient.
+    // The mean (the sum, for a sum) of the per-example gradients is the batch gradient.
+    const per = reduction === 'mean' ? B : 1;
     if (mode === 'grads') {
       const grads = tg.perExampleGrads(model);
       for (const [name, p] of model.namedParameters()) {
@@ -72,7 +78,7 @@ function checkAgainstSeparatePasses(
             rtol: 1e-12,
             atol: 1e-12,
           });
-          for (let i = 0; i < p.size; i++) mean[i] += g[b * p.size + i] / B;
+          for (let i = 0; i < p.size; i++) mean[i] += g[b * p.size + i] / per;
         }
         expect(mean).toBeAllClose(p.grad!.toArray(), { rtol: 1e-12, atol: 1e-12 });
       }
@@ -168,16 +174,50 @@ describe('per-example statistics of models', () => {
     checkAgainstSeparatePasses(model, (t) => model.forward(t), rand64([3, 3], 3), [1, 0, 1]);
   });
 
-  it('CNN (Conv2d-ReLU-MaxPool2d-Flatten-Linear): norms, grads and total match B separate passes', () => {
-    const rng = new Generator(3);
-    const model = new tg.Sequential(
-      new tg.Conv2d(2, 3, 3, { rng, padding: 1, dtype: 'float64' }),
-      new tg.ReLU(),
-      new tg.MaxPool2d(2),
-      new tg.Flatten(),
-      new tg.Linear(3 * 2 * 2, 4, { rng, dtype: 'float64' }),
+  for (const reduction of ['mean', 'sum'] as const) {
+    it(`CNN (Conv2d-ReLU-MaxPool2d-Flatten-Linear), ${reduction} loss: norms, grads and total match B separate passes`, () => {
+      const rng = new Generator(3);
+      const model = new tg.Sequential(
+        new tg.Conv2d(2, 3, 3, { rng, padding: 1, dtype: 'float64' }),
+        new tg.ReLU(),
+        new tg.MaxPool2d(2),
+        new tg.Flatten(),
+        new tg.Linear(3 * 2 * 2, 4, { rng, dtype: 'float64' }),
+      );
+      const x = rand64([3, 2, 4, 4], 4);
+      checkAgainstSeparatePasses(model, (t) => model.forward(t), x, [3, 0, 2], reduction);
+    });
+  }
+
+  it('a sum-reduced squared error: |ĝ_b|² of l_b, not B² times it', () => {
+    // L = Σ_b |x_b·Wᵀ − y_b|²: ĝ_b = 2 (x_b·Wᵀ − y_b)ᵀ x_b, the gradient of l_b alone.
+    const w = tg.tensor([[0.5, -1, 2]], undefined, f64).requireGrad();
+    const x = tg.tensor(
+      [
+        [1, 2, 0],
+        [0, 1, 1],
+      ],
+      undefined,
+      f64,
     );
-    checkAgainstSeparatePasses(model, (t) => model.forward(t), rand64([3, 2, 4, 4], 4), [3, 0, 2]);
+    const y = tg.tensor([[1], [-1]], undefined, f64);
+    tg.linear(x, w).sub(y).square().sum().backward({ perExample: 'norms' });
+    // r = x·Wᵀ − y = [-2.5, 2]: ĝ_0 = −5·[1, 2, 0], ĝ_1 = 4·[0, 1, 1].
+    expect(w.perExample!.sqNorms).toBeAllClose([25 * 5, 16 * 2], { rtol: 1e-14 });
+  });
+
+  it('refuses a loss that is not the batch mean or sum taken last, saying what it must be', () => {
+    const w = tg.tensor([[0.5, -1]], undefined, f64).requireGrad();
+    const x = rand64([3, 2], 11);
+    for (const loss of [
+      tg.linear(x, w).square().mean().mul(2),
+      tg.linear(x, w).square().mean(1),
+      tg.crossEntropy(tg.linear(x, w.detach().requireGrad()), [0, 0, 0], { reduction: 'none' }),
+    ]) {
+      expect(() => loss.backward(tg.onesLike(loss), { perExample: 'norms' })).toThrow(
+        /per-example statistics: the loss must be the mean or the sum over the batch, taken last/,
+      );
+    }
   });
 
   it('a parameter used twice: summed per-example gradients in grads mode, a clear error in norms mode', () => {
@@ -217,6 +257,13 @@ describe('per-example statistics of models', () => {
       tg.crossEntropy(model.forward(x), labels).backward(undefined, { perExample: 'norms' }),
     ).toThrow(
       /'fc.weight' Tensor\[3,3\] float64 is used more than once in the graph; use backward\(\{ perExample: 'grads' \}\)/,
+    );
+    // Before namedParameters() has named it, the message says how to get the name.
+    const fresh = new Twice();
+    expect(() =>
+      tg.crossEntropy(fresh.forward(x), labels).backward(undefined, { perExample: 'norms' }),
+    ).toThrow(
+      /the unnamed parameter Tensor\[3,3\] float64 \(call model.namedParameters\(\) once, or set tensor.name, for errors to name it\) is used more than once/,
     );
   });
 

@@ -28,6 +28,7 @@ import {
 import { WorkerDevice } from './bridge.js';
 import {
   InProcessDevice,
+  RemoteBuffer,
   type Device,
   type DeviceArg,
   type DeviceBuffer,
@@ -104,6 +105,13 @@ function geometry(g: Conv2dGeometry): Float32Array {
     g.padW,
     g.outH,
     g.outW,
+  );
+}
+
+function isEmptyArray(arg: DeviceArg): boolean {
+  return (
+    (arg instanceof Float32Array && arg.length === 0) ||
+    (arg instanceof RemoteBuffer && arg.size === 0)
   );
 }
 
@@ -283,6 +291,10 @@ export class GpuBackend implements Backend {
     ...args: DeviceArg[]
   ): DeviceBuffer {
     if (size === 0) return this.device.upload(new Float32Array(0));
+    // gpu.js cannot bind a zero-length array. A kernel with outputs but an empty input (the
+    // [2, 0]·[0, 3] matmul, the backward of an empty slice, col2im of no patches) reads nothing:
+    // every output is an empty sum, 0, as on the other backends.
+    if (args.some(isEmptyArray)) return this.device.upload(new Float32Array(size));
     if (size > this.maxElements) {
       throw new RangeError(
         `${this.name} backend: ${op} of ${size} elements; ${this.mode} kernels index exactly up to 2^24 = ${MAX_ELEMENTS} elements ` +
@@ -436,11 +448,14 @@ export class GpuBackend implements Backend {
       );
       return this.track(this.device.upload(identity), identity.length);
     }
+    // Blocks of about √count elements, summed separately (see reduceKernel).
+    const block = Math.ceil(Math.sqrt(count));
+    const blocks = Math.ceil(count / block);
     return this.run(
       `reduce ${op}`,
       K.reduceKernel,
       sizeOf(outShape),
-      Math.max(count, shape.length),
+      Math.max(block, blocks, shape.length),
       this.data(x),
       REDUCE_CODES[op],
       shape.length,
@@ -453,6 +468,8 @@ export class GpuBackend implements Backend {
         'reduce',
       ),
       count,
+      block,
+      blocks,
     );
   }
 
@@ -461,11 +478,14 @@ export class GpuBackend implements Backend {
   matmul(a: Storage, b: Storage, p: MatmulParams, dtype: DType): Storage {
     this.checkDType(dtype, 'matmul');
     const { batch, m, k, n, transA, transB, aBatched, bBatched } = p;
+    // Blocks of about √k products, summed separately (see matmulKernel).
+    const block = Math.max(1, Math.ceil(Math.sqrt(k)));
+    const blocks = Math.ceil(k / block);
     return this.run(
       'matmul',
       K.matmulKernel,
       batch * m * n,
-      k,
+      Math.max(block, blocks),
       this.data(a),
       this.data(b),
       m,
@@ -477,6 +497,8 @@ export class GpuBackend implements Backend {
       transB ? k : 1,
       aBatched ? m * k : 0,
       bBatched ? k * n : 0,
+      block,
+      blocks,
     );
   }
 
@@ -589,14 +611,21 @@ export class GpuBackend implements Backend {
   ): { losses: Storage; probs: Storage } {
     this.checkDType(dtype, 'softmaxCrossEntropy');
     const x = this.data(logits);
-    const lse = this.runRaw('softmaxCrossEntropy', K.rowLogSumExpKernel, rows, cols, x, cols);
+    const stats = this.runRaw(
+      'softmaxCrossEntropy',
+      K.rowSoftmaxStatsKernel,
+      2 * rows,
+      cols,
+      x,
+      cols,
+    );
     const probs = this.run(
       'softmaxCrossEntropy',
       K.rowShiftKernel,
       rows * cols,
       1,
       x,
-      lse,
+      stats,
       cols,
       0,
     );
@@ -606,11 +635,11 @@ export class GpuBackend implements Backend {
       rows,
       1,
       x,
-      lse,
+      stats,
       Float32Array.from(labels),
       cols,
     );
-    this.device.free(lse);
+    this.device.free(stats);
     return { losses, probs };
   }
 
@@ -638,9 +667,9 @@ export class GpuBackend implements Backend {
   logSoftmax(x: Storage, rows: number, cols: number, dtype: DType): Storage {
     this.checkDType(dtype, 'logSoftmax');
     const values = this.data(x);
-    const lse = this.runRaw('logSoftmax', K.rowLogSumExpKernel, rows, cols, values, cols);
-    const y = this.run('logSoftmax', K.rowShiftKernel, rows * cols, 1, values, lse, cols, 1);
-    this.device.free(lse);
+    const stats = this.runRaw('logSoftmax', K.rowSoftmaxStatsKernel, 2 * rows, cols, values, cols);
+    const y = this.run('logSoftmax', K.rowShiftKernel, rows * cols, 1, values, stats, cols, 1);
+    this.device.free(stats);
     return y;
   }
 
@@ -692,6 +721,11 @@ export class GpuBackend implements Backend {
     this.checkDType(dtype, 'maxPool2d');
     const values = this.data(x);
     const size = g.n * g.c * g.outH * g.outW;
+    // An empty image (h or w 0, windows only in the padding) has no maximum anywhere: −1 (−∞).
+    if (g.h * g.w === 0 && size > 0) {
+      const y = this.track(this.device.upload(new Float32Array(size).fill(-Infinity)), size);
+      return { y, argmax: new Int32Array(size).fill(-1) };
+    }
     const atBuffer = this.runRaw(
       'maxPool2d',
       K.poolKernel,

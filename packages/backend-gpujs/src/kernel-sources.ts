@@ -4,7 +4,7 @@
  * numbers, flat Float32Array arguments, `Math.*`, `if`, ternaries, counted `for` loops and the
  * helpers below (registered with gpu.addFunction). No closures, no loop variable name used twice in a kernel (the cpu
  * translator hoists them), no `isNaN` (the webasm translator rejects it), no `Infinity` literal.
- * No `!==` at all: on WebGPU it compiled to an ordered not-equal, false when either side is NaN
+ * No `!==` at all (nor `!=`, by the same rule): on WebGPU it compiled to an ordered not-equal, false when either side is NaN
  * (measured with Dawn on Mesa's lavapipe), while `===` is false for NaN on every path. So NaN is
  * tested as `!(v === v)` and "differs" is written as the `===` test's other branch.
  *
@@ -115,7 +115,7 @@ export function unaryKernel(
     const e = Math.exp(v);
     return e / (1 + e);
   }
-  if (op === 7) return v > 0 ? v : 0;
+  if (op === 7) return v <= 0 ? 0 : v; // NaN is not ≤ 0: it propagates
   if (op === 8) return v > 0 ? v : p * v;
   if (op === 9) return 0.5 * v * erfc(-v * 0.7071067811865476);
   if (op === 10) return signedPow(v, p);
@@ -147,7 +147,10 @@ export function unaryBackwardKernel(
   if (op === 4) return v > 0 ? g : v < 0 ? -g : 0;
   if (op === 5) return g * (1 - w * w);
   if (op === 6) return g * w * (1 - w);
-  if (op === 7) return v > 0 ? g : 0;
+  if (op === 7) {
+    if (!(v === v)) return v;
+    return v > 0 ? g : 0;
+  }
   if (op === 8) return v > 0 ? g : g * p;
   if (op === 9)
     return (
@@ -289,6 +292,13 @@ export function unsliceKernel(
  * Reduction: the output element's multi-index over `outDims` (reduced axes have size 1) gives a
  * base offset through `inStrides`; the loop walks the `count` reduced elements, split over
  * `redDims` with strides `redStrides`. op: 0 sum, 1 max, 2 min; a NaN wins max and min.
+ *
+ * A sum of float32 values added one at a time into a float32 total drifts with the count (a
+ * million 0.1s sum to about 100958). So the walk is cut into `blocks` blocks of `block` elements
+ * (about √count each), every block is summed on its own and the block sums are added up, and both
+ * levels carry Neumaier's compensation term (the rounding error of each add, added back at the
+ * end). Either alone keeps a sum of millions within float32 rounding of the float64 sum; both
+ * together keep it there even if a shader compiler simplifies the compensation away.
  */
 export function reduceKernel(
   this: KernelThis,
@@ -301,6 +311,8 @@ export function reduceKernel(
   redDims: Float32Array,
   redStrides: Float32Array,
   count: number,
+  block: number,
+  blocks: number,
 ): number {
   let rest = this.thread.x;
   let base = 0;
@@ -312,35 +324,60 @@ export function reduceKernel(
     base = base + c * inStrides[d];
   }
   let acc = 0;
+  let accError = 0;
   let seen = 0;
-  for (let r = 0; r < count; r++) {
-    let rr = r;
-    let o = base;
-    for (let t2 = 0; t2 < redRank; t2++) {
-      const d = redRank - 1 - t2;
-      const q = divFloor(rr, redDims[d]);
-      const c = rr - q * redDims[d];
-      rr = q;
-      o = o + c * redStrides[d];
+  for (let k = 0; k < blocks; k++) {
+    let part = 0;
+    let partError = 0;
+    for (let j = 0; j < block; j++) {
+      const r = k * block + j;
+      if (r < count) {
+        let rr = r;
+        let o = base;
+        for (let t2 = 0; t2 < redRank; t2++) {
+          const d = redRank - 1 - t2;
+          const q = divFloor(rr, redDims[d]);
+          const c = rr - q * redDims[d];
+          rr = q;
+          o = o + c * redStrides[d];
+        }
+        const v = x[o];
+        if (op === 0) {
+          const sum = part + v;
+          if (Math.abs(part) >= Math.abs(v)) partError = partError + (part - sum + v);
+          else partError = partError + (v - sum + part);
+          part = sum;
+        } else if (seen === 0) {
+          acc = v;
+          seen = 1;
+        } else if (acc === acc) {
+          if (!(v === v)) acc = v;
+          else if (op === 1 && v > acc) acc = v;
+          else if (op === 2 && v < acc) acc = v;
+        }
+      }
     }
-    const v = x[o];
     if (op === 0) {
-      acc = acc + v;
-    } else if (seen === 0) {
-      acc = v;
-      seen = 1;
-    } else if (acc === acc) {
-      if (!(v === v)) acc = v;
-      else if (op === 1 && v > acc) acc = v;
-      else if (op === 2 && v < acc) acc = v;
+      // ±∞ or NaN among the values: the compensation is NaN, the plain sum is the answer.
+      if (partError - partError === 0) part = part + partError;
+      const total = acc + part;
+      if (Math.abs(acc) >= Math.abs(part)) accError = accError + (acc - total + part);
+      else accError = accError + (part - total + acc);
+      acc = total;
     }
   }
+  if (op === 0 && accError - accError === 0) return acc + accError;
   return acc;
 }
 
 /**
  * Batched matmul C[t] = op(A[t]) · op(B[t]), C is [batch, m, n]. op(A)(i, l) is at
  * t·aBatch + i·aRow + l·aCol (a transpose is just swapped strides; aBatch is 0 for a shared A).
+ *
+ * A dot product is a sum too, and a long one in a convolution's weight gradient (k = batch ·
+ * positions, near a million): the k products are summed in `blocks` blocks of `block` (about √k)
+ * and the block sums added with Neumaier's compensation, as in reduceKernel but without
+ * compensating inside a block, which keeps the hot loop one multiply-add.
  */
 export function matmulKernel(
   this: KernelThis,
@@ -355,6 +392,8 @@ export function matmulKernel(
   bCol: number,
   aBatch: number,
   bBatch: number,
+  block: number,
+  blocks: number,
 ): number {
   const idx = this.thread.x;
   const mn = m * n;
@@ -365,59 +404,94 @@ export function matmulKernel(
   const aBase = t * aBatch + i * aRow;
   const bBase = t * bBatch + j * bCol;
   let s = 0;
-  for (let l = 0; l < k; l++) {
-    s = s + a[aBase + l * aCol] * b[bBase + l * bRow];
+  let error = 0;
+  for (let q = 0; q < blocks; q++) {
+    let part = 0;
+    for (let j2 = 0; j2 < block; j2++) {
+      const l = q * block + j2;
+      if (l < k) part = part + a[aBase + l * aCol] * b[bBase + l * bRow];
+    }
+    const next = s + part;
+    if (Math.abs(s) >= Math.abs(part)) error = error + (s - next + part);
+    else error = error + (part - next + s);
+    s = next;
   }
+  // ±∞ or NaN among the products: the compensation is NaN, the plain sum is the answer.
+  if (error - error === 0) return s + error;
   return s;
 }
 
-/** Per row of [rows, cols]: log Σ_c exp(x[r, c]), stable by subtracting the row maximum. */
-export function rowLogSumExpKernel(this: KernelThis, x: Float32Array, cols: number): number {
-  const base = this.thread.x * cols;
+/**
+ * Row statistics of [rows, cols] for a stable softmax, two outputs per row: element 2r is the row
+ * maximum m, element 2r + 1 is log Σ_c exp(x[r, c] − m). They stay apart so that the shift
+ * (x − m) − log Σ is taken before rounding: at logits near 1e4, m + log Σ rounded to float32 loses
+ * the digits that the softmax is made of. The sum is compensated (Neumaier, as in reduceKernel).
+ */
+export function rowSoftmaxStatsKernel(this: KernelThis, x: Float32Array, cols: number): number {
+  const i = this.thread.x;
+  const row = divFloor(i, 2);
+  const base = row * cols;
   let max = x[base];
   for (let c = 1; c < cols; c++) {
     const v = x[base + c];
-    if (v > max) max = v;
+    if (v > max || !(v === v)) max = v;
   }
+  if (i - row * 2 === 0) return max;
   let sum = 0;
+  let error = 0;
   // A second loop variable name: gpu.js's cpu translator hoists loop variables per kernel.
-  for (let c2 = 0; c2 < cols; c2++) sum = sum + Math.exp(x[base + c2] - max);
-  return max + Math.log(sum);
+  for (let c2 = 0; c2 < cols; c2++) {
+    const e = Math.exp(x[base + c2] - max);
+    const next = sum + e;
+    if (sum >= e) error = error + (sum - next + e);
+    else error = error + (e - next + sum);
+    sum = next;
+  }
+  if (error - error === 0) sum = sum + error;
+  return Math.log(sum);
 }
 
-/** Per row of [rows, cols]: Σ_c x[r, c]. */
+/** Per row of [rows, cols]: Σ_c x[r, c], compensated (Neumaier, as in reduceKernel). */
 export function rowSumKernel(this: KernelThis, x: Float32Array, cols: number): number {
   const base = this.thread.x * cols;
   let sum = 0;
-  for (let c = 0; c < cols; c++) sum = sum + x[base + c];
+  let error = 0;
+  for (let c = 0; c < cols; c++) {
+    const v = x[base + c];
+    const next = sum + v;
+    if (Math.abs(sum) >= Math.abs(v)) error = error + (sum - next + v);
+    else error = error + (v - next + sum);
+    sum = next;
+  }
+  if (error - error === 0) return sum + error;
   return sum;
 }
 
-/** mode 0: exp(x − lse[row]) (softmax); mode 1: x − lse[row] (log-softmax). */
+/** With m, log Σ from rowSoftmaxStatsKernel: mode 0 exp(x − m − log Σ) (softmax); mode 1 the log-softmax. */
 export function rowShiftKernel(
   this: KernelThis,
   x: Float32Array,
-  lse: Float32Array,
+  stats: Float32Array,
   cols: number,
   mode: number,
 ): number {
   const i = this.thread.x;
   const row = divFloor(i, cols);
-  const z = x[i] - lse[row];
+  const z = x[i] - stats[row * 2] - stats[row * 2 + 1];
   if (mode === 0) return Math.exp(z);
   return z;
 }
 
-/** Per row: lse[r] − x[r, label[r]], the cross-entropy loss. */
+/** Per row: log Σ − (x[r, label[r]] − m), the cross-entropy loss, from rowSoftmaxStatsKernel's m, log Σ. */
 export function pickLossKernel(
   this: KernelThis,
   x: Float32Array,
-  lse: Float32Array,
+  stats: Float32Array,
   labels: Float32Array,
   cols: number,
 ): number {
   const r = this.thread.x;
-  return lse[r] - x[r * cols + labels[r]];
+  return stats[r * 2 + 1] - (x[r * cols + labels[r]] - stats[r * 2]);
 }
 
 /** dlogits[r, c] = dLoss[r] · (probs[r, c] − [c = label[r]]). */

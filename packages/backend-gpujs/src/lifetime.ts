@@ -4,6 +4,12 @@
  * from fn's result or kept with `keep`. On a GPU, buffers are device memory that the JavaScript
  * collector never sees, so a training loop must release its intermediates explicitly; on the CPU
  * modes the same accounting makes leaks visible in tests (`liveBuffers()`).
+ *
+ * Unlike autograd's tidy (src/tidy.ts there), which lets a graph that outlives its scope keep
+ * everything the scope made and leaves it to the garbage collector, this scope always frees: on a
+ * GPU nothing would ever collect it. So a graph's intermediates (held by backward closures, not
+ * reachable from its tensors) are freed with the scope even when its loss is returned or kept, and
+ * a later backward fails with the error below instead of reading freed or reused memory.
  */
 import { Tensor } from '@thermograd/autograd';
 import type { DeviceBuffer } from './device.js';
@@ -32,7 +38,9 @@ export class GpuStorage {
     if (this.handle === null) {
       throw new Error(
         `gpu backend: buffer #${this.id} was used after it was disposed (a tidy() scope releases every buffer ` +
-          `created inside it that its result does not reach; return the tensor from the scope or keep() it)`,
+          `created inside it that its result does not reach; return the tensor from the scope or keep() it. ` +
+          `A graph's intermediates are released even when its loss is returned or kept: ` +
+          `run backward inside the scope)`,
       );
     }
     return this.handle;

@@ -13,7 +13,9 @@ import { backendFor, CONFIGS } from './helpers.js';
 describe.each(CONFIGS)('conformance: gpu.js $label against reference (float32)', (config) => {
   const backend = backendFor(config);
   registerBackend(backend);
-  it.each(CASES.map((c) => ({ c, name: c.name })))('$name', ({ c }) => {
+  // gpu.js computes in float32 only: cases that go through float64 (cast) are not for it.
+  const cases = CASES.filter((c) => !c.float64);
+  it.each(cases.map((c) => ({ c, name: c.name })))('$name', ({ c }) => {
     expect(checkOpCase(c, backend.name)).toEqual([]);
   });
 });

@@ -7,7 +7,8 @@
  * beyond its standard error, 'inconclusive' when it does not (a run too short for its noise).
  * Deterministic criteria (no sampling error) are always held or not held.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileDurably } from '../durable-write.js';
 import { join } from 'node:path';
 import { createPlugin, type OptimizerPlugin } from '@thermograd/optim';
 import { htmlReport, renderChartSvg, type ChartSpec } from '../plots.js';
@@ -197,12 +198,12 @@ export async function writeLabResult(out: string, r: LabResult): Promise<string[
     claims: r.claims,
     tables: r.tables,
   };
-  writeFileSync(join(out, 'results.json'), JSON.stringify(json, null, 2) + '\n');
-  writeFileSync(join(out, 'results.md'), resultsMarkdown(r));
+  writeFileDurably(join(out, 'results.json'), [JSON.stringify(json, null, 2) + '\n']);
+  writeFileDurably(join(out, 'results.md'), [resultsMarkdown(r)]);
   const rendered: { title: string; svg: string }[] = [];
   for (const chart of r.charts) {
     const svg = await renderChartSvg(chart);
-    writeFileSync(join(out, `${chart.name}.svg`), svg);
+    writeFileDurably(join(out, `${chart.name}.svg`), [svg]);
     written.push(`${chart.name}.svg`);
     rendered.push({ title: chart.title, svg });
   }
@@ -219,10 +220,9 @@ export async function writeLabResult(out: string, r: LabResult): Promise<string[
       `${r.seed} / ${r.quick ? 'quick' : 'default'} / ${r.wallSeconds.toFixed(1)} s / ${r.sampling}`,
     ],
   ];
-  writeFileSync(
-    join(out, 'report.html'),
+  writeFileDurably(join(out, 'report.html'), [
     htmlReport(`thermograd lab: ${r.experiment}`, rows, rendered),
-  );
+  ]);
   written.push('report.html');
   return written;
 }

@@ -29,7 +29,12 @@ export const UNARY_FUNCTIONS: Record<UnaryOp, UnaryFunction> = {
     value: (x) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x))),
     derivative: (_x, y) => y * (1 - y),
   },
-  relu: { value: (x) => (x > 0 ? x : 0), derivative: (x) => (x > 0 ? 1 : 0) },
+  // NaN propagates through relu and its gradient (as in PyTorch and TF.js): a NaN silently turned
+  // into 0 here would hide a diverged step from anomaly detection.
+  relu: {
+    value: (x) => (x <= 0 ? 0 : x),
+    derivative: (x) => (x > 0 ? 1 : x <= 0 ? 0 : NaN),
+  },
   leakyRelu: {
     value: (x, slope) => (x > 0 ? x : slope * x),
     derivative: (x, _y, slope) => (x > 0 ? 1 : slope),

@@ -9,6 +9,7 @@ import { Tensor } from '../tensor.js';
 import { sumToShape } from './broadcast-grad.js';
 import { assertCompatible, toTensor, wrap, type TensorLike } from './op-utils.js';
 import { powScalar } from './unary.js';
+import { where } from './where.js';
 
 /** Raw broadcast kernel call, no graph: the building block of forward and backward passes. */
 export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, name: string = op): Tensor {
@@ -70,23 +71,31 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   ]);
 }
 
-/** x^y. A number exponent uses the unary powScalar; a tensor exponent gets d/dy = x^y · log x. */
+/**
+ * x^y. A number exponent uses the unary powScalar; a tensor exponent gets d/dy = x^y · log x,
+ * taken as its limit 0 where x = 0 and y ≥ 0 (0 · log 0 would be NaN), as PyTorch and TF.js do.
+ */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   if (a instanceof Tensor && typeof b === 'number') return powScalar(a, b);
   const [x, y] = operands('pow', a, b);
   const out = binaryRaw('pow', x, y);
   return fromOp('pow', out, [x, y], (dy) => {
     const one = toTensor('pow', 1, x);
-    const dx = x.requiresGrad
-      ? sumToShape(
-          binaryRaw('mul', dy, binaryRaw('mul', y, binaryRaw('pow', x, binaryRaw('sub', y, one)))),
-          x.shape,
-        )
-      : null;
-    const logX = wrap(x, x.backend.unary('log', x.storage, x.size, x.dtype, 0, 0), x.shape);
-    const dyExp = y.requiresGrad
-      ? sumToShape(binaryRaw('mul', dy, binaryRaw('mul', out, logX)), y.shape)
-      : null;
+    const zero = toTensor('pow', 0, x);
+    let dx: Tensor | null = null;
+    if (x.requiresGrad) {
+      // Backward runs unrecorded, so `where` here is a plain kernel call. y · x^(y−1) is 0 · ∞ = NaN
+      // at y = 0, x = 0, where x^0 is constant: 0 (as powScalar).
+      const slope = binaryRaw('mul', y, binaryRaw('pow', x, binaryRaw('sub', y, one)));
+      dx = sumToShape(binaryRaw('mul', dy, where(binaryRaw('eq', y, zero), 0, slope)), x.shape);
+    }
+    let dyExp: Tensor | null = null;
+    if (y.requiresGrad) {
+      const logX = wrap(x, x.backend.unary('log', x.storage, x.size, x.dtype, 0, 0), x.shape);
+      const slope = binaryRaw('mul', out, logX);
+      const atLimit = binaryRaw('mul', binaryRaw('eq', x, zero), binaryRaw('ge', y, zero));
+      dyExp = sumToShape(binaryRaw('mul', dy, where(atLimit, 0, slope)), y.shape);
+    }
     return [dx, dyExp];
   });
 }

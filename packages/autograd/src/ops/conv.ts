@@ -8,7 +8,8 @@
  *             dW = Σ_n dY_n · cols_n,  db = Σ_{n, p} dY[n, :, p]
  * Every product reads its transposed operand in place (matmul's transpose flags): no copies.
  *
- * Per-example statistics: for L = (1/B) Σ_b l_b, example b's own output gradient is B·dY_b, so
+ * Per-example statistics: for L = (1/B) Σ_b l_b, example b's own output gradient is B·dY_b (dY_b
+ * for L = Σ_b l_b), so
  *   ĝ_b(W) = B · dY_b · cols_b,   ĝ_b(b) = B · Σ_p dY[b, :, p]
  * These are the terms of the dW sum above, computed separately (a batched matmul) only when asked.
  */
@@ -197,7 +198,8 @@ function wantsPerExample(ctx: BackwardContext, param: Tensor): boolean {
 
 /**
  * Records per-example statistics from the unscaled terms [B, ...] (term_b = dY_b-part of the
- * summed gradient): ĝ_b = B · term_b, |ĝ_b|² = B² · |term_b|².
+ * summed gradient): ĝ_b = s · term_b, |ĝ_b|² = s² · |term_b|², with s = B for a batch-mean loss
+ * and 1 for a batch sum (ctx.exampleScale).
  */
 function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): void {
   const { backend, dtype } = terms;
@@ -214,12 +216,13 @@ function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): v
   const axes = [...Array(terms.rank).keys()].slice(1);
   const termNorms = backend.read(backend.reduce('sum', squares, terms.shape, axes, dtype), dtype);
   const sqNorms = new Float64Array(batch);
-  for (let b = 0; b < batch; b++) sqNorms[b] = batch * batch * termNorms[b];
+  const s = ctx.exampleScale(batch);
+  for (let b = 0; b < batch; b++) sqNorms[b] = s * s * termNorms[b];
   if (ctx.perExample !== 'grads') {
     ctx.recordPerExample(param, sqNorms);
     return;
   }
-  const scale = toTensor('conv2d', batch, terms);
+  const scale = toTensor('conv2d', s, terms);
   const scaled = wrap(
     terms,
     backend.binary('mul', terms.storage, terms.shape, scale.storage, [], terms.shape, dtype),

@@ -19,5 +19,6 @@ export * from './losses.js';
 export { conv2d, type Conv2dOptions, type Size2d } from './conv.js';
 export * from './pool.js';
 export * from './dropout.js';
+export * from './cast.js';
 export { sumToShape, broadcastTo } from './broadcast-grad.js';
 export type { TensorLike } from './op-utils.js';

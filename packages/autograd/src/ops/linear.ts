@@ -9,8 +9,8 @@
  * Backward with dy = dL/dy, viewed as [N, out] with N = B·T:
  *   dx = dy · W          dW = dyᵀ · x          db = Σ_rows dy
  *
- * Per-example statistics. The loss is L = (1/B) Σ_b l_b, so example b's own output gradient is
- * δ_b = B · dy_b. For x of rank 2, example b's weight gradient is the outer product δ_b x_bᵀ, whose
+ * Per-example statistics. For a loss L = (1/B) Σ_b l_b example b's own output gradient is
+ * δ_b = B · dy_b (δ_b = dy_b for L = Σ_b l_b: ctx.exampleScale). For x of rank 2, example b's weight gradient is the outer product δ_b x_bᵀ, whose
  * squared Frobenius norm is, exactly and without forming it,
  *   |ĝ_b(W)|² = |x_b|² · |δ_b|²,      |ĝ_b(b)|² = |δ_b|²
  * (Goodfellow 2015, "Efficient per-example gradient computations"). With T > 1 rows per example
@@ -53,7 +53,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const backend = x.backend;
   const dtype = x.dtype;
   const batch = x.shape[0];
-  const rows = x.size / inF; // N = B·T
+  // N = B·T, from the shape: x.size / in is 0 / 0 for a layer without input features.
+  const rows = x.shape.slice(0, -1).reduce((n, d) => n * d, 1);
   const rowsPerExample = batch === 0 ? 0 : rows / batch;
   const outShape = [...x.shape.slice(0, -1), outF];
 
@@ -151,7 +152,7 @@ function recordPerExample(
   const withGrads = ctx.perExample === 'grads';
   const xs = x.dataSync();
   const g = dy.dataSync();
-  const scale = batch; // δ_b = B · dy_b
+  const scale = ctx.exampleScale(batch); // δ_b = B · dy_b for a batch mean, dy_b for a sum
 
   if (rowsPerExample === 1) {
     if (wantW) {

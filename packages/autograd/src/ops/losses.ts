@@ -9,7 +9,7 @@
  *   l_b = −log p[b, y_b] = logsumexp(z_b) − z[b, y_b]        (stable: the row max is subtracted)
  *   dl_b/dz[b, c] = p[b, c] − [c = y_b]
  */
-import { fromOp } from '../autograd.js';
+import { fromOp, type BatchReduction } from '../autograd.js';
 import { ShapeError, shapeToString, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sub } from './binary.js';
@@ -99,6 +99,11 @@ function reduceLosses(op: string, losses: Tensor, reduction: Reduction): Tensor 
   );
 }
 
+/** What per-example statistics need to know of a reduction ('none' reduces no batch). */
+function batchReductionOf(reduction: Reduction): BatchReduction | undefined {
+  return reduction === 'none' ? undefined : reduction;
+}
+
 /** The gradient of reduceLosses: dL/dl_b for each example, shape [B]. */
 function lossGrads(op: string, dy: Tensor, batch: number, reduction: Reduction): Tensor {
   if (reduction === 'none') return dy;
@@ -139,23 +144,29 @@ export function crossEntropy(logits: Tensor, labels: Labels, options: LossOption
     logits.dtype,
   );
   const out = reduceLosses('crossEntropy', wrap(logits, losses, [batch]), reduction);
-  return fromOp('crossEntropy', out, [logits], (dy) => {
-    const dLosses = lossGrads('crossEntropy', dy, batch, reduction);
-    return [
-      wrap(
-        logits,
-        logits.backend.softmaxCrossEntropyBackward(
-          probs,
-          y,
-          dLosses.storage,
-          batch,
-          classes,
-          logits.dtype,
+  return fromOp(
+    'crossEntropy',
+    out,
+    [logits],
+    (dy) => {
+      const dLosses = lossGrads('crossEntropy', dy, batch, reduction);
+      return [
+        wrap(
+          logits,
+          logits.backend.softmaxCrossEntropyBackward(
+            probs,
+            y,
+            dLosses.storage,
+            batch,
+            classes,
+            logits.dtype,
+          ),
+          logits.shape,
         ),
-        logits.shape,
-      ),
-    ];
-  });
+      ];
+    },
+    batchReductionOf(reduction),
+  );
 }
 
 /**
@@ -175,17 +186,23 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: LossOptions =
   const picked = backend.gather(logProbs.storage, [batch * classes], 0, flat, dtype);
   const losses = wrap(logProbs, backend.unary('neg', picked, batch, dtype, 0, 0), [batch]);
   const out = reduceLosses('nllLoss', losses, reduction);
-  return fromOp('nllLoss', out, [logProbs], (dy) => {
-    const dLosses = lossGrads('nllLoss', dy, batch, reduction);
-    const dPicked = backend.unary('neg', dLosses.storage, batch, dtype, 0, 0);
-    return [
-      wrap(
-        logProbs,
-        backend.scatterAdd(dPicked, [batch], 0, flat, [batch * classes], dtype),
-        logProbs.shape,
-      ),
-    ];
-  });
+  return fromOp(
+    'nllLoss',
+    out,
+    [logProbs],
+    (dy) => {
+      const dLosses = lossGrads('nllLoss', dy, batch, reduction);
+      const dPicked = backend.unary('neg', dLosses.storage, batch, dtype, 0, 0);
+      return [
+        wrap(
+          logProbs,
+          backend.scatterAdd(dPicked, [batch], 0, flat, [batch * classes], dtype),
+          logProbs.shape,
+        ),
+      ];
+    },
+    batchReductionOf(reduction),
+  );
 }
 
 /**

@@ -29,7 +29,7 @@ export function assertCompatible(op: string, ...tensors: Tensor[]): void {
   for (const t of rest) {
     if (t.dtype !== first.dtype) {
       throw new TypeError(
-        `${op}: dtypes differ (${first.dtype} ${shapeToString(first.shape)} vs ${t.dtype} ${shapeToString(t.shape)}); cast one with .to()`,
+        `${op}: dtypes differ (${first.dtype} ${shapeToString(first.shape)} vs ${t.dtype} ${shapeToString(t.shape)}); convert one with .to('${first.dtype}') or .to('${t.dtype}')`,
       );
     }
     if (t.backend !== first.backend) {

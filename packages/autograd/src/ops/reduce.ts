@@ -41,9 +41,13 @@ export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   assertTensor('sum', x);
   const ax = normalizeAxes('sum', axes, x.rank);
   const out = reduceKeep('sum', x, ax);
-  return fromOp('sum', wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => [
-    broadcastBack(keepShape(dy, x, ax), x),
-  ]);
+  return fromOp(
+    'sum',
+    wrap(x, out.storage, finalShape(x, ax, keepdim)),
+    [x],
+    (dy) => [broadcastBack(keepShape(dy, x, ax), x)],
+    ax.includes(0) ? 'sum' : undefined,
+  );
 }
 
 export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
@@ -54,9 +58,13 @@ export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
     throw new ShapeError(`mean: reducing an empty axis of ${shapeToString(x.shape)}`);
   const total = reduceKeep('sum', x, ax);
   const out = binaryRaw('div', total, toTensor('mean', count, x));
-  return fromOp('mean', wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => [
-    broadcastBack(binaryRaw('div', keepShape(dy, x, ax), toTensor('mean', count, x)), x),
-  ]);
+  return fromOp(
+    'mean',
+    wrap(x, out.storage, finalShape(x, ax, keepdim)),
+    [x],
+    (dy) => [broadcastBack(binaryRaw('div', keepShape(dy, x, ax), toTensor('mean', count, x)), x)],
+    ax.includes(0) ? 'mean' : undefined,
+  );
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   add,
   avgPool2d,
   broadcastTo,
+  cast,
   cat,
   concat,
   conv2d,
@@ -81,6 +82,8 @@ export interface OpCase {
   fn: (...xs: Tensor[]) => Tensor;
   /** Relative tolerance (scaled by the magnitude of the reference values); default 1e-4. */
   tol?: number;
+  /** The case computes in float64 on the way: a backend without float64 (gpu.js) skips it. */
+  float64?: boolean;
 }
 
 const s = (shape: number[], low = -1, high = 1, grad = true): InputSpec => ({
@@ -376,6 +379,13 @@ export const CASES: OpCase[] = [
     covers: ['avgPool2d'],
     inputs: [s([1, 2, 5, 5])],
     fn: (x) => avgPool2d(x, 3, 2, 1),
+  },
+  {
+    name: 'cast to float64 and back (Tensor.to)',
+    covers: ['cast'],
+    inputs: [s([3, 5])],
+    fn: (x) => cast(x, 'float64').exp().to('float32'),
+    float64: true,
   },
   {
     name: 'dropout (same seed, same mask)',

@@ -171,12 +171,15 @@ export function whereF32(
  * compiles to) mispredicts half the time, tripling the cost. x > 0 holds exactly when x's bits, as
  * an int32, lie in [1, 0x7f800000] (positive, +∞ included; −0, negatives and every NaN excluded),
  * and then the value is copied bit for bit, as the reference's rounding of an exact float does.
+ * A NaN (either sign) is passed through too, forward and backward, as the reference does.
  */
 const positiveMask = (bits: number) => {
   const t = bits - 1;
   // All ones when 0 ≤ t ≤ 0x7f7fffff, else 0: the sign of either bound's difference.
   return ~((t | (0x7f7fffff - t)) >> 31);
 };
+/** All ones when the bits are a NaN's (magnitude above +∞'s), else 0. */
+const nanMask = (bits: number) => (0x7f800000 - (bits & 0x7fffffff)) >> 31;
 const int32View = (x: Float32Array, size: number) => new Int32Array(x.buffer, x.byteOffset, size);
 
 export function unaryF32(op: UnaryOp, x: Float32Array, size: number): Float32Array | undefined {
@@ -190,7 +193,7 @@ export function unaryF32(op: UnaryOp, x: Float32Array, size: number): Float32Arr
   const ob = int32View(out, size);
   for (let i = 0; i < size; i++) {
     const b = xb[i];
-    ob[i] = b & positiveMask(b);
+    ob[i] = b & (positiveMask(b) | nanMask(b));
   }
   return out;
 }
@@ -210,6 +213,9 @@ export function unaryBackwardF32(
   const xb = int32View(x, size);
   const db = int32View(dy, size);
   const ob = int32View(out, size);
-  for (let i = 0; i < size; i++) ob[i] = db[i] & positiveMask(xb[i]);
+  for (let i = 0; i < size; i++) {
+    const b = xb[i];
+    ob[i] = (db[i] & positiveMask(b)) | (b & nanMask(b));
+  }
   return out;
 }

@@ -20,10 +20,12 @@
  *
  * Loop order (GotoBLAS): KC blocks of the inner dimension, then blocks of GEMM_MC_PANELS row panels,
  * then column panel q, then row panel p, so one B panel (kc·NR floats) stays in L1 while the A block
- * (in L2) streams past it. WebAssembly SIMD has no fused multiply-add (relaxed SIMD is not on
- * in Node 20), so each step is a splat-load of A, a multiply and an add per accumulator. The 4×8
- * tile (8 accumulators + 2 B vectors + 1 splat fit x64's 16 XMM registers) measured fastest on
- * Zen 5: 24 GFLOP/s against 17-18 for 4×16 and 6×8 (which spill) and 13 for 8×8.
+ * (in L2) streams past it. Each step is a splat-load of A and, per accumulator, one fused
+ * multiply-add (`f32x4.relaxed_madd`, relaxed SIMD, where the engine has it: wasm-module.ts
+ * decides) or else a multiply and an add. The 4×8 tile (8 accumulators + 2 B vectors + 1 splat in
+ * V8's 15 allocatable XMM registers) measured fastest on Zen 5 both without FMA (against 4×16 and
+ * 6×8, which spill, and 8×8) and with it (against 6×8, 5×8, 4×12 and 3×16: the larger tiles leave
+ * V8's register allocator no room; figures in apps/bench/README.md).
  */
 export const GEMM_MR = 4;
 export const GEMM_NR = 8;
@@ -49,7 +51,7 @@ export const MAX_PAGES = 32768;
  * multiply-adds of each element of C run in the same order whatever the panels and blocks, so the
  * split over threads never changes a bit.
  */
-export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
+export function gemmWat(mr = GEMM_MR, nr = GEMM_NR, fma = false): string {
   if (nr % 4 !== 0) throw new Error(`gemmWat: NR=${nr} must be a multiple of 4`);
   const nv = nr / 4;
   const acc = (r: number, v: number) => `$c${r}_${v}`;
@@ -122,9 +124,13 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
       r === 0 ? '(local.get $ap)' : `(i32.add (local.get $ap) (local.get $rowOffset${r}))`;
     lines.push(`          (local.set $av (v128.load32_splat ${row}))`);
     for (let v = 0; v < nv; v++) {
-      lines.push(
-        `          (local.set ${acc(r, v)} (f32x4.add (local.get ${acc(r, v)}) (f32x4.mul (local.get $av) (local.get $b${v}))))`,
-      );
+      const [c, b] = [`(local.get ${acc(r, v)})`, `(local.get $b${v})`];
+      // relaxed_madd(x, y, z) = x·y + z, rounded once where the CPU has FMA (the same rounding
+      // on every call in one engine, so the thread split still cannot change a bit).
+      const update = fma
+        ? `(f32x4.relaxed_madd (local.get $av) ${b} ${c})`
+        : `(f32x4.add ${c} (f32x4.mul (local.get $av) ${b}))`;
+      lines.push(`          (local.set ${acc(r, v)} ${update})`);
     }
   }
   lines.push(
@@ -144,6 +150,7 @@ export function gemmWat(mr = GEMM_MR, nr = GEMM_NR): string {
     '      (br_if $columnPanels (i32.lt_u (local.get $q) (local.get $nPanels))))',
     '  )',
     ...transposeWat(),
+    ...packRowsWat(nr),
     ')',
   );
   return lines.join('\n');
@@ -201,6 +208,39 @@ function transposeWat(): string[] {
     '        (br $rows)))',
     '      (local.set $t (i32.add (local.get $t) (i32.const 1)))',
     '      (br $mats)))',
+    '  )',
+  ];
+}
+
+/**
+ * `packRows(src, dst, panels, k, lds)`: a row-major B (row stride lds bytes) into [panels][k][NR]
+ * panels at dst, NR/4 vector copies per row of a panel (the JavaScript loop it replaces copies one
+ * float at a time). The last panel of a B whose width is not a multiple of NR reads up to NR − 1
+ * floats past the end of a row (the next row's start, or slack matmul.ts reserves after the last
+ * one); they land in padded columns of C that are never copied out.
+ */
+function packRowsWat(nr: number): string[] {
+  const copies: string[] = [];
+  for (let v = 0; v < nr / 4; v++)
+    copies.push(
+      `        (v128.store offset=${16 * v} (local.get $dst) (v128.load offset=${16 * v} (local.get $s)))`,
+    );
+  return [
+    '  (func (export "packRows") (param $src i32) (param $dst i32) (param $panels i32) (param $k i32) (param $lds i32)',
+    '    (local $q i32) (local $l i32) (local $s i32)',
+    '    (block $panelsOut (loop $panelLoop',
+    '      (br_if $panelsOut (i32.ge_s (local.get $q) (local.get $panels)))',
+    `      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $q) (i32.const ${nr * 4}))))`,
+    '      (local.set $l (local.get $k))',
+    '      (block $rowsOut (loop $rowLoop',
+    '        (br_if $rowsOut (i32.le_s (local.get $l) (i32.const 0)))',
+    ...copies,
+    `        (local.set $dst (i32.add (local.get $dst) (i32.const ${nr * 4})))`,
+    '        (local.set $s (i32.add (local.get $s) (local.get $lds)))',
+    '        (local.set $l (i32.sub (local.get $l) (i32.const 1)))',
+    '        (br $rowLoop)))',
+    '      (local.set $q (i32.add (local.get $q) (i32.const 1)))',
+    '      (br $panelLoop)))',
     '  )',
   ];
 }

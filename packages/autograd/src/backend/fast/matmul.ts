@@ -41,7 +41,12 @@ function gemmThreads(): GemmThreads {
  *   8 KiB of consecutive floats, where in place it would be KC rows a full row of B apart (4 KiB at
  *   n = 1024: every row in the same L1 set) or, transposed, not even contiguous;
  * - B 'raw': copied as stored, row-major [k, n] (small products, where packing would cost more
- *   than it saves).
+ *   than it saves);
+ * - B 'staged': copied as stored (one memcpy) into scratch space and packed into [k][NR] panels
+ *   there by a wasm SIMD kernel of the GEMM module: `packRows` for a row-major B, `transpose` (whole
+ *   panels as 4×4 blocks) for a B stored transposed, [n, k]. The JavaScript packing loop moves one
+ *   float per iteration; this is what a single B (a layer's weights) takes;
+ * - A 'staged': a row-major A copied the same way and packed into [k][MR] panels by `transpose`.
  * Packing reads each operand element once (O(m·k + k·n) against the O(m·k·n) product).
  */
 type AOperand =
@@ -52,9 +57,13 @@ type AOperand =
       fill(mem: Float32Array, off: number): void;
     }
   /** A(i, l) = src[rowBase[i] + l·colStride]. */
-  | { kind: 'packed'; src: Float32Array; rowBase: Int32Array; colStride: number };
+  | { kind: 'packed'; src: Float32Array; rowBase: Int32Array; colStride: number }
+  /** A stored row-major [m, k]. */
+  | { kind: 'staged'; fill(mem: Float32Array, off: number): void };
 type BOperand =
   | { kind: 'raw'; fill(mem: Float32Array, off: number): void }
+  /** B stored row-major [k, n] ('rows') or as its transpose [n, k] ('columns'). */
+  | { kind: 'staged'; stored: 'rows' | 'columns'; fill(mem: Float32Array, off: number): void }
   /** B(l, j) = src[colBase[j] + l·rowStride]. */
   | { kind: 'packed'; src: Float32Array; colBase: Int32Array; rowStride: number };
 
@@ -171,13 +180,19 @@ function run(job: Job): void {
   const np = nPanels * nr;
   // Float offsets of the three regions, 16-byte aligned. A raw operand's region is sized for the
   // reads of the padded rows and columns (see gemm-wat.ts): up to mp·k + mp floats for A (either
-  // layout), k·n + np for B; a packed one is exactly mp·k or k·np.
+  // layout), k·n + np for B; a packed one is exactly mp·k or k·np (⌈k/4⌉·4·mp or ⌈k/4⌉·4·np when
+  // transposed in wasm, whose panels are whole blocks of four rows).
   const aOff = 0;
-  const bOff = roundUp4(aOff + mp * k + mp + 4);
-  const cOff = roundUp4(bOff + Math.max(k * n + np, k * np) + 4);
-  // Scratch for the drain after C and three more rows of slack (the transposed drain reads past it).
+  const bOff = roundUp4(aOff + roundUp4(k) * mp + mp + 4);
+  const cOff = roundUp4(bOff + Math.max(k * n + np, roundUp4(k) * np) + 4);
+  // Scratch after C (three rows of slack first: the transposed drain reads past C): the drain's,
+  // or, before the product, a staged A's and then a staged B's (their packing reads up to a panel
+  // past the end of the operand).
   const sOff = roundUp4(cOff + mp * np + 3 * np + 4);
-  const mem = g.reserve(job.scratch ? sOff + job.scratch : cOff + mp * np);
+  const stagedA = job.a.kind === 'staged' ? mp * k + 4 : 0;
+  const stagedB = job.b.kind === 'staged' ? np * k + 4 : 0;
+  const tail = Math.max(job.scratch ?? 0, stagedA, stagedB);
+  const mem = g.reserve(tail ? sOff + tail : cOff + mp * np);
   const a = job.a;
   let aRowStride: number, aColStride: number, aPanelStride: number;
   if (a.kind === 'raw') {
@@ -187,6 +202,11 @@ function run(job: Job): void {
       a.colStride * 4,
       mr * a.rowStride * 4,
     ];
+  } else if (a.kind === 'staged') {
+    // Panel p is rows p·MR… of A, transposed: matrix p of a stacked transpose.
+    a.fill(mem, sOff);
+    g.transpose(sOff * 4, aOff * 4, mPanels, k, mr, k * 4, mr * 4);
+    [aRowStride, aColStride, aPanelStride] = [4, mr * 4, roundUp4(k) * mr * 4];
   } else {
     packA(mem, aOff, mr, m, k, a.src, a.rowBase, a.colStride);
     [aRowStride, aColStride, aPanelStride] = [4, mr * 4, k * mr * 4];
@@ -196,6 +216,17 @@ function run(job: Job): void {
   if (b.kind === 'raw') {
     b.fill(mem, bOff);
     [ldb, bPanelStride] = [n * 4, nr * 4];
+  } else if (b.kind === 'staged') {
+    b.fill(mem, sOff);
+    ldb = nr * 4;
+    if (b.stored === 'rows') {
+      g.packRows(sOff * 4, bOff * 4, nPanels, k, n * 4);
+      bPanelStride = k * nr * 4;
+    } else {
+      // Panel q is rows q·NR… of the stored [n, k] B, transposed: matrix q of a stacked transpose.
+      g.transpose(sOff * 4, bOff * 4, nPanels, k, nr, k * 4, nr * 4);
+      bPanelStride = roundUp4(k) * nr * 4;
+    }
   } else {
     packB(mem, bOff, nr, n, k, b.src, b.colBase, b.rowStride);
     [ldb, bPanelStride] = [nr * 4, k * nr * 4];
@@ -276,8 +307,9 @@ function ramp(n: number, base: number, step: number): Int32Array {
 }
 
 /**
- * op(B_t) for one matrix t, as a B operand of the kernel: packed when stored transposed (it has
- * to be rearranged anyway) or when m is large enough to repay the packing, else copied raw.
+ * op(B_t) for one matrix t, as a B operand of the kernel: packed (staged, in wasm) when stored
+ * transposed (it has to be rearranged anyway) or when m is large enough to repay the packing, else
+ * copied raw.
  */
 function bOperand(
   b: Float32Array,
@@ -288,10 +320,10 @@ function bOperand(
   m: number,
 ): BOperand {
   const base = t * k * n;
-  if (transB) return { kind: 'packed', src: b, colBase: ramp(n, base, k), rowStride: 1 };
-  if (m >= PACK_B_MIN_ROWS)
-    return { kind: 'packed', src: b, colBase: ramp(n, base, 1), rowStride: n };
-  return { kind: 'raw', fill: (mem, off) => mem.set(b.subarray(base, base + k * n), off) };
+  const fill = (mem: Float32Array, off: number) => mem.set(b.subarray(base, base + k * n), off);
+  if (transB) return { kind: 'staged', stored: 'columns', fill };
+  if (m >= PACK_B_MIN_ROWS) return { kind: 'staged', stored: 'rows', fill };
+  return { kind: 'raw', fill };
 }
 
 export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
@@ -303,8 +335,9 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
   const aOperand = (t: number): AOperand => {
     const base = t * m * k;
     if (transA) return { kind: 'packed', src: a, rowBase: ramp(m, base, 1), colStride: m };
-    if (n >= PACK_A_MIN_COLS && m >= PACK_A_MIN_ROWS)
-      return { kind: 'packed', src: a, rowBase: ramp(m, base, k), colStride: 1 };
+    // (Staged A panels are whole 4×4 blocks of the transpose: MR must be a multiple of 4.)
+    if (n >= PACK_A_MIN_COLS && m >= PACK_A_MIN_ROWS && gemmKernel().mr % 4 === 0)
+      return { kind: 'staged', fill: (mem, off) => mem.set(a.subarray(base, base + m * k), off) };
     return {
       kind: 'raw',
       rowStride: k,

@@ -277,12 +277,13 @@ export function opsWat(): string {
   const lines = [
     '(module',
     `  (memory (export "memory") 1 ${OPS_MAX_PAGES})`,
-    // relu: x where x > 0 (NaN, −0 and negatives give +0); its backward: dy where x > 0.
-    ...elementwise('relu', ['a'], `(v128.and ${v('va')} (f32x4.gt ${v('va')} ${zero}))`),
+    // relu: x unless x ≤ 0 (−0 and negatives give +0, NaN stays NaN); its backward: dy where
+    // x > 0, x itself (a NaN) where x is NaN, 0 elsewhere.
+    ...elementwise('relu', ['a'], `(v128.andnot ${v('va')} (f32x4.le ${v('va')} ${zero}))`),
     ...elementwise(
       'reluBackward',
       ['a', 'b'],
-      `(v128.and ${v('vb')} (f32x4.gt ${v('va')} ${zero}))`,
+      `(v128.or (v128.and ${v('vb')} (f32x4.gt ${v('va')} ${zero})) (v128.and ${v('va')} (f32x4.ne ${v('va')} ${v('va')})))`,
     ),
   ];
   for (const [op, instr] of Object.entries(BINARY)) {

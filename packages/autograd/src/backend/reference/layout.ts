@@ -136,13 +136,17 @@ export function scatterAdd(
   const inner = sizeOf(fullShape.slice(axis + 1));
   const dim = fullShape[axis];
   const count = dyShape[axis];
-  const out = allocArray(dtype, sizeOf(fullShape));
+  // An index repeated many times sums many terms: accumulate in float64, round once (as reduce).
+  const acc = new Float64Array(sizeOf(fullShape));
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < count; j++) {
       const dst = (o * dim + indices[j]) * inner;
       const src = (o * count + j) * inner;
-      for (let t = 0; t < inner; t++) out[dst + t] += dy[src + t];
+      for (let t = 0; t < inner; t++) acc[dst + t] += dy[src + t];
     }
   }
+  if (dtype === 'float64') return acc;
+  const out = allocArray(dtype, acc.length);
+  out.set(acc);
   return out;
 }

@@ -1,4 +1,11 @@
-/** Reference reductions over any set of axes (kept as size 1 in the result). */
+/**
+ * Reference reductions over any set of axes (kept as size 1 in the result).
+ *
+ * Sums accumulate in float64 and round once into the result's dtype: adding a million float32
+ * values one at a time into a float32 total drifts by parts in a thousand (every add rounds to the
+ * total's precision), while a float64 total of float32 values stays exact to float32 rounding far
+ * beyond the sizes a float32 tensor holds. max and min need no accumulator; NaN propagates.
+ */
 import type { ReduceOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../../dtype.js';
 import { sizeOf, stridesOf, type Shape } from '../../shape.js';
@@ -12,9 +19,8 @@ export function reduce(
 ): TypedArray {
   const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const outSize = sizeOf(outShape);
-  const out = allocArray(dtype, outSize);
-  const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
-  out.fill(init);
+  const acc = op === 'sum' ? new Float64Array(outSize) : allocArray(dtype, outSize);
+  if (op !== 'sum') acc.fill(op === 'max' ? -Infinity : Infinity);
   const outStrides = stridesOf(outShape).map((s, i) => (axes.includes(i) ? 0 : s));
   const rank = shape.length;
   const counter = new Array<number>(rank).fill(0);
@@ -22,9 +28,9 @@ export function reduce(
   const size = sizeOf(shape);
   for (let i = 0; i < size; i++) {
     const v = x[i];
-    if (op === 'sum') out[o] += v;
-    else if (op === 'max') out[o] = v > out[o] || v !== v ? v : out[o];
-    else out[o] = v < out[o] || v !== v ? v : out[o];
+    if (op === 'sum') acc[o] += v;
+    else if (op === 'max') acc[o] = v > acc[o] || v !== v ? v : acc[o];
+    else acc[o] = v < acc[o] || v !== v ? v : acc[o];
     for (let axis = rank - 1; axis >= 0; axis--) {
       counter[axis]++;
       o += outStrides[axis];
@@ -33,5 +39,8 @@ export function reduce(
       counter[axis] = 0;
     }
   }
+  if (op !== 'sum' || dtype === 'float64') return acc;
+  const out = allocArray(dtype, outSize);
+  out.set(acc);
   return out;
 }
