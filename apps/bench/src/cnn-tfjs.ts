@@ -16,7 +16,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Batch } from './data.js';
 import { CNN, cnnWeights } from './cnn-weights.js';
-import { tfjsSgdSteps } from './tfjs-step.js';
+import { tfjsSteps } from './tfjs-step.js';
+import { SGD, type BenchOptimizer } from './optimizer.js';
 
 /** [out, in, kh, kw] → [kh, kw, in, out] */
 function filterNhwc(w: Float32Array, out: number, inC: number, k: number): Float32Array {
@@ -90,7 +91,7 @@ function conv2dTrainable(pad: Pad, padding: number) {
   ) => tf.Tensor4D;
 }
 
-export function tfjsCnn(lr: number, batches: readonly Batch[]) {
+export function tfjsCnn(lr: number, batches: readonly Batch[], optimizer: BenchOptimizer = SGD) {
   const batch = batches[0].labels.length;
   const init = cnnWeights();
   const conv = CNN.conv.map(({ inC, outC, k, pad }, l) => ({
@@ -107,15 +108,21 @@ export function tfjsCnn(lr: number, batches: readonly Batch[]) {
   const vars = [...conv.flatMap((c) => [c.w, c.b]), ...fc.flatMap((f) => [f.w, f.b])];
   const xs = batches.map((d) => tf.tensor4d(d.x, [batch, CNN.size, CNN.size, 1]));
   const ys = batches.map((d) => tf.oneHot(tf.tensor1d(d.labels, 'int32'), CNN.fc[1].out).toFloat());
-  return tfjsSgdSteps(lr, vars, batches.length, (k) => {
-    let h: tf.Tensor4D = xs[k];
-    for (const c of conv) {
-      const y = tf.relu(tf.add(c.conv2d(h, c.w), c.b)) as tf.Tensor4D;
-      h = tf.maxPool(y, 2, 2, 'valid');
-    }
-    let z: tf.Tensor = tf.reshape(h, [batch, -1]);
-    z = tf.relu(tf.add(tf.matMul(z, fc[0].w), fc[0].b));
-    z = tf.add(tf.matMul(z, fc[1].w), fc[1].b);
-    return tf.losses.softmaxCrossEntropy(ys[k], z) as tf.Scalar;
-  });
+  return tfjsSteps(
+    lr,
+    vars,
+    batches.length,
+    (k) => {
+      let h: tf.Tensor4D = xs[k];
+      for (const c of conv) {
+        const y = tf.relu(tf.add(c.conv2d(h, c.w), c.b)) as tf.Tensor4D;
+        h = tf.maxPool(y, 2, 2, 'valid');
+      }
+      let z: tf.Tensor = tf.reshape(h, [batch, -1]);
+      z = tf.relu(tf.add(tf.matMul(z, fc[0].w), fc[0].b));
+      z = tf.add(tf.matMul(z, fc[1].w), fc[1].b);
+      return tf.losses.softmaxCrossEntropy(ys[k], z) as tf.Scalar;
+    },
+    optimizer,
+  );
 }

@@ -1,7 +1,7 @@
 /**
- * One SGD step of the demo's CNN (cnn-weights.ts) with thermograd's ops, as the demo's layers run
+ * One training step of the demo's CNN (cnn-weights.ts) with thermograd's ops, as the demo's layers run
  * it: conv2d (im2col + matmul), relu, maxPool2d, flatten, linear, fused softmax cross-entropy,
- * backward, the loss read back, and an in-place update p ← p − lr·∇p.
+ * backward, the loss read back, and the library Optimizer's step (sgd by default).
  */
 import {
   conv2d,
@@ -16,10 +16,15 @@ import {
 } from '@thermograd/autograd';
 import '@thermograd/backend-wasm';
 import type { Batch } from './data.js';
-import { sgdUpdate } from './sgd-update.js';
 import { CNN, cnnWeights } from './cnn-weights.js';
+import { SGD, thermogradOptimizer, type BenchOptimizer } from './optimizer.js';
 
-export function thermogradCnn(backend: string, lr: number, batches: readonly Batch[]) {
+export function thermogradCnn(
+  backend: string,
+  lr: number,
+  batches: readonly Batch[],
+  optimizer: BenchOptimizer = SGD,
+) {
   const batch = batches[0].labels.length;
   const init = cnnWeights();
   const param = (values: Float32Array, shape: number[]) =>
@@ -37,7 +42,7 @@ export function thermogradCnn(backend: string, lr: number, batches: readonly Bat
   const inputs = batches.map((d) =>
     tensor(d.x, [batch, 1, CNN.size, CNN.size], { dtype: 'float32', backend }),
   );
-  const scratch = params.map((p) => new Float32Array(p.size));
+  const opt = thermogradOptimizer(params, lr, optimizer);
   let i = 0;
   // The step runs inside tidy: its intermediates and gradients are disposed when it returns and
   // the fast backend reuses their buffers in the next step.
@@ -50,7 +55,8 @@ export function thermogradCnn(backend: string, lr: number, batches: readonly Bat
       const loss = crossEntropy(linear(h, fc[1].w, fc[1].b), batches[k].labels);
       loss.backward();
       const value = loss.item();
-      sgdUpdate(params, scratch, lr);
+      opt.step();
+      opt.zeroGrad();
       return value;
     });
 }

@@ -2,8 +2,11 @@
  * `pnpm bench [--quick] [--backend gpu [--gpu-mode cpu|webasm|webgpu|auto]]`: thermograd (reference and fast backends) against TensorFlow.js 4.22 (cpu
  * and wasm backends) in one process, jax-js (wasm, jit) on the MLP configs and PyTorch (CPU, in a
  * Python child process, 1 thread and all cores) where `BENCH_PYTHON` (default python3) imports
- * torch. Training steps of MLPs and of the demo's CNN on MNIST-shaped random data (plain SGD, lr
- * 0.1, softmax cross-entropy, loss read back every step), then square matmul GFLOP/s.
+ * torch. Training steps of MLPs and of the demo's CNN on MNIST-shaped random data (SGD, lr
+ * 0.1, softmax cross-entropy, loss read back every step), then square matmul GFLOP/s. Every
+ * thermograd step runs the library's Optimizer; each JSON line names its plugin
+ * (`"optimizer":"sgd"`), and the demo config also runs with momentum (μ = 0.9) against tfjs's
+ * momentum optimizer (optimizer.ts: both take the same update; the peers run SGD only).
  * Prints tables, one JSON line per measurement, and ratios ours / tfjs-wasm, jax-js, PyTorch.
  * `--backend gpu` (or `--gpu`) adds thermograd on the gpu.js backend (mlp-gpu.ts) to the MLP
  * configs, in the mode `--gpu-mode` asks for (default auto), and prints the mode chosen and why.
@@ -18,6 +21,7 @@ import { tfjsCnn } from './cnn-tfjs.js';
 import { thermogradGflops, tfjsGflops, VARIANTS } from './matmul.js';
 import { availableParallelism } from 'node:os';
 import { alternate, stepsPerSecond } from './timing.js';
+import { SGD, type BenchOptimizer } from './optimizer.js';
 import { thermogradGpuMlp } from './mlp-gpu.js';
 import type { GpuBackend } from '@thermograd/backend-gpujs';
 import { initJax, jaxMlp } from './mlp-jax.js';
@@ -54,15 +58,45 @@ const ROUNDS = quick ? 1 : 3;
 const MIN_STEPS = quick ? 1 : 2;
 const MATMUL_SECONDS = quick ? 0.2 : 1.5;
 
-type Config = { name: string; batch: number; model: string } & (
+type Config = { name: string; batch: number; model: string; optimizer: BenchOptimizer } & (
   { kind: 'mlp'; sizes: number[] } | { kind: 'cnn' }
 );
+const MOMENTUM: BenchOptimizer = { plugin: 'momentum', mu: 0.9 };
 const CONFIGS: Config[] = [
-  { name: 'a', kind: 'mlp', sizes: [784, 128, 10], batch: 64, model: '784-128-10' },
-  { name: 'b', kind: 'mlp', sizes: [784, 256, 256, 10], batch: 128, model: '784-256-256-10' },
-  // The demo's default model and its CNN (apps/demo/src/models.ts).
-  { name: 'demo', kind: 'mlp', sizes: [784, 256, 10], batch: 64, model: '784-256-10' },
-  { name: 'cnn', kind: 'cnn', batch: 64, model: 'conv5x5(16)-pool-conv5x5(32)-pool-128-10' },
+  { name: 'a', kind: 'mlp', sizes: [784, 128, 10], batch: 64, model: '784-128-10', optimizer: SGD },
+  {
+    name: 'b',
+    kind: 'mlp',
+    sizes: [784, 256, 256, 10],
+    batch: 128,
+    model: '784-256-256-10',
+    optimizer: SGD,
+  },
+  // The demo's default model (with sgd, and with the demo's default optimizer, momentum) and its
+  // CNN (apps/demo/src/models.ts).
+  {
+    name: 'demo',
+    kind: 'mlp',
+    sizes: [784, 256, 10],
+    batch: 64,
+    model: '784-256-10',
+    optimizer: SGD,
+  },
+  {
+    name: 'demo-momentum',
+    kind: 'mlp',
+    sizes: [784, 256, 10],
+    batch: 64,
+    model: '784-256-10',
+    optimizer: MOMENTUM,
+  },
+  {
+    name: 'cnn',
+    kind: 'cnn',
+    batch: 64,
+    model: 'conv5x5(16)-pool-conv5x5(32)-pool-128-10',
+    optimizer: SGD,
+  },
 ];
 /**
  * The reference backend is left out of the CNN: its callback-per-element im2col takes seconds per
@@ -148,31 +182,39 @@ async function main() {
         name,
         step:
           cfg.kind === 'mlp'
-            ? thermogradMlp(backend, cfg.sizes, LR, batches)
-            : thermogradCnn(backend, LR, batches),
+            ? thermogradMlp(backend, cfg.sizes, LR, batches, cfg.optimizer)
+            : thermogradCnn(backend, LR, batches, cfg.optimizer),
       });
     }
     // The gpu backend runs the MLP configs only (its CNN step without a GPU takes seconds).
     if (gpu && cfg.kind === 'mlp')
-      impls.push({ name: 'thermograd-gpu', step: thermogradGpuMlp(gpu, cfg.sizes, LR, batches) });
+      impls.push({
+        name: 'thermograd-gpu',
+        step: thermogradGpuMlp(gpu, cfg.sizes, LR, batches, cfg.optimizer),
+      });
     for (const tfBackend of ['cpu', 'wasm'] as const) {
       await tf.setBackend(tfBackend);
       impls.push({
         name: `tfjs-${tfBackend}`,
         tfBackend,
-        step: cfg.kind === 'mlp' ? tfjsMlp(cfg.sizes, LR, batches) : tfjsCnn(LR, batches),
+        step:
+          cfg.kind === 'mlp'
+            ? tfjsMlp(cfg.sizes, LR, batches, cfg.optimizer)
+            : tfjsCnn(LR, batches, cfg.optimizer),
       });
     }
     // Peers: each checks its first losses against a fresh thermograd-fast run of the same config.
+    // They run plain SGD, so they join the sgd configs only.
     const ours = () =>
       cfg.kind === 'mlp'
         ? thermogradMlp('fast', cfg.sizes, LR, batches)
         : thermogradCnn('fast', LR, batches);
-    if (cfg.kind === 'mlp') {
+    const sgdConfig = cfg.optimizer.plugin === 'sgd';
+    if (cfg.kind === 'mlp' && sgdConfig) {
       checkFirstLosses('jax-js', cfg.name, ours(), jaxMlp(cfg.sizes, LR, batches));
       impls.push({ name: 'jax-js-wasm', step: jaxMlp(cfg.sizes, LR, batches) });
     }
-    for (const threads of torch.version ? TORCH_THREADS : []) {
+    for (const threads of torch.version && sgdConfig ? TORCH_THREADS : []) {
       const peer = new TorchPeer(threads);
       peers.push(peer);
       await peer.setup(cfg.kind === 'mlp' ? cfg : { kind: 'cnn' }, LR, batches);
@@ -204,6 +246,7 @@ async function main() {
         config: cfg.name,
         model: cfg.model,
         batch: cfg.batch,
+        optimizer: cfg.optimizer.plugin,
         examplesPerSec: Math.round(r.median),
         samples: r.samples.map(Math.round),
       });
@@ -262,6 +305,7 @@ async function main() {
       json({
         bench: 'ratio',
         config: cfg.name,
+        optimizer: cfg.optimizer.plugin,
         impl: 'thermograd-fast',
         over: p,
         ratio: Number((fast / theirs).toFixed(3)),
@@ -304,6 +348,7 @@ async function main() {
       json({
         bench: 'ratio',
         config: cfg.name,
+        optimizer: cfg.optimizer.plugin,
         impl: 'thermograd-fast',
         over: 'tfjs-wasm',
         ratio: Number((fast.examplesPerSec / wasm.examplesPerSec).toFixed(3)),

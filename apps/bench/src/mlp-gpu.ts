@@ -1,21 +1,22 @@
 /**
- * The bench MLP step (mlp-thermograd.ts) on the gpu.js backend: the same model, data and ops, run
- * inside autograd's tidy (which also releases the raw buffers the backend's kernels made: on a GPU
- * those are device memory). The update p ← p − lr·∇p stays on the device (GpuBackend.assign):
- * the sgdUpdate helper would read every parameter and gradient back to the host and upload the
- * result, which behind the worker bridge is three transfers per parameter per step. Only the loss
- * is read back.
+ * The bench MLP step (mlp-thermograd.ts) on the gpu.js backend: the same model, data, ops and
+ * library Optimizer, run inside autograd's tidy (which also releases the raw buffers the backend's
+ * kernels made: on a GPU those are device memory). The Optimizer's update stays on the device (its
+ * plugin computes with tensor ops and it writes Φ + ΔΦ with GpuBackend.assign); what is read back
+ * is the loss and the Optimizer's one-scalar finiteness check.
  */
-import { crossEntropy, noGrad, tensor, tidy, type Tensor } from '@thermograd/autograd';
+import { crossEntropy, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { GpuBackend } from '@thermograd/backend-gpujs';
 import { initialWeights, type Batch } from './data.js';
 import { mlpLogits } from './mlp-forward.js';
+import { SGD, thermogradOptimizer, type BenchOptimizer } from './optimizer.js';
 
 export function thermogradGpuMlp(
   gpu: GpuBackend,
   sizes: readonly number[],
   lr: number,
   batches: readonly Batch[],
+  optimizer: BenchOptimizer = SGD,
 ) {
   const batch = batches[0].labels.length;
   const params: Tensor[] = initialWeights(sizes).flatMap(({ w, b }, l) => [
@@ -25,17 +26,16 @@ export function thermogradGpuMlp(
   const inputs = batches.map((d) =>
     tensor(d.x, [batch, sizes[0]], { dtype: 'float32', backend: gpu }),
   );
+  const opt = thermogradOptimizer(params, lr, optimizer);
   let i = 0;
   return (): number =>
     tidy(() => {
       const k = i++ % batches.length;
       const loss = crossEntropy(mlpLogits(inputs[k], params), batches[k].labels);
       loss.backward();
-      noGrad(() => {
-        for (const p of params) gpu.assign(p, p.sub(p.grad!.mul(lr)));
-      });
+      opt.step();
       // Gradients die with the scope; drop the references before it ends.
-      for (const p of params) p.zeroGrad();
+      opt.zeroGrad();
       return loss.item();
     });
 }

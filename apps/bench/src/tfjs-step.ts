@@ -1,17 +1,19 @@
 /**
- * The TensorFlow.js training step both tfjs models use: plain SGD through optimizer.minimize, one
+ * The TensorFlow.js training step both tfjs models use: optimizer.minimize (sgd, or momentum), one
  * batch per call (cycling), the loss returned and read back with dataSync() as thermograd's steps
  * read theirs, so both sides wait for the step's work to finish.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SGD, tfjsOptimizer, type BenchOptimizer } from './optimizer.js';
 
-export function tfjsSgdSteps(
+export function tfjsSteps(
   lr: number,
   vars: tf.Variable[],
   batches: number,
   lossAt: (k: number) => tf.Scalar,
+  spec: BenchOptimizer = SGD,
 ): () => number {
-  const optimizer = tf.train.sgd(lr);
+  const optimizer = tfjsOptimizer(lr, spec);
   let i = 0;
   return (): number => {
     const k = i++ % batches;

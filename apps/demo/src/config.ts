@@ -8,6 +8,7 @@ import {
   clipByGlobalNorm,
   cosineSchedule,
   createPlugin,
+  pluginOptions,
   exponentialSchedule,
   linearWarmup,
   multiStepSchedule,
@@ -131,8 +132,19 @@ export const DEFAULT_ETA0 = 0.004;
 /** Langevin's default T: small enough that one epoch still learns (≥ 96 %), large enough to see. */
 export const DEFAULT_LANGEVIN_T = 1e-6;
 
-/** Plugins whose step is scaled by (1 − μ)·B·η0 and that take μ. */
-const MOMENTUM_PLUGINS = new Set(['momentum', 'momentum-avg']);
+/**
+ * Whether the registered plugin takes an option, by the names it declared (registerPlugin's
+ * `options`); a plugin that declared none is given only its step (eta or eta0, and batchSize).
+ */
+function takes(plugin: string, option: string): boolean {
+  return (pluginOptions(plugin) ?? STEP_OPTIONS).includes(option);
+}
+const STEP_OPTIONS = ['eta', 'eta0', 'batchSize'];
+
+/** "(it takes eta, eta0, batchSize)": what the plugin's options are, for an error. */
+function itsOptions(plugin: string): string {
+  return `(${plugin} takes ${(pluginOptions(plugin) ?? STEP_OPTIONS).join(', ')})`;
+}
 
 /**
  * Registered plugins that transform gradients rather than step, and the flag that adds each to a
@@ -171,23 +183,23 @@ export function validateConfig(c: TrainConfig): TrainConfig {
     throw new ConfigError('give either --eta0 (a temperature) or --lr (a raw step), not both');
   // The default temperature is recorded as the number it is, not as "default".
   if (c.lr === undefined && c.eta0 === undefined) c.eta0 = DEFAULT_ETA0;
-  if (c.nesterov && c.optimizer !== 'momentum')
+  if (c.nesterov && !takes(c.optimizer, 'nesterov'))
     throw new ConfigError(
-      `--nesterov has no effect with --optimizer ${c.optimizer} (only momentum uses it)`,
+      `--nesterov has no effect with --optimizer ${c.optimizer} ${itsOptions(c.optimizer)}`,
     );
   if (c.model === 'cnn' && c.channels.length !== 2)
     throw new ConfigError(
       `--channels: the cnn has two conv layers; got ${c.channels.length} values`,
     );
   if (c.optimizer === 'langevin' && c.temperature === undefined) c.temperature = DEFAULT_LANGEVIN_T;
-  if (c.optimizer !== 'langevin' && c.temperature !== undefined) {
+  if (!takes(c.optimizer, 'temperature') && c.temperature !== undefined) {
     throw new ConfigError(
-      `--temperature is the Langevin temperature T; it has no effect with --optimizer ${c.optimizer}`,
+      `--temperature is the Langevin temperature T; it has no effect with --optimizer ${c.optimizer} ${itsOptions(c.optimizer)}`,
     );
   }
-  if (c.mu !== DEFAULTS.mu && !MOMENTUM_PLUGINS.has(c.optimizer)) {
+  if (c.mu !== DEFAULTS.mu && !takes(c.optimizer, 'mu')) {
     throw new ConfigError(
-      `--mu has no effect with --optimizer ${c.optimizer} (only momentum and momentum-avg use it)`,
+      `--mu has no effect with --optimizer ${c.optimizer} ${itsOptions(c.optimizer)}`,
     );
   }
   if (c.validation >= (c.limit ?? 60000))
@@ -250,10 +262,17 @@ export function buildPlugin(c: TrainConfig, stepsPerEpoch: number, seed: number)
     c.lr !== undefined
       ? { eta: schedule, batchSize: c.batch }
       : { eta0: schedule, batchSize: c.batch };
-  let options: Record<string, unknown> = { ...step };
-  if (MOMENTUM_PLUGINS.has(c.optimizer)) options = { ...options, mu: c.mu };
-  if (c.optimizer === 'momentum' && c.nesterov) options.nesterov = true;
-  if (c.optimizer === 'langevin') options = { ...options, temperature: c.temperature, seed };
+  // Each flag goes to the plugin that declares it takes that option (registerPlugin's `options`).
+  const offered: Record<string, unknown> = {
+    ...step,
+    mu: c.mu,
+    nesterov: c.nesterov || undefined,
+    temperature: c.temperature,
+    seed,
+  };
+  const options = Object.fromEntries(
+    Object.entries(offered).filter(([k, v]) => v !== undefined && takes(c.optimizer, k)),
+  );
   const main = createPlugin(c.optimizer, options);
   const parts: OptimizerPlugin[] = [];
   if (c.clipNorm !== undefined) parts.push(clipByGlobalNorm({ maxNorm: c.clipNorm }));

@@ -47,7 +47,7 @@ describe('CLI argument errors', () => {
     ],
     [
       ['--optimizer', 'sgd', '--nesterov', '--limit', '200', '--validation', '50'],
-      /--nesterov has no effect with --optimizer sgd \(only momentum uses it\)/,
+      /--nesterov has no effect with --optimizer sgd \(sgd takes eta, eta0, batchSize\)/,
     ],
     [
       ['--optimizer', 'weight-decay', '--limit', '200', '--validation', '50'],

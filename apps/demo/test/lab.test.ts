@@ -168,13 +168,13 @@ describe('lab experiments (--quick)', () => {
     expect(Number(regime.maxEtaLambdaMax)).toBeLessThanOrEqual(0.2);
     expect(Number(regime.maxEtaLambdaMax)).toBeCloseTo(128 * 5e-4 * Number(regime.lambdaMax), 12);
     expect(r.tables[0].rows).toHaveLength(10);
-  }, 30_000);
+  }, 60_000);
 
   it('temperature: a plugin with η = B·η0 (no (1 − μ) factor) is caught (not held)', async () => {
     const r = await quick('temperature', 1, withoutOneMinusMu);
     expect(claim(r, 'eta0-sets-stationary-loss').verdict).toBe('not held');
     expect(claim(r, 'eta0-sets-fluctuation').verdict).toBe('not held');
-  }, 30_000);
+  }, 60_000);
 
   it('verdicts: held beyond 2 standard errors, not held beyond 3 the other way, inconclusive between', () => {
     expect(judge(0.3, 0.1)).toBe('held');

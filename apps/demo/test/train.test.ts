@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { getBackend, setBackend } from '@thermograd/autograd';
 import { loadCheckpoint } from '../src/checkpoint.js';
-import { DEFAULTS } from '../src/config.js';
+import { registerPlugin, sgd, unregisterPlugin } from '@thermograd/optim';
+import { DEFAULTS, buildPlugin, validateConfig } from '../src/config.js';
 import { train, type MetricRecord } from '../src/train.js';
 import { tinyConfig } from './helpers/tiny-config.js';
 
@@ -152,6 +153,29 @@ describe('training runs', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as MetricRecord);
     expect(lines[0].eta).toBe(1e-3);
+  });
+
+  it('a registered plugin gets the flags its declared options name (--mu too), no others', () => {
+    let seen: Record<string, unknown> = {};
+    registerPlugin(
+      'mu-probe',
+      (o: { eta0: number; batchSize: number; mu: number }) => {
+        seen = o;
+        return sgd({ eta0: o.eta0, batchSize: o.batchSize });
+      },
+      { options: ['eta0', 'batchSize', 'mu'] },
+    );
+    try {
+      const c = validateConfig({ ...tiny, optimizer: 'mu-probe', mu: 0.7 });
+      buildPlugin(c, 10, 1);
+      expect(Object.keys(seen).sort()).toEqual(['batchSize', 'eta0', 'mu']);
+      expect(seen).toMatchObject({ batchSize: tiny.batch, mu: 0.7 });
+      expect(() => validateConfig({ ...tiny, optimizer: 'mu-probe', nesterov: true })).toThrow(
+        '--nesterov has no effect with --optimizer mu-probe (mu-probe takes eta0, batchSize, mu)',
+      );
+    } finally {
+      unregisterPlugin('mu-probe');
+    }
   });
 
   it('a corrupt or truncated checkpoint is a clear error', async () => {

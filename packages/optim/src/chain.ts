@@ -10,6 +10,7 @@
  * value wins on a shared name; `step` is the same in all).
  */
 import type { Hyperparams, OptimizerPlugin, PluginState } from './plugin.js';
+import type { UpdateTree } from './tree.js';
 
 export interface ChainState extends PluginState {
   parts: PluginState[];
@@ -50,7 +51,7 @@ export function chain(...plugins: OptimizerPlugin[]): OptimizerPlugin<ChainState
         upstream = { ...upstream, ...result.state.hyper };
       });
       return {
-        updates: updates as Record<string, Float64Array>,
+        updates: updates as UpdateTree,
         state: { hyper: merge(states), parts: states },
       };
     },

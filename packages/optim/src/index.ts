@@ -14,24 +14,43 @@ export type {
 } from './plugin.js';
 export { hyperparams } from './plugin.js';
 export {
+  type TensorTree,
   type NumericArray,
   type ParamTree,
   type UpdateTree,
   zerosLikeTree,
   mapTree,
   treeSqNorm,
-  applyUpdates,
+  treeToArrays,
+  arraysToTree,
   findNonFinite,
   assertFiniteGradients,
 } from './tree.js';
-export { type Schedule, type HyperValue, evaluateHyper } from './hyper.js';
 export {
+  type Schedule,
+  type HyperValue,
+  evaluateHyper,
+  checkHyperValue,
+  checkNonNegative,
+  checkPositive,
+  checkMu,
+  checkBatchSize,
+  checkCount,
+} from './hyper.js';
+export {
+  stepSize,
   stepSizeFromTemperature,
   temperatureFromStepSize,
+  type StepSize,
   type StepSizeOptions,
 } from './temperature.js';
 export * from './schedules.js';
-export { stateToJSON, stateFromJSON, type JsonValue } from './serialize.js';
+export {
+  stateToJSON,
+  stateFromJSON,
+  type JsonValue,
+  type StateFromJSONOptions,
+} from './serialize.js';
 export { chain, type ChainState } from './chain.js';
 export { sgd, type SgdOptions, type SgdState } from './plugins/sgd.js';
 export { momentum, type MomentumOptions, type MomentumState } from './plugins/momentum.js';
@@ -64,6 +83,7 @@ export {
   unregisterPlugin,
   hasPlugin,
   pluginNames,
+  pluginOptions,
   listPlugins,
   createPlugin,
   type PluginFactory,

@@ -4,7 +4,7 @@
  *     const opt = new Optimizer(model, momentum({ eta0: 1e-3, batchSize: 64, mu: 0.9 }));
  *     // or: Optimizer.byName(model, 'momentum', { eta0: 1e-3, batchSize: 64, mu: 0.9 })
  *     loss.backward();
- *     opt.step();          // reads .grad, runs the plugin, writes Φ + ΔΦ with assign()
+ *     opt.step();          // reads .grad, runs the plugin on the tensors, writes Φ + ΔΦ with assign()
  *     opt.zeroGrad();
  *     save(JSON.stringify(opt.state()));  ...  opt.loadState(JSON.parse(text));
  *
@@ -12,13 +12,25 @@
  * step is skipped (parameters and plugin state untouched) and counted in `skippedSteps`, which is
  * part of the checkpoint. A non-finite result (an update that overflows) is always an error, so
  * the model never silently turns to NaN.
+ *
+ * The step stays on the parameters' backend: the plugin computes with tensor ops under noGrad
+ * inside tidy, and the only value read back is one scalar, the sum of every gradient and every new
+ * parameter value, which is finite when all of them are (the values are looked at one by one only
+ * when it is not: a NaN or an infinity, or finite values whose sum overflowed). The new state's tensors are kept, the old state's released, Φ + ΔΦ is
+ * written with assign(), and everything else goes back to the backend's pool.
  */
-import type { Tensor } from '@thermograd/autograd';
+import { keep, noGrad, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Hyperparams, OptimizerPlugin, PerExampleStats, PluginState } from './plugin.js';
 import { namedParams, type ParamSource } from './params.js';
 import { createPlugin } from './registry.js';
 import { stateFromJSON, stateToJSON, type JsonValue } from './serialize.js';
-import { findNonFinite, type NumericArray, type ParamTree, type UpdateTree } from './tree.js';
+import {
+  findNonFinite,
+  type NumericArray,
+  type ParamTree,
+  type TensorTree,
+  type UpdateTree,
+} from './tree.js';
 
 export interface OptimizerOptions {
   /** Skip (and count) a step whose gradients hold NaN or ±Infinity instead of throwing. */
@@ -35,7 +47,7 @@ export interface StepReport {
 
 /** The checkpoint format of Optimizer.state(). */
 export interface OptimizerCheckpoint {
-  format: 'thermograd.optim/1';
+  format: 'thermograd.optim/2';
   plugin: string;
   params: { name: string; size: number }[];
   skippedSteps: number;
@@ -60,7 +72,7 @@ export class Optimizer {
     if (this.params.length === 0)
       throw new Error('Optimizer: no parameters that require gradients');
     this.skipNonFinite = options.skipNonFinite ?? false;
-    this.pluginState = plugin.init(this.values());
+    this.pluginState = keepState(noGrad(() => plugin.init(this.tensors())));
   }
 
   /** An Optimizer for the plugin registered under `name`. */
@@ -73,80 +85,144 @@ export class Optimizer {
     return new Optimizer(params, createPlugin(name, pluginOptions), options);
   }
 
+  /** The parameter tensors by name (the tree plugins receive as Φ). */
+  tensors(): TensorTree {
+    return Object.fromEntries(this.params);
+  }
+
   /** Current parameter values by name (views: do not write to them). */
   values(): ParamTree {
     const out: Record<string, NumericArray> = {};
-    for (const [name, p] of this.params) out[name] = p.dataSync();
+    for (const [name, p] of this.params) out[name] = p.dataSync() as NumericArray;
     return out;
   }
 
-  /** Current gradients by name (views), with a clear error for a parameter without one. */
-  gradients(): ParamTree {
-    const out: Record<string, NumericArray> = {};
+  /** Current gradient tensors by name, with a clear error for a parameter without one. */
+  gradients(): TensorTree {
+    const out: Record<string, Tensor> = {};
     for (const [name, p] of this.params) {
       if (p.grad === null) {
         throw new Error(
           `${this.plugin.name}: parameter '${name}' has no gradient; call loss.backward() before step()`,
         );
       }
-      out[name] = p.grad.dataSync();
+      out[name] = p.grad;
     }
     return out;
   }
 
   step(): StepReport {
-    const where = this.plugin.name;
-    let grads: ParamTree = {};
+    const usesGradients = this.plugin.usesGradients !== false;
+    const grads: TensorTree = usesGradients ? this.gradients() : {};
     const perExample: Record<string, PerExampleStats> = {};
-    if (this.plugin.usesGradients !== false) {
-      grads = this.gradients();
-      const bad = findNonFinite(grads);
-      if (bad !== null) {
-        const [name, index, value] = bad;
-        if (this.skipNonFinite) {
-          this.skipped++;
-          return { step: this.pluginState.hyper.step, skipped: true, hyper: this.hyper };
-        }
-        throw new RangeError(
-          `${where}: non-finite gradient ${value} for parameter '${name}' (element ${index}); ` +
-            `construct the Optimizer with { skipNonFinite: true } to skip such steps`,
-        );
-      }
+    if (usesGradients)
       for (const [name, p] of this.params) if (p.perExample) perExample[name] = p.perExample;
+    // A gradient-flow closure writes trial points into the tensors during the update: Φ + ΔΦ is
+    // taken from a copy of Φ made before it.
+    const params = this.tensors();
+    const base = usesGradients ? params : snapshot(params);
+    // Under noGrad, except for a plugin that evaluates its own gradients (gradient-flow's closure
+    // runs backward).
+    const guard = <T>(fn: () => T): T => (usesGradients ? noGrad(fn) : fn());
+    const outcome = tidy(() =>
+      guard(() => {
+        const { updates, state } = this.plugin.update(grads, this.pluginState, params, {
+          perExample,
+        });
+        const next: Record<string, Tensor> = {};
+        let probe: Tensor | null = null;
+        const add = (x: Tensor) => {
+          const total = x.sum();
+          probe = probe === null ? total : probe.add(total);
+        };
+        for (const g of Object.values(grads)) add(g);
+        for (const [name, p] of this.params) {
+          const u = this.checkedUpdate(name, p, updates);
+          next[name] = base[name].add(u);
+          add(next[name]);
+        }
+        const total = (probe as Tensor | null)?.item() ?? 0;
+        return { updates, state, next, total };
+      }),
+    );
+    // What the step made and does not keep: updates (unless a plugin passed an input through) and
+    // the new values.
+    const inputs = new Set([...Object.values(grads), ...Object.values(params)]);
+    for (const t of stateTensors(this.pluginState)) inputs.add(t);
+    const scratch = [...Object.values(outcome.updates), ...Object.values(outcome.next)].filter(
+      (t) => !inputs.has(t),
+    );
+    // A finite total means every value is finite; a non-finite one may also be a sum of large
+    // finite values that overflowed, so the values are then looked at one by one.
+    const failure = Number.isFinite(outcome.total)
+      ? null
+      : this.failure(grads, base, outcome.updates, outcome.next);
+    if (failure !== null) {
+      disposeNew(outcome.state, this.pluginState);
+      for (const t of scratch) t.dispose();
+      if (!usesGradients) for (const t of Object.values(base)) t.dispose();
+      if (failure === 'skip') {
+        this.skipped++;
+        return { step: this.pluginState.hyper.step, skipped: true, hyper: this.hyper };
+      }
+      throw failure;
     }
-    // Copies: a gradient-flow closure writes trial points into the tensors during the update.
-    const params: Record<string, NumericArray> = {};
-    for (const [name, p] of this.params) params[name] = p.toArray();
-    const { updates, state } = this.plugin.update(grads, this.pluginState, params, { perExample });
-    const next = this.applyChecked(params, updates);
-    for (const [name, p] of this.params) p.assign(next[name]);
-    this.pluginState = state;
-    return { step: state.hyper.step, skipped: false, hyper: this.hyper };
+    for (const [name, p] of this.params) writeInto(p, outcome.next[name]);
+    for (const t of scratch) t.dispose();
+    if (!usesGradients) for (const t of Object.values(base)) t.dispose();
+    disposeNew(this.pluginState, outcome.state);
+    this.pluginState = keepState(outcome.state);
+    return { step: this.pluginState.hyper.step, skipped: false, hyper: this.hyper };
   }
 
-  private applyChecked(params: ParamTree, updates: UpdateTree): UpdateTree {
-    const out: UpdateTree = {};
-    for (const [name] of this.params) {
-      const p = params[name];
-      const u = updates[name];
-      if (!u || u.length !== p.length) {
-        throw new RangeError(
-          `${this.plugin.name}: the update for parameter '${name}' has ${u ? u.length : 'no'} values, expected ${p.length}`,
-        );
-      }
-      const v = new Float64Array(p.length);
-      for (let i = 0; i < p.length; i++) {
-        v[i] = p[i] + u[i];
-        if (!Number.isFinite(v[i])) {
-          throw new RangeError(
-            `${this.plugin.name}: step ${this.pluginState.hyper.step} would make parameter '${name}' element ${i} non-finite ` +
-              `(${p[i]} + ${u[i]}); hyperparameters ${JSON.stringify(this.pluginState.hyper)}`,
-          );
-        }
-      }
-      out[name] = v;
+  private checkedUpdate(name: string, p: Tensor, updates: UpdateTree): Tensor {
+    const u = updates[name];
+    if (
+      !u ||
+      typeof u.dataSync !== 'function' ||
+      u.size !== p.size ||
+      u.dtype !== p.dtype ||
+      u.backend !== p.backend
+    ) {
+      const got = !u
+        ? 'nothing'
+        : typeof u.dataSync !== 'function'
+          ? 'not a tensor'
+          : `${u.size} values of ${u.dtype} on '${u.backend.name}'`;
+      throw new RangeError(
+        `${this.plugin.name}: the update for parameter '${name}' is ${got}; expected a tensor of ${p.size} values of ${p.dtype} on '${p.backend.name}'`,
+      );
     }
-    return out;
+    return u.shape.length === p.shape.length && u.shape.every((d, i) => d === p.shape[i])
+      ? u
+      : u.reshape(p.shape);
+  }
+
+  /** What a non-finite element makes of the step: 'skip', an error to throw, or null (none found). */
+  private failure(
+    grads: TensorTree,
+    base: TensorTree,
+    updates: UpdateTree,
+    next: TensorTree,
+  ): 'skip' | Error | null {
+    const bad = findNonFinite(grads);
+    if (bad !== null) {
+      if (this.skipNonFinite) return 'skip';
+      const [name, index, value] = bad;
+      return new RangeError(
+        `${this.plugin.name}: non-finite gradient ${value} for parameter '${name}' (element ${index}); ` +
+          `construct the Optimizer with { skipNonFinite: true } to skip such steps`,
+      );
+    }
+    const found = findNonFinite(next);
+    if (found === null) return null;
+    const [name, i] = found;
+    const p = base[name].dataSync()[i];
+    const u = updates[name].dataSync()[i];
+    return new RangeError(
+      `${this.plugin.name}: step ${this.pluginState.hyper.step} would make parameter '${name}' element ${i} non-finite ` +
+        `(${p} + ${u}); hyperparameters ${JSON.stringify(this.pluginState.hyper)}`,
+    );
   }
 
   zeroGrad(): void {
@@ -170,7 +246,7 @@ export class Optimizer {
   /** A JSON-safe checkpoint: `JSON.stringify(opt.state())`, and loadState resumes bit-identically. */
   state(): OptimizerCheckpoint {
     return {
-      format: 'thermograd.optim/1',
+      format: 'thermograd.optim/2',
       plugin: this.plugin.name,
       params: this.params.map(([name, p]) => ({ name, size: p.size })),
       skippedSteps: this.skipped,
@@ -179,7 +255,7 @@ export class Optimizer {
   }
 
   loadState(checkpoint: OptimizerCheckpoint): void {
-    if (!checkpoint || checkpoint.format !== 'thermograd.optim/1') {
+    if (!checkpoint || checkpoint.format !== 'thermograd.optim/2') {
       throw new Error(
         `Optimizer.loadState: not an optimizer checkpoint (format ${JSON.stringify(checkpoint?.format)})`,
       );
@@ -195,9 +271,61 @@ export class Optimizer {
       throw new Error(
         `Optimizer.loadState: parameters differ: checkpoint [${theirs}], optimizer [${mine}]`,
       );
-    this.pluginState = stateFromJSON<PluginState>(checkpoint.state);
+    const backend = this.params[0][1].backend;
+    const state = keepState(stateFromJSON<PluginState>(checkpoint.state, { backend }));
+    disposeNew(this.pluginState, state);
+    this.pluginState = state;
     this.skipped = checkpoint.skippedSteps;
   }
+
+  /** Releases the plugin state's tensors; the optimizer cannot step afterwards. */
+  dispose(): void {
+    disposeNew(this.pluginState, { hyper: this.pluginState.hyper });
+  }
+}
+
+/** Every tensor in a plugin state (plain objects and arrays, as serialize.ts allows). */
+function stateTensors(value: unknown, out = new Set<Tensor>()): Set<Tensor> {
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value)) return out;
+  if (typeof (value as Tensor).dataSync === 'function' && 'shape' in value) {
+    out.add(value as Tensor);
+  } else {
+    for (const v of Object.values(value)) stateTensors(v, out);
+  }
+  return out;
+}
+
+/**
+ * Takes a state's tensors out of the enclosing tidy scopes (autograd's one scope stack serves every
+ * backend): the optimizer owns them until replaced.
+ */
+function keepState<S extends PluginState>(state: S): S {
+  for (const t of stateTensors(state)) keep(t);
+  return state;
+}
+
+/** Disposes the tensors of `state` that `survivor` does not also hold. */
+function disposeNew(state: PluginState, survivor: PluginState): void {
+  const kept = stateTensors(survivor);
+  for (const t of stateTensors(state)) if (!kept.has(t)) t.dispose();
+}
+
+/**
+ * p ← value. A backend with its own device-side copy (the gpu backend's assign) keeps the values
+ * on the device; elsewhere Tensor.assign writes them (on the CPU backends, a copy in memory).
+ */
+function writeInto(p: Tensor, value: Tensor): void {
+  const backend = p.backend as { assign?: (target: Tensor, value: Tensor) => void };
+  if (typeof backend.assign === 'function') backend.assign(p, value);
+  else p.assign(value);
+}
+
+/** Copies of the tensors (outside any graph). */
+function snapshot(tree: TensorTree): UpdateTree {
+  const out: UpdateTree = {};
+  for (const [name, t] of Object.entries(tree))
+    out[name] = tensor(t.toArray(), t.shape, { dtype: t.dtype, backend: t.backend });
+  return out;
 }
 
 /**
@@ -209,7 +337,7 @@ export class Optimizer {
 export function lossGradient(
   params: ParamSource,
   loss: () => Tensor,
-): (values: ParamTree) => UpdateTree {
+): (values: ParamTree) => ParamTree {
   const pairs = namedParams(params, 'lossGradient');
   return (values) => {
     for (const [name, p] of pairs) {
@@ -217,7 +345,7 @@ export function lossGradient(
       p.zeroGrad();
     }
     loss().backward();
-    const out: UpdateTree = {};
+    const out: Record<string, Float64Array> = {};
     for (const [name, p] of pairs) {
       if (p.grad === null)
         throw new Error(`lossGradient: parameter '${name}' got no gradient from the loss`);

@@ -7,6 +7,9 @@
  *
  * A factory takes one options object (plain data, so it can come from a command line or a JSON
  * file) and returns a plugin. 'chain' builds a chain from { plugins: [{ name, options }, ...] }.
+ * A registration may declare the option names its factory reads (`options`): a front end such as
+ * the demo's CLI reads them with pluginOptions(name) and passes a plugin what it takes (μ to any
+ * plugin that declares `mu`, not only to the built-in momentum ones).
  */
 import { chain } from './chain.js';
 import type { OptimizerPlugin } from './plugin.js';
@@ -24,6 +27,7 @@ export type PluginFactory<O = any> = (options: O) => OptimizerPlugin;
 interface Entry {
   factory: PluginFactory;
   description: string;
+  options?: readonly string[];
 }
 
 const registry = new Map<string, Entry>();
@@ -33,6 +37,8 @@ export interface RegisterOptions {
   description?: string;
   /** Replace an existing plugin of the same name instead of failing. */
   override?: boolean;
+  /** The option names the factory reads (eta, eta0, batchSize, mu, ...), for front ends. */
+  options?: readonly string[];
 }
 
 export function registerPlugin<O>(
@@ -52,7 +58,24 @@ export function registerPlugin<O>(
       `registerPlugin: a plugin named '${name}' is already registered; pass { override: true } to replace it`,
     );
   }
-  registry.set(name, { factory, description: options.description ?? '' });
+  const names = options.options;
+  if (names !== undefined && (!Array.isArray(names) || names.some((n) => typeof n !== 'string')))
+    throw new TypeError(`registerPlugin: options of '${name}' must be an array of option names`);
+  registry.set(name, {
+    factory,
+    description: options.description ?? '',
+    options: names === undefined ? undefined : Object.freeze([...names]),
+  });
+}
+
+/** The option names a registered plugin declared, or undefined when it declared none. */
+export function pluginOptions(name: string): readonly string[] | undefined {
+  const entry = registry.get(name);
+  if (!entry)
+    throw new RangeError(
+      `unknown optimizer plugin '${name}'; known plugins: ${pluginNames().join(', ')}`,
+    );
+  return entry.options;
 }
 
 export function unregisterPlugin(name: string): boolean {
@@ -87,23 +110,55 @@ export interface ChainSpec {
   plugins: { name: string; options?: object }[];
 }
 
-registerPlugin('sgd', sgd, { description: 'Φ ← Φ − η ĝ, η = B·η0' });
+const STEP = ['eta', 'eta0', 'batchSize'];
+
+registerPlugin('sgd', sgd, { description: 'Φ ← Φ − η ĝ, η = B·η0', options: STEP });
 registerPlugin('momentum', momentum, {
   description: 'v ← μv + ηĝ, Φ ← Φ − v (Sutskever; PyTorch and Nesterov options), η = (1−μ)·B·η0',
+  options: [...STEP, 'mu', 'convention', 'nesterov'],
 });
 registerPlugin('momentum-avg', momentumAvg, {
   description: 'g̃ ← (1−1/N)g̃ + ĝ/N, Φ ← Φ − Nηg̃, N = 1/(1−μ)',
+  options: [...STEP, 'mu'],
 });
 registerPlugin('langevin', langevin, {
   description: 'Φ ← Φ − η∇U + √(2ηT) ξ (SGLD), or SGD-matched noise (full covariance or diagonal)',
+  options: [
+    ...STEP,
+    'noise',
+    'temperature',
+    'seed',
+    'dataSize',
+    'priorPrecision',
+    'imitateBatchSize',
+    'gradientBatchSize',
+    'noiseScale',
+  ],
 });
 registerPlugin('gradient-flow', gradientFlow, {
   description: 'dΦ/dt = −g(Φ), full batch, euler / rk4 / adaptive dopri5',
+  options: [
+    'gradient',
+    'interval',
+    'method',
+    'substeps',
+    'rtol',
+    'atol',
+    'initialDt',
+    'maxSubsteps',
+  ],
 });
-registerPlugin('clip-by-global-norm', clipByGlobalNorm, { description: 'ĝ ← ĝ·min(1, c/|ĝ|)' });
-registerPlugin('clip-by-value', clipByValue, { description: 'ĝ_i ← clamp(ĝ_i, −c, c)' });
+registerPlugin('clip-by-global-norm', clipByGlobalNorm, {
+  description: 'ĝ ← ĝ·min(1, c/|ĝ|)',
+  options: ['maxNorm'],
+});
+registerPlugin('clip-by-value', clipByValue, {
+  description: 'ĝ_i ← clamp(ĝ_i, −c, c)',
+  options: ['maxValue'],
+});
 registerPlugin('weight-decay', weightDecay, {
   description: 'coupled ĝ + λΦ, or decoupled ΔΦ − ηλΦ',
+  options: ['lambda', 'mode', 'eta'],
 });
 registerPlugin(
   'chain',
@@ -112,5 +167,8 @@ registerPlugin(
       throw new TypeError(`chain: options must be { plugins: [{ name, options }, ...] }`);
     return chain(...spec.plugins.map((p) => createPlugin(p.name, p.options ?? {})));
   },
-  { description: 'plugins in sequence: { plugins: [{ name, options }, ...] }' },
+  {
+    description: 'plugins in sequence: { plugins: [{ name, options }, ...] }',
+    options: ['plugins'],
+  },
 );

@@ -6,6 +6,9 @@
  *
  *     Float64Array -> { "$f64": base64 of its little-endian bytes }
  *     Float32Array -> { "$f32": base64 of its little-endian bytes }
+ *     Tensor       -> { "$tensor": { "shape": [...], "values": { "$f64" | "$f32": ... } } }
+ *                     (its values read from the backend; stateFromJSON makes a tensor of the same
+ *                     dtype and shape on the backend it is given, default the current one)
  *     −0, NaN, ±Infinity -> { "$num": "-0" | "NaN" | "Infinity" | "-Infinity" }
  *
  * and every other number as itself (JSON's shortest round-trip decimal, which parses back to the
@@ -13,6 +16,8 @@
  * of decimal text. Anything that is not plain data (a function, a class instance) is an error naming
  * where it was found, so a plugin cannot smuggle unserialisable state past a checkpoint.
  */
+
+import { Tensor, tensor, type Backend } from '@thermograd/autograd';
 
 export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -102,6 +107,14 @@ export function stateToJSON(value: unknown, path = 'state'): JsonValue {
     if (!Number.isFinite(value)) return { $num: String(value) };
     return value;
   }
+  if (value instanceof Tensor) {
+    const values = value.dataSync();
+    if (!(values instanceof Float64Array || values instanceof Float32Array))
+      throw new TypeError(
+        `stateToJSON: ${path} is a tensor of dtype ${value.dtype}, not float32/64`,
+      );
+    return { $tensor: { shape: [...value.shape], values: stateToJSON(values, path) } };
+  }
   if (value instanceof Float64Array) return { $f64: encodeFloats(value) };
   if (value instanceof Float32Array) return { $f32: encodeFloats(value) };
   if (Array.isArray(value)) return value.map((v, i) => stateToJSON(v, `${path}[${i}]`));
@@ -116,20 +129,27 @@ export function stateToJSON(value: unknown, path = 'state'): JsonValue {
   throw new TypeError(`stateToJSON: ${path} is a ${kind}, which is not plain serialisable data`);
 }
 
-/** The inverse of stateToJSON: typed arrays, −0 and non-finite numbers come back exactly. */
-export function stateFromJSON<T = unknown>(json: JsonValue): T {
-  return decode(json) as T;
+export interface StateFromJSONOptions {
+  /** Where tensors in the state are made (a backend or its name; default: the current backend). */
+  backend?: string | Backend;
 }
 
-function decode(json: JsonValue): unknown {
+/** The inverse of stateToJSON: typed arrays, tensors, −0 and non-finite numbers come back exactly. */
+export function stateFromJSON<T = unknown>(json: JsonValue, options: StateFromJSONOptions = {}): T {
+  return decode(json, options) as T;
+}
+
+function decode(json: JsonValue, options: StateFromJSONOptions): unknown {
   if (json === null || typeof json !== 'object') return json;
-  if (Array.isArray(json)) return json.map(decode);
+  if (Array.isArray(json)) return json.map((v) => decode(v, options));
   const keys = Object.keys(json);
   if (keys.length === 1) {
     const [k] = keys;
     const v = json[k];
     if (k === '$f64' && typeof v === 'string') return decodeFloats(v, 8);
     if (k === '$f32' && typeof v === 'string') return decodeFloats(v, 4);
+    if (k === '$tensor' && v !== null && typeof v === 'object' && !Array.isArray(v))
+      return decodeTensor(v, options);
     if (k === '$num' && typeof v === 'string') {
       if (v === '-0') return -0;
       if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return Number(v);
@@ -137,6 +157,19 @@ function decode(json: JsonValue): unknown {
     }
   }
   const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = decode(json[k]);
+  for (const k of keys) out[k] = decode(json[k], options);
   return out;
+}
+
+function decodeTensor(json: { [key: string]: JsonValue }, options: StateFromJSONOptions): Tensor {
+  const { shape } = json;
+  const values = decode(json.values, options);
+  if (
+    !Array.isArray(shape) ||
+    !shape.every((d) => typeof d === 'number') ||
+    !(values instanceof Float64Array || values instanceof Float32Array)
+  )
+    throw new Error('stateFromJSON: a $tensor needs a numeric shape and $f64 or $f32 values');
+  const dtype = values instanceof Float64Array ? 'float64' : 'float32';
+  return tensor(values, shape as number[], { dtype, backend: options.backend });
 }

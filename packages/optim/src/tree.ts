@@ -1,72 +1,66 @@
 /**
- * Named arrays: the data plugins work on. A parameter tree maps a parameter's dotted name
- * (`fc1.weight`) to its flat values, in the order the model lists its parameters. Plugins read
- * trees and never write to the arrays they are given; they return new ones.
+ * Named tensors: the data plugins work on. A tree maps a parameter's dotted name (`fc1.weight`)
+ * to a tensor, in the order the model lists its parameters: the gradients, the parameters and
+ * the updates a plugin returns all have that form, with the parameters' shape, dtype and backend.
+ * Plugins compute with tensor ops on the parameters' backend (no copy to the host) and never
+ * write to the tensors they are given; they return new ones.
+ *
+ * Flat host arrays (ParamTree) remain for what runs on the host: gradient-flow's full-batch
+ * gradient closure and its integrator.
  */
+import { tensor, zerosLike, type Tensor } from '@thermograd/autograd';
 
-/** Flat values of one parameter (or its gradient, or an update). */
+/** Parameter name -> tensor (gradients, parameters). */
+export type TensorTree = Readonly<Record<string, Tensor>>;
+
+/** What update() returns: ΔΦ by parameter name, each of the parameter's shape, dtype and backend. */
+export type UpdateTree = Record<string, Tensor>;
+
+/** Flat values of one parameter on the host. */
 export type NumericArray = Float32Array | Float64Array;
 
-/** Parameter name -> flat values. */
+/** Parameter name -> flat host values (gradient-flow's closure and integrator). */
 export type ParamTree = Readonly<Record<string, NumericArray>>;
 
-/** What update() returns: always float64, so rounding to the parameter's dtype happens once, at the write. */
-export type UpdateTree = Record<string, Float64Array>;
-
-export function treeNames(tree: ParamTree): string[] {
-  return Object.keys(tree);
-}
-
-/** A float64 array of zeros for every parameter. */
-export function zerosLikeTree(tree: ParamTree): UpdateTree {
+/** f applied to every tensor of the tree, by name. */
+export function mapTree(tree: TensorTree, f: (t: Tensor, name: string) => Tensor): UpdateTree {
   const out: UpdateTree = {};
-  for (const name of Object.keys(tree)) out[name] = new Float64Array(tree[name].length);
+  for (const name of Object.keys(tree)) out[name] = f(tree[name], name);
   return out;
 }
 
-/** out[name][i] = f(a[name][i], i, name) for every element. */
-export function mapTree(
-  tree: ParamTree,
-  f: (value: number, index: number, name: string) => number,
-): UpdateTree {
-  const out: UpdateTree = {};
-  for (const name of Object.keys(tree)) {
-    const src = tree[name];
-    const dst = new Float64Array(src.length);
-    for (let i = 0; i < src.length; i++) dst[i] = f(src[i], i, name);
-    out[name] = dst;
-  }
-  return out;
+/** A tensor of zeros like each one of the tree (optimizer state starts here). */
+export function zerosLikeTree(tree: TensorTree): UpdateTree {
+  return mapTree(tree, (t) => zerosLike(t));
 }
 
-/** Σ over all parameters and elements of x², in float64. */
-export function treeSqNorm(tree: ParamTree): number {
+/** Σ over all tensors and elements of x², accumulated in float64 across tensors. */
+export function treeSqNorm(tree: TensorTree): number {
   let s = 0;
-  for (const name of Object.keys(tree)) {
-    const a = tree[name];
-    for (let i = 0; i < a.length; i++) s += a[i] * a[i];
-  }
+  for (const t of Object.values(tree)) s += t.mul(t).sum().item();
   return s;
 }
 
-/** Φ + ΔΦ for every parameter, as float64 (the caller rounds into the parameter's dtype). */
-export function applyUpdates(params: ParamTree, updates: ParamTree): UpdateTree {
-  assertSameStructure(params, updates, 'applyUpdates');
-  const out: UpdateTree = {};
-  for (const name of Object.keys(params)) {
-    const p = params[name];
-    const u = updates[name];
-    const dst = new Float64Array(p.length);
-    for (let i = 0; i < p.length; i++) dst[i] = p[i] + u[i];
-    out[name] = dst;
-  }
+/** Copies of the values as host arrays (of each tensor's dtype). */
+export function treeToArrays(tree: TensorTree): ParamTree {
+  const out: Record<string, NumericArray> = {};
+  for (const [name, t] of Object.entries(tree)) out[name] = t.toArray() as NumericArray;
   return out;
 }
 
-/** The first non-finite element, as [name, index, value], or null when all are finite. */
-export function findNonFinite(tree: ParamTree): [string, number, number] | null {
-  for (const name of Object.keys(tree)) {
-    const a = tree[name];
+/** Tensors with these host values and the shapes, dtypes and backends of `like`. */
+export function arraysToTree(values: ParamTree, like: TensorTree): UpdateTree {
+  return mapTree(like, (t, name) =>
+    tensor(values[name], t.shape, { dtype: t.dtype, backend: t.backend }),
+  );
+}
+
+/** The first non-finite element, as [name, index, value], or null when all are finite (reads the values). */
+export function findNonFinite(tree: TensorTree | ParamTree): [string, number, number] | null {
+  for (const [name, t] of Object.entries(tree)) {
+    const a: ArrayLike<number> = ArrayBuffer.isView(t)
+      ? (t as NumericArray)
+      : (t as Tensor).dataSync();
     for (let i = 0; i < a.length; i++) {
       if (!Number.isFinite(a[i])) return [name, i, a[i]];
     }
@@ -75,28 +69,12 @@ export function findNonFinite(tree: ParamTree): [string, number, number] | null 
 }
 
 /** Throws a clear error naming the parameter when a gradient holds NaN or ±Infinity. */
-export function assertFiniteGradients(grads: ParamTree, where: string): void {
+export function assertFiniteGradients(grads: TensorTree | ParamTree, where: string): void {
   const bad = findNonFinite(grads);
   if (bad !== null) {
     const [name, index, value] = bad;
     throw new RangeError(
       `${where}: non-finite gradient ${value} for parameter '${name}' (element ${index})`,
     );
-  }
-}
-
-/** Both trees hold the same names with the same lengths. */
-export function assertSameStructure(a: ParamTree, b: ParamTree, where: string): void {
-  const an = Object.keys(a);
-  const bn = Object.keys(b);
-  if (an.length !== bn.length || an.some((n) => !(n in b))) {
-    throw new Error(`${where}: parameter names differ: [${an.join(', ')}] vs [${bn.join(', ')}]`);
-  }
-  for (const n of an) {
-    if (a[n].length !== b[n].length) {
-      throw new RangeError(
-        `${where}: parameter '${n}' has ${a[n].length} values in one tree and ${b[n].length} in the other`,
-      );
-    }
   }
 }

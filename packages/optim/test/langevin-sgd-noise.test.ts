@@ -7,7 +7,7 @@
 import { Generator } from '@thermograd/autograd';
 import { describe, expect, it } from 'vitest';
 import { langevin, sgd, type LangevinOptions, type ParamTree } from '../src/index.js';
-import { bits } from './helpers.js';
+import { bits, tensors, updateOnArrays } from './helpers.js';
 
 type Matrix2 = [number, number, number, number]; // row-major 2×2
 
@@ -97,11 +97,11 @@ describe("langevin noise 'sgd' (full covariance)", () => {
     const eta = 0.3;
     const grads = { a: Float64Array.from(mean.slice(0, 2)), b: Float64Array.of(mean[2]) };
     const plugin = langevin({ eta, noise: 'sgd', seed: 11, ...options });
-    let state = plugin.init(grads);
+    let state = plugin.init(tensors(grads));
     const out: Float64Array[] = [];
     const extras = perExample(perGrads, B);
     for (let k = 0; k < draws; k++) {
-      const r = plugin.update(grads, state, grads, extras);
+      const r = updateOnArrays(plugin, grads, state, grads, extras);
       state = r.state;
       out.push(
         Float64Array.of(
@@ -145,10 +145,10 @@ describe("langevin noise 'sgd' (full covariance)", () => {
     const grads = { w: Float64Array.of(0, 0) };
     const correlation = (noise: 'sgd' | 'sgd-diagonal') => {
       const plugin = langevin({ eta: 1, noise, gradientBatchSize: 'full', seed: 2 });
-      let state = plugin.init(grads);
+      let state = plugin.init(tensors(grads));
       const draws: Float64Array[] = [];
       for (let k = 0; k < 4000; k++) {
-        const r = plugin.update(grads, state, grads, perExample(per, 2));
+        const r = updateOnArrays(plugin, grads, state, grads, perExample(per, 2));
         state = r.state;
         draws.push(Float64Array.from(r.updates.w));
       }
@@ -172,7 +172,7 @@ describe("langevin noise 'sgd' (full covariance)", () => {
     const rng = new Generator(21);
     const plugin = langevin({ eta, noise: 'sgd', imitateBatchSize: imitate, seed: 4 });
     const zero = { w: new Float64Array(2) };
-    let state = plugin.init(zero);
+    let state = plugin.init(tensors(zero));
     const totals: Float64Array[] = [];
     const draws = 40_000;
     for (let k = 0; k < draws; k++) {
@@ -186,7 +186,7 @@ describe("langevin noise 'sgd' (full covariance)", () => {
         g[0] += per[b * 2] / Bm;
         g[1] += per[b * 2 + 1] / Bm;
       }
-      const r = plugin.update({ w: g }, state, zero, perExample({ w: per }, Bm));
+      const r = updateOnArrays(plugin, { w: g }, state, zero, perExample({ w: per }, Bm));
       state = r.state;
       totals.push(Float64Array.from(r.updates.w));
     }
@@ -206,8 +206,9 @@ describe("langevin noise 'sgd' (full covariance)", () => {
     const grads: ParamTree = { w: Float64Array.of(1, 2) };
     const a = langevin({ eta: 0.1, noise: 'sgd', imitateBatchSize: 3, gradientBatchSize: 3 });
     const b = sgd({ eta: 0.1 });
-    const ua = a.update(grads, a.init(grads), grads, perExample(per, 3)).updates.w;
-    const ub = b.update(grads, b.init(grads), grads).updates.w;
+    const ua = updateOnArrays(a, grads, a.init(tensors(grads)), grads, perExample(per, 3)).updates
+      .w;
+    const ub = updateOnArrays(b, grads, b.init(tensors(grads)), grads).updates.w;
     expect(bits(ua)).toBe(bits(ub));
   });
 
@@ -221,7 +222,13 @@ describe("langevin noise 'sgd' (full covariance)", () => {
     const plugin = langevin({ eta: 0.1, noise: 'sgd-diagonal', imitateBatchSize: 4 });
     const g = { w: Float64Array.of(0) };
     expect(() =>
-      plugin.update(g, plugin.init(g), g, perExample({ w: Float64Array.of(1, 2) }, 2)),
+      updateOnArrays(
+        plugin,
+        g,
+        plugin.init(tensors(g)),
+        g,
+        perExample({ w: Float64Array.of(1, 2) }, 2),
+      ),
     ).toThrow(/imitateBatchSize B′ = 4 exceeds the gradient's batch size 2/);
     expect(() => langevin({ eta: 0.1, noise: 'sgd', gradientBatchSize: 0 })).toThrow(
       /gradientBatchSize must be an integer >= 1, 'full' or Infinity, got 0/,
@@ -230,9 +237,10 @@ describe("langevin noise 'sgd' (full covariance)", () => {
       /imitateBatchSize is used only with noise 'sgd' or 'sgd-diagonal'/,
     );
     expect(() =>
-      langevin({ eta: 0.1, noise: 'sgd' }).update(
+      updateOnArrays(
+        langevin({ eta: 0.1, noise: 'sgd' }),
         g,
-        langevin({ eta: 0.1, noise: 'sgd' }).init(g),
+        langevin({ eta: 0.1, noise: 'sgd' }).init(tensors(g)),
         g,
       ),
     ).toThrow(/noise 'sgd' needs per-example gradients for parameter 'w'/);
@@ -271,7 +279,7 @@ describe("langevin noise 'sgd' (full covariance)", () => {
         seed: 8,
       });
       let x = new Float64Array(2);
-      let state = plugin.init({ x });
+      let state = plugin.init(tensors({ x }));
       const steps = 100_000;
       const burnIn = 500;
       const blocks = 20;
@@ -280,7 +288,7 @@ describe("langevin noise 'sgd' (full covariance)", () => {
       for (let t = 0; t < burnIn + steps; t++) {
         const g = Float64Array.of(H[0] * x[0] + H[1] * x[1], H[2] * x[0] + H[3] * x[1]);
         const per = Float64Array.from(e.flatMap(([p, q]) => [g[0] + p, g[1] + q]));
-        const r = plugin.update({ x: g }, state, { x }, perExample({ x: per }, 4));
+        const r = updateOnArrays(plugin, { x: g }, state, { x }, perExample({ x: per }, 4));
         state = r.state;
         x = Float64Array.of(x[0] + r.updates.x[0], x[1] + r.updates.x[1]);
         if (t >= burnIn) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { langevin, linearWarmup, sgd, type ParamTree } from '../src/index.js';
-import { bits, run } from './helpers.js';
+import { bits, run, tensors, updateOnArrays } from './helpers.js';
 
 /** Mean and variance over all elements of the snapshots (each element an independent chain). */
 function moments(snapshots: Float64Array[]): { mean: number; variance: number; count: number } {
@@ -122,11 +122,11 @@ describe('langevin', () => {
       gradientBatchSize: 'full',
       seed: 5,
     });
-    let state = plugin.init(grads);
+    let state = plugin.init(tensors(grads));
     let sumZ2 = 0;
     let n = 0;
     for (let step = 0; step < 10; step++) {
-      const r = plugin.update(grads, state, grads, extras);
+      const r = updateOnArrays(plugin, grads, state, grads, extras);
       state = r.state;
       for (let i = 0; i < size; i++) {
         // Standardise: z = (u + η m) / (η √(4c²/3 / B')) should be N(0, 1).
@@ -144,7 +144,7 @@ describe('langevin', () => {
   it("'sgd-diagonal' without per-example gradients is a clear error", () => {
     const plugin = langevin({ eta: 0.1, noise: 'sgd-diagonal' });
     const g = { w: Float64Array.of(1) };
-    expect(() => plugin.update(g, plugin.init(g), g)).toThrow(
+    expect(() => updateOnArrays(plugin, g, plugin.init(tensors(g)), g)).toThrow(
       /langevin: noise 'sgd-diagonal' needs per-example gradients for parameter 'w': call loss.backward\(undefined, \{ perExample: 'grads' \}\)/,
     );
     expect(() => langevin({ eta: 0.1, noise: 'sgd-diagonal', temperature: 1 })).toThrow(

@@ -5,11 +5,13 @@ import {
   clipByGlobalNorm,
   cosineSchedule,
   createPlugin,
+  mapTree,
   gradientFlow,
   langevin,
   lossGradient,
   momentum,
   momentumAvg,
+  type MomentumState,
   Optimizer,
   pluginNames,
   registerPlugin,
@@ -102,6 +104,27 @@ describe('Optimizer', () => {
     ).toThrow("Optimizer: parameter name 'a' appears twice");
   });
 
+  it("keeps its state as tensors of the parameters' dtype and backend, and releases the old state", () => {
+    for (const dtype of ['float32', 'float64'] as const) {
+      const w = tensor([1, 2], [2], { dtype, requiresGrad: true });
+      w.grad = tensor([0.5, -1], [2], { dtype });
+      const opt = new Optimizer({ w }, momentum({ eta: 0.1, mu: 0.5 }));
+      const first = (opt.rawState as MomentumState).velocity.w;
+      expect(first.dtype).toBe(dtype);
+      expect(first.backend).toBe(w.backend);
+      opt.step();
+      const second = (opt.rawState as MomentumState).velocity.w;
+      expect(first.isDisposed).toBe(true);
+      expect(second.dtype).toBe(dtype);
+      expect([...second.toArray()]).toEqual(
+        [0.05, -0.1].map(dtype === 'float32' ? Math.fround : Number),
+      );
+      opt.step();
+      expect(second.isDisposed).toBe(true);
+      expect(w.grad.isDisposed).toBe(false);
+    }
+  });
+
   it('a parameter without a gradient is a clear error', () => {
     const a = tensor([1], [1], { requiresGrad: true });
     expect(() => new Optimizer({ a }, sgd({ eta: 0.1 })).step()).toThrow(
@@ -129,6 +152,15 @@ describe('Optimizer', () => {
     z.grad = tensor([1], [1]);
     expect(lenient.step()).toMatchObject({ skipped: false, step: 1 });
     expect(lenient.state().skippedSteps).toBe(1);
+  });
+
+  it('large finite gradients whose sum overflows still step (the check looks at the values)', () => {
+    const w = tensor([1, 2], [2], { dtype: 'float64', requiresGrad: true });
+    w.grad = tensor([1.5e308, 1.5e308], [2], { dtype: 'float64' });
+    const opt = new Optimizer({ w }, sgd({ eta: 1e-308 }));
+    expect(opt.step()).toMatchObject({ skipped: false, step: 1 });
+    const step = 1.5e308 * -1e-308;
+    expect([...w.toArray()]).toEqual([1 + step, 2 + step]);
   });
 
   it('an update that overflows is an error, never a silently infinite model', () => {
@@ -268,9 +300,7 @@ describe('registry', () => {
       name: 'sign-sgd',
       init: () => ({ hyper: { step: 0, eta: options.eta } }),
       update(grads, state) {
-        const updates: UpdateTree = {};
-        for (const [name, g] of Object.entries(grads))
-          updates[name] = Float64Array.from(g, (v) => -options.eta * Math.sign(v));
+        const updates = mapTree(grads, (g) => g.sign().mul(-options.eta));
         return { updates, state: { hyper: { step: state.hyper.step + 1, eta: options.eta } } };
       },
     });
@@ -357,17 +387,53 @@ describe('bad input', () => {
     );
   });
 
-  it('a non-finite gradient given to a plugin directly is an error naming the parameter', () => {
-    const p = { w: Float64Array.of(1, 2) };
+  it('a non-finite gradient is an error naming the parameter with every built-in optimizer', () => {
     for (const plugin of [
       sgd({ eta: 0.1 }),
       momentum({ eta: 0.1, mu: 0.5 }),
       momentumAvg({ eta: 0.1, mu: 0.5 }),
       langevin({ eta: 0.1, temperature: 1 }),
+      createPlugin('chain', {
+        plugins: [
+          { name: 'clip-by-value', options: { maxValue: 1 } },
+          { name: 'sgd', options: { eta: 0.1 } },
+        ],
+      }),
     ]) {
-      expect(() => plugin.update({ w: Float64Array.of(0, Infinity) }, plugin.init(p), p)).toThrow(
+      const w = tensor([1, 2], [2], { dtype: 'float64', requiresGrad: true });
+      w.grad = tensor([0, Infinity], [2], { dtype: 'float64' });
+      expect(() => new Optimizer({ w }, plugin).step()).toThrow(
         `${plugin.name}: non-finite gradient Infinity for parameter 'w' (element 1)`,
       );
+      expect([...w.toArray()]).toEqual([1, 2]);
     }
+  });
+
+  it('an update that is not a tensor of the parameter (an array, another dtype) is a clear error', () => {
+    const w = tensor([1, 2], [2], { dtype: 'float32', requiresGrad: true });
+    w.grad = tensor([1, 1], [2], { dtype: 'float32' });
+    const returning = (u: (g: Tensor) => unknown): OptimizerPlugin => ({
+      name: 'odd',
+      init: () => ({ hyper: { step: 0 } }),
+      update: (grads, state) => ({
+        updates: { w: u(grads.w) } as UpdateTree,
+        state: { hyper: { step: state.hyper.step + 1 } },
+      }),
+    });
+    expect(() =>
+      new Optimizer(
+        { w },
+        returning((g) => g.toArray()),
+      ).step(),
+    ).toThrow(
+      "odd: the update for parameter 'w' is not a tensor; expected a tensor of 2 values of float32",
+    );
+    expect(() =>
+      new Optimizer(
+        { w },
+        returning(() => tensor([1, 1], [2], { dtype: 'float64' })),
+      ).step(),
+    ).toThrow("odd: the update for parameter 'w' is 2 values of float64");
+    expect([...w.toArray()]).toEqual([1, 2]);
   });
 });

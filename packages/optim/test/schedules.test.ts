@@ -13,6 +13,7 @@ import {
   sgd,
   stepSchedule,
 } from '../src/index.js';
+import { tensors, updateOnArrays } from './helpers.js';
 
 const at = (f: (s: number) => number, steps: number[]) => steps.map(f);
 
@@ -175,12 +176,12 @@ describe('schedule errors', () => {
     const eta0 = (s: number) => (s < 3 ? 0.01 : Infinity);
     const plugin = sgd({ eta0, batchSize: 4 });
     const p = { x: Float64Array.of(1) };
-    let state = plugin.init(p);
-    for (let s = 0; s < 3; s++) state = plugin.update(p, state, p).state;
-    expect(() => plugin.update(p, state, p)).toThrow(
+    let state = plugin.init(tensors(p));
+    for (let s = 0; s < 3; s++) state = updateOnArrays(plugin, p, state, p).state;
+    expect(() => updateOnArrays(plugin, p, state, p)).toThrow(
       'sgd: eta0 schedule returned Infinity at step 3; expected a finite number >= 0',
     );
-    expect(() => sgd({ eta: () => NaN }).init(p)).toThrow(
+    expect(() => sgd({ eta: () => NaN }).init(tensors(p))).toThrow(
       'sgd: eta schedule returned NaN at step 0',
     );
   });

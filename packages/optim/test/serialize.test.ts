@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Generator } from '@thermograd/autograd';
+import { Generator, Tensor, tensor } from '@thermograd/autograd';
 import { base64ToBytes, bytesToBase64 } from '../src/serialize.js';
 import { stateFromJSON, stateToJSON } from '../src/index.js';
 import { bits } from './helpers.js';
@@ -21,6 +21,25 @@ describe('state codec', () => {
     expect(Object.is(back.hyper.t, -0)).toBe(true);
     expect(back.n).toBeNaN();
     expect(back.parts[1]).toMatchObject({ flag: true, name: 'x', none: null });
+  });
+
+  it('round-trips tensors bit for bit, onto the backend it is given, with their dtype and shape', () => {
+    const values = [0.1, -0, NaN, -Infinity, 5e-324, 3];
+    for (const dtype of ['float32', 'float64'] as const) {
+      const t = tensor(values, [2, 3], { dtype, backend: 'fast' });
+      const text = JSON.stringify(stateToJSON({ hyper: { step: 1 }, velocity: { w: t } }));
+      const back = stateFromJSON<{ velocity: { w: Tensor } }>(JSON.parse(text), {
+        backend: 'reference',
+      }).velocity.w;
+      expect(back).toBeInstanceOf(Tensor);
+      expect(back.backend.name).toBe('reference');
+      expect(back.dtype).toBe(dtype);
+      expect(back.shape).toEqual([2, 3]);
+      expect(bits(back.toArray())).toBe(bits(t.toArray()));
+    }
+    expect(() => stateFromJSON({ $tensor: { shape: [2], values: [1, 2] } })).toThrow(
+      'stateFromJSON: a $tensor needs a numeric shape and $f64 or $f32 values',
+    );
   });
 
   it('a generator state survives and continues the same sequence', () => {

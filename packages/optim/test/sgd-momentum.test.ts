@@ -12,7 +12,7 @@ import {
   temperatureFromStepSize,
   weightDecay,
 } from '../src/index.js';
-import { maxAbsDiff, quadraticGrad, run } from './helpers.js';
+import { maxAbsDiff, quadraticGrad, run, tensors, updateOnArrays } from './helpers.js';
 
 const x0 = () => ({ x: Float64Array.from([1, -2, 0.5, 3]) });
 const ks = [0.5, 1, 2, 3.5];
@@ -45,7 +45,7 @@ describe('sgd on L = ½ k x²', () => {
 
   it('takes η = B·η0 when given a temperature, and records η0, η, B and the step', () => {
     const plugin = sgd({ eta0: 0.001, batchSize: 32 });
-    const state = plugin.init(x0());
+    const state = plugin.init(tensors(x0()));
     expect(state.hyper).toEqual({ step: 0, eta0: 0.001, eta: 0.032, B: 32 });
     const { trace, hypers } = run(plugin, x0(), quadraticGrad(ks), 5);
     expect(trace[4].x).toBeAllClose(
@@ -102,7 +102,7 @@ describe('momentum', () => {
   });
 
   it('takes η = (1 − μ)·B·η0 from a temperature', () => {
-    const state = momentum({ eta0: 0.002, batchSize: 50, mu: 0.9 }).init(x0());
+    const state = momentum({ eta0: 0.002, batchSize: 50, mu: 0.9 }).init(tensors(x0()));
     expect(state.hyper.eta).toBeCloseTo(0.1 * 50 * 0.002, 15);
     expect(state.hyper).toMatchObject({ mu: 0.9, eta0: 0.002, B: 50, step: 0 });
     expect(stepSizeFromTemperature(0.002, 50, 0.9)).toBe((1 - 0.9) * 50 * 0.002);
@@ -201,10 +201,11 @@ describe('clipping and weight decay', () => {
   it('clip-by-global-norm scales all parameters together and records the norm', () => {
     const plugin = clipByGlobalNorm({ maxNorm: 1 });
     const grads = { a: Float64Array.of(3, 0), b: Float64Array.of(4) };
-    const { updates, state } = plugin.update(grads, plugin.init(grads), grads);
+    const { updates, state } = updateOnArrays(plugin, grads, plugin.init(tensors(grads)), grads);
     expect([...updates.a, ...updates.b]).toBeAllClose([0.6, 0, 0.8], { rtol: 1e-15 });
     expect(state.hyper).toEqual({ step: 1, maxNorm: 1, gradNorm: 5 });
-    const small = plugin.update(
+    const small = updateOnArrays(
+      plugin,
       { a: Float64Array.of(0.3, 0), b: Float64Array.of(0.4) },
       state,
       grads,
@@ -215,7 +216,7 @@ describe('clipping and weight decay', () => {
   it('clip-by-value clamps each element', () => {
     const plugin = clipByValue({ maxValue: 0.5 });
     const g = { a: Float64Array.of(-2, 0.1, 0.7) };
-    const r = plugin.update(g, plugin.init(g), g);
+    const r = updateOnArrays(plugin, g, plugin.init(tensors(g)), g);
     expect([...r.updates.a]).toEqual([-0.5, 0.1, 0.5]);
     expect(r.state.hyper.clipped).toBe(2);
   });

@@ -38,7 +38,7 @@
  * with its own minibatches, stepped by thermograd's `sgd` and `langevin` plugins; the covariance
  * is averaged over replicas and over time after a burn-in of several relaxation times.
  */
-import { Generator } from '@thermograd/autograd';
+import { Generator, tensor, tidy } from '@thermograd/autograd';
 import type { OptimizerPlugin, PluginState } from '@thermograd/optim';
 import type { SeriesPoint } from '../plots.js';
 import {
@@ -134,7 +134,9 @@ function stationaryCovariance(
   const K = s.replicas;
   let w = new Float64Array(K * d);
   for (let k = 0; k < K; k++) for (let i = 0; i < d; i++) w[k * d + i] = wStar[i];
-  let state: PluginState = plugin.init({ w });
+  // The replicas run as one float64 vector: plugins compute on tensors of the parameters' dtype.
+  const asTensor = (values: Float64Array) => tensor(values, [values.length], { dtype: 'float64' });
+  let state: PluginState = plugin.init({ w: asTensor(w) });
   const grads = new Float64Array(K * d);
   const perExample = perExampleRows > 0 ? new Float64Array(perExampleRows * K * d) : null;
   const extras = perExample
@@ -145,12 +147,13 @@ function stationaryCovariance(
   const count = new Float64Array(GROUPS);
   for (let t = 0; t < s.burnIn + s.steps; t++) {
     gradient(w, grads, perExample);
-    const result = plugin.update({ w: grads }, state, { w }, extras);
-    state = result.state;
-    const upd = result.updates.w;
-    const next = new Float64Array(K * d);
-    for (let i = 0; i < K * d; i++) next[i] = w[i] + upd[i];
+    const [next, nextState] = tidy(() => {
+      const result = plugin.update({ w: asTensor(grads) }, state, { w: asTensor(w) }, extras);
+      const upd = result.updates.w.dataSync();
+      return [Float64Array.from(w, (v, i) => v + upd[i]), result.state] as const;
+    });
     w = next;
+    state = nextState;
     if (t >= s.burnIn && (t - s.burnIn) % s.sampleEvery === 0) {
       for (let k = 0; k < K; k++) {
         const g = k % GROUPS;

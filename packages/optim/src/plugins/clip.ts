@@ -10,7 +10,7 @@
  */
 import { checkHyperValue, evaluateHyper, checkPositive, type HyperValue } from '../hyper.js';
 import type { OptimizerPlugin, PluginState } from '../plugin.js';
-import { assertFiniteGradients, mapTree, treeSqNorm } from '../tree.js';
+import { mapTree, treeSqNorm } from '../tree.js';
 
 export interface ClipByGlobalNormOptions {
   maxNorm: HyperValue;
@@ -26,12 +26,11 @@ export function clipByGlobalNorm(options: ClipByGlobalNormOptions): OptimizerPlu
       hyper: { step: 0, maxNorm: evaluateHyper(where, 'maxNorm', maxNorm, 0), gradNorm: 0 },
     }),
     update(grads, state: PluginState) {
-      assertFiniteGradients(grads, where);
       const c = evaluateHyper(where, 'maxNorm', maxNorm, state.hyper.step);
       const norm = Math.sqrt(treeSqNorm(grads));
       const scale = norm > c ? c / norm : 1;
       return {
-        updates: mapTree(grads, (g) => g * scale),
+        updates: mapTree(grads, (g) => g.mul(scale)),
         state: { hyper: { step: state.hyper.step + 1, maxNorm: c, gradNorm: norm } },
       };
     },
@@ -52,19 +51,11 @@ export function clipByValue(options: ClipByValueOptions): OptimizerPlugin {
       hyper: { step: 0, maxValue: evaluateHyper(where, 'maxValue', maxValue, 0), clipped: 0 },
     }),
     update(grads, state: PluginState) {
-      assertFiniteGradients(grads, where);
       const c = evaluateHyper(where, 'maxValue', maxValue, state.hyper.step);
       let clipped = 0;
       const updates = mapTree(grads, (g) => {
-        if (g > c) {
-          clipped++;
-          return c;
-        }
-        if (g < -c) {
-          clipped++;
-          return -c;
-        }
-        return g;
+        clipped += g.abs().gt(c).sum().item();
+        return g.clamp(-c, c);
       });
       return { updates, state: { hyper: { step: state.hyper.step + 1, maxValue: c, clipped } } };
     },

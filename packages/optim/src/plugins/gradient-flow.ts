@@ -14,6 +14,10 @@
  *                    the next step is h·clamp(0.9·err^(−1/5), 0.2, 5); the step size carries over
  *                    from one update to the next in the state.
  *
+ * It runs on the host, in float64: the integrators need many evaluations of a closure that works
+ * on flat arrays, and one update is many gradient evaluations, so the copies in and out are small
+ * beside them. The update comes back as tensors of the parameters' dtype.
+ *
  * Conventions: g is the gradient of the mean loss over the whole data set, so t is measured in
  * the same units as η (t after n steps of sgd with step η is n·η); updates returned are
  * ΔΦ = Φ(t + interval) − Φ(t).
@@ -29,7 +33,7 @@ import {
   type HyperValue,
 } from '../hyper.js';
 import type { OptimizerPlugin, PluginState } from '../plugin.js';
-import type { ParamTree, UpdateTree } from '../tree.js';
+import { arraysToTree, treeToArrays, type ParamTree } from '../tree.js';
 
 /** The full-batch gradient g(Φ) of the loss at the given parameter values (same names and sizes). */
 export type GradientFunction = (params: ParamTree) => ParamTree;
@@ -107,8 +111,10 @@ export function gradientFlow(options: GradientFlowOptions): OptimizerPlugin<Grad
     update(_grads, state, params) {
       const step = state.hyper.step;
       const span = evaluateHyper(where, 'interval', interval, step);
-      const layout = Layout.of(params);
-      const y0 = layout.flatten(params);
+      // Host copies first: a closure such as lossGradient writes trial points into the tensors.
+      const values = treeToArrays(params);
+      const layout = Layout.of(values);
+      const y0 = layout.flatten(values);
       let evaluations = state.hyper.evaluations;
       // f(Φ) = −g(Φ), checked so that a NaN never leaves the integrator silently.
       const f = (y: Float64Array): Float64Array => {
@@ -157,7 +163,7 @@ export function gradientFlow(options: GradientFlowOptions): OptimizerPlugin<Grad
         rejected,
         dt,
       };
-      return { updates: layout.unflatten(delta), state: { hyper, dt } };
+      return { updates: arraysToTree(layout.tree(delta), params), state: { hyper, dt } };
     },
   };
 }
@@ -206,13 +212,6 @@ class Layout {
         k + 1 < this.names.length ? this.offsets[k + 1] : this.total,
       );
     });
-    return out;
-  }
-
-  unflatten(y: Float64Array): UpdateTree {
-    const views = this.tree(y);
-    const out: UpdateTree = {};
-    for (const n of this.names) out[n] = Float64Array.from(views[n]);
     return out;
   }
 

@@ -42,13 +42,15 @@
  * - η is given raw (eta) or as a temperature with a batch size, η = B·η0 (as sgd). η, η0 and T
  *   each accept a schedule. With T = 0 no noise is drawn and the update is exactly sgd's.
  * - ξ comes from autograd's seeded Generator, whose state lives in the plugin state: resuming a
- *   checkpoint continues the same noise sequence. Normals are drawn parameter by parameter in
- *   the order of the gradient tree, element by element ('sgd': B normals per step, first).
+ *   checkpoint continues the same noise sequence. Normals are drawn as tensors (randn) of the
+ *   parameter's dtype and backend, parameter by parameter in the order of the gradient tree,
+ *   element by element ('sgd': B normals per step, first), so the same seed gives the same bits
+ *   on the same backend.
  *
  * hyper: step, eta, T, noiseStd (√(2ηT); isotropic), imitateBatchSize and gradientBatchSize (sgd
  * modes; the latter when finite), and eta0, B, N when known.
  */
-import { Generator, type GeneratorState } from '@thermograd/autograd';
+import { Generator, randn, tensor, type GeneratorState } from '@thermograd/autograd';
 import {
   checkBatchSize,
   checkHyperValue,
@@ -59,7 +61,7 @@ import {
 } from '../hyper.js';
 import type { Hyperparams, OptimizerPlugin, PluginState } from '../plugin.js';
 import { stepSize, type StepSizeOptions } from '../temperature.js';
-import { assertFiniteGradients, type UpdateTree } from '../tree.js';
+import { mapTree } from '../tree.js';
 import { addDiagonalNoise, addFullNoise, perExampleGradients } from './sgd-noise.js';
 
 const NOISE_MODES = ['isotropic', 'sgd', 'sgd-diagonal'] as const;
@@ -155,31 +157,22 @@ export function langevin(options: LangevinOptions): OptimizerPlugin<LangevinStat
       return { hyper, rng: new Generator(seed).state() };
     },
     update(grads, state, params, extras) {
-      assertFiniteGradients(grads, where);
       const hyper: Hyperparams = { step: state.hyper.step + 1 };
       const { eta, T } = record(state.hyper.step, hyper);
       const rng = new Generator(state.rng);
-      const updates: UpdateTree = {};
-      for (const name of Object.keys(grads)) {
-        const g = grads[name];
-        const u = new Float64Array(g.length);
-        if (plainGradient) {
-          for (let i = 0; i < g.length; i++) u[i] = -eta * g[i];
-        } else {
-          const p = params[name];
-          const scale = dataSize ?? 1;
-          for (let i = 0; i < g.length; i++) u[i] = -eta * (scale * g[i] + prior * p[i]);
-        }
-        updates[name] = u;
-      }
+      const scale = dataSize ?? 1;
+      let updates = mapTree(grads, (g, name) =>
+        plainGradient ? g.mul(-eta) : g.mul(scale).add(params[name].mul(prior)).mul(-eta),
+      );
       if (mode === 'isotropic') {
         const sigma = Math.sqrt(2 * eta * T);
         // T = 0 draws nothing, so the update is bit for bit sgd's.
         if (sigma > 0)
-          for (const u of Object.values(updates))
-            for (let i = 0; i < u.length; i++) u[i] += sigma * rng.normal();
+          updates = mapTree(updates, (u) =>
+            u.add(randn(u.shape, { rng, dtype: u.dtype, backend: u.backend }).mul(sigma)),
+          );
       } else {
-        const sizes = Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.length]));
+        const sizes = Object.fromEntries(Object.entries(grads).map(([n, g]) => [n, g.size]));
         const per = perExampleGradients(where, mode, sizes, extras?.perExample);
         const B = per.batchSize;
         const imitated = imitate ?? B;
@@ -191,14 +184,15 @@ export function langevin(options: LangevinOptions): OptimizerPlugin<LangevinStat
         const factor = noiseScale * (1 / imitated - 1 / gradientB);
         const amplitude = eta * Math.sqrt(factor);
         if (amplitude > 0) {
-          if (mode === 'sgd') {
-            const xi = Float64Array.from({ length: B }, () => rng.normal());
-            for (const name of Object.keys(updates))
-              addFullNoise(updates[name], per.grads[name], xi, amplitude);
-          } else {
-            for (const name of Object.keys(updates))
-              addDiagonalNoise(updates[name], per.grads[name], B, amplitude, rng);
-          }
+          // The per-example gradients are host arrays (autograd leaves them so): the noise is
+          // made there and added to the update as one tensor per parameter.
+          const xi = mode === 'sgd' ? Float64Array.from({ length: B }, () => rng.normal()) : null;
+          updates = mapTree(updates, (u, name) => {
+            const noise = new Float64Array(u.size);
+            if (xi) addFullNoise(noise, per.grads[name], xi, amplitude);
+            else addDiagonalNoise(noise, per.grads[name], B, amplitude, rng);
+            return u.add(tensor(noise, u.shape, { dtype: u.dtype, backend: u.backend }));
+          });
         }
       }
       return { updates, state: { hyper, rng: rng.state() } };

@@ -21,7 +21,7 @@
 import { checkMu } from '../hyper.js';
 import type { OptimizerPlugin, PluginState } from '../plugin.js';
 import { stepSize, type StepSizeOptions } from '../temperature.js';
-import { assertFiniteGradients, zerosLikeTree, type UpdateTree } from '../tree.js';
+import { zerosLikeTree, type UpdateTree } from '../tree.js';
 
 export interface MomentumAvgOptions extends StepSizeOptions {
   /** Momentum coefficient μ ∈ [0, 1); the average spans N = 1/(1 − μ) steps. */
@@ -48,23 +48,15 @@ export function momentumAvg(options: MomentumAvgOptions): OptimizerPlugin<Moment
       return { hyper, average: zerosLikeTree(params) };
     },
     update(grads, state) {
-      assertFiniteGradients(grads, where);
       const hyper = { step: state.hyper.step + 1, mu, N };
       const eta = size.at(state.hyper.step, hyper);
       const scale = N * eta;
       const average: UpdateTree = {};
       const updates: UpdateTree = {};
       for (const name of Object.keys(grads)) {
-        const g = grads[name];
-        const old = state.average[name];
-        const a = new Float64Array(g.length);
-        const u = new Float64Array(g.length);
-        for (let i = 0; i < g.length; i++) {
-          a[i] = keep * old[i] + take * g[i];
-          u[i] = -scale * a[i];
-        }
+        const a = state.average[name].mul(keep).add(grads[name].mul(take));
         average[name] = a;
-        updates[name] = u;
+        updates[name] = a.mul(-scale);
       }
       return { updates, state: { hyper, average } };
     },

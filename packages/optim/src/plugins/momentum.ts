@@ -24,7 +24,7 @@
 import { checkMu } from '../hyper.js';
 import type { OptimizerPlugin, PluginState } from '../plugin.js';
 import { stepSize, type StepSizeOptions } from '../temperature.js';
-import { assertFiniteGradients, zerosLikeTree, type UpdateTree } from '../tree.js';
+import { zerosLikeTree, type UpdateTree } from '../tree.js';
 
 export interface MomentumOptions extends StepSizeOptions {
   /** Momentum coefficient μ ∈ [0, 1). */
@@ -56,7 +56,6 @@ export function momentum(options: MomentumOptions): OptimizerPlugin<MomentumStat
       return { hyper, velocity: zerosLikeTree(params) };
     },
     update(grads, state) {
-      assertFiniteGradients(grads, where);
       const hyper = { step: state.hyper.step + 1, mu };
       const eta = size.at(state.hyper.step, hyper);
       const velocity: UpdateTree = {};
@@ -64,21 +63,15 @@ export function momentum(options: MomentumOptions): OptimizerPlugin<MomentumStat
       for (const name of Object.keys(grads)) {
         const g = grads[name];
         const vOld = state.velocity[name];
-        const v = new Float64Array(g.length);
-        const u = new Float64Array(g.length);
         if (convention === 'sutskever') {
-          for (let i = 0; i < g.length; i++) {
-            v[i] = mu * vOld[i] + eta * g[i];
-            u[i] = nesterov ? -(mu * v[i] + eta * g[i]) : -v[i];
-          }
+          const v = vOld.mul(mu).add(g.mul(eta));
+          velocity[name] = v;
+          updates[name] = nesterov ? v.mul(mu).add(g.mul(eta)).neg() : v.neg();
         } else {
-          for (let i = 0; i < g.length; i++) {
-            v[i] = mu * vOld[i] + g[i];
-            u[i] = nesterov ? -eta * (g[i] + mu * v[i]) : -eta * v[i];
-          }
+          const v = vOld.mul(mu).add(g);
+          velocity[name] = v;
+          updates[name] = nesterov ? g.add(v.mul(mu)).mul(-eta) : v.mul(-eta);
         }
-        velocity[name] = v;
-        updates[name] = u;
       }
       return { updates, state: { hyper, velocity } };
     },

@@ -13,7 +13,7 @@
  */
 import type { OptimizerPlugin, PluginState } from '../plugin.js';
 import { stepSize, type StepSizeOptions } from '../temperature.js';
-import { assertFiniteGradients, mapTree } from '../tree.js';
+import { mapTree } from '../tree.js';
 
 export type SgdOptions = StepSizeOptions;
 
@@ -30,10 +30,9 @@ export function sgd(options: SgdOptions): OptimizerPlugin<SgdState> {
       return { hyper };
     },
     update(grads, state) {
-      assertFiniteGradients(grads, where);
       const hyper = { step: state.hyper.step + 1 };
       const eta = size.at(state.hyper.step, hyper);
-      return { updates: mapTree(grads, (g) => -eta * g), state: { hyper } };
+      return { updates: mapTree(grads, (g) => g.mul(-eta)), state: { hyper } };
     },
   };
 }

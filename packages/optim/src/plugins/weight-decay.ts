@@ -13,7 +13,7 @@
  */
 import { checkHyperValue, evaluateHyper, type HyperValue } from '../hyper.js';
 import type { OptimizerPlugin, PluginState } from '../plugin.js';
-import { assertFiniteGradients, type UpdateTree } from '../tree.js';
+import { mapTree } from '../tree.js';
 
 export interface WeightDecayOptions {
   /** Decay coefficient λ >= 0. */
@@ -42,7 +42,6 @@ export function weightDecay(options: WeightDecayOptions): OptimizerPlugin {
     name: where,
     init: () => ({ hyper: { step: 0, lambda: evaluateHyper(where, 'lambda', lambda, 0) } }),
     update(updatesIn, state: PluginState, params, extras) {
-      if (mode === 'coupled') assertFiniteGradients(updatesIn, where);
       const step = state.hyper.step;
       const l = evaluateHyper(where, 'lambda', lambda, step);
       const hyper: Record<string, number> = { step: step + 1, lambda: l };
@@ -59,14 +58,7 @@ export function weightDecay(options: WeightDecayOptions): OptimizerPlugin {
         hyper.decayEta = e;
         factor = -e * l; // ΔΦ − η λ Φ
       }
-      const updates: UpdateTree = {};
-      for (const name of Object.keys(updatesIn)) {
-        const u = updatesIn[name];
-        const p = params[name];
-        const out = new Float64Array(u.length);
-        for (let i = 0; i < u.length; i++) out[i] = u[i] + factor * p[i];
-        updates[name] = out;
-      }
+      const updates = mapTree(updatesIn, (u, name) => u.add(params[name].mul(factor)));
       return { updates, state: { hyper } };
     },
   };
