@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Generator, Tensor, tensor } from '@thermograd/autograd';
+// Registers the WebAssembly backend ('fast'), the other backend a state is loaded onto here.
+import '@thermograd/backend-wasm';
 import { base64ToBytes, bytesToBase64 } from '../src/serialize.js';
 import { stateFromJSON, stateToJSON } from '../src/index.js';
 import { bits } from './helpers.js';
