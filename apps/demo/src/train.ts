@@ -87,7 +87,7 @@ export interface RunSummary {
   checkpoint: string;
 }
 
-interface CheckpointBody {
+export interface CheckpointBody {
   kind: 'thermograd-demo-run';
   config: TrainConfig;
   step: number;
@@ -102,7 +102,7 @@ interface CheckpointBody {
   changes?: ConfigChange[];
 }
 
-interface MetricWindow {
+export interface MetricWindow {
   lossSum: number;
   correct: number;
   seen: number;
