@@ -4,8 +4,8 @@
  * pause, the temperature slider and predictions are answered mid-run.
  */
 import { isGzip, loadMnist, MNIST_FILES, type MnistData } from '@thermograd/data';
-import { checkpointHeader } from '@thermograd/demo/browser';
 import { useBackend } from './backends.js';
+import { checkpointBytes } from './checkpoint.js';
 import { runBench } from './bench.js';
 import { runInvariance } from './invariance.js';
 import { provideFile } from './node-shims/fs.js';
@@ -84,11 +84,6 @@ async function runLoop(): Promise<void> {
   report();
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as BufferSource));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
 async function handle(message: ToWorker): Promise<void> {
   switch (message.type) {
     case 'init': {
@@ -133,14 +128,9 @@ async function handle(message: ToWorker): Promise<void> {
       return;
     case 'checkpoint': {
       if (!session) return;
-      const body = new TextEncoder().encode(JSON.stringify(session.checkpointBody()));
-      const header = new TextEncoder().encode(checkpointHeader(body, await sha256Hex(body)) + '\n');
-      const bytes = new Uint8Array(header.length + body.length);
-      bytes.set(header);
-      bytes.set(body, header.length);
-      post({ type: 'checkpoint', bytes, name: `checkpoint-step${session.step}.json` }, [
-        bytes.buffer,
-      ]);
+      const bytes = await checkpointBytes(session.checkpointBody());
+      const name = `checkpoint-step${session.step}.json`;
+      post({ type: 'checkpoint', bytes, name }, [bytes.buffer]);
       return;
     }
     case 'invariance':
