@@ -16,6 +16,14 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: {
+          name: 'backend-wasm',
+          root: 'packages/backend-wasm',
+          include: ['test/**/*.test.ts'],
+        },
+      },
+      {
+        extends: true,
         test: { name: 'optim', root: 'packages/optim', include: ['test/**/*.test.ts'] },
       },
       {

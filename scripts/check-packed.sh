@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The published packages work outside this monorepo: builds and packs @thermograd/autograd, optim and
+# The published packages work outside this monorepo: builds and packs @thermograd/autograd, backend-wasm, optim and
 # data (`pnpm pack` turns their workspace:* dependencies into real versions), checks each tarball
 # holds dist/, the type declarations, README.md and LICENSE, then installs the tarballs with plain
 # npm into a new project in a temporary directory outside the workspace (their other dependencies
@@ -10,7 +10,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export TURBO_TELEMETRY_DISABLED=1
-packages=(autograd optim data)
+packages=(autograd backend-wasm optim data)
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT

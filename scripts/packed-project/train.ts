@@ -1,7 +1,10 @@
 // Softmax regression on 1,000 MNIST images with thermograd, installed from its packed tarballs.
-import { nn, Generator, crossEntropy, tensor, noGrad } from '@thermograd/autograd';
+import { nn, Generator, crossEntropy, tensor, noGrad, getBackend } from '@thermograd/autograd';
+import '@thermograd/backend-wasm';
 import { Optimizer } from '@thermograd/optim';
 import { loadMnist, Batcher } from '@thermograd/data';
+
+if (getBackend().name !== 'fast') throw new Error(`backend ${getBackend().name}, not fast`);
 
 const { train } = loadMnist({ trainLimit: 1000, testLimit: 1 });
 const model = new nn.Linear(784, 10, { rng: new Generator(0) });

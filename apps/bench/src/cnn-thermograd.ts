@@ -14,6 +14,7 @@ import {
   tidy,
   type Tensor,
 } from '@thermograd/autograd';
+import '@thermograd/backend-wasm';
 import type { Batch } from './data.js';
 import { sgdUpdate } from './sgd-update.js';
 import { CNN, cnnWeights } from './cnn-weights.js';

@@ -1,6 +1,7 @@
 /** Square matmul throughput, C = op(A)·op(B), ours (the fast backend's kernel) against tfjs-wasm. */
 import * as tf from '@tensorflow/tfjs';
 import { getBackend, Generator, type MatmulParams } from '@thermograd/autograd';
+import '@thermograd/backend-wasm';
 import { stepsPerSecond } from './timing.js';
 
 export const VARIANTS = [

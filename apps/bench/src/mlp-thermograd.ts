@@ -4,6 +4,7 @@
  * the loss read back, and an in-place update p ← p − lr·∇p, all inside tidy.
  */
 import { crossEntropy, tensor, tidy, type Tensor } from '@thermograd/autograd';
+import '@thermograd/backend-wasm';
 import type { Batch } from './data.js';
 import { mlpLogits } from './mlp-forward.js';
 import { sgdUpdate } from './sgd-update.js';

@@ -4,6 +4,7 @@
  * plain JS without one), which reports the mode it chose and why.
  */
 import { getBackend, listBackends, tidy } from '@thermograd/autograd';
+import '@thermograd/backend-wasm';
 
 export const GPU_MODES = ['auto', 'webgpu', 'webasm', 'cpu'] as const;
 export type GpuMode = (typeof GPU_MODES)[number];

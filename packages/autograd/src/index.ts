@@ -4,11 +4,10 @@
  */
 import { referenceBackend } from './backend/reference/index.js';
 import { registerBackend } from './backend/registry.js';
-import { fastBackend } from './backend/fast/index.js';
 
+// The reference backend is the default until a faster one registers itself as the default
+// (`import '@thermograd/backend-wasm'` does).
 registerBackend(referenceBackend);
-// The fast backend is the default; setBackend('reference') selects the readable reference.
-registerBackend(fastBackend, { makeDefault: true });
 
 export type {
   Backend,
@@ -27,17 +26,14 @@ export {
   withBackend,
 } from './backend/registry.js';
 export { referenceBackend } from './backend/reference/index.js';
-export { fastBackend } from './backend/fast/index.js';
+export { BINARY_FUNCTIONS } from './backend/reference/elementwise.js';
 export { UNARY_FUNCTIONS } from './kernels/unary-functions.js';
 export * from './dtype.js';
 export * from './shape.js';
 export { Tensor, type PerExampleRecord } from './tensor.js';
 export { tidy, keep, tidyDepth } from './tidy.js';
-export {
-  bufferPoolStats,
-  resetBufferPool,
-  type BufferPoolStats,
-} from './backend/fast/buffer-pool.js';
+// For backends that recycle storage (@thermograd/backend-wasm's buffer pool): scope events.
+export { addScopeListener, wasWrapped, forgetWrapped, type ScopeListener } from './tidy.js';
 export {
   noGrad,
   isGradEnabled,

@@ -25,8 +25,9 @@
  * storage out of the backend's buffer pool for good, so they never change under the caller.
  *
  * Storage is reference-counted by the tensors that wrap it: reshape, view and detach share
- * storage, and a storage goes back to the backend (`backend.dispose`, which the fast backend turns
- * into reuse by the next kernel of the same size) only when every tensor wrapping it is disposed.
+ * storage, and a storage goes back to the backend (`backend.dispose`, which
+ * @thermograd/backend-wasm turns into reuse by the next kernel of the same size) only when every
+ * tensor wrapping it is disposed.
  * A tensor that was simply dropped is left to the garbage collector. Storage that a kernel made
  * inside a scope and no tensor ever wrapped (an op's raw intermediate) is handed back at scope end
  * through the backend's ScopeListener, unless a graph outlives the scope (see above and
@@ -43,7 +44,7 @@ const wrappers = new WeakMap<object, number>();
 const everWrapped = new WeakSet<object>();
 
 /**
- * A backend's view of scopes (the fast backend's buffer pool): told when a scope opens and when it
+ * A backend's view of scopes (@thermograd/backend-wasm's buffer pool): told when a scope opens and when it
  * closes, so that storage a kernel handed out inside the scope and no tensor ever wrapped (an op's
  * raw intermediate, e.g. a matmul result before its bias is added) can be reused too. `exit` gets
  * `graphEscapes` = true when the result, or a tensor kept in the scope, reaches a tensor with a

@@ -39,6 +39,7 @@ import {
   type Storage,
   type Tensor,
 } from '@thermograd/autograd';
+import '@thermograd/backend-wasm';
 import { UNARY_CASES } from '@thermograd/autograd/testing';
 import {
   GpuBackend,

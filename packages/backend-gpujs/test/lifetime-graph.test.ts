@@ -1,7 +1,7 @@
 /**
  * A loss kept past the scope that built it, then backward after another step of the same shapes:
  * the orders of tidy, keep and backward. Under autograd's tidy the kept graph keeps its buffers
- * (as on the CPU backends: packages/autograd/test/tidy-keep-graph.test.ts), and the gradients equal
+ * (as on the CPU backends: packages/backend-wasm/test/tidy-keep-graph.test.ts), and the gradients equal
  * the reference's. The gpu backend's own tidy frees device memory explicitly, so it releases a
  * graph's intermediates even when a kept or returned loss still needs them; backward then fails
  * with an error that says to run it inside the scope, never with someone else's values.

@@ -5,6 +5,7 @@
  */
 import { afterAll } from 'vitest';
 import { registerBackend } from '@thermograd/autograd';
+import '@thermograd/backend-wasm';
 import { GpuBackend, webAssemblyAvailable } from '@thermograd/backend-gpujs';
 
 export const gpu = new GpuBackend({ mode: webAssemblyAvailable() ? 'webasm' : 'cpu', name: 'gpu' });

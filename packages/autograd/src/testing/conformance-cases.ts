@@ -3,9 +3,9 @@
  * (`covers`), the shapes and value ranges of its inputs, and a function of those inputs. The runner
  * (conformance.ts) evaluates every case on a backend and on the reference, in float32, and compares
  * the outputs and the gradients of every differentiable input; every backend package runs it
- * (autograd's test/conformance/ops.test.ts, the gpu.js backend's test/conformance.test.ts). To cover
- * a new op, add a row here (unary ops: unary-cases.ts); autograd's coverage test fails until every
- * function exported from src/ops is covered.
+ * (backend-wasm's test/conformance/ops.test.ts, the gpu.js backend's test/conformance.test.ts).
+ * To cover a new op, add a row here (unary ops: unary-cases.ts); autograd's coverage test fails
+ * until every function exported from src/ops is covered.
  */
 import {
   Generator,

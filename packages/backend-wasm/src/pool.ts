@@ -7,8 +7,7 @@
  * search, and gradients are added in the same order, so results agree bit for bit. Large float32
  * 2×2 pools and max-pool backwards run in wasm instead (wasm-ops.ts), with the same semantics.
  */
-import type { Conv2dGeometry } from '../backend.js';
-import type { TypedArray } from '../../dtype.js';
+import type { Conv2dGeometry, TypedArray } from '@thermograd/autograd';
 
 export function maxPool2dInto(
   x: TypedArray,

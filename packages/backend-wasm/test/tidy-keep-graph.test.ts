@@ -6,8 +6,13 @@
  * any scope, on every CPU backend (the gpu backend's own tidy is tested in its package).
  */
 import { describe, expect, it } from 'vitest';
-import { keep, tidy, withBackend, type Tensor } from '../src/index.js';
-import { keptLossData, keptLossOf as lossOf, keptLossReferenceGrad } from './kept-loss-scenario.js';
+import { keep, tidy, withBackend, type Tensor } from '@thermograd/autograd';
+import '../src/index.js';
+import {
+  keptLossData,
+  keptLossOf as lossOf,
+  keptLossReferenceGrad,
+} from '../../autograd/test/kept-loss-scenario.js';
 
 /** Another training step of the same shapes, on other data: it reuses whatever the pool holds. */
 function otherStep(backend: string): void {

@@ -12,10 +12,14 @@
  * loops that are dtype-generic. test/conformance checks every op on this backend against the
  * reference, forward and backward, and the fast kernels directly.
  */
-import type { Backend, Conv2dGeometry, Storage } from '../backend.js';
-import type { TypedArray } from '../../dtype.js';
-import { sizeOf } from '../../shape.js';
-import { referenceBackend as ref } from '../reference/index.js';
+import {
+  sizeOf,
+  referenceBackend as ref,
+  type Backend,
+  type Conv2dGeometry,
+  type Storage,
+  type TypedArray,
+} from '@thermograd/autograd';
 import { matmulF32 } from './matmul.js';
 import { binaryF32, unaryBackwardF32, unaryF32, whereF32 } from './elementwise.js';
 import { reduceF32 } from './reduce.js';

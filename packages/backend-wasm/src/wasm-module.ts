@@ -1,12 +1,10 @@
 /**
- * Assembles the WAT kernels with `wabt` once, at module load (a top-level await: wabt's assembler
- * is itself an asynchronously instantiated WebAssembly module), and owns the linear memory the
- * kernels work in. Assembling takes about 30 ms; no compiled artefact is committed or built.
+ * Instantiates the GEMM kernel and owns the linear memory it works in. The module's bytes were
+ * assembled from gemm-wat.ts ahead of time (wasm-binaries.generated.ts, checked against the text by
+ * test/wasm-binaries.test.ts), so importing the backend starts no assembler.
  */
-import wabtInit from 'wabt';
-import { GEMM_MR, GEMM_NR, MAX_PAGES, gemmWat } from './gemm-wat.js';
-
-const wabt = await wabtInit();
+import { GEMM_MR, GEMM_NR, MAX_PAGES } from './gemm-wat.js';
+import { GEMM_WASM } from './wasm-binaries.js';
 
 // The slice of the WebAssembly JS API used here. The project's `lib` (ES2022) and @types/node 20
 // do not declare the `WebAssembly` global, and pulling in the DOM lib for it would leak browser
@@ -21,20 +19,6 @@ interface WasmApi {
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
 }
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
-
-/** Text to bytes, with SIMD and shared memory enabled and the module validated (a bad kernel fails at import, loudly). */
-export function assemble(name: string, wat: string): Uint8Array {
-  const features = { simd: true, threads: true };
-  const module = wabt.parseWat(name, wat, features);
-  try {
-    module.resolveNames();
-    // validate() takes the feature set too (wabt's typings omit the parameter).
-    (module.validate as (options: typeof features) => void)(features);
-    return module.toBinary({}).buffer;
-  } finally {
-    module.destroy();
-  }
-}
 
 export type GemmFn = (
   a: number,
@@ -65,17 +49,14 @@ export class GemmKernel {
     lds: number,
     ldd: number,
   ) => void;
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array = GEMM_WASM;
+  readonly mr = GEMM_MR;
+  readonly nr = GEMM_NR;
   /** A view of the whole memory; replaced whenever the memory grows (old views keep the old length). */
   f32 = new Float32Array(this.memory.buffer);
 
-  constructor(
-    readonly mr: number = GEMM_MR,
-    readonly nr: number = GEMM_NR,
-  ) {
-    const bytes = assemble(`gemm_${mr}x${nr}.wat`, gemmWat(mr, nr));
-    this.bytes = bytes;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+  constructor() {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(this.bytes), {
       env: { memory: this.memory },
     });
     this.gemm = instance.exports.gemm as GemmFn;

@@ -14,8 +14,9 @@ import {
   referenceBackend as ref,
   type BinaryOp,
   type Conv2dGeometry,
-} from '../../src/index.js';
-import { conformanceTolerance } from '../../src/testing/index.js';
+} from '@thermograd/autograd';
+import '../../src/index.js';
+import { conformanceTolerance } from '@thermograd/autograd/testing';
 
 const others = listBackends().filter((b) => b !== 'reference');
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

@@ -6,8 +6,9 @@
  * not divide by four.
  */
 import { describe, expect, it } from 'vitest';
-import { Generator } from '../src/index.js';
-import { reduceF32 } from '../src/backend/fast/reduce.js';
+import { Generator } from '@thermograd/autograd';
+import '../src/index.js';
+import { reduceF32 } from '../src/reduce.js';
 
 /** Σ in float64 over the input in memory order, per output element, rounded once to float32. */
 function sumInOrder(x: Float32Array, shape: number[], axes: number[]): number[] {

@@ -8,15 +8,15 @@
  * Hand-off is through a SharedArrayBuffer of Int32 slots (one row per worker): the caller writes the
  * arguments, bumps the row's `go` counter and notifies; the worker runs and stores the counter into
  * `done`. The calling thread works on its own share meanwhile, then waits on `done` (Atomics.wait is
- * allowed on Node's main thread). Workers are created from a code string (`eval: true`) so no
- * TypeScript loader is involved, and unref'ed so they never keep a process alive.
+ * allowed on Node's main thread, not on a browser's: see worker-host.ts). Workers are started from
+ * a code string (worker-host.ts: worker_threads under Node, Web Workers in a browser), so no
+ * TypeScript loader or bundler step is involved.
  *
  * THERMOGRAD_THREADS sets the number of threads (default: the available cores, at most 4; 1 turns
  * workers off).
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import type { GemmKernel } from './wasm-module.js';
+import { availableThreads, hostEnv, startWorker } from './worker-host.js';
 
 const SLOT = 16; // int32 slots per worker row: go, done, then the gemm arguments
 const GO = 0;
@@ -28,8 +28,7 @@ const MIN_PARALLEL_MACS = 1 << 20;
 const TIMEOUT_MS = 120_000;
 
 const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { bytes, memory, control, row } = workerData;
+onStart(({ bytes, memory, control, row }) => {
 const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
 const gemm = instance.exports.gemm;
 const slots = new Int32Array(control, row * ${SLOT * 4}, ${SLOT});
@@ -42,18 +41,19 @@ for (;;) {
   Atomics.store(slots, ${DONE}, seen);
   Atomics.notify(slots, ${DONE});
 }
+});
 `;
 
 export function threadCount(): number {
-  const env = Number(process.env.THERMOGRAD_THREADS);
+  const env = Number(hostEnv('THERMOGRAD_THREADS'));
   if (Number.isInteger(env) && env >= 1) return env;
-  return Math.max(1, Math.min(4, availableParallelism()));
+  return Math.max(1, Math.min(4, availableThreads()));
 }
 
 export class GemmThreads {
   private readonly control: SharedArrayBuffer;
   private readonly slots: Int32Array;
-  private readonly workers: Worker[] = [];
+  private readonly workers: { terminate(): void }[] = [];
   private seq = 0;
 
   constructor(
@@ -64,12 +64,14 @@ export class GemmThreads {
     this.control = new SharedArrayBuffer(Math.max(1, helpers) * SLOT * 4);
     this.slots = new Int32Array(this.control);
     for (let row = 0; row < helpers; row++) {
-      const w = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { bytes: kernel.bytes, memory: kernel.memory, control: this.control, row },
-      });
-      w.unref();
-      this.workers.push(w);
+      this.workers.push(
+        startWorker(WORKER_SOURCE, {
+          bytes: kernel.bytes,
+          memory: kernel.memory,
+          control: this.control,
+          row,
+        }),
+      );
     }
   }
 

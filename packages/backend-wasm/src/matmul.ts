@@ -16,7 +16,7 @@
  * Every element of C is the same sequence of multiply-adds in every arrangement (float products
  * commute exactly), so results are bit-identical to the per-matrix loop.
  */
-import type { MatmulParams } from '../backend.js';
+import type { MatmulParams } from '@thermograd/autograd';
 import { GemmKernel } from './wasm-module.js';
 import { GemmThreads } from './threads.js';
 import { takeF32 } from './buffer-pool.js';

@@ -4,9 +4,10 @@
  * the reference's columns bit for bit, padding zeros included.
  */
 import { describe, expect, it } from 'vitest';
-import { Generator, referenceBackend as ref } from '../src/index.js';
-import { im2colInto } from '../src/backend/fast/conv.js';
-import { geometry } from './helpers.js';
+import { Generator, referenceBackend as ref } from '@thermograd/autograd';
+import '../src/index.js';
+import { im2colInto } from '../src/conv.js';
+import { geometry } from '../../autograd/test/helpers.js';
 
 describe('fast im2col into a dirty buffer', () => {
   it('overwrites every element, padding with zeros', () => {

@@ -4,8 +4,8 @@
  * for splits that do not divide evenly and for fewer panels than threads.
  */
 import { describe, expect, it } from 'vitest';
-import { GemmKernel } from '../../src/backend/fast/wasm-module.js';
-import { GemmThreads } from '../../src/backend/fast/threads.js';
+import { GemmKernel } from '../../src/wasm-module.js';
+import { GemmThreads } from '../../src/threads.js';
 
 describe('fast backend: GEMM over worker threads', () => {
   const kernel = new GemmKernel();

@@ -13,8 +13,9 @@ import {
   type BinaryOp,
   type Conv2dGeometry,
   type MatmulParams,
-} from '../../src/index.js';
-import { conformanceTolerance } from '../../src/testing/index.js';
+} from '@thermograd/autograd';
+import '../../src/index.js';
+import { conformanceTolerance } from '@thermograd/autograd/testing';
 
 function randomF32(n: number, seed: number): Float32Array {
   const rng = new Generator(seed);

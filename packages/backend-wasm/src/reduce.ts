@@ -9,8 +9,7 @@
  * they agree with the reference to float32 rounding and are more accurate; the order is fixed, so
  * results are deterministic. max and min follow the reference exactly (NaN propagates).
  */
-import type { ReduceOp } from '../backend.js';
-import type { Shape } from '../../shape.js';
+import type { ReduceOp, Shape } from '@thermograd/autograd';
 import { release, take, takeF32 } from './buffer-pool.js';
 
 export function reduceF32(

@@ -7,7 +7,7 @@
  * [B, O, H·W] + [O, 1] (the conv bias) becomes rows of H·W with the bias as a stride-0 scalar;
  * [m, n] + [n] becomes m rows against one stride-1 row; a scalar operand is stride 0 everywhere.
  */
-import type { Shape } from '../../shape.js';
+import type { Shape } from '@thermograd/autograd';
 
 export interface BroadcastPlan {
   /** Collapsed output dims, outermost first; never empty (a scalar output is [1]). */

@@ -4,9 +4,9 @@
  * Regions are laid out from offset 0 for every call (nothing lives in the memory between calls),
  * each 16-byte aligned and followed by slack for the kernels' whole-vector overshoot.
  */
-import type { Conv2dGeometry } from '../backend.js';
-import { assemble } from './wasm-module.js';
-import { OPS_MAX_PAGES, opsWat, type WasmBinaryOp } from './ops-wat.js';
+import type { Conv2dGeometry } from '@thermograd/autograd';
+import { OPS_WASM } from './wasm-binaries.js';
+import { OPS_MAX_PAGES, type WasmBinaryOp } from './ops-wat.js';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -30,10 +30,7 @@ class OpsKernel {
   i32: Int32Array;
 
   constructor() {
-    const instance = new WebAssembly.Instance(
-      new WebAssembly.Module(assemble('ops.wat', opsWat())),
-      {},
-    );
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(OPS_WASM), {});
     this.fns = instance.exports as Record<string, Fn>;
     this.memory = instance.exports.memory as WasmMemory;
     this.f32 = new Float32Array(this.memory.buffer);

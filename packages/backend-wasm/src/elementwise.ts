@@ -9,10 +9,13 @@
  * reference computes it (one double-precision operation rounded to float32, which is what float32
  * arithmetic gives), so results agree bit for bit, whichever path runs.
  */
-import type { BinaryOp, UnaryOp } from '../backend.js';
-import type { Shape } from '../../shape.js';
-import { sizeOf } from '../../shape.js';
-import { BINARY_FUNCTIONS } from '../reference/elementwise.js';
+import {
+  sizeOf,
+  BINARY_FUNCTIONS,
+  type BinaryOp,
+  type UnaryOp,
+  type Shape,
+} from '@thermograd/autograd';
 import { broadcastPlan } from './broadcast.js';
 import { takeF32 } from './buffer-pool.js';
 import { WASM_MIN_ELEMENTS, binaryWasm, reluBackwardWasm, reluWasm } from './wasm-ops.js';

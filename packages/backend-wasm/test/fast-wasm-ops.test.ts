@@ -14,7 +14,8 @@ import {
   referenceBackend as ref,
   type BinaryOp,
   type Conv2dGeometry,
-} from '../src/index.js';
+} from '@thermograd/autograd';
+import '../src/index.js';
 import {
   binaryWasm,
   col2imWasm,
@@ -23,9 +24,9 @@ import {
   reluBackwardWasm,
   reluWasm,
   scatterAddWasm,
-} from '../src/backend/fast/wasm-ops.js';
-import type { WasmBinaryOp } from '../src/backend/fast/ops-wat.js';
-import { geometry } from './helpers.js';
+} from '../src/wasm-ops.js';
+import type { WasmBinaryOp } from '../src/ops-wat.js';
+import { geometry } from '../../autograd/test/helpers.js';
 
 const fast = getBackend('fast');
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);

@@ -4,8 +4,7 @@
  * and the innermost merged axis is copied as a run when it is contiguous in the input, or gathered
  * with its stride otherwise. Pure data movement: bit-identical to the reference, for any dtype.
  */
-import type { TypedArray } from '../../dtype.js';
-import type { Shape } from '../../shape.js';
+import type { TypedArray, Shape } from '@thermograd/autograd';
 
 export function permuteInto(
   x: TypedArray,

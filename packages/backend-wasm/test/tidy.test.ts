@@ -1,6 +1,6 @@
 /**
- * tidy / keep / dispose (src/tidy.ts) and the fast backend's buffer pool
- * (src/backend/fast/buffer-pool.ts): what a scope disposes and what it leaves alone, storage shared
+ * tidy / keep / dispose (@thermograd/autograd's src/tidy.ts) and the fast backend's buffer pool
+ * (src/buffer-pool.ts): what a scope disposes and what it leaves alone, storage shared
  * by views, and a training step inside tidy that, after warm-up, allocates no new buffers and
  * takes bit for bit the steps it takes without tidy.
  */
@@ -8,16 +8,15 @@ import { describe, expect, it } from 'vitest';
 import {
   Generator,
   Tensor,
-  bufferPoolStats,
   crossEntropy,
   keep,
   linear,
   relu,
-  resetBufferPool,
   tensor,
   tidy,
   tidyDepth,
-} from '../src/index.js';
+} from '@thermograd/autograd';
+import { bufferPoolStats, resetBufferPool } from '../src/index.js';
 
 const f32 = (values: number[], shape: number[], requiresGrad = false) =>
   tensor(values, shape, { dtype: 'float32', requiresGrad });

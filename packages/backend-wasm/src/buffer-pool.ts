@@ -16,8 +16,13 @@
  * such as a matmul result before the bias add, or a broadcast's zero) are released when the scope
  * ends, unless the scope's result carries a graph whose backward closures might still read them.
  */
-import type { DType, TypedArray } from '../../dtype.js';
-import { addScopeListener, forgetWrapped, wasWrapped } from '../../tidy.js';
+import {
+  addScopeListener,
+  forgetWrapped,
+  wasWrapped,
+  type DType,
+  type TypedArray,
+} from '@thermograd/autograd';
 
 /** Upper bound on the bytes held for reuse. */
 const MAX_POOLED_BYTES = 512 * 2 ** 20;

@@ -3,8 +3,9 @@
  * every registered backend other than the reference, against the reference, in float32.
  */
 import { describe, expect, it } from 'vitest';
-import { listBackends } from '../../src/index.js';
-import { CASES, checkOpCase } from '../../src/testing/index.js';
+import { listBackends } from '@thermograd/autograd';
+import '../../src/index.js';
+import { CASES, checkOpCase } from '@thermograd/autograd/testing';
 
 const others = listBackends().filter((b) => b !== 'reference');
 

@@ -20,8 +20,7 @@
  * 2.5-3.5× faster at the bench CNN's shapes, copies in and out included. (A fully unrolled 5×5
  * window here gained a quarter before that; with only float64 and small calls left, it went.)
  */
-import type { Conv2dGeometry } from '../backend.js';
-import type { TypedArray } from '../../dtype.js';
+import type { Conv2dGeometry, TypedArray } from '@thermograd/autograd';
 
 /** out ([n·outH·outW, c·kh·kw], any contents) receives the patches of x, zeros where they cover padding. */
 export function im2colInto(x: TypedArray, g: Conv2dGeometry, out: TypedArray): TypedArray {
