@@ -123,11 +123,10 @@ async function trainRun(backend, { slider }) {
   const t0 = Date.now();
   const { page, errors } = await openPage(`quick=1&backend=${backend}&steps=${STEPS}&autostart=1`);
   await waitFor(page, (s) => s.ready, `${backend}: ready`, 120_000);
-  let before = null;
   if (slider) {
-    const s = await waitFor(page, (s) => s.step >= STEPS / 2, `${backend}: half way`, 600_000);
-    before = s.lastPlottedEta0;
-    // Cool to half: the η0 plot must drop by that factor, and the run still learns.
+    await waitFor(page, (s) => s.step >= STEPS / 2, `${backend}: half way`, 600_000);
+    // Cool to half: the η0 plot must show a drop by that factor between two steps (the cosine
+    // schedule moves η0 by under 1 % a step), and the run still learns.
     await page.evaluate(() => window.thermograd.setTemperature(0.002));
   }
   const s = await waitFor(page, (s) => s.done && !s.running, `${backend}: ${STEPS} steps`, 900_000);
@@ -145,11 +144,13 @@ async function trainRun(backend, { slider }) {
     `${backend}: validation accuracy ${(100 * s.valAccuracy).toFixed(2)} % > 90 %`,
   );
   if (slider) {
-    // η0 under the cosine schedule falls by under 1 % a step; the slider halves it, on top.
-    const after = s.lastPlottedEta0;
+    const eta0 = s.plottedEta0;
+    const ratios = eta0.slice(1).map((v, i) => v / eta0[i]);
+    const drop = Math.min(...ratios);
+    const at = ratios.indexOf(drop) + 2;
     check(
-      after / before < 0.55,
-      `${backend}: the η0 slider shows in the η0 plot (${before.toPrecision(3)} → ${after.toPrecision(3)})`,
+      drop > 0.48 && drop < 0.5 && ratios.filter((r) => r < 0.98).length === 1,
+      `${backend}: the η0 slider shows in the η0 plot (η0 × ${drop.toFixed(3)} at step ${at}, once)`,
     );
   }
   return { page, status: s };
@@ -184,8 +185,8 @@ try {
   const gap = Math.abs(pageMean - cli) / cli;
   console.log(`e2e: mean loss of steps 1-20: page ${pageMean}, CLI ${cli}`);
   check(
-    losses.length === 20 && gap <= 1e-3,
-    `the first 20 losses follow the CLI's (their means differ by ${gap.toExponential(2)} relative${gap === 0 ? ': bit for bit' : ''})`,
+    losses.length === 20 && gap === 0,
+    `the first 20 losses are the CLI's, bit for bit (their means differ by ${gap.toExponential(2)} relative)`,
   );
 
   // Draw a "7" on the pad: a top bar and a diagonal.
@@ -264,9 +265,10 @@ try {
       console.log(
         `e2e: speed, config b: ${name.padEnd(10)} ${Math.round(r.examplesPerSec).toString().padStart(7)} examples/s  ${(r.examplesPerSec / ref).toFixed(2)}× thermograd wasm  (${r.note})`,
       );
+  const measured = ['wasm', 'tfjs-wasm', 'tfjs-webgl', ...(first.ready ? ['webgl2'] : [])];
   check(
-    Object.values(bench).every((r) => r.examplesPerSec > 0),
-    'every backend measured a speed',
+    measured.every((b) => bench[b]?.examplesPerSec > 0),
+    `measured a speed on ${measured.join(', ')}`,
   );
 } catch (err) {
   check(false, err.message);

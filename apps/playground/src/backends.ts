@@ -8,6 +8,7 @@ import {
   crossEntropy,
   listBackends,
   matmul,
+  ones,
   registerBackend,
   setBackend,
   tensor,
@@ -29,12 +30,24 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
   }
 }
 
+/** Whether the WebAssembly backend was imported and its threads made here. */
+let wasmReady = false;
+
 async function useWasm(): Promise<string> {
   if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly');
-  // PRE-SPLIT
+  if (!wasmReady) {
+    await import('@thermograd/backend-wasm');
+    wasmReady = true;
+    // backend-wasm makes its GEMM threads at the first matmul and, above a size, blocks on them in
+    // that same call; but the workers a Web Worker starts load through its event loop, so they
+    // could not start while it blocks. A matmul below that size makes them without blocking; then
+    // this worker yields while they load.
+    withBackend('fast', () => tidy(() => matmul(ones([64, 64]), ones([64, 64])).dataSync()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
   setBackend('fast');
   const threads = globalThis.crossOriginIsolated
-    ? `threads allowed (cross-origin isolated, ${navigator.hardwareConcurrency} cores)`
+    ? `GEMM on up to ${Math.min(4, navigator.hardwareConcurrency)} threads (cross-origin isolated)`
     : 'one thread: the page is not cross-origin isolated, so there is no SharedArrayBuffer';
   return `WebAssembly SIMD backend; ${threads}`;
 }

@@ -25,7 +25,11 @@ const QUICK = { limit: '15000', epochs: '2', hidden: '256', batch: '64' };
 if (params.get('quick') === '1')
   for (const [k, v] of Object.entries(QUICK)) if (!params.has(k)) params.set(k, v);
 
-for (const name of SCHEDULES) $('schedule').append(new Option(name, name, name === 'cosine'));
+// The CLI's default schedule, selected (defaultSelected alone does not select it).
+for (const name of SCHEDULES)
+  $('schedule').append(
+    new Option(name, name, name === DEFAULTS.schedule, name === DEFAULTS.schedule),
+  );
 const backendNames: Record<BackendChoice, string> = {
   wasm: 'WebAssembly (thermograd)',
   reference: 'reference (plain TypeScript)',
@@ -384,11 +388,7 @@ declare global {
   }
 }
 window.thermograd = {
-  status: () => ({
-    ...state,
-    etaPlotPoints: etaPlot.count(eta0Series),
-    lastPlottedEta0: etaPlot.last(eta0Series),
-  }),
+  status: () => ({ ...state, plottedEta0: etaPlot.values(eta0Series) }),
   setTemperature(value: number) {
     $('eta0').value = String(Math.log10(value));
     $('eta0').dispatchEvent(new Event('input'));

@@ -54,6 +54,11 @@ export class LinePlot {
     return this.series[index]?.xs.length ?? 0;
   }
 
+  /** The y values of series `index`, in order (automation reads them). */
+  values(index: number): number[] {
+    return [...(this.series[index]?.ys ?? [])];
+  }
+
   last(index: number): number | undefined {
     const ys = this.series[index]?.ys;
     return ys?.[ys.length - 1];
