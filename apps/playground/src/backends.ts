@@ -15,6 +15,8 @@ import {
   tidy,
   withBackend,
 } from '@thermograd/autograd';
+// Registers the WebAssembly backend as 'fast' (the demo's and the bench's modules import it too).
+import '@thermograd/backend-wasm';
 import type { BackendChoice } from './protocol.js';
 
 export async function useBackend(choice: BackendChoice): Promise<string> {
@@ -30,13 +32,12 @@ export async function useBackend(choice: BackendChoice): Promise<string> {
   }
 }
 
-/** Whether the WebAssembly backend was imported and its threads made here. */
+/** Whether the WebAssembly backend's threads were made here. */
 let wasmReady = false;
 
 async function useWasm(): Promise<string> {
   if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly');
   if (!wasmReady) {
-    await import('@thermograd/backend-wasm');
     wasmReady = true;
     // backend-wasm makes its GEMM threads at the first matmul and, above a size, blocks on them in
     // that same call; but the workers a Web Worker starts load through its event loop, so they

@@ -3,6 +3,8 @@
  * back every step) in this page: thermograd on the chosen backend, or TensorFlow.js on its wasm or
  * webgl backend, with the bench's own step code (apps/bench) on the same random data.
  */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { getBackend } from '@thermograd/autograd';
 import { randomBatches, stepsPerSecond, tfjsMlp, thermogradMlp } from '@thermograd/bench/browser';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -23,9 +25,7 @@ export async function runBench(
   let step: () => number;
   let note: string;
   if (backend === 'tfjs-wasm' || backend === 'tfjs-webgl') {
-    const tf = await import('@tensorflow/tfjs');
     if (backend === 'tfjs-wasm') {
-      const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
       setWasmPaths({
         'tfjs-backend-wasm.wasm': wasmPlain,
         'tfjs-backend-wasm-simd.wasm': wasmSimd,
