@@ -81,28 +81,20 @@ function configFromControls(): TrainConfig {
 }
 
 // --- plots -----------------------------------------------------------------------------------------
-const lossPlot = new LinePlot($<HTMLCanvasElement>('plot-loss'), 'loss', {
-  logY: true,
-  xLabel: 'steps',
-});
+/** A plot against training steps on one of the page's canvases. */
+const stepPlot = (id: string, title: string, logY: boolean) =>
+  new LinePlot($<HTMLCanvasElement>(id), title, { logY, xLabel: 'steps' });
+const lossPlot = stepPlot('plot-loss', 'loss', true);
 const lossSeries = lossPlot.addSeries({ name: 'minibatch', color: '#9ab' });
 const lossAvgSeries = lossPlot.addSeries({ name: 'mean of 20', color: '#135' });
-const accPlot = new LinePlot($<HTMLCanvasElement>('plot-accuracy'), 'accuracy', {
-  xLabel: 'steps',
-});
+const accPlot = stepPlot('plot-accuracy', 'accuracy', false);
 const trainAcc = accPlot.addSeries({ name: 'train', color: '#999' });
 const valAcc = accPlot.addSeries({ name: 'validation', color: '#d62' });
 const testAcc = accPlot.addSeries({ name: 'test', color: '#2a2' });
-const etaPlot = new LinePlot($<HTMLCanvasElement>('plot-eta'), 'temperature', {
-  logY: true,
-  xLabel: 'steps',
-});
+const etaPlot = stepPlot('plot-eta', 'temperature', true);
 const eta0Series = etaPlot.addSeries({ name: 'η0', color: '#c33' });
 const etaSeries = etaPlot.addSeries({ name: 'η (step)', color: '#36c' });
-const noisePlot = new LinePlot($<HTMLCanvasElement>('plot-noise'), 'gradient noise scale B_noise', {
-  logY: true,
-  xLabel: 'steps',
-});
+const noisePlot = stepPlot('plot-noise', 'gradient noise scale B_noise', true);
 const noiseSeries = noisePlot.addSeries({ name: 'B_noise', color: '#726' });
 const invariancePlot = new LinePlot($<HTMLCanvasElement>('plot-invariance'), 'loss', {
   logY: true,
