@@ -9,7 +9,7 @@
 // prints examples/s of the bench's config b for thermograd and TensorFlow.js in the page. A
 // screenshot goes to docs/images/playground.png. Exit status 1 on any failed check.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -188,6 +188,36 @@ try {
     losses.length === 20 && gap === 0,
     `the first 20 losses are the CLI's, bit for bit (their means differ by ${gap.toExponential(2)} relative)`,
   );
+
+  // The page's checkpoint continues in the CLI: resume it there for 10 more steps.
+  const text = await wasm.page.evaluate(() => window.thermograd.checkpoint());
+  const dir = mkdtempSync(join(tmpdir(), 'playground-checkpoint-'));
+  try {
+    writeFileSync(join(dir, 'checkpoint.json'), text);
+    execFileSync(
+      'node',
+      [
+        join(root, 'apps/demo/dist/cli.js'),
+        '--resume',
+        join(dir, 'checkpoint.json'),
+        '--max-steps',
+        String(STEPS + 10),
+        '--quiet',
+        '--out',
+        join(dir, 'run'),
+      ],
+      { stdio: 'pipe' },
+    );
+    const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'));
+    check(
+      summary.steps === STEPS + 10,
+      `the page's checkpoint resumes in the CLI (step ${STEPS} → ${summary.steps})`,
+    );
+  } catch (err) {
+    check(false, `the page's checkpoint resumes in the CLI: ${err.stderr ?? err.message}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 
   // Draw a "7" on the pad: a top bar and a diagonal.
   await wasm.page.evaluate(() =>

@@ -202,6 +202,9 @@ function reportError(message: string): void {
   render();
 }
 
+/** Set while automation waits for a checkpoint's text (window.thermograd.checkpoint()). */
+let checkpointWanted: ((text: string) => void) | null = null;
+
 trainer.onmessage = (event: MessageEvent<FromWorker>) => {
   const m = event.data;
   switch (m.type) {
@@ -230,6 +233,12 @@ trainer.onmessage = (event: MessageEvent<FromWorker>) => {
       showPrediction(m.probabilities);
       return;
     case 'checkpoint': {
+      if (checkpointWanted) {
+        // Automation asked for the file's text instead of a download.
+        checkpointWanted(new TextDecoder().decode(m.bytes));
+        checkpointWanted = null;
+        return;
+      }
       const url = URL.createObjectURL(
         new Blob([m.bytes as BlobPart], { type: 'application/json' }),
       );
@@ -386,6 +395,11 @@ window.thermograd = {
     $('eta0').dispatchEvent(new Event('input'));
   },
   draw: (points: [number, number][]) => sketch.stroke(points),
+  checkpoint: () =>
+    new Promise<string>((resolve) => {
+      checkpointWanted = resolve;
+      send(trainer, { type: 'checkpoint' });
+    }),
   measure,
   runInvariance,
 };
