@@ -45,6 +45,10 @@ export default defineConfig({
       },
       {
         extends: true,
+        test: { name: 'playground', root: 'apps/playground', include: ['test/**/*.test.ts'] },
+      },
+      {
+        extends: true,
         test: {
           name: 'backend-gpujs',
           root: 'packages/backend-gpujs',

@@ -9,10 +9,12 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import {
+  CHECKPOINT_FORMAT as FORMAT,
+  CHECKPOINT_VERSION as VERSION,
+  checkpointHeader,
+} from './checkpoint-format.js';
 import { writeFileDurably } from './durable-write.js';
-
-const FORMAT = 'thermograd-checkpoint';
-const VERSION = 1;
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -20,13 +22,7 @@ export class CheckpointError extends Error {
 
 export function saveCheckpoint(path: string, body: unknown): void {
   const bytes = Buffer.from(JSON.stringify(body), 'utf8');
-  const header = JSON.stringify({
-    format: FORMAT,
-    version: VERSION,
-    sha256: sha256(bytes),
-    bytes: bytes.length,
-  });
-  writeFileDurably(path, [header + '\n', bytes], 'checkpoint');
+  writeFileDurably(path, [checkpointHeader(bytes, sha256(bytes)) + '\n', bytes], 'checkpoint');
 }
 
 export function loadCheckpoint<T = unknown>(path: string): T {

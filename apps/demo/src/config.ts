@@ -256,8 +256,20 @@ export function buildSchedule(c: TrainConfig, stepsPerEpoch: number): Schedule |
 }
 
 /** The optimizer plugin for a config: clip → weight decay → the named plugin, as a chain. */
-export function buildPlugin(c: TrainConfig, stepsPerEpoch: number, seed: number): OptimizerPlugin {
-  const schedule = buildSchedule(c, stepsPerEpoch);
+export function buildPlugin(
+  c: TrainConfig,
+  stepsPerEpoch: number,
+  seed: number,
+  liveScale?: () => number,
+): OptimizerPlugin {
+  // liveScale multiplies the scheduled value at every step (the playground's temperature slider
+  // moves it mid-run); every schedule is linear in its base value, so this rescales the base.
+  const scheduled = buildSchedule(c, stepsPerEpoch);
+  const schedule: Schedule | number =
+    liveScale === undefined
+      ? scheduled
+      : (step: number) =>
+          liveScale() * (typeof scheduled === 'number' ? scheduled : scheduled(step));
   const step =
     c.lr !== undefined
       ? { eta: schedule, batchSize: c.batch }

@@ -88,7 +88,7 @@ export interface RunSummary {
   checkpoint: string;
 }
 
-interface CheckpointBody {
+export interface CheckpointBody {
   kind: 'thermograd-demo-run';
   config: TrainConfig;
   step: number;
@@ -103,7 +103,7 @@ interface CheckpointBody {
   changes?: ConfigChange[];
 }
 
-interface MetricWindow {
+export interface MetricWindow {
   lossSum: number;
   correct: number;
   seen: number;

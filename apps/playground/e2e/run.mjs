@@ -1,0 +1,311 @@
+/* global window */
+// End-to-end test of the playground in headless Chromium (Debian's package, installed by
+// scripts/ensure-chromium.sh when missing; puppeteer-core downloads no browser). It builds the
+// page, serves it with the preview server (COOP/COEP: cross-origin isolated), and checks:
+// the page loads without console errors; 200 steps on the WebAssembly backend and on gpu.js
+// WebGL2 reach > 90 % validation accuracy on the quick setting; the first losses equal the CLI's
+// at the same seed and backend; moving the η0 slider mid-run shows in the η0 plot; a drawn digit
+// gets a prediction; the temperature-invariance view overlays at one η0 and not at one η; and it
+// prints examples/s of the bench's config b for thermograd and TensorFlow.js in the page. A
+// screenshot goes to docs/images/playground.png. Exit status 1 on any failed check.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+import { build, preview } from 'vite';
+
+const app = join(dirname(fileURLToPath(import.meta.url)), '..');
+const root = join(app, '..', '..');
+const STEPS = 200;
+const failures = [];
+const check = (ok, what) => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+const chromium = execFileSync(join(root, 'scripts', 'ensure-chromium.sh'), {
+  encoding: 'utf8',
+}).trim();
+execFileSync('node', [join(app, 'scripts', 'prepare-data.mjs')], { stdio: 'inherit' });
+await build({ root: app, logLevel: 'warn' });
+const server = await preview({
+  root: app,
+  preview: { port: 0, host: '127.0.0.1' },
+  logLevel: 'warn',
+});
+const base = server.resolvedUrls.local[0];
+console.log(`e2e: serving ${base}`);
+
+const browser = await puppeteer.launch({
+  executablePath: chromium,
+  headless: true,
+  // No sandbox: CI containers run as root. SwiftShader: WebGL2 in software, no GPU needed.
+  args: [
+    '--no-sandbox',
+    '--disable-dev-shm-usage',
+    '--use-angle=swiftshader',
+    '--enable-unsafe-swiftshader',
+  ],
+});
+
+async function openPage(query) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1340, height: 1000 });
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${base}?${query}`, { waitUntil: 'load' });
+  return { page, errors };
+}
+
+const status = (page) => page.evaluate(() => window.thermograd.status());
+
+async function waitFor(page, predicate, what, timeoutMs) {
+  const start = Date.now();
+  for (;;) {
+    const s = await status(page);
+    if (s.errors.length) throw new Error(`${what}: the page reported ${s.errors.join('; ')}`);
+    if (predicate(s)) return s;
+    if (Date.now() - start > timeoutMs) throw new Error(`${what}: timed out at step ${s.step}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * The CLI's first metric record at the quick setting (same seed, fast backend) with --log-every
+ * `every`: the mean loss of its first `every` steps, from metrics.jsonl.
+ */
+function cliFirstRecordLoss(every) {
+  const out = mkdtempSync(join(tmpdir(), 'playground-e2e-'));
+  try {
+    execFileSync(
+      'node',
+      [
+        join(root, 'apps/demo/dist/cli.js'),
+        '--limit',
+        '15000',
+        '--validation',
+        '5000',
+        '--batch',
+        '64',
+        '--hidden',
+        '256',
+        '--epochs',
+        '2',
+        '--seed',
+        '1',
+        '--log-every',
+        String(every),
+        '--eval-size',
+        '1000',
+        '--max-steps',
+        String(every),
+        '--out',
+        join(out, 'run'),
+      ],
+      { stdio: 'ignore' },
+    );
+    return JSON.parse(
+      readFileSync(join(out, 'run', 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')[0],
+    ).loss;
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+async function trainRun(backend, { slider }) {
+  const t0 = Date.now();
+  const { page, errors } = await openPage(`quick=1&backend=${backend}&steps=${STEPS}&autostart=1`);
+  await waitFor(page, (s) => s.ready, `${backend}: ready`, 120_000);
+  if (slider) {
+    await waitFor(page, (s) => s.step >= STEPS / 2, `${backend}: half way`, 600_000);
+    // Cool to half: the η0 plot must show a drop by that factor between two steps (the cosine
+    // schedule moves η0 by under 1 % a step), and the run still learns.
+    await page.evaluate(() => window.thermograd.setTemperature(0.002));
+  }
+  const s = await waitFor(page, (s) => s.done && !s.running, `${backend}: ${STEPS} steps`, 900_000);
+  const seconds = (Date.now() - t0) / 1000;
+  console.log(
+    `e2e: ${backend}: ${s.step} steps in ${seconds.toFixed(1)} s (${s.backendNote}); loss ${s.loss.toFixed(4)}, validation ${(100 * s.valAccuracy).toFixed(2)} %`,
+  );
+  check(
+    errors.length === 0,
+    `${backend}: no console errors${errors.length ? ` (${errors.join('; ')})` : ''}`,
+  );
+  check(s.step === STEPS, `${backend}: trained ${STEPS} steps`);
+  check(
+    s.valAccuracy > 0.9,
+    `${backend}: validation accuracy ${(100 * s.valAccuracy).toFixed(2)} % > 90 %`,
+  );
+  if (slider) {
+    const eta0 = s.plottedEta0;
+    const ratios = eta0.slice(1).map((v, i) => v / eta0[i]);
+    const drop = Math.min(...ratios);
+    const at = ratios.indexOf(drop) + 2;
+    check(
+      drop > 0.48 && drop < 0.5 && ratios.filter((r) => r < 0.98).length === 1,
+      `${backend}: the η0 slider shows in the η0 plot (η0 × ${drop.toFixed(3)} at step ${at}, once)`,
+    );
+  }
+  return { page, status: s };
+}
+
+let exitCode = 0;
+try {
+  // 1. WebAssembly: training, slider, first losses vs the CLI, the digit pad, invariance, screenshot.
+  const wasm = await trainRun('wasm', { slider: true });
+  execFileSync(
+    'npx',
+    [
+      '-y',
+      'pnpm@12.4.2',
+      'exec',
+      'turbo',
+      'run',
+      'build',
+      '--filter=@thermograd/demo...',
+      '--output-logs=errors-only',
+    ],
+    { cwd: root, stdio: 'inherit', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } },
+  );
+  const losses = wasm.status.firstLosses;
+  const cliFirst = cliFirstRecordLoss(1);
+  console.log(`e2e: loss of step 1: page ${losses[0]}, CLI ${cliFirst}`);
+  check(losses[0] === cliFirst, "the first loss is the CLI's, bit for bit");
+  let sum = 0;
+  for (const l of losses) sum += l;
+  const pageMean = sum / losses.length;
+  const cli = cliFirstRecordLoss(20);
+  const gap = Math.abs(pageMean - cli) / cli;
+  console.log(`e2e: mean loss of steps 1-20: page ${pageMean}, CLI ${cli}`);
+  check(
+    losses.length === 20 && gap === 0,
+    `the first 20 losses are the CLI's, bit for bit (their means differ by ${gap.toExponential(2)} relative)`,
+  );
+
+  // The page's checkpoint continues in the CLI: resume it there for 10 more steps.
+  const text = await wasm.page.evaluate(() => window.thermograd.checkpoint());
+  const dir = mkdtempSync(join(tmpdir(), 'playground-checkpoint-'));
+  try {
+    writeFileSync(join(dir, 'checkpoint.json'), text);
+    execFileSync(
+      'node',
+      [
+        join(root, 'apps/demo/dist/cli.js'),
+        '--resume',
+        join(dir, 'checkpoint.json'),
+        '--max-steps',
+        String(STEPS + 10),
+        '--quiet',
+        '--out',
+        join(dir, 'run'),
+      ],
+      { stdio: 'pipe' },
+    );
+    const summary = JSON.parse(readFileSync(join(dir, 'run', 'summary.json'), 'utf8'));
+    check(
+      summary.steps === STEPS + 10,
+      `the page's checkpoint resumes in the CLI (step ${STEPS} → ${summary.steps})`,
+    );
+  } catch (err) {
+    check(false, `the page's checkpoint resumes in the CLI: ${err.stderr ?? err.message}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Draw a "7" on the pad: a top bar and a diagonal.
+  await wasm.page.evaluate(() =>
+    window.thermograd.draw([
+      [50, 50],
+      [100, 50],
+      [170, 50],
+      [140, 110],
+      [110, 170],
+      [95, 200],
+    ]),
+  );
+  const drawn = await waitFor(wasm.page, (s) => s.prediction !== null, 'prediction', 30_000);
+  const p = drawn.prediction;
+  const digit = p.indexOf(Math.max(...p));
+  check(
+    p.length === 10 && Math.abs(p.reduce((a, b) => a + b) - 1) < 1e-4,
+    `a drawn digit gets probabilities (predicted ${digit} at ${(100 * p[digit]).toFixed(1)} %)`,
+  );
+
+  await wasm.page.evaluate(() => window.thermograd.runInvariance());
+  const inv = await waitFor(wasm.page, (s) => s.invariance.length === 8, 'invariance', 300_000);
+  const spread = (phase) => {
+    const finals = inv.invariance.filter((r) => r.phase === phase).map((r) => r.final);
+    return Math.max(...finals) / Math.min(...finals);
+  };
+  console.log(
+    `e2e: invariance: final losses at one η0 ${inv.invariance
+      .slice(0, 4)
+      .map((r) => r.final.toFixed(3))
+      .join(' ')}; at one η ${inv.invariance
+      .slice(4)
+      .map((r) => r.final.toFixed(3))
+      .join(' ')}`,
+  );
+  check(
+    spread('eta0') < spread('eta'),
+    `temperature invariance: the final losses spread less at one η0 (×${spread('eta0').toFixed(2)}) than at one η (×${spread('eta').toFixed(2)})`,
+  );
+  mkdirSync(join(root, 'docs', 'images'), { recursive: true });
+  await wasm.page.screenshot({
+    path: join(root, 'docs', 'images', 'playground.png'),
+    fullPage: true,
+  });
+  console.log('e2e: screenshot docs/images/playground.png');
+
+  // 2. gpu.js WebGL2 (SwiftShader: software rendering; correctness, not speed). Where gpu.js
+  // cannot compile thermograd's kernels, the page must say so; PLAYGROUND_E2E_REQUIRE_WEBGL=1
+  // makes that a failure instead of a reported gap.
+  const probe = await openPage('quick=1&backend=webgl2&steps=1');
+  const start = Date.now();
+  let first = await status(probe.page);
+  while (!first.ready && first.error === '' && Date.now() - start < 120_000) {
+    await new Promise((r) => setTimeout(r, 250));
+    first = await status(probe.page);
+  }
+  await probe.page.close();
+  if (first.ready || process.env.PLAYGROUND_E2E_REQUIRE_WEBGL === '1')
+    await trainRun('webgl2', { slider: false });
+  else {
+    console.log(`e2e: gpu.js WebGL2 UNAVAILABLE, as the page says: ${first.error}`);
+    check(
+      /^gpu\.js webgl2 /.test(first.error),
+      'webgl2: the page says why gpu.js WebGL2 cannot train',
+    );
+  }
+
+  // 3. Speed of the bench's config b in the page.
+  const bench = await wasm.page.evaluate(() =>
+    window.thermograd.measure(['wasm', 'webgl2', 'tfjs-wasm', 'tfjs-webgl'], 3),
+  );
+  const ref = bench.wasm.examplesPerSec;
+  for (const [name, r] of Object.entries(bench))
+    if (r.examplesPerSec > 0)
+      console.log(
+        `e2e: speed, config b: ${name.padEnd(10)} ${Math.round(r.examplesPerSec).toString().padStart(7)} examples/s  ${(r.examplesPerSec / ref).toFixed(2)}× thermograd wasm  (${r.note})`,
+      );
+  const measured = ['wasm', 'tfjs-wasm', 'tfjs-webgl', ...(first.ready ? ['webgl2'] : [])];
+  check(
+    measured.every((b) => bench[b]?.examplesPerSec > 0),
+    `measured a speed on ${measured.join(', ')}`,
+  );
+} catch (err) {
+  check(false, err.message);
+} finally {
+  await browser.close();
+  await server.close();
+}
+if (failures.length) exitCode = 1;
+console.log(exitCode === 0 ? 'e2e: all checks passed' : `e2e: ${failures.length} check(s) failed`);
+process.exit(exitCode);
