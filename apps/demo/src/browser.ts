@@ -18,6 +18,5 @@ export {
 export { buildModel, type DemoModel, type ModelKind, type ModelOptions } from './models.js';
 export { standardize, pixelStatistics, type PixelStatistics } from './standardize.js';
 export { countCorrect, accuracy } from './evaluate.js';
-export { scoped } from './backends.js';
 export { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkpointHeader } from './checkpoint-format.js';
 export type { CheckpointBody, MetricRecord, MetricWindow } from './train.js';

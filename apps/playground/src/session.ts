@@ -4,7 +4,7 @@
  * CLI's settings takes the CLI's steps, and its checkpoint is the CLI's checkpoint, resumable with
  * `demo --resume`. The temperature slider scales the scheduled η0 (or η) from the next step on.
  */
-import { Generator, crossEntropy, noGrad, softmax, tensor } from '@thermograd/autograd';
+import { Generator, crossEntropy, noGrad, softmax, tensor, tidy } from '@thermograd/autograd';
 import { Batcher, validationSplit, type Dataset, type MnistData } from '@thermograd/data';
 import {
   GradientNoiseMeter,
@@ -17,7 +17,6 @@ import {
   buildModel,
   buildPlugin,
   countCorrect,
-  scoped,
   standardize,
   validateConfig,
   type CheckpointBody,
@@ -141,7 +140,7 @@ export class Session {
     const t0 = performance.now();
     const batch = this.batcher.next();
     const willLog = (this.step + 1) % c.logEvery === 0 || batch.lastInEpoch;
-    const outcome = scoped(() => {
+    const outcome = tidy(() => {
       const x = tensor(batch.images.subarray(0, batch.size * features), [batch.size, features]);
       const labels = batch.labels.subarray(0, batch.size);
       const logits = this.model.forward(x);
@@ -216,7 +215,7 @@ export class Session {
     const x = pixels.slice();
     standardize(x, this.data.pixels);
     return noGrad(() =>
-      scoped(() =>
+      tidy(() =>
         Array.from(softmax(this.model.forward(tensor(x, [1, rows * cols])), -1).dataSync()),
       ),
     );
