@@ -34,14 +34,13 @@ import {
   tensor,
   tidy,
   type Backend,
-  type BinaryOp,
   type Conv2dGeometry,
   type MatmulParams,
   type Storage,
   type Tensor,
 } from '@thermograd/autograd';
 import '@thermograd/backend-wasm';
-import { UNARY_CASES } from '@thermograd/autograd/testing';
+import { BINARY_OPS, UNARY_CASES } from '@thermograd/autograd/testing';
 import {
   GpuBackend,
   kernelSources,
@@ -187,22 +186,7 @@ async function checkKernels(gpu: GpuBackend): Promise<void> {
       },
     });
   }
-  const binaryOps: BinaryOp[] = [
-    'add',
-    'sub',
-    'mul',
-    'div',
-    'pow',
-    'maximum',
-    'minimum',
-    'eq',
-    'ne',
-    'gt',
-    'ge',
-    'lt',
-    'le',
-  ];
-  for (const op of binaryOps) {
+  for (const op of BINARY_OPS) {
     const a = Float32Array.from(rand(64 * 1 * 33, 3, 0.5, 4), Math.round);
     const c = Float32Array.from(rand(5 * 1, 4, 0.5, 4), Math.round);
     cases.push({

@@ -15,12 +15,11 @@ import {
   tensor,
   tidy,
   type Backend,
-  type BinaryOp,
   type Conv2dGeometry,
   type MatmulParams,
   type Storage,
 } from '@thermograd/autograd';
-import { UNARY_CASES } from '@thermograd/autograd/testing';
+import { BINARY_OPS, UNARY_CASES } from '@thermograd/autograd/testing';
 import { bundleForNode } from '../device/bundle.mjs';
 import {
   GpuBackend,
@@ -45,24 +44,10 @@ function battery(b: Backend): Float32Array[] {
     const y = b.unary(op, up(x), x.length, F, p, p2);
     out.push(y, b.unaryBackward(op, up(x), y, up(rand32(300, 2)), x.length, F, p, p2));
   }
-  const binaryOps: BinaryOp[] = [
-    'add',
-    'sub',
-    'mul',
-    'div',
-    'pow',
-    'maximum',
-    'minimum',
-    'eq',
-    'ne',
-    'gt',
-    'ge',
-    'lt',
-    'le',
-  ];
   const a = Float32Array.from(rand32(3 * 1 * 4, 3, -3, 3), Math.round);
   const c = Float32Array.from(rand32(2, 4, -3, 3), Math.round);
-  for (const op of binaryOps) out.push(b.binary(op, up(a), [3, 1, 4], up(c), [2, 1], [3, 2, 4], F));
+  for (const op of BINARY_OPS)
+    out.push(b.binary(op, up(a), [3, 1, 4], up(c), [2, 1], [3, 2, 4], F));
   out.push(
     b.where(up(Float32Array.of(1, 0, 1)), [3, 1], up(a), [3, 1, 4], up(c), [2, 1], [3, 2, 4], F),
   );

@@ -5,31 +5,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   referenceBackend as ref,
-  type BinaryOp,
   type Conv2dGeometry,
   type MatmulParams,
   type Storage,
 } from '@thermograd/autograd';
-import { UNARY_CASES, unaryLabel } from '@thermograd/autograd/testing';
+import { BINARY_OPS, UNARY_CASES, unaryLabel } from '@thermograd/autograd/testing';
 import { kernelSources } from '../src/index.js';
 import { backendFor, CONFIGS, expectGpuClose, rand32 } from './helpers.js';
 
 const F = 'float32' as const;
-const BINARY_OPS: BinaryOp[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'pow',
-  'maximum',
-  'minimum',
-  'eq',
-  'ne',
-  'gt',
-  'ge',
-  'lt',
-  'le',
-];
 
 describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
   const { mode } = config;

@@ -6,6 +6,7 @@
  */
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './gradcheck.js';
 export { allClose, type AllCloseTolerance, type AllCloseResult } from './all-close.js';
+export { BINARY_OPS } from './binary-ops.js';
 export { UNARY_CASES, unaryLabel, type UnaryCase } from './unary-cases.js';
 export { CASES, NOT_OPS, type OpCase, type InputSpec } from './conformance-cases.js';
 export { runOpCase, checkOpCase, conformanceTolerance, type OpCaseRun } from './conformance.js';

@@ -12,12 +12,11 @@ import {
   getBackend,
   listBackends,
   referenceBackend as ref,
-  type BinaryOp,
   type Conv2dGeometry,
 } from '@thermograd/autograd';
 import '../../src/index.js';
 import { geometry } from '../../../autograd/test/helpers.js';
-import { conformanceTolerance } from '@thermograd/autograd/testing';
+import { BINARY_OPS, conformanceTolerance } from '@thermograd/autograd/testing';
 
 const others = listBackends().filter((b) => b !== 'reference');
 const size = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
@@ -99,21 +98,6 @@ const BROADCASTS: [number[], number[], number[]][] = [
     [2, 4, 3],
   ],
   [[0, 5], [5], [0, 5]],
-];
-const BINARY_OPS: BinaryOp[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'pow',
-  'maximum',
-  'minimum',
-  'eq',
-  'ne',
-  'gt',
-  'ge',
-  'lt',
-  'le',
 ];
 
 for (const name of others) {
