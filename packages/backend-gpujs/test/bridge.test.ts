@@ -28,6 +28,7 @@ import {
   WorkerDevice,
   type KernelFn,
 } from '../src/index.js';
+import { geometry } from '../../autograd/test/helpers.js';
 import { MODES, rand32, WEBGPU } from './helpers.js';
 
 const F = 'float32' as const;
@@ -104,34 +105,8 @@ function battery(b: Backend): Float32Array[] {
   out.push(ls, b.logSoftmaxBackward(ls, up(rand32(60, 12)), 6, 10, F));
   // The second geometry has windows wholly in the padding (−∞ in maxPool2d, fixed on the host).
   const geometries: Conv2dGeometry[] = [
-    {
-      n: 2,
-      c: 3,
-      h: 5,
-      w: 6,
-      kh: 3,
-      kw: 3,
-      strideH: 1,
-      strideW: 1,
-      padH: 1,
-      padW: 1,
-      outH: 5,
-      outW: 6,
-    },
-    {
-      n: 1,
-      c: 1,
-      h: 2,
-      w: 2,
-      kh: 1,
-      kw: 1,
-      strideH: 2,
-      strideW: 2,
-      padH: 1,
-      padW: 1,
-      outH: 2,
-      outW: 2,
-    },
+    geometry(2, 3, 5, 6, [3, 3], [1, 1], [1, 1]),
+    geometry(1, 1, 2, 2, [1, 1], [2, 2], [1, 1]),
   ];
   for (const g of geometries) {
     const img = rand32(g.n * g.c * g.h * g.w, 13);

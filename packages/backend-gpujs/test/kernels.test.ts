@@ -11,6 +11,7 @@ import {
 } from '@thermograd/autograd';
 import { BINARY_OPS, UNARY_CASES, unaryLabel } from '@thermograd/autograd/testing';
 import { kernelSources } from '../src/index.js';
+import { geometry } from '../../autograd/test/helpers.js';
 import { backendFor, CONFIGS, expectGpuClose, rand32 } from './helpers.js';
 
 const F = 'float32' as const;
@@ -368,48 +369,9 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
   });
 
   const geometries: Conv2dGeometry[] = [
-    {
-      n: 2,
-      c: 3,
-      h: 5,
-      w: 6,
-      kh: 3,
-      kw: 3,
-      strideH: 1,
-      strideW: 1,
-      padH: 1,
-      padW: 1,
-      outH: 5,
-      outW: 6,
-    },
-    {
-      n: 2,
-      c: 2,
-      h: 7,
-      w: 6,
-      kh: 3,
-      kw: 2,
-      strideH: 2,
-      strideW: 2,
-      padH: 1,
-      padW: 0,
-      outH: 4,
-      outW: 3,
-    },
-    {
-      n: 1,
-      c: 2,
-      h: 6,
-      w: 6,
-      kh: 2,
-      kw: 2,
-      strideH: 2,
-      strideW: 2,
-      padH: 0,
-      padW: 0,
-      outH: 3,
-      outW: 3,
-    },
+    geometry(2, 3, 5, 6, [3, 3], [1, 1], [1, 1]),
+    geometry(2, 2, 7, 6, [3, 2], [2, 2], [1, 0]),
+    geometry(1, 2, 6, 6, [2, 2], [2, 2], [0, 0]),
   ];
 
   it.each(geometries)('im2col, col2im and pooling, forward and backward (%o)', (g) => {
@@ -437,20 +399,7 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
   });
 
   it('maxPool2d picks the first of equal maxima and the first NaN, as the reference', () => {
-    const g: Conv2dGeometry = {
-      n: 1,
-      c: 1,
-      h: 2,
-      w: 4,
-      kh: 2,
-      kw: 2,
-      strideH: 2,
-      strideW: 2,
-      padH: 0,
-      padW: 0,
-      outH: 1,
-      outW: 2,
-    };
+    const g: Conv2dGeometry = geometry(1, 1, 2, 4, [2, 2], [2, 2], [0, 0]);
     const x = Float32Array.of(1, 1, 2, NaN, 1, 0, NaN, 2);
     const mp = gpu.maxPool2d(up(x), g, F);
     const want = ref.maxPool2d(x, g, F);
