@@ -7,7 +7,11 @@
  * everything else.
  *
  * Storage is the reference backend's (a Float32Array or Float64Array), so tensors move between the
- * two backends freely and any kernel without a fast path simply calls the reference one. float64
+ * two backends freely and any kernel without a fast path simply calls the reference one. The arrays
+ * are views onto the backend's shared wasm memory (wasm-memory.ts), so the wasm kernels read and
+ * write them in place; without SharedArrayBuffer (a page that is not cross-origin isolated), or
+ * once the memory is full, they are plain arrays and the kernels copy them in and out
+ * (`residentStorage()` says which). float64
  * (used for gradient checks) takes the reference path, except for pure data movement and window
  * loops that are dtype-generic. test/conformance checks every op on this backend against the
  * reference, forward and backward, and the fast kernels directly.

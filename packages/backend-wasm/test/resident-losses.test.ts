@@ -1,11 +1,13 @@
 /**
  * Training losses on the fast backend, bit for bit, against values recorded before tensors moved
  * into wasm memory (src/wasm-memory.ts): storage placement must not change a single bit of a CNN
- * or an MLP training step, whether the steps run inside tidy (storage recycled) or not.
+ * or an MLP training step, whether the steps run inside tidy (storage recycled) or not, and whether
+ * storage lives in wasm memory or in plain arrays (the path without shared memory).
  */
 import { describe, expect, it } from 'vitest';
 import { Generator, crossEntropy, nn, noGrad, tensor, tidy } from '@thermograd/autograd';
 import '../src/index.js';
+import { setResidentStorage } from '../src/buffer-pool.js';
 
 function trainer(model: nn.Sequential, inputShape: number[], seed: number) {
   const rng = new Generator(seed);
@@ -70,12 +72,19 @@ describe('training losses on the fast backend, against values recorded from in-J
     ['cnn', cnn],
     ['mlp', mlp],
   ] as const) {
-    it(`${name}: four steps plain, four inside tidy`, () => {
-      const step = make(3);
-      const losses: number[] = [];
-      for (let s = 0; s < 4; s++) losses.push(step());
-      for (let s = 0; s < 4; s++) losses.push(tidy(step));
-      expect(losses).toEqual(RECORDED[name]);
-    });
+    for (const resident of [true, false]) {
+      it(`${name}, ${resident ? 'storage in wasm memory' : 'plain arrays'}: four steps plain, four inside tidy`, () => {
+        const was = setResidentStorage(resident);
+        try {
+          const step = make(3);
+          const losses: number[] = [];
+          for (let s = 0; s < 4; s++) losses.push(step());
+          for (let s = 0; s < 4; s++) losses.push(tidy(step));
+          expect(losses).toEqual(RECORDED[name]);
+        } finally {
+          setResidentStorage(was);
+        }
+      });
+    }
   }
 });
