@@ -1,8 +1,12 @@
 /**
  * Recycled Float32Array / Float64Array storage for the fast backend, keyed by dtype and length.
- * The arrays are views onto the backend's shared wasm memory (wasm-memory.ts), so the wasm kernels
- * work on them in place; where shared memory is switched off (`setResidentStorage(false)`) or
- * full, they are plain arrays, which the kernels copy in and out.
+ * Arrays made inside a tidy scope are views onto the backend's shared wasm memory (wasm-memory.ts),
+ * so the wasm kernels work on them in place; the rest are plain arrays, which the kernels copy in
+ * and out. Why only inside tidy: there storage comes back deterministically (the scope releases
+ * it), while storage outside any scope is left to the collector, which does not see wasm memory
+ * filling up (a view is a few bytes of JavaScript heap) and so would reclaim it too late. Plain
+ * arrays are also what every array is where shared memory is off (`setResidentStorage(false)`)
+ * or the memory's storage budget is spent.
  *
  * A training step run inside `tidy` (src/tidy.ts) disposes its intermediates when it ends; their
  * storage comes back here (`backend.dispose`), and the next step's kernels, which ask for the
@@ -24,6 +28,7 @@
 import {
   addScopeListener,
   forgetWrapped,
+  tidyDepth,
   wasWrapped,
   type DType,
   type TypedArray,
@@ -101,10 +106,10 @@ addScopeListener({
   },
 });
 
-/** A new array for the pool: a view onto wasm memory when that is on and has room. */
+/** A new array for the pool: a view onto wasm memory inside tidy, when that is on and has room. */
 function allocate(dtype: DType, size: number): Float32Array | Float64Array {
   const a =
-    (resident && residentArray(dtype, size)) ||
+    (resident && tidyDepth() > 0 && residentArray(dtype, size)) ||
     (dtype === 'float32' ? new Float32Array(size) : new Float64Array(size));
   ours.add(a);
   return a;

@@ -15,8 +15,9 @@
  * A view that is never released (work outside tidy, an array returned raw from a scope) gives its
  * block back when the collector reclaims the view (a FinalizationRegistry). Hence a subarray of a
  * tensor's data must not outlive the array it was cut from; `Float32Array.from` or `slice` copies.
- * When the memory's maximum would be passed, storage falls back to a plain array (copied in by the
- * kernels like any non-resident operand), and kernel scratch fails with a RangeError naming the size.
+ * When storage would take more than STORAGE_SHARE of the memory's maximum, it falls back to a plain
+ * array (copied in by the kernels like any non-resident operand); kernel scratch that does not fit
+ * fails with a RangeError naming the size.
  */
 import type { DType } from '@thermograd/autograd';
 import { Arena } from './arena.js';
@@ -36,6 +37,8 @@ const WebAssembly = (
 ).WebAssembly;
 
 const PAGE = 65536;
+/** Tensor storage may fill this share of the maximum; the rest stays free for kernel scratch. */
+const STORAGE_SHARE = 0.75;
 
 /** Bytes after every block: the SIMD loops read and write up to a vector past a region's end. */
 export const SLACK_BYTES = 32;
@@ -121,6 +124,7 @@ export function residentOffset(view: object): number {
 export function residentArray(dtype: DType, size: number): Float32Array | Float64Array | undefined {
   const bytesPer = dtype === 'float32' ? 4 : 8;
   const bytes = size * bytesPer + SLACK_BYTES;
+  if (arena.used + bytes > STORAGE_SHARE * arena.limit) return undefined;
   const at = arena.alloc(bytes);
   if (at === undefined) return undefined;
   ensureMemory(at + bytes);

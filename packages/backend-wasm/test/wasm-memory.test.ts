@@ -5,7 +5,7 @@
  * out, the path without shared memory).
  */
 import { describe, expect, it } from 'vitest';
-import { Generator, type MatmulParams } from '@thermograd/autograd';
+import { Generator, tidy, type MatmulParams } from '@thermograd/autograd';
 import { Arena } from '../src/arena.js';
 import {
   ensureMemory,
@@ -89,7 +89,7 @@ function values(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1);
 }
 
-/** `values` in pool storage: resident while resident storage is on. */
+/** `values` in pool storage: resident inside tidy while resident storage is on. */
 function stored(v: Float32Array): Float32Array {
   const out = take('float32', v.length) as Float32Array;
   out.set(v);
@@ -128,26 +128,32 @@ describe('kernels on resident storage and on plain arrays give the same bits', (
     { batch: 1, m: 70, k: 33, n: 300, transA: false, transB: true, aBatched: true, bBatched: true },
   ];
   for (const p of cases) {
-    it(`matmul ${JSON.stringify(p)}`, () => {
-      const a = values((p.aBatched ? p.batch : 1) * p.m * p.k, 1);
-      const b = values((p.bBatched ? p.batch : 1) * p.k * p.n, 2);
-      const resident = fastBackend.matmul(stored(a), stored(b), p, 'float32') as Float32Array;
-      expect(residentOffset(resident)).toBeGreaterThan(0);
-      const was = setResidentStorage(false);
-      try {
-        const plainA = stored(a);
-        expect(residentOffset(plainA)).toBe(-1);
-        const plain = fastBackend.matmul(plainA, stored(b), p, 'float32') as Float32Array;
-        expect(residentOffset(plain)).toBe(-1);
-        expect(resident).toEqual(plain);
-        // A user's arrays (never resident) into a resident result: the same bits again.
-        setResidentStorage(true);
-        expect(fastBackend.matmul(a, b, p, 'float32')).toEqual(plain);
-      } finally {
-        setResidentStorage(was);
-      }
-    });
+    it(`matmul ${JSON.stringify(p)}`, () =>
+      tidy(() => {
+        const a = values((p.aBatched ? p.batch : 1) * p.m * p.k, 1);
+        const b = values((p.bBatched ? p.batch : 1) * p.k * p.n, 2);
+        const resident = fastBackend.matmul(stored(a), stored(b), p, 'float32') as Float32Array;
+        expect(residentOffset(resident)).toBeGreaterThan(0);
+        const was = setResidentStorage(false);
+        try {
+          const plainA = stored(a);
+          expect(residentOffset(plainA)).toBe(-1);
+          const plain = fastBackend.matmul(plainA, stored(b), p, 'float32') as Float32Array;
+          expect(residentOffset(plain)).toBe(-1);
+          expect(resident).toEqual(plain);
+          // A user's arrays (never resident) into a resident result: the same bits again.
+          setResidentStorage(true);
+          expect(fastBackend.matmul(a, b, p, 'float32')).toEqual(plain);
+        } finally {
+          setResidentStorage(was);
+        }
+      }));
   }
+
+  it('storage taken outside tidy is a plain array (the collector sees it)', () => {
+    expect(residentOffset(stored(values(10, 1)))).toBe(-1);
+    tidy(() => void expect(residentOffset(stored(values(10, 1)))).toBeGreaterThan(0));
+  });
 
   it('im2col, col2im, max pool and its backward, relu and a broadcast add', () => {
     const g = {
@@ -185,12 +191,14 @@ describe('kernels on resident storage and on plain arrays give the same bits', (
       );
       return [cols, back, y, dx, r, sum].map((s) => Array.from(s as Float32Array));
     };
-    const resident = run();
-    const was = setResidentStorage(false);
-    try {
-      expect(resident).toEqual(run());
-    } finally {
-      setResidentStorage(was);
-    }
+    tidy(() => {
+      const resident = run();
+      const was = setResidentStorage(false);
+      try {
+        expect(resident).toEqual(run());
+      } finally {
+        setResidentStorage(was);
+      }
+    });
   });
 });
