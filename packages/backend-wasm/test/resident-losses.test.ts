@@ -5,28 +5,10 @@
  * storage lives in wasm memory or in plain arrays (the path without shared memory).
  */
 import { describe, expect, it } from 'vitest';
-import { Generator, crossEntropy, nn, noGrad, tensor, tidy } from '@thermograd/autograd';
+import { Generator, nn, tidy } from '@thermograd/autograd';
 import '../src/index.js';
 import { setResidentStorage } from '../src/buffer-pool.js';
-
-function trainer(model: nn.Sequential, inputShape: number[], seed: number) {
-  const rng = new Generator(seed);
-  const batch = inputShape[0];
-  const x = tensor(
-    Float32Array.from({ length: inputShape.reduce((a, b) => a * b) }, () => rng.uniform()),
-    inputShape,
-  );
-  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-  return (): number => {
-    const loss = crossEntropy(model.forward(x), labels);
-    loss.backward();
-    noGrad(() => {
-      for (const p of model.parameters()) p.assign(p.sub(p.grad!.mul(0.05)));
-    });
-    model.zeroGrad();
-    return loss.item();
-  };
-}
+import { trainer } from './trainer.js';
 
 function cnn(seed: number) {
   const rng = new Generator(seed);

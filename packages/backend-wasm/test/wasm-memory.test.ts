@@ -17,6 +17,7 @@ import {
 } from '../src/wasm-memory.js';
 import { fastBackend } from '../src/index.js';
 import { setResidentStorage, take } from '../src/buffer-pool.js';
+import { geometry } from '../../autograd/test/helpers.js';
 
 describe('arena', () => {
   it('hands out aligned, disjoint blocks, reuses freed ones first-fit and coalesces neighbours', () => {
@@ -156,21 +157,8 @@ describe('kernels on resident storage and on plain arrays give the same bits', (
   });
 
   it('im2col, col2im, max pool and its backward, relu and a broadcast add', () => {
-    const g = {
-      n: 20,
-      c: 3,
-      h: 12,
-      w: 12,
-      kh: 3,
-      kw: 3,
-      strideH: 1,
-      strideW: 1,
-      padH: 1,
-      padW: 1,
-      outH: 12,
-      outW: 12,
-    };
-    const pool = { ...g, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0, outH: 6, outW: 6 };
+    const g = geometry(20, 3, 12, 12, [3, 3], [1, 1], [1, 1]);
+    const pool = geometry(20, 3, 12, 12, [2, 2], [2, 2], [0, 0]);
     const x = values(g.n * g.c * g.h * g.w, 3);
     const bias = values(g.w, 4);
     const run = () => {
