@@ -33,7 +33,6 @@ export * from './shape.js';
 export { Tensor, type PerExampleRecord } from './tensor.js';
 export { tidy, keep, tidyDepth } from './tidy.js';
 // For backends that recycle storage (@thermograd/backend-wasm's buffer pool): scope events.
-export { addScopeListener, wasWrapped, forgetWrapped, type ScopeListener } from './tidy.js';
 export {
   noGrad,
   isGradEnabled,

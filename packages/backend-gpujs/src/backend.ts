@@ -221,7 +221,6 @@ export class GpuBackend implements Backend {
    * and its buffers are gone.
    */
   destroy(): void {
-    this.lifetime.stopListening();
     this.device.destroy();
   }
 

@@ -160,14 +160,13 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
   it('dispose and tidy release the buffers in the worker', () => {
     const gpu = new GpuBackend({ mode, bridge: true, name: 'bridge-test-release' });
     const device = gpu.device as WorkerDevice;
-    const kept = gpu.fromValues([1, 2], F);
+    const kept = tensor([1, 2], [2], { backend: gpu, dtype: F });
     tidy(() => {
-      const t = gpu.unary('exp', kept, 2, F, 0, 0);
-      gpu.binary('add', t, [2], kept, [2], [2], F);
+      kept.exp().add(kept);
       expect(device.workerBuffers()).toBe(3);
     });
     expect(device.workerBuffers()).toBe(1);
-    gpu.dispose(kept);
+    kept.dispose();
     expect(device.workerBuffers()).toBe(0);
     expect(gpu.liveBuffers()).toBe(0);
     gpu.destroy();

@@ -104,7 +104,8 @@ export function conv2d(
   const positions = g.outH * g.outW;
   const patch = inC * kh * kw;
   const outShape = [batch, outC, g.outH, g.outW];
-  const cols = backend.im2col(x.storage, g, dtype); // [N·P, K]
+  // The im2col columns: a tensor like any other, which backward holds and the scope releases.
+  const cols = wrap(x, backend.im2col(x.storage, g, dtype), [batch * positions, patch]);
   const mm = (
     p: Omit<MatmulParams, 'transA' | 'transB' | 'aBatched' | 'bBatched'> & Partial<MatmulParams>,
   ): MatmulParams => ({
@@ -115,71 +116,106 @@ export function conv2d(
     ...p,
   });
   // Y_n [O, P] = W [O, K] · cols_nᵀ, W shared across the batch.
-  let y = backend.matmul(
-    weight.storage,
-    cols,
-    mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }),
-    dtype,
-  );
-  if (bias)
-    y = backend.binary(
-      'add',
-      y,
-      [batch, outC, positions],
-      bias.storage,
-      [outC, 1],
-      [batch, outC, positions],
+  let y = wrap(
+    x,
+    backend.matmul(
+      weight.storage,
+      cols.storage,
+      mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }),
       dtype,
+    ),
+    outShape,
+  );
+  if (bias) {
+    const product = y;
+    y = wrap(
+      x,
+      backend.binary(
+        'add',
+        product.storage,
+        [batch, outC, positions],
+        bias.storage,
+        [outC, 1],
+        [batch, outC, positions],
+        dtype,
+      ),
+      outShape,
     );
+    product.dispose(); // the product before the bias: no one else holds it
+  }
 
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return fromOp('conv2d', wrap(x, y, outShape), inputs, (dy, ctx) => {
+  return fromOp('conv2d', y, inputs, (dy, ctx) => {
     const grads: (Tensor | null)[] = [null, null, null];
     if (x.requiresGrad) {
       // dcols_n [P, K] = dY_nᵀ · W
-      const dcols = backend.matmul(
-        dy.storage,
-        weight.storage,
-        mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
-        dtype,
+      const dcols = wrap(
+        x,
+        backend.matmul(
+          dy.storage,
+          weight.storage,
+          mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
+          dtype,
+        ),
+        cols.shape,
       );
-      grads[0] = wrap(x, backend.col2im(dcols, g, dtype), x.shape);
+      grads[0] = wrap(x, backend.col2im(dcols.storage, g, dtype), x.shape);
+      dcols.dispose();
     }
     if (weight.requiresGrad) {
       if (wantsPerExample(ctx, weight)) {
         // Each example's term dY_n · cols_n [O, K], kept apart for the statistics, then summed.
-        const terms = backend.matmul(
-          dy.storage,
-          cols,
-          mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
-          dtype,
+        const terms = wrap(
+          x,
+          backend.matmul(
+            dy.storage,
+            cols.storage,
+            mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
+            dtype,
+          ),
+          [batch, outC, patch],
         );
-        recordPerExample(ctx, weight, wrap(x, terms, [batch, outC, patch]));
+        recordPerExample(ctx, weight, terms);
         grads[1] = wrap(
           x,
-          backend.reduce('sum', terms, [batch, outC, patch], [0], dtype),
+          backend.reduce('sum', terms.storage, terms.shape, [0], dtype),
           weight.shape,
         );
+        terms.dispose();
       } else {
         // dW = dY as [O, N·P] · cols [N·P, K]: one product over the whole batch.
-        const dyT = backend.permute(dy.storage, [batch, outC, positions], [1, 0, 2], dtype);
+        const dyT = wrap(
+          x,
+          backend.permute(dy.storage, [batch, outC, positions], [1, 0, 2], dtype),
+          [outC, batch, positions],
+        );
         grads[1] = wrap(
           x,
           backend.matmul(
-            dyT,
-            cols,
+            dyT.storage,
+            cols.storage,
             mm({ batch: 1, m: outC, k: batch * positions, n: patch }),
             dtype,
           ),
           weight.shape,
         );
+        dyT.dispose();
       }
     }
     if (bias && bias.requiresGrad) {
       if (wantsPerExample(ctx, bias)) {
-        const terms = backend.reduce('sum', dy.storage, [batch, outC, positions], [2], dtype); // [N, O, 1]
-        recordPerExample(ctx, bias, wrap(x, terms, [batch, outC, 1]));
-        grads[2] = wrap(x, backend.reduce('sum', terms, [batch, outC, 1], [0], dtype), bias.shape);
+        const terms = wrap(
+          x,
+          backend.reduce('sum', dy.storage, [batch, outC, positions], [2], dtype),
+          [batch, outC, 1],
+        );
+        recordPerExample(ctx, bias, terms);
+        grads[2] = wrap(
+          x,
+          backend.reduce('sum', terms.storage, terms.shape, [0], dtype),
+          bias.shape,
+        );
+        terms.dispose();
       } else {
         grads[2] = wrap(
           x,
@@ -204,17 +240,26 @@ function wantsPerExample(ctx: BackwardContext, param: Tensor): boolean {
 function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): void {
   const { backend, dtype } = terms;
   const batch = terms.shape[0];
-  const squares = backend.binary(
-    'mul',
-    terms.storage,
+  const squares = wrap(
+    terms,
+    backend.binary(
+      'mul',
+      terms.storage,
+      terms.shape,
+      terms.storage,
+      terms.shape,
+      terms.shape,
+      dtype,
+    ),
     terms.shape,
-    terms.storage,
-    terms.shape,
-    terms.shape,
-    dtype,
   );
   const axes = [...Array(terms.rank).keys()].slice(1);
-  const termNorms = backend.read(backend.reduce('sum', squares, terms.shape, axes, dtype), dtype);
+  const norms = wrap(terms, backend.reduce('sum', squares.storage, terms.shape, axes, dtype), [
+    batch,
+  ]);
+  const termNorms = norms.toArray();
+  squares.dispose();
+  norms.dispose();
   const sqNorms = new Float64Array(batch);
   const s = ctx.exampleScale(batch);
   for (let b = 0; b < batch; b++) sqNorms[b] = s * s * termNorms[b];
@@ -230,4 +275,6 @@ function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): v
   );
   // toArray copies: recordPerExample may add into the array when the parameter is used twice.
   ctx.recordPerExample(param, sqNorms, scaled.toArray());
+  scale.dispose();
+  scaled.dispose();
 }

@@ -58,32 +58,34 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rowsPerExample = batch === 0 ? 0 : rows / batch;
   const outShape = [...x.shape.slice(0, -1), outF];
 
-  let yStorage = backend.matmul(
-    x.storage,
-    weight.storage,
-    {
-      batch: 1,
-      m: rows,
-      k: inF,
-      n: outF,
-      transA: false,
-      transB: true,
-      aBatched: false,
-      bBatched: false,
-    },
-    dtype,
-  );
-  if (b !== undefined)
-    yStorage = backend.binary(
-      'add',
-      yStorage,
-      [rows, outF],
-      b.storage,
-      [outF],
-      [rows, outF],
+  let y = wrap(
+    x,
+    backend.matmul(
+      x.storage,
+      weight.storage,
+      {
+        batch: 1,
+        m: rows,
+        k: inF,
+        n: outF,
+        transA: false,
+        transB: true,
+        aBatched: false,
+        bBatched: false,
+      },
       dtype,
+    ),
+    outShape,
+  );
+  if (b !== undefined) {
+    const product = y;
+    y = wrap(
+      x,
+      backend.binary('add', product.storage, [rows, outF], b.storage, [outF], [rows, outF], dtype),
+      outShape,
     );
-  const y = wrap(x, yStorage, outShape);
+    product.dispose(); // the product before the bias: no one else holds it
+  }
 
   const inputs = b ? [x, weight, b] : [x, weight];
   return fromOp('linear', y, inputs, (dy, ctx) => {

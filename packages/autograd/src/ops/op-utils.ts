@@ -6,7 +6,10 @@ import { Tensor } from '../tensor.js';
 /** A tensor or a plain number (promoted to a 0-d tensor of the other operand's dtype and backend). */
 export type TensorLike = Tensor | number;
 
-/** A new tensor on `like`'s backend and dtype. */
+/**
+ * A new tensor on `like`'s backend and dtype. Every storage a kernel returns goes through here,
+ * intermediates included, so that tidy's reference counts are the one lifetime mechanism.
+ */
 export function wrap(like: Tensor, storage: Storage, shape: Shape): Tensor {
   return new Tensor(storage, shape, like.dtype, like.backend);
 }
