@@ -42,10 +42,12 @@ export {
   AnomalyError,
   fromOp,
   type BackwardOptions,
-  type BackwardContext,
   type GradNode,
   type PerExampleMode,
+  type PerExampleRule,
+  type BatchReduction,
 } from './autograd.js';
+export type { PerExampleRecorder } from './per-example.js';
 export { Generator, manualSeed, type GeneratorState } from './random.js';
 export * from './creation.js';
 export * from './ops/index.js';

@@ -11,10 +11,15 @@
  * Per-example statistics: for L = (1/B) Σ_b l_b, example b's own output gradient is B·dY_b (dY_b
  * for L = Σ_b l_b), so
  *   ĝ_b(W) = B · dY_b · cols_b,   ĝ_b(b) = B · Σ_p dY[b, :, p]
- * These are the terms of the dW sum above, computed separately (a batched matmul) only when asked.
+ * These are the terms of the dW sum above, computed separately (a batched matmul) by the op's
+ * per-example rule (per-example.ts), which runs only when statistics are asked for. Backward
+ * itself always takes the one product over the whole batch: with statistics on, the weight's
+ * product is computed twice (once per example, once summed), the price of keeping the rule apart
+ * from backward.
  */
 import type { Conv2dGeometry, MatmulParams } from '../backend/backend.js';
-import { fromOp, type BackwardContext } from '../autograd.js';
+import { fromOp } from '../autograd.js';
+import type { PerExampleRecorder } from '../per-example.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { assertCompatible, assertTensor, toTensor, wrap } from './op-utils.js';
@@ -145,44 +150,54 @@ export function conv2d(
   }
 
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return fromOp('conv2d', y, inputs, (dy, ctx) => {
-    const grads: (Tensor | null)[] = [null, null, null];
-    if (x.requiresGrad) {
-      // dcols_n [P, K] = dY_nᵀ · W
-      const dcols = wrap(
+  const perExampleRule = (dy: Tensor, stats: PerExampleRecorder) => {
+    if (stats.wants(weight)) {
+      // Each example's term dY_n · cols_n [O, K] of the summed dW, kept apart.
+      const terms = wrap(
         x,
         backend.matmul(
           dy.storage,
-          weight.storage,
-          mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
+          cols.storage,
+          mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
           dtype,
         ),
-        cols.shape,
+        [batch, outC, patch],
       );
-      grads[0] = wrap(x, backend.col2im(dcols.storage, g, dtype), x.shape);
-      dcols.dispose();
+      recordPerExample(stats, weight, terms);
+      terms.dispose();
     }
-    if (weight.requiresGrad) {
-      if (wantsPerExample(ctx, weight)) {
-        // Each example's term dY_n · cols_n [O, K], kept apart for the statistics, then summed.
-        const terms = wrap(
+    if (bias && stats.wants(bias)) {
+      const terms = wrap(
+        x,
+        backend.reduce('sum', dy.storage, [batch, outC, positions], [2], dtype),
+        [batch, outC, 1],
+      );
+      recordPerExample(stats, bias, terms);
+      terms.dispose();
+    }
+  };
+  return fromOp(
+    'conv2d',
+    y,
+    inputs,
+    (dy) => {
+      const grads: (Tensor | null)[] = [null, null, null];
+      if (x.requiresGrad) {
+        // dcols_n [P, K] = dY_nᵀ · W
+        const dcols = wrap(
           x,
           backend.matmul(
             dy.storage,
-            cols.storage,
-            mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
+            weight.storage,
+            mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
             dtype,
           ),
-          [batch, outC, patch],
+          cols.shape,
         );
-        recordPerExample(ctx, weight, terms);
-        grads[1] = wrap(
-          x,
-          backend.reduce('sum', terms.storage, terms.shape, [0], dtype),
-          weight.shape,
-        );
-        terms.dispose();
-      } else {
+        grads[0] = wrap(x, backend.col2im(dcols.storage, g, dtype), x.shape);
+        dcols.dispose();
+      }
+      if (weight.requiresGrad) {
         // dW = dY as [O, N·P] · cols [N·P, K]: one product over the whole batch.
         const dyT = wrap(
           x,
@@ -201,43 +216,26 @@ export function conv2d(
         );
         dyT.dispose();
       }
-    }
-    if (bias && bias.requiresGrad) {
-      if (wantsPerExample(ctx, bias)) {
-        const terms = wrap(
-          x,
-          backend.reduce('sum', dy.storage, [batch, outC, positions], [2], dtype),
-          [batch, outC, 1],
-        );
-        recordPerExample(ctx, bias, terms);
-        grads[2] = wrap(
-          x,
-          backend.reduce('sum', terms.storage, terms.shape, [0], dtype),
-          bias.shape,
-        );
-        terms.dispose();
-      } else {
+      if (bias && bias.requiresGrad) {
         grads[2] = wrap(
           x,
           backend.reduce('sum', dy.storage, [batch, outC, positions], [0, 2], dtype),
           bias.shape,
         );
       }
-    }
-    return grads;
-  });
-}
-
-function wantsPerExample(ctx: BackwardContext, param: Tensor): boolean {
-  return ctx.perExample !== false && ctx.wantsPerExample(param);
+      return grads;
+    },
+    undefined,
+    perExampleRule,
+  );
 }
 
 /**
  * Records per-example statistics from the unscaled terms [B, ...] (term_b = dY_b-part of the
  * summed gradient): ĝ_b = s · term_b, |ĝ_b|² = s² · |term_b|², with s = B for a batch-mean loss
- * and 1 for a batch sum (ctx.exampleScale).
+ * and 1 for a batch sum (stats.exampleScale).
  */
-function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): void {
+function recordPerExample(stats: PerExampleRecorder, param: Tensor, terms: Tensor): void {
   const { backend, dtype } = terms;
   const batch = terms.shape[0];
   const squares = wrap(
@@ -261,10 +259,10 @@ function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): v
   squares.dispose();
   norms.dispose();
   const sqNorms = new Float64Array(batch);
-  const s = ctx.exampleScale(batch);
+  const s = stats.exampleScale(batch);
   for (let b = 0; b < batch; b++) sqNorms[b] = s * s * termNorms[b];
-  if (ctx.perExample !== 'grads') {
-    ctx.recordPerExample(param, sqNorms);
+  if (stats.mode !== 'grads') {
+    stats.record(param, sqNorms);
     return;
   }
   const scale = toTensor('conv2d', s, terms);
@@ -274,7 +272,7 @@ function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): v
     [batch, ...param.shape],
   );
   // toArray copies: recordPerExample may add into the array when the parameter is used twice.
-  ctx.recordPerExample(param, sqNorms, scaled.toArray());
+  stats.record(param, sqNorms, scaled.toArray());
   scale.dispose();
   scaled.dispose();
 }
