@@ -22,6 +22,7 @@ import {
   type Backend,
   type Tensor,
 } from '@thermograd/autograd';
+import { momentum, Optimizer } from '@thermograd/optim';
 import { WorkerDevice, type GpuBackend } from '../src/index.js';
 import { backendFor, CONFIGS, expectGpuClose, rand32 } from './helpers.js';
 
@@ -115,6 +116,36 @@ describe.each(CONFIGS)('training steps on the gpu.js backend, $label', (config) 
     if (gpu.device instanceof WorkerDevice)
       expect(gpu.device.workerBuffers()).toBe(gpu.liveBuffers());
   });
+
+  it.each([
+    ['MLP', mlp, [8, 12]],
+    ['CNN', cnn, [8, 1, 6, 6]],
+  ] as const)(
+    '%s: tidy steps with the library Optimizer leave no buffer behind',
+    (_name, build, xShape) => {
+      const model = build(gpu);
+      const size = xShape.reduce((a: number, b: number) => a * b, 1);
+      const x = tensor(rand32(size, 12), [...xShape], { backend: gpu, dtype: 'float32' });
+      const opt = new Optimizer(
+        model.params.map((p, i) => [`p${i}`, p] as [string, Tensor]),
+        momentum({ eta: 0.1, mu: 0.9 }),
+        { checkEvery: 2 },
+      );
+      const baseline = gpu.liveBuffers();
+      for (let s = 0; s < 4; s++) {
+        tidy(() => {
+          crossEntropy(model.forward(x), labels).backward({ perExample: 'norms' });
+          opt.step();
+          opt.zeroGrad();
+        });
+        // An unread check (checkEvery 2) holds one scalar between its reads.
+        expect(gpu.liveBuffers(), `after step ${s + 1}`).toBe(baseline + (s % 2 === 0 ? 1 : 0));
+      }
+      if (gpu.device instanceof WorkerDevice)
+        expect(gpu.device.workerBuffers()).toBe(gpu.liveBuffers());
+      opt.dispose();
+    },
+  );
 
   it('without tidy() the counter shows the intermediates piling up, and dispose releases them', () => {
     const model = mlp(gpu);
