@@ -22,7 +22,7 @@ import { fromOp } from '../autograd.js';
 import type { PerExampleRecorder } from '../per-example.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, toTensor, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, matmulOf, toTensor, wrap } from './op-utils.js';
 
 export type Size2d = number | readonly [number, number];
 
@@ -121,14 +121,10 @@ export function conv2d(
     ...p,
   });
   // Y_n [O, P] = W [O, K] · cols_nᵀ, W shared across the batch.
-  let y = wrap(
-    x,
-    backend.matmul(
-      weight.storage,
-      cols.storage,
-      mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }),
-      dtype,
-    ),
+  let y = matmulOf(
+    weight,
+    cols,
+    mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }),
     outShape,
   );
   if (bias) {
@@ -153,14 +149,10 @@ export function conv2d(
   const perExampleRule = (dy: Tensor, stats: PerExampleRecorder) => {
     if (stats.wants(weight)) {
       // Each example's term dY_n · cols_n [O, K] of the summed dW, kept apart.
-      const terms = wrap(
-        x,
-        backend.matmul(
-          dy.storage,
-          cols.storage,
-          mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
-          dtype,
-        ),
+      const terms = matmulOf(
+        dy,
+        cols,
+        mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
         [batch, outC, patch],
       );
       recordPerExample(stats, weight, terms);
@@ -184,14 +176,10 @@ export function conv2d(
       const grads: (Tensor | null)[] = [null, null, null];
       if (x.requiresGrad) {
         // dcols_n [P, K] = dY_nᵀ · W
-        const dcols = wrap(
-          x,
-          backend.matmul(
-            dy.storage,
-            weight.storage,
-            mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
-            dtype,
-          ),
+        const dcols = matmulOf(
+          dy,
+          weight,
+          mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
           cols.shape,
         );
         grads[0] = wrap(x, backend.col2im(dcols.storage, g, dtype), x.shape);
@@ -204,14 +192,10 @@ export function conv2d(
           backend.permute(dy.storage, [batch, outC, positions], [1, 0, 2], dtype),
           [outC, batch, positions],
         );
-        grads[1] = wrap(
-          x,
-          backend.matmul(
-            dyT.storage,
-            cols.storage,
-            mm({ batch: 1, m: outC, k: batch * positions, n: patch }),
-            dtype,
-          ),
+        grads[1] = matmulOf(
+          dyT,
+          cols,
+          mm({ batch: 1, m: outC, k: batch * positions, n: patch }),
           weight.shape,
         );
         dyT.dispose();

@@ -21,7 +21,7 @@ import { allocArray, type TypedArray } from '../dtype.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import type { PerExampleRecorder } from '../per-example.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, matmulOf, wrap } from './op-utils.js';
 
 function describeShapes(x: Tensor, weight: Tensor, bias: Tensor | undefined): string {
   return `x ${shapeToString(x.shape)}, weight ${shapeToString(weight.shape)}${bias ? `, bias ${shapeToString(bias.shape)}` : ''}`;
@@ -59,25 +59,18 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rowsPerExample = batch === 0 ? 0 : rows / batch;
   const outShape = [...x.shape.slice(0, -1), outF];
 
-  let y = wrap(
-    x,
-    backend.matmul(
-      x.storage,
-      weight.storage,
-      {
-        batch: 1,
-        m: rows,
-        k: inF,
-        n: outF,
-        transA: false,
-        transB: true,
-        aBatched: false,
-        bBatched: false,
-      },
-      dtype,
-    ),
-    outShape,
-  );
+  // Plain 2-D products; the weight [out, in] is read transposed where needed.
+  const mm = (m: number, k: number, n: number, transA: boolean, transB: boolean) => ({
+    batch: 1,
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    aBatched: false,
+    bBatched: false,
+  });
+  let y = matmulOf(x, weight, mm(rows, inF, outF, false, true), outShape);
   if (b !== undefined) {
     const product = y;
     y = wrap(
@@ -97,49 +90,16 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       let dx: Tensor | null = null;
       let dW: Tensor | null = null;
       let db: Tensor | null = null;
-      if (x.requiresGrad) {
-        const s = backend.matmul(
-          dy.storage,
-          weight.storage,
-          {
-            batch: 1,
-            m: rows,
-            k: outF,
-            n: inF,
-            transA: false,
-            transB: false,
-            aBatched: false,
-            bBatched: false,
-          },
-          dtype,
-        );
-        dx = wrap(x, s, x.shape);
-      }
-      if (weight.requiresGrad) {
-        const s = backend.matmul(
-          dy.storage,
-          x.storage,
-          {
-            batch: 1,
-            m: outF,
-            k: rows,
-            n: inF,
-            transA: true,
-            transB: false,
-            aBatched: false,
-            bBatched: false,
-          },
-          dtype,
-        );
-        dW = wrap(weight, s, weight.shape);
-      }
+      if (x.requiresGrad) dx = matmulOf(dy, weight, mm(rows, outF, inF, false, false), x.shape);
+      if (weight.requiresGrad) dW = matmulOf(dy, x, mm(outF, rows, inF, true, false), weight.shape);
       if (b !== undefined && b.requiresGrad) {
         db = wrap(b, backend.reduce('sum', dy.storage, [rows, outF], [0], dtype), b.shape);
       }
       return b ? [dx, dW, db] : [dx, dW];
     },
     undefined,
-    (dy, recorder) => recordPerExample(recorder, x, weight, b, dy, batch, rowsPerExample, inF, outF),
+    (dy, recorder) =>
+      recordPerExample(recorder, x, weight, b, dy, batch, rowsPerExample, inF, outF),
   );
 }
 

@@ -1,5 +1,5 @@
 /** Small helpers every op file uses: building results, checking operands, coercing scalars. */
-import type { Storage } from '../backend/backend.js';
+import type { MatmulParams, Storage } from '../backend/backend.js';
 import { sizeOf, ShapeError, shapeToString, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -12,6 +12,11 @@ export type TensorLike = Tensor | number;
  */
 export function wrap(like: Tensor, storage: Storage, shape: Shape): Tensor {
   return new Tensor(storage, shape, like.dtype, like.backend);
+}
+
+/** The matmul kernel's product of a and b (see MatmulParams) as a tensor of `shape`. */
+export function matmulOf(a: Tensor, b: Tensor, params: MatmulParams, shape: Shape): Tensor {
+  return wrap(a, a.backend.matmul(a.storage, b.storage, params, a.dtype), shape);
 }
 
 export function toTensor(op: string, x: TensorLike, like: Tensor): Tensor {
