@@ -221,7 +221,6 @@ export class GpuBackend implements Backend {
    * and its buffers are gone.
    */
   destroy(): void {
-    this.lifetime.stopListening();
     this.device.destroy();
   }
 
@@ -311,6 +310,14 @@ export class GpuBackend implements Backend {
   read(s: Storage, dtype: DType): TypedArray {
     this.checkDType(dtype, 'read');
     return this.host(s);
+  }
+
+  /** Behind the worker, a read that does not block (bridge.ts); in process, a copy of read. */
+  readAsync(s: Storage, dtype: DType): Promise<TypedArray> {
+    this.checkDType(dtype, 'readAsync');
+    const b = this.buffer(s).buffer;
+    if (this.device.readAsync) return this.device.readAsync(b);
+    return Promise.resolve(this.device.read(b).slice());
   }
 
   write(s: Storage, values: ArrayLike<number>, dtype: DType): void {

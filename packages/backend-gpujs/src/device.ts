@@ -50,6 +50,8 @@ export interface Device {
   ): DeviceBuffer;
   /** The values; in process the buffer itself (do not write to it), through the bridge a copy. */
   read(b: DeviceBuffer): Float32Array;
+  /** The values without blocking this thread, where the device can (the worker bridge). */
+  readAsync?(b: DeviceBuffer): Promise<Float32Array>;
   write(b: DeviceBuffer, values: ArrayLike<number>): void;
   /** dst's values become src's, on the device (no read-back). */
   copy(src: DeviceBuffer, dst: DeviceBuffer): void;
