@@ -8,7 +8,7 @@
  *   kernels return Promises. A buffer is an id; its values stay in the worker (on the GPU in webgpu
  *   mode) until read.
  */
-import { KernelCache, type GpuJsMode } from './kernel-cache.js';
+import { KernelCache, type GpuJsMode, type InProcessMode } from './kernel-cache.js';
 
 /** A kernel function from kernel-sources.ts. */
 export type KernelFn = (...args: never[]) => number;
@@ -64,7 +64,7 @@ export class InProcessDevice implements Device {
   private readonly kernels: KernelCache;
 
   constructor(
-    readonly mode: 'cpu' | 'webasm',
+    readonly mode: InProcessMode,
     private readonly observe?: (call: KernelCall) => void,
   ) {
     this.kernels = new KernelCache(mode);
