@@ -2,8 +2,8 @@
  * The gpu.js backend: every kernel of the thermograd Backend interface as a gpu.js kernel
  * (kernel-sources.ts), in float32.
  *
- * Storage is a counted buffer (lifetime.ts) holding the kernel's output; in the cpu and webasm
- * modes that is a Float32Array. Intermediates inside a kernel (row statistics of a softmax, say)
+ * Storage is a counted buffer (lifetime.ts) holding the kernel's output; in process (cpu, webasm,
+ * and a browser's webgl and webgl2, which read each output back) that is a Float32Array. Intermediates inside a kernel (row statistics of a softmax, say)
  * never become storage. Not accelerated, after a read-back, on the reference backend: concat,
  * gather and scatterAdd (data movement that the MLP and CNN steps do on their inputs only), and
  * the Int32Array argmax of maxPool2d is read back because the interface returns it on the host.

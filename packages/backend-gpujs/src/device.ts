@@ -2,10 +2,11 @@
  * Where the gpu.js kernels run and the buffers live, behind one synchronous interface that the
  * backend (backend.ts) drives:
  *
- * - InProcessDevice: gpu.js in this thread (modes cpu and webasm, whose kernels return arrays
- *   synchronously). A buffer is the Float32Array a kernel returned.
- * - WorkerDevice (bridge.ts): gpu.js in a worker thread, in any mode including webgpu, whose
- *   kernels return Promises. A buffer is an id; its values stay in the worker (on the GPU in webgpu
+ * - InProcessDevice: gpu.js in this thread (modes cpu and webasm, and webgl and webgl2 in a
+ *   browser, whose kernels return arrays synchronously). A buffer is the Float32Array a kernel
+ *   returned.
+ * - WorkerDevice (bridge.ts): gpu.js in a Node worker thread, in cpu, webasm or webgpu (whose
+ *   kernels return Promises). A buffer is an id; its values stay in the worker (on the GPU in webgpu
  *   mode) until read.
  */
 import { KernelCache, type GpuJsMode, type InProcessMode } from './kernel-cache.js';
