@@ -37,11 +37,11 @@ import {
   type DeviceBuffer,
   type KernelFn,
 } from './device.js';
-import { KERNEL_SETTINGS, loopLimit, type GpuJsMode } from './kernel-cache.js';
+import { KERNEL_SETTINGS, loopLimit, type BridgedMode } from './kernel-cache.js';
 import * as K from './kernel-sources.js';
 
 export interface BridgeOptions {
-  mode: GpuJsMode;
+  mode: BridgedMode;
   /** How long to wait for any answer from the worker (default 120 s: first WGSL compiles are slow). */
   timeoutMs?: number;
   /** Wait for every launch (errors then surface at the failing call; slower). */
@@ -138,7 +138,7 @@ for (const [name, value] of Object.entries(K)) {
 
 export class WorkerDevice implements Device {
   readonly bridged = true;
-  readonly mode: GpuJsMode;
+  readonly mode: BridgedMode;
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly control = new Int32Array(new SharedArrayBuffer(8));
