@@ -41,5 +41,18 @@ export default defineConfig({
   resolve: { conditions: ['source', ...defaultClientConditions] },
   server: { headers: isolation },
   preview: { headers: isolation },
-  build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
+  build: {
+    target: 'es2022',
+    chunkSizeWarningLimit: 4096,
+    // gpu.js compiles the kernels' JavaScript source text to GLSL: minified (renamed, merged
+    // locals), that text no longer translates (a local redefined, an array used as a number).
+    minify: false,
+    // conformance.html: the op table on gpu.js WebGL, opened by the e2e run (src/conformance.ts).
+    rollupOptions: {
+      input: {
+        main: fileURLToPath(new URL('./index.html', import.meta.url)),
+        conformance: fileURLToPath(new URL('./conformance.html', import.meta.url)),
+      },
+    },
+  },
 });

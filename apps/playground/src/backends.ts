@@ -65,7 +65,7 @@ async function useGpuJs(mode: 'webgl' | 'webgl2'): Promise<string> {
       );
     const { GpuBackend } = await import('@thermograd/backend-gpujs');
     // gpu.js's browser build runs webgl/webgl2 kernels in process; the Node-only modes need the bridge.
-    registerBackend(new GpuBackend({ mode: mode as never, bridge: false, name }));
+    registerBackend(new GpuBackend({ mode, bridge: false, name }));
     try {
       withBackend(name, probeStep);
     } catch (err) {

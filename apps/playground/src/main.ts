@@ -380,7 +380,7 @@ async function measure(backends: string[], seconds = 3): Promise<typeof state.be
   }
   return state.bench;
 }
-$('bench').onclick = () => void measure(['wasm', 'webgl2', 'tfjs-wasm', 'tfjs-webgl']);
+$('bench').onclick = () => void measure(['wasm', 'webgl2', 'webgl', 'tfjs-wasm', 'tfjs-webgl']);
 
 // --- automation -----------------------------------------------------------------------------------
 declare global {

@@ -8,42 +8,25 @@
  *
  * Backward functions are written with ordinary ops and run with gradient recording off.
  */
-import type { TypedArray } from './dtype.js';
 import { shapeToString, shapesEqual } from './shape.js';
 import { Tensor } from './tensor.js';
+import {
+  startPerExample,
+  type BatchReduction,
+  type PerExampleMode,
+  type PerExampleRule,
+} from './per-example.js';
 
-export type PerExampleMode = false | 'norms' | 'grads';
+export type { BatchReduction, PerExampleMode, PerExampleRule } from './per-example.js';
 
 export interface BackwardOptions {
   /**
    * Per-example gradient statistics for a loss that is the mean (or the sum) over the leading
    * (batch) axis, taken as the loss's last op: 'norms' leaves |ĝ_b|² on every parameter's
-   * `perExample` record, 'grads' also the per-example gradients. Only ops that implement it
-   * (linear, conv2d) may touch parameters.
+   * `perExample` record, 'grads' also the per-example gradients. Only ops with a per-example rule
+   * (linear, conv2d) may touch parameters. See per-example.ts.
    */
   perExample?: PerExampleMode;
-}
-
-/**
- * How a loss combines the examples of its batch: L = (1/B) Σ_b l_b ('mean') or Σ_b l_b ('sum').
- * Per-example statistics need it: example b's own output gradient is B·dy_b for a mean and dy_b
- * for a sum. mean, sum (over axes that include the batch axis) and the losses record it on their
- * result's GradNode.
- */
-export type BatchReduction = 'mean' | 'sum';
-
-/** What a backward function may use besides the output gradient. */
-export interface BackwardContext {
-  readonly perExample: PerExampleMode;
-  /**
-   * The factor from an op's output gradient dy_b to example b's own gradient δ_b = scale · dy_b:
-   * the batch size B for a batch-mean loss, 1 for a batch-sum (see BatchReduction).
-   */
-  exampleScale(batch: number): number;
-  /** True when per-example statistics are wanted for this input (a leaf that requires grad). */
-  wantsPerExample(input: Tensor): boolean;
-  /** Records example b's squared gradient norm (and the gradient, in 'grads' mode) for a parameter. */
-  recordPerExample(param: Tensor, sqNorms: Float64Array, grads?: TypedArray): void;
 }
 
 export interface GradNode {
@@ -52,8 +35,10 @@ export interface GradNode {
   readonly inputs: readonly Tensor[];
   /** Set when this op reduces the batch axis of a loss (see BatchReduction). */
   readonly batchReduction?: BatchReduction;
+  /** The op's per-example statistics rule (linear, conv2d; see per-example.ts). */
+  readonly perExample?: PerExampleRule;
   /** dL/d(inputs) from dL/d(output); null for inputs that need no gradient. */
-  backward(outputGrad: Tensor, ctx: BackwardContext): readonly (Tensor | null | undefined)[];
+  backward(outputGrad: Tensor): readonly (Tensor | null | undefined)[];
 }
 
 // --- gradient mode -------------------------------------------------------------------------------
@@ -130,7 +115,7 @@ function checkAnomaly(
 /**
  * Wraps an op's forward result. When gradients are recorded and some input requires them, the
  * result joins the graph with `backward` as its local derivative. Reductions of the batch axis
- * say which (`batchReduction`), for per-example statistics.
+ * say which (`batchReduction`); ops with per-example statistics pass their rule (per-example.ts).
  */
 export function fromOp(
   op: string,
@@ -138,27 +123,20 @@ export function fromOp(
   inputs: readonly Tensor[],
   backward: GradNode['backward'],
   batchReduction?: BatchReduction,
+  perExample?: PerExampleRule,
 ): Tensor {
   if (anomalyMode) checkAnomaly(op, 'forward', result, inputs);
   if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
     result.requiresGrad = true;
-    result.gradNode = batchReduction
-      ? { op, inputs, backward, batchReduction }
-      : { op, inputs, backward };
+    result.gradNode = {
+      op,
+      inputs,
+      backward,
+      ...(batchReduction && { batchReduction }),
+      ...(perExample && { perExample }),
+    };
   }
   return result;
-}
-
-/**
- * A parameter as error messages name it. Parameters get their module path ('fc1.weight') as their
- * name from `model.namedParameters()`; before that they have none, and the message says so.
- */
-function describeParameter(param: Tensor): string {
-  if (param.name !== undefined) return param.describe();
-  return (
-    `the unnamed parameter ${param.describe()} (call model.namedParameters() once, or set ` +
-    `tensor.name, for errors to name it)`
-  );
 }
 
 // --- running backward ----------------------------------------------------------------------------
@@ -223,36 +201,7 @@ export function runBackward(
     seed = outputGrad;
   }
 
-  const perExample = options.perExample ?? false;
-  const batchReduction = perExample === false ? undefined : lossBatchReduction(root);
-  const recorded = new Map<Tensor, { sqNorms: Float64Array; grads?: TypedArray }>();
-  const leafSources = new Map<Tensor, Set<string>>();
-  const ctx: BackwardContext = {
-    perExample,
-    exampleScale: (batch) => (batchReduction === 'sum' ? 1 : batch),
-    wantsPerExample: (t) => perExample !== false && t.requiresGrad && t.isLeaf,
-    recordPerExample(param, sqNorms, grads) {
-      const previous = recorded.get(param);
-      if (!previous) {
-        recorded.set(param, { sqNorms, grads });
-        return;
-      }
-      // A parameter used twice: per-example gradients add, their norms do not.
-      if (!previous.grads || !grads) {
-        throw new Error(
-          `per-example statistics: ${describeParameter(param)} is used more than once in the graph; ` +
-            `use backward({ perExample: 'grads' }) so that its per-example gradients can be summed`,
-        );
-      }
-      for (let i = 0; i < grads.length; i++) previous.grads[i] += grads[i];
-      const per = grads.length / sqNorms.length;
-      for (let b = 0; b < sqNorms.length; b++) {
-        let s = 0;
-        for (let i = b * per; i < (b + 1) * per; i++) s += previous.grads[i] * previous.grads[i];
-        previous.sqNorms[b] = s;
-      }
-    },
-  };
+  const perExample = options.perExample ? startPerExample(root, options.perExample) : null;
 
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
@@ -270,7 +219,8 @@ export function runBackward(
         continue;
       }
       grads.delete(t); // intermediate gradients are not kept
-      const inputGrads = node.backward(g, ctx);
+      const inputGrads = node.backward(g);
+      perExample?.visit(node, g, inputGrads);
       node.inputs.forEach((input, k) => {
         const ig = inputGrads[k];
         if (!input.requiresGrad || ig === null || ig === undefined) return;
@@ -280,11 +230,6 @@ export function runBackward(
           );
         }
         if (anomalyMode) checkAnomaly(node.op, 'backward', ig, [g]);
-        if (input.isLeaf) {
-          let sources = leafSources.get(input);
-          if (!sources) leafSources.set(input, (sources = new Set()));
-          sources.add(node.op);
-        }
         const existing = grads.get(input);
         grads.set(input, existing === undefined ? ig : addGrads(existing, ig));
       });
@@ -293,34 +238,7 @@ export function runBackward(
     gradEnabled = previousMode;
   }
 
-  if (perExample !== false) {
-    for (const [param, ops] of leafSources) {
-      const rec = recorded.get(param);
-      if (!rec) {
-        throw new Error(
-          `per-example statistics: ${describeParameter(param)} gets its gradient from ${[...ops].map((o) => `'${o}'`).join(', ')}, ` +
-            `which does not compute per-example gradients (supported: linear, conv2d)`,
-        );
-      }
-      param.perExample = perExample === 'grads' ? rec : { sqNorms: rec.sqNorms };
-    }
-  }
-}
-
-/**
- * The batch reduction of a loss asked for per-example statistics. Its last op must reduce the
- * batch: any other (a loss times a constant, a sum of two losses, a reduction over the features
- * only) would leave the per-example gradients scaled by an unknown factor, so it is refused.
- */
-function lossBatchReduction(root: Tensor): BatchReduction {
-  const node = root.gradNode;
-  if (node?.batchReduction !== undefined) return node.batchReduction;
-  throw new Error(
-    `per-example statistics: the loss must be the mean or the sum over the batch, taken last ` +
-      `(mean() or sum() over axes that include axis 0, or a loss with reduction 'mean' or 'sum'); ` +
-      `this loss ${shapeToString(root.shape)} comes from '${node?.op ?? 'no op'}'. ` +
-      `Add other terms (a penalty) in a separate backward without perExample`,
-  );
+  perExample?.finish();
 }
 
 function addGrads(a: Tensor, b: Tensor): Tensor {

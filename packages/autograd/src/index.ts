@@ -33,7 +33,6 @@ export * from './shape.js';
 export { Tensor, type PerExampleRecord } from './tensor.js';
 export { tidy, keep, tidyDepth } from './tidy.js';
 // For backends that recycle storage (@thermograd/backend-wasm's buffer pool): scope events.
-export { addScopeListener, wasWrapped, forgetWrapped, type ScopeListener } from './tidy.js';
 export {
   noGrad,
   isGradEnabled,
@@ -43,10 +42,12 @@ export {
   AnomalyError,
   fromOp,
   type BackwardOptions,
-  type BackwardContext,
   type GradNode,
   type PerExampleMode,
+  type PerExampleRule,
+  type BatchReduction,
 } from './autograd.js';
+export type { PerExampleRecorder } from './per-example.js';
 export { Generator, manualSeed, type GeneratorState } from './random.js';
 export * from './creation.js';
 export * from './ops/index.js';

@@ -81,6 +81,21 @@ export class Tensor {
     return this.backend.read(this.storage, this.dtype);
   }
 
+  /**
+   * A copy of the values without blocking where the backend can read asynchronously (the gpu
+   * backend behind its worker), as TF.js's `data()`: the values as of the call, even if the tensor
+   * is disposed before the promise settles.
+   */
+  data(): Promise<TypedArray> {
+    try {
+      const storage = this.storage;
+      if (this.backend.readAsync) return this.backend.readAsync(storage, this.dtype);
+      return Promise.resolve(this.toArray());
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
+  }
+
   /** The value of a one-element tensor. */
   item(): number {
     if (this.size !== 1)

@@ -12,9 +12,9 @@
  *
  * A graph that outlives the scope (a returned tensor, or one kept with `keep`, that has a gradNode)
  * keeps everything the scope made: its backward closures hold intermediates that no walk of the
- * graph can see (an op's saved tensors, the raw im2col columns of a convolution), and recycling one
- * of them would give `backward` someone else's values, silently. So such a scope disposes nothing:
- * its tensors and raw storage pass to the enclosing scope, which decides the same way, and at top
+ * graph can see (an op's saved tensors, the internal tensor of a convolution's im2col columns), and
+ * recycling one of them would give `backward` someone else's values, silently. So such a scope
+ * disposes nothing: its tensors pass to the enclosing scope, which decides the same way, and at top
  * level to the garbage collector. `backward` then runs after the scope, in any order with later
  * scopes, on the values the graph was built from. Disposing the kept tensor lets the enclosing
  * scopes release the rest again.
@@ -28,10 +28,19 @@
  * storage, and a storage goes back to the backend (`backend.dispose`, which
  * @thermograd/backend-wasm turns into reuse by the next kernel of the same size) only when every
  * tensor wrapping it is disposed.
- * A tensor that was simply dropped is left to the garbage collector. Storage that a kernel made
- * inside a scope and no tensor ever wrapped (an op's raw intermediate) is handed back at scope end
- * through the backend's ScopeListener, unless a graph outlives the scope (see above and
- * ScopeListener). Using a disposed tensor throws "tensor was disposed".
+ * A tensor that was simply dropped is left to the garbage collector. Using a disposed tensor
+ * throws "tensor was disposed".
+ *
+ * This is the only lifetime mechanism, for every backend: every storage a kernel returns belongs
+ * to a Tensor from the moment it exists (ops wrap their raw intermediates, such as a matmul
+ * result before its bias add, a convolution's im2col columns or softmax-CE's probabilities, in
+ * internal tensors), so a scope sees all of it and backends keep no scope state of their own.
+ *
+ * Why the counts live here, keyed by storage, and not in the Backend as incRef/decRef (as in
+ * TF.js's data stores or jax-js): one implementation serves every backend, a backend only has to
+ * hand out storage with an identity (an object) and free it in `dispose`, and the counts cannot
+ * disagree with the scope stack that decides when they drop. The price is a WeakMap lookup per
+ * tensor, which is small beside any kernel.
  */
 import { Tensor } from './tensor.js';
 
@@ -40,52 +49,13 @@ const scopes: Set<Tensor>[] = [];
 const keptInScope: Set<Tensor>[] = [];
 /** Live tensors per storage object. Storage that is not an object (none of ours) is not counted. */
 const wrappers = new WeakMap<object, number>();
-/** Storage some tensor has wrapped (or that escaped a scope raw): its lifetime is the tensors'. */
-const everWrapped = new WeakSet<object>();
-
-/**
- * A backend's view of scopes (@thermograd/backend-wasm's buffer pool, the gpu backend's device
- * buffers): told when a scope opens and when it closes, so that storage a kernel handed out inside
- * the scope and no tensor ever wrapped (an op's raw intermediate, e.g. a matmul result before its
- * bias is added) can be reused or freed too. `exit` gets
- * `graphEscapes` = true when the result, or a tensor kept in the scope, reaches a tensor with a
- * graph (whose backward closures may hold such raw storage) or fn threw: then nothing unwrapped
- * may be reused yet.
- */
-export interface ScopeListener {
-  enter(): void;
-  exit(graphEscapes: boolean): void;
-}
-const listeners: ScopeListener[] = [];
-
-/** Subscribes `listener` to scope events; returns the function that unsubscribes it. */
-export function addScopeListener(listener: ScopeListener): () => void {
-  listeners.push(listener);
-  return () => {
-    const at = listeners.indexOf(listener);
-    if (at >= 0) listeners.splice(at, 1);
-  };
-}
-
-/** Whether a tensor has wrapped this storage (or it escaped a scope raw) since it was last recycled. */
-export function wasWrapped(storage: object): boolean {
-  return everWrapped.has(storage);
-}
-
-/** A backend recycles `storage` for a new use: its previous wrappers are all gone. */
-export function forgetWrapped(storage: object): void {
-  everWrapped.delete(storage);
-}
 
 const isObject = (s: unknown): s is object =>
   (typeof s === 'object' && s !== null) || typeof s === 'function';
 
 /** Called by the Tensor constructor: counts the new wrapper and puts the tensor in the open scope. */
 export function trackTensor(t: Tensor, storage: unknown): void {
-  if (isObject(storage)) {
-    wrappers.set(storage, (wrappers.get(storage) ?? 0) + 1);
-    everWrapped.add(storage);
-  }
+  if (isObject(storage)) wrappers.set(storage, (wrappers.get(storage) ?? 0) + 1);
   if (scopes.length > 0) scopes[scopes.length - 1].add(t);
 }
 
@@ -116,7 +86,6 @@ export function tidy<T>(fn: () => T): T {
   const kept = new Set<Tensor>();
   scopes.push(scope);
   keptInScope.push(kept);
-  for (const l of listeners) l.enter();
   let result: T;
   try {
     result = fn();
@@ -130,7 +99,6 @@ export function tidy<T>(fn: () => T): T {
     scopes.pop();
     keptInScope.pop();
     for (const t of scope) t.dispose();
-    for (let i = listeners.length - 1; i >= 0; i--) listeners[i].exit(true);
     throw error;
   }
   scopes.pop();
@@ -147,7 +115,6 @@ export function tidy<T>(fn: () => T): T {
     if (graphEscapes || reachable.has(t)) parent?.add(t);
     else t.dispose();
   }
-  for (let i = listeners.length - 1; i >= 0; i--) listeners[i].exit(graphEscapes);
   return result;
 }
 
@@ -171,7 +138,6 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
   } else if (ArrayBuffer.isView(value)) {
     // A raw view of some storage escapes the scope: never recycle that storage.
     wrappers.set(value, (wrappers.get(value) ?? 0) + 1);
-    everWrapped.add(value);
   } else if (Array.isArray(value) || value instanceof Set) {
     for (const v of value) collect(v, out, seen);
   } else if (value instanceof Map) {

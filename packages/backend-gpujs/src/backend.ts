@@ -2,8 +2,8 @@
  * The gpu.js backend: every kernel of the thermograd Backend interface as a gpu.js kernel
  * (kernel-sources.ts), in float32.
  *
- * Storage is a counted buffer (lifetime.ts) holding the kernel's output; in the cpu and webasm
- * modes that is a Float32Array. Intermediates inside a kernel (row statistics of a softmax, say)
+ * Storage is a counted buffer (lifetime.ts) holding the kernel's output; in process (cpu, webasm,
+ * and a browser's webgl and webgl2, which read each output back) that is a Float32Array. Intermediates inside a kernel (row statistics of a softmax, say)
  * never become storage. Not accelerated, after a read-back, on the reference backend: concat,
  * gather and scatterAdd (data movement that the MLP and CNN steps do on their inputs only), and
  * the Int32Array argmax of maxPool2d is read back because the interface returns it on the host.
@@ -35,7 +35,7 @@ import {
   type KernelCall,
   type KernelFn,
 } from './device.js';
-import type { GpuJsMode } from './kernel-cache.js';
+import type { BridgedMode, GpuJsMode, InProcessMode } from './kernel-cache.js';
 import * as K from './kernel-sources.js';
 import { GpuStorage, Lifetime } from './lifetime.js';
 import type { ModeChoice } from './mode.js';
@@ -78,7 +78,10 @@ const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
 
 /** Shapes and strides travel as 8-entry arrays so that one kernel serves every rank up to 8. */
 const MAX_RANK = 8;
-/** Flat indices are floats in the webasm and webgpu kernels: exact below 2^24. */
+/**
+ * Flat indices are floats in the webasm, webgpu and WebGL kernels: exact below 2^24 (a WebGL
+ * output of 2^24 floats is a 4096 × 4096 texture, which SwiftShader and most GPUs allow).
+ */
 const MAX_ELEMENTS = 1 << 24;
 
 function pad(values: readonly number[], what: string): Float32Array {
@@ -153,6 +156,11 @@ export class GpuBackend implements Backend {
     this.name = options.name ?? 'gpu';
     this.mode = options.mode;
     this.maxElements = options.mode === 'cpu' ? Infinity : MAX_ELEMENTS;
+    if ((options.mode === 'webgl' || options.mode === 'webgl2') && options.bridge === true) {
+      throw new Error(
+        `gpu backend: mode ${options.mode} runs in a browser, in process; the bridge is a Node worker thread`,
+      );
+    }
     if (options.mode === 'webgpu' && options.bridge === false) {
       throw new Error(
         'gpu backend: mode webgpu needs the bridge (gpu.js webgpu kernels return Promises); leave bridge unset',
@@ -174,12 +182,14 @@ export class GpuBackend implements Backend {
       if (options.observe)
         throw new Error('gpu backend: observe works in process only (bridge: false)');
       this.device = new WorkerDevice({
-        mode: options.mode,
+        // Not webgl or webgl2: refused above.
+        mode: options.mode as BridgedMode,
         timeoutMs: options.timeoutMs,
         checkEachLaunch: options.checkEachLaunch,
       });
     } else {
-      this.device = new InProcessDevice(options.mode as 'cpu' | 'webasm', options.observe);
+      // Not webgpu: that is always bridged.
+      this.device = new InProcessDevice(options.mode as InProcessMode, options.observe);
     }
     const device = this.device;
     this.lifetime = new Lifetime((b) => device.free(b));
@@ -221,7 +231,6 @@ export class GpuBackend implements Backend {
    * and its buffers are gone.
    */
   destroy(): void {
-    this.lifetime.stopListening();
     this.device.destroy();
   }
 
@@ -311,6 +320,14 @@ export class GpuBackend implements Backend {
   read(s: Storage, dtype: DType): TypedArray {
     this.checkDType(dtype, 'read');
     return this.host(s);
+  }
+
+  /** Behind the worker, a read that does not block (bridge.ts); in process, a copy of read. */
+  readAsync(s: Storage, dtype: DType): Promise<TypedArray> {
+    this.checkDType(dtype, 'readAsync');
+    const b = this.buffer(s).buffer;
+    if (this.device.readAsync) return this.device.readAsync(b);
+    return Promise.resolve(this.device.read(b).slice());
   }
 
   write(s: Storage, values: ArrayLike<number>, dtype: DType): void {

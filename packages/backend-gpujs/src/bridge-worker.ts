@@ -16,9 +16,11 @@
  * on which the main thread is blocked in Atomics.wait.
  */
 
+import type { BridgedMode } from './kernel-cache.js';
+
 /** What the main thread passes as workerData (the port is transferred). */
 export interface WorkerInit {
-  mode: 'cpu' | 'webasm' | 'webgpu';
+  mode: BridgedMode;
   gpuJsPath: string;
   /** A file URL of the `webgpu` package's entry; only for mode webgpu. */
   webgpuUrl: string | null;

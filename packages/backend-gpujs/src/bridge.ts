@@ -37,11 +37,11 @@ import {
   type DeviceBuffer,
   type KernelFn,
 } from './device.js';
-import { KERNEL_SETTINGS, loopLimit, type GpuJsMode } from './kernel-cache.js';
+import { KERNEL_SETTINGS, loopLimit, type BridgedMode } from './kernel-cache.js';
 import * as K from './kernel-sources.js';
 
 export interface BridgeOptions {
-  mode: GpuJsMode;
+  mode: BridgedMode;
   /** How long to wait for any answer from the worker (default 120 s: first WGSL compiles are slow). */
   timeoutMs?: number;
   /** Wait for every launch (errors then surface at the failing call; slower). */
@@ -49,6 +49,18 @@ export interface BridgeOptions {
   /** For tests: extra kernel sources by name. */
   extraKernels?: Record<string, string>;
 }
+
+/** Atomics.waitAsync (Node 16 and later), absent from the ES2022 lib this repository compiles with. */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      index: number,
+      value: number,
+      timeoutMs: number,
+    ): { async: boolean; value: Promise<string> | string };
+  }
+).waitAsync;
 
 interface Reply {
   seq: number;
@@ -126,7 +138,7 @@ for (const [name, value] of Object.entries(K)) {
 
 export class WorkerDevice implements Device {
   readonly bridged = true;
-  readonly mode: GpuJsMode;
+  readonly mode: BridgedMode;
   private readonly worker: Worker;
   private readonly port: MessagePort;
   private readonly control = new Int32Array(new SharedArrayBuffer(8));
@@ -136,6 +148,11 @@ export class WorkerDevice implements Device {
   private readonly checkEachLaunch: boolean;
   private seq = 0;
   private requests = 0;
+  /** Reads answered without blocking (readAsync), by request number. */
+  private readonly pendingReads = new Map<
+    number,
+    { resolve: (r: Reply) => void; reject: (e: Error) => void }
+  >();
   private nextId = 1;
   /** Why the bridge no longer works (the worker hung, died or was destroyed), once it does not. */
   private broken: string | null = null;
@@ -238,6 +255,66 @@ export class WorkerDevice implements Device {
     return new Float32Array(this.data, 0, r.size).slice();
   }
 
+  /**
+   * A read that does not block this thread: it brings its own shared area (so the next blocking
+   * read re-sends the usual one), and its answer is taken by whichever comes first, the next
+   * blocking request's wait or a wait on the control word with Atomics.waitAsync. The worker
+   * answers in order, so the values are those of the buffer when this was called.
+   */
+  readAsync(b: DeviceBuffer): Promise<Float32Array> {
+    const r = this.remote(b);
+    this.alive();
+    const area = new SharedArrayBuffer(Math.max(4, r.size * 4));
+    this.dataSent = false;
+    const seq = ++this.seq;
+    const answered = new Promise<Reply>((resolve, reject) =>
+      this.pendingReads.set(seq, { resolve, reject }),
+    );
+    this.port.postMessage({
+      t: 'read',
+      id: r.id,
+      size: r.size,
+      data: area,
+      seq,
+      n: ++this.requests,
+    });
+    if (this.pendingReads.size === 1) void this.collectReads();
+    return answered.then(() => new Float32Array(area, 0, r.size).slice());
+  }
+
+  /** Settles readAsync's promises as their answers arrive, without blocking. */
+  private async collectReads(): Promise<void> {
+    const deadline = performance.now() + this.timeoutMs;
+    while (this.pendingReads.size > 0) {
+      const seen = Atomics.load(this.control, 0);
+      // No blocking request is in flight here (those finish before any await resumes): every
+      // message on the port answers a pending read.
+      for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port))
+        this.settleRead(m.message as Reply);
+      if (this.pendingReads.size === 0) return;
+      const left = deadline - performance.now();
+      if (Atomics.load(this.control, 1) !== 0 || left <= 0 || this.broken !== null) {
+        const why = this.broken ?? 'the worker failed or did not answer a read in time';
+        for (const p of this.pendingReads.values())
+          p.reject(new Error(`gpu backend (${this.mode} in a worker): ${why}`));
+        this.pendingReads.clear();
+        return;
+      }
+      const waited = waitAsync(this.control, 0, seen, Math.min(left, 50));
+      if (waited.async) await waited.value;
+      else await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private settleRead(reply: Reply): boolean {
+    const pending = this.pendingReads.get(reply.seq);
+    if (!pending) return false;
+    this.pendingReads.delete(reply.seq);
+    if (reply.ok) pending.resolve(reply);
+    else pending.reject(new Error(`gpu backend (${this.mode} in a worker): ${reply.error}`));
+    return true;
+  }
+
   write(b: DeviceBuffer, values: ArrayLike<number>): void {
     const r = this.remote(b);
     this.post({ t: 'write', id: r.id, values: Float32Array.from(values), op: 'write' });
@@ -322,7 +399,10 @@ export class WorkerDevice implements Device {
         throw new Error(`gpu backend (${this.mode} in a worker): ${why}`);
       }
       if (answered === seq) {
-        const reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
+        let reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
+        // Answers to earlier non-blocking reads come first.
+        while (reply && this.settleRead(reply))
+          reply = receiveMessageOnPort(this.port)?.message as Reply | undefined;
         if (!reply || reply.seq !== seq) {
           this.stop(
             `protocol error: expected the answer to request ${seq}, got ${JSON.stringify(reply)}`,

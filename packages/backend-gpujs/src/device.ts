@@ -2,13 +2,14 @@
  * Where the gpu.js kernels run and the buffers live, behind one synchronous interface that the
  * backend (backend.ts) drives:
  *
- * - InProcessDevice: gpu.js in this thread (modes cpu and webasm, whose kernels return arrays
- *   synchronously). A buffer is the Float32Array a kernel returned.
- * - WorkerDevice (bridge.ts): gpu.js in a worker thread, in any mode including webgpu, whose
- *   kernels return Promises. A buffer is an id; its values stay in the worker (on the GPU in webgpu
+ * - InProcessDevice: gpu.js in this thread (modes cpu and webasm, and webgl and webgl2 in a
+ *   browser, whose kernels return arrays synchronously). A buffer is the Float32Array a kernel
+ *   returned.
+ * - WorkerDevice (bridge.ts): gpu.js in a Node worker thread, in cpu, webasm or webgpu (whose
+ *   kernels return Promises). A buffer is an id; its values stay in the worker (on the GPU in webgpu
  *   mode) until read.
  */
-import { KernelCache, type GpuJsMode } from './kernel-cache.js';
+import { KernelCache, type GpuJsMode, type InProcessMode } from './kernel-cache.js';
 
 /** A kernel function from kernel-sources.ts. */
 export type KernelFn = (...args: never[]) => number;
@@ -50,6 +51,8 @@ export interface Device {
   ): DeviceBuffer;
   /** The values; in process the buffer itself (do not write to it), through the bridge a copy. */
   read(b: DeviceBuffer): Float32Array;
+  /** The values without blocking this thread, where the device can (the worker bridge). */
+  readAsync?(b: DeviceBuffer): Promise<Float32Array>;
   write(b: DeviceBuffer, values: ArrayLike<number>): void;
   /** dst's values become src's, on the device (no read-back). */
   copy(src: DeviceBuffer, dst: DeviceBuffer): void;
@@ -64,7 +67,7 @@ export class InProcessDevice implements Device {
   private readonly kernels: KernelCache;
 
   constructor(
-    readonly mode: 'cpu' | 'webasm',
+    readonly mode: InProcessMode,
     private readonly observe?: (call: KernelCall) => void,
   ) {
     this.kernels = new KernelCache(mode);

@@ -34,7 +34,13 @@ export {
   type WebGpuProbe,
 } from './mode.js';
 export { GpuStorage } from './lifetime.js';
-export { loopLimit, KernelCache, type GpuJsMode } from './kernel-cache.js';
+export {
+  loopLimit,
+  KernelCache,
+  type BridgedMode,
+  type GpuJsMode,
+  type InProcessMode,
+} from './kernel-cache.js';
 export * as kernelSources from './kernel-sources.js';
 
 export interface CreateGpuBackendOptions extends ChooseOptions {

@@ -11,8 +11,15 @@
 import { GPU, type IGPUKernelSettings, type IKernelRunShortcut } from 'gpu.js';
 import { HELPERS } from './kernel-sources.js';
 
-/** The gpu.js modes this package drives. */
-export type GpuJsMode = 'cpu' | 'webasm' | 'webgpu';
+/**
+ * The gpu.js modes this package drives: cpu, webasm and webgpu in Node; webgl and webgl2 in a
+ * browser (gpu.js's browser build, where they run in the page or in a Web Worker).
+ */
+export type GpuJsMode = 'cpu' | 'webasm' | 'webgpu' | 'webgl' | 'webgl2';
+/** The modes whose kernels return their values synchronously, so that they run in process. */
+export type InProcessMode = Exclude<GpuJsMode, 'webgpu'>;
+/** The modes that the bridge's Node worker thread can run (the browser modes need a browser). */
+export type BridgedMode = Exclude<GpuJsMode, 'webgl' | 'webgl2'>;
 
 // gpu.js types kernel functions through generics that do not fit typed-array parameters; the
 // sources are checked by TypeScript where they are written (kernel-sources.ts).

@@ -1,12 +1,16 @@
 /**
  * The gpu.js kernel functions, one per primitive. gpu.js compiles each function's *source text*
- * (to JavaScript, WebAssembly or WGSL), so these bodies use only what its translators accept:
+ * (to JavaScript, WebAssembly, WGSL or GLSL), so these bodies use only what its translators accept:
  * numbers, flat Float32Array arguments, `Math.*`, `if`, ternaries, counted `for` loops and the
  * helpers below (registered with gpu.addFunction). No closures, no loop variable name used twice in a kernel (the cpu
  * translator hoists them), no `isNaN` (the webasm translator rejects it), no `Infinity` literal.
  * No `!==` at all (nor `!=`, by the same rule): on WebGPU it compiled to an ordered not-equal, false when either side is NaN
  * (measured with Dawn on Mesa's lavapipe), while `===` is false for NaN on every path. So NaN is
  * tested as `!(v === v)` and "differs" is written as the `===` test's other branch.
+ * No ternary of an integer literal and a float as a helper's argument (`divFloor(x < 0 ? 0 : x, s)`):
+ * the GLSL translator types the literal int there and the shader fails to compile; `Math.max(x, 0)`.
+ * And the text must reach gpu.js as written: a minifier that renames or merges the locals breaks
+ * the GLSL translation (see the playground's vite.config.ts).
  *
  * Every kernel has a 1-D output over the flat row-major result (`this.thread.x` is the element
  * index) and reads its inputs as flat arrays with explicit strides, so one compiled kernel serves
@@ -575,11 +579,11 @@ export function col2imKernel(this: KernelThis, cols: Float32Array, g: Float32Arr
   let s = 0;
   for (let i = 0; i < kh; i++) {
     const ohs = y + g[8] - i;
-    const oh = divFloor(ohs < 0 ? 0 : ohs, sh);
+    const oh = divFloor(Math.max(ohs, 0), sh);
     if (ohs >= 0 && oh * sh === ohs && oh < outH) {
       for (let j = 0; j < kw; j++) {
         const ows = xx + g[9] - j;
-        const ow = divFloor(ows < 0 ? 0 : ows, sw);
+        const ow = divFloor(Math.max(ows, 0), sw);
         if (ows >= 0 && ow * sw === ows && ow < outW) {
           s = s + cols[((b * outH + oh) * outW + ow) * width + (ch * kh + i) * kw + j];
         }
@@ -672,11 +676,11 @@ export function poolBackwardKernel(
   let s = 0;
   for (let i = 0; i < kh; i++) {
     const ohs = y + g[8] - i;
-    const oh = divFloor(ohs < 0 ? 0 : ohs, sh);
+    const oh = divFloor(Math.max(ohs, 0), sh);
     if (ohs >= 0 && oh * sh === ohs && oh < outH) {
       for (let j = 0; j < kw; j++) {
         const ows = xx + g[9] - j;
-        const ow = divFloor(ows < 0 ? 0 : ows, sw);
+        const ow = divFloor(Math.max(ows, 0), sw);
         if (ows >= 0 && ow * sw === ows && ow < outW) {
           const o = (plane * outH + oh) * outW + ow;
           if (mode === 0) {

@@ -4,15 +4,14 @@
  * so a training loop must release its intermediates explicitly; on the CPU modes the same
  * accounting makes leaks visible in tests.
  *
- * Scopes are autograd's `tidy`/`keep` (src/tidy.ts there), one stack for every backend: a tensor
- * that a scope disposes disposes its buffer here (`backend.dispose`), and the buffers that kernels
- * made inside a scope and no tensor ever wrapped (an op's raw intermediate) are freed when the
- * scope ends, through the scope listener below. When a graph outlives its scope (a returned or
- * kept loss that still has its graph), the scope frees nothing, as on every backend, so that a
- * later backward reads the values it was built from; the enclosing scope frees them, and at top
- * level they stay until the process ends: run backward inside the scope, or return numbers.
+ * Scopes are autograd's `tidy`/`keep` (src/tidy.ts there), one stack for every backend: every
+ * buffer a kernel returns is wrapped by a tensor (ops wrap their raw intermediates too), and a
+ * tensor that a scope disposes disposes its buffer here (`backend.dispose`). When a graph outlives
+ * its scope (a returned or kept loss that still has its graph), the scope frees nothing, as on
+ * every backend, so that a later backward reads the values it was built from; the enclosing scope
+ * frees them, and at top level they stay until the process ends: run backward inside the scope,
+ * or return numbers.
  */
-import { addScopeListener, tidyDepth, wasWrapped } from '@thermograd/autograd';
 import type { DeviceBuffer } from './device.js';
 
 /**
@@ -56,28 +55,9 @@ export class GpuStorage {
 export class Lifetime {
   private nextId = 0;
   private readonly live = new Set<GpuStorage>();
-  /** Per open tidy scope, the buffers made inside it (innermost last). */
-  private readonly scopes: GpuStorage[][];
-  readonly stopListening: () => void;
 
   /** `free` releases a disposed buffer's device memory (a worker buffer; nothing in process). */
-  constructor(private readonly free: (b: DeviceBuffer) => void = () => {}) {
-    // A backend made inside open scopes starts with one (empty) list per scope.
-    this.scopes = Array.from({ length: tidyDepth() }, () => []);
-    this.stopListening = addScopeListener({
-      enter: () => void this.scopes.push([]),
-      exit: (graphEscapes) => {
-        const made = this.scopes.pop() ?? [];
-        if (graphEscapes) {
-          // A graph may need them: the enclosing scope decides.
-          this.scopes.at(-1)?.push(...made);
-          return;
-        }
-        // Wrapped buffers go with their tensors (tidy disposes those it does not return).
-        for (const s of made) if (!wasWrapped(s)) this.dispose(s);
-      },
-    });
-  }
+  constructor(private readonly free: (b: DeviceBuffer) => void = () => {}) {}
 
   /** Buffers created and not yet disposed. */
   get liveCount(): number {
@@ -87,7 +67,6 @@ export class Lifetime {
   track(buffer: DeviceBuffer, size: number): GpuStorage {
     const s = new GpuStorage(this.nextId++, buffer, size);
     this.live.add(s);
-    this.scopes.at(-1)?.push(s);
     return s;
   }
 

@@ -31,7 +31,8 @@ export interface WebGpuProbe {
 }
 
 export interface ModeChoice {
-  requested: GpuModeRequest;
+  /** What was asked for: chooseMode's request, or a mode given to GpuBackend directly (webgl, webgl2). */
+  requested: GpuModeRequest | GpuJsMode;
   mode: GpuJsMode;
   /** True when the kernels run in a worker thread behind the synchronous bridge (always for webgpu). */
   bridged: boolean;

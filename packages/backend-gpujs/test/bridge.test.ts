@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   tensor,
   tidy,
@@ -160,16 +160,39 @@ describe(`the worker bridge (gpu.js ${mode} in a worker)`, () => {
   it('dispose and tidy release the buffers in the worker', () => {
     const gpu = new GpuBackend({ mode, bridge: true, name: 'bridge-test-release' });
     const device = gpu.device as WorkerDevice;
-    const kept = gpu.fromValues([1, 2], F);
+    const kept = tensor([1, 2], [2], { backend: gpu, dtype: F });
     tidy(() => {
-      const t = gpu.unary('exp', kept, 2, F, 0, 0);
-      gpu.binary('add', t, [2], kept, [2], [2], F);
+      kept.exp().add(kept);
       expect(device.workerBuffers()).toBe(3);
     });
     expect(device.workerBuffers()).toBe(1);
-    gpu.dispose(kept);
+    kept.dispose();
     expect(device.workerBuffers()).toBe(0);
     expect(gpu.liveBuffers()).toBe(0);
+    gpu.destroy();
+  });
+
+  it('data() reads without blocking through the bridge, interleaved with blocking reads', async () => {
+    const gpu = new GpuBackend({ mode, bridge: true, name: 'bridge-test-read-async' });
+    const device = gpu.device as WorkerDevice;
+    const blockingReads = vi.spyOn(device, 'read');
+    const x = tensor([1, 2, 3], [3], { backend: gpu, dtype: F });
+    // Asked inside a scope that disposes the tensor before the answer comes: the values stay.
+    const { first, second } = tidy(() => ({
+      first: x.mul(2).data(),
+      second: x.add(1).data(),
+    }));
+    expect(blockingReads).not.toHaveBeenCalled();
+    // A blocking read between them takes the earlier answers off the channel on its way.
+    expect(Array.from(x.dataSync())).toEqual([1, 2, 3]);
+    blockingReads.mockClear();
+    const third = x.neg().data();
+    expect(Array.from(await first)).toEqual([2, 4, 6]);
+    expect(Array.from(await second)).toEqual([2, 3, 4]);
+    expect(Array.from(await third)).toEqual([-1, -2, -3]);
+    expect(blockingReads).not.toHaveBeenCalled();
+    x.dispose();
+    expect(gpu.liveBuffers()).toBe(1); // third's neg, made outside any scope
     gpu.destroy();
   });
 

@@ -82,6 +82,13 @@ describe('chooseMode', () => {
       `gpu backend: unknown mode "webgl"; expected 'cpu', 'webasm', 'webgpu' or 'auto'`,
     );
   });
+
+  it('refuses a browser mode (webgl, webgl2) behind the bridge, a Node worker thread', () => {
+    for (const mode of ['webgl', 'webgl2'] as const)
+      expect(() => new GpuBackend({ mode, bridge: true, name: `gpu-${mode}` })).toThrow(
+        `gpu backend: mode ${mode} runs in a browser, in process; the bridge is a Node worker thread`,
+      );
+  });
 });
 
 describe('on this machine', () => {

@@ -21,18 +21,10 @@
  * is never pooled twice, and the pool holds at most MAX_POOLED_BYTES (the rest go to the
  * collector, or, for a view onto wasm memory, back to the allocator).
  * Tensor-level reference counting (tidy.ts) guarantees that a released buffer is wrapped by no live
- * tensor. Buffers taken inside a tidy scope that no tensor ever wrapped (an op's raw intermediate,
- * such as a matmul result before the bias add, or a broadcast's zero) are released when the scope
- * ends, unless the scope's result carries a graph whose backward closures might still read them.
+ * tensor; every buffer a kernel returns is wrapped by one (ops wrap their raw intermediates), so
+ * the pool needs no scope bookkeeping of its own.
  */
-import {
-  addScopeListener,
-  forgetWrapped,
-  tidyDepth,
-  wasWrapped,
-  type DType,
-  type TypedArray,
-} from '@thermograd/autograd';
+import { tidyDepth, type DType, type TypedArray } from '@thermograd/autograd';
 import { freeResident, residentArray, residentOffset } from './wasm-memory.js';
 
 /** Upper bound on the bytes held for reuse. */
@@ -90,22 +82,6 @@ export function resetBufferPool(): void {
   counters.hits = counters.misses = counters.released = counters.pooledBuffers = 0;
 }
 
-/** Per open tidy scope, the buffers taken inside it (innermost last). */
-const taken: object[][] = [];
-
-addScopeListener({
-  enter: () => void taken.push([]),
-  exit(graphEscapes) {
-    const list = taken.pop() ?? [];
-    if (graphEscapes) {
-      // Not yet: the enclosing scope decides (at top level, the collector does).
-      if (taken.length > 0) for (const b of list) taken[taken.length - 1].push(b);
-      return;
-    }
-    for (const b of list) if (!wasWrapped(b)) release(b);
-  },
-});
-
 /** A new array for the pool: a view onto wasm memory inside tidy, when that is on and has room. */
 function allocate(dtype: DType, size: number): Float32Array | Float64Array {
   const a =
@@ -125,8 +101,6 @@ function fromPool<A extends Float32Array | Float64Array>(list: A[] | undefined):
   const a = list?.pop();
   if (a === undefined) return undefined;
   pooled.delete(a);
-  // A new use: whether a tensor wraps it this time is what decides how it comes back.
-  forgetWrapped(a);
   pooledBytes -= a.byteLength;
   counters.pooledBuffers--;
   counters.hits++;
@@ -140,7 +114,6 @@ export function takeF32(size: number): Float32Array {
     counters.misses++;
     a = allocate('float32', size) as Float32Array;
   }
-  if (taken.length > 0) taken[taken.length - 1].push(a);
   return a;
 }
 
@@ -150,7 +123,6 @@ function takeF64(size: number): Float64Array {
     counters.misses++;
     a = allocate('float64', size) as Float64Array;
   }
-  if (taken.length > 0) taken[taken.length - 1].push(a);
   return a;
 }
 

@@ -16,8 +16,16 @@
  * The step stays on the parameters' backend: the plugin computes with tensor ops under noGrad
  * inside tidy, and the only value read back is one scalar, the sum of every gradient and every new
  * parameter value, which is finite when all of them are (the values are looked at one by one only
- * when it is not: a NaN or an infinity, or finite values whose sum overflowed). The new state's tensors are kept, the old state's released, Φ + ΔΦ is
- * written with assign(), and everything else goes back to the backend's pool.
+ * when it is not: a NaN or an infinity, or finite values whose sum overflowed). The new state's
+ * tensors are kept, the old state's released, Φ + ΔΦ is written with assign(), and everything
+ * else goes back to the backend's pool.
+ *
+ * That one scalar is a blocking read-back, a device sync on a GPU. With { checkEvery: N } the
+ * steps add their scalars on the backend and only every N-th step reads the running sum: one
+ * sync per N steps. The price is that a step is no longer all-or-nothing: a non-finite value is
+ * found at most N − 1 steps late, after it was written, and the error names the range of steps
+ * and the parameter that holds it (never a NaN a thousand steps later). Skipping bad steps
+ * (skipNonFinite) needs a decision per step, so it requires checkEvery 1.
  */
 import { keep, noGrad, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Hyperparams, OptimizerPlugin, PerExampleStats, PluginState } from './plugin.js';
@@ -35,6 +43,11 @@ import {
 export interface OptimizerOptions {
   /** Skip (and count) a step whose gradients hold NaN or ±Infinity instead of throwing. */
   skipNonFinite?: boolean;
+  /**
+   * Read the finiteness check back every this many steps (default 1: every step, and a bad step
+   * writes nothing). See the file comment for what a larger value trades.
+   */
+  checkEvery?: number;
 }
 
 export interface StepReport {
@@ -60,6 +73,9 @@ export class Optimizer {
   private pluginState: PluginState;
   private skipped = 0;
   private readonly skipNonFinite: boolean;
+  private readonly checkEvery: number;
+  /** checkEvery > 1: the running sum of the unread steps' check scalars, and the first such step. */
+  private unchecked: { sum: Tensor; firstStep: number; lastStep: number } | null = null;
 
   constructor(params: ParamSource, plugin: OptimizerPlugin, options: OptimizerOptions = {}) {
     if (!plugin || typeof plugin.init !== 'function' || typeof plugin.update !== 'function') {
@@ -72,6 +88,16 @@ export class Optimizer {
     if (this.params.length === 0)
       throw new Error('Optimizer: no parameters that require gradients');
     this.skipNonFinite = options.skipNonFinite ?? false;
+    this.checkEvery = options.checkEvery ?? 1;
+    if (!Number.isInteger(this.checkEvery) || this.checkEvery < 1)
+      throw new RangeError(
+        `Optimizer: checkEvery must be an integer >= 1, got ${String(options.checkEvery)}`,
+      );
+    if (this.skipNonFinite && this.checkEvery !== 1)
+      throw new RangeError(
+        'Optimizer: skipNonFinite decides every step, so it needs checkEvery 1 ' +
+          `(got checkEvery ${this.checkEvery})`,
+      );
     this.pluginState = keepState(noGrad(() => plugin.init(this.tensors())));
   }
 
@@ -141,8 +167,10 @@ export class Optimizer {
           next[name] = base[name].add(u);
           add(next[name]);
         }
-        const total = (probe as Tensor | null)?.item() ?? 0;
-        return { updates, state, next, total };
+        const check = probe as Tensor | null;
+        // Deferred: the scalar stays on the backend (returned, so the scope keeps it).
+        if (this.checkEvery > 1) return { updates, state, next, total: 0, check };
+        return { updates, state, next, total: check?.item() ?? 0, check: null };
       }),
     );
     // What the step made and does not keep: updates (unless a plugin passed an input through) and
@@ -167,12 +195,63 @@ export class Optimizer {
       }
       throw failure;
     }
+    const stepIndex = this.pluginState.hyper.step;
     for (const [name, p] of this.params) writeInto(p, outcome.next[name]);
     for (const t of scratch) t.dispose();
     if (!usesGradients) for (const t of Object.values(base)) t.dispose();
     disposeNew(this.pluginState, outcome.state);
     this.pluginState = keepState(outcome.state);
+    if (outcome.check !== null) this.deferCheck(outcome.check, stepIndex, grads);
     return { step: this.pluginState.hyper.step, skipped: false, hyper: this.hyper };
+  }
+
+  /**
+   * checkEvery > 1: adds this step's check scalar to the running sum on the backend (no read), and
+   * every checkEvery steps checks it (checkFinite).
+   */
+  private deferCheck(check: Tensor, stepIndex: number, grads: TensorTree): void {
+    const previous = this.unchecked;
+    const sum = keep(previous === null ? check : noGrad(() => previous.sum.add(check)));
+    if (previous !== null) {
+      previous.sum.dispose();
+      check.dispose();
+    }
+    this.unchecked = { sum, firstStep: previous?.firstStep ?? stepIndex, lastStep: stepIndex };
+    if (stepIndex - this.unchecked.firstStep + 1 >= this.checkEvery) this.checkFinite(grads);
+  }
+
+  /**
+   * With checkEvery > 1, reads the steps not checked yet (one scalar) and throws naming the steps
+   * and the parameter if a value went non-finite; call it after the last step (state() does).
+   * Non-finite also when large finite values overflowed the sum: the values then tell.
+   */
+  checkFinite(grads: TensorTree = {}): void {
+    const pending = this.unchecked;
+    if (pending === null) return;
+    this.unchecked = null;
+    const total = pending.sum.item();
+    pending.sum.dispose();
+    if (Number.isFinite(total)) return;
+    const { firstStep, lastStep } = pending;
+    const steps = firstStep === lastStep ? `step ${lastStep}` : `steps ${firstStep} to ${lastStep}`;
+    const how = `(checked every ${this.checkEvery} steps; checkEvery 1 stops at the step itself, before it is written)`;
+    const badParam = findNonFinite(this.tensors());
+    if (badParam !== null) {
+      const [name, index, value] = badParam;
+      throw new RangeError(
+        `${this.plugin.name}: parameter '${name}' element ${index} became ${value} during ${steps} ${how}; ` +
+          `hyperparameters ${JSON.stringify(this.pluginState.hyper)}`,
+      );
+    }
+    const badGrad = findNonFinite(grads);
+    if (badGrad !== null) {
+      const [name, index, value] = badGrad;
+      throw new RangeError(
+        `${this.plugin.name}: non-finite gradient ${value} for parameter '${name}' (element ${index}) at step ${lastStep} ${how}`,
+      );
+    }
+    // Every parameter and the last gradients are finite: large finite values overflowed the sum
+    // (a non-finite gradient earlier in the range that left every parameter finite goes unreported).
   }
 
   private checkedUpdate(name: string, p: Tensor, updates: UpdateTree): Tensor {
@@ -245,6 +324,7 @@ export class Optimizer {
 
   /** A JSON-safe checkpoint: `JSON.stringify(opt.state())`, and loadState resumes bit-identically. */
   state(): OptimizerCheckpoint {
+    this.checkFinite(); // a checkpoint holds checked values only
     return {
       format: 'thermograd.optim/2',
       plugin: this.plugin.name,
@@ -280,6 +360,8 @@ export class Optimizer {
 
   /** Releases the plugin state's tensors; the optimizer cannot step afterwards. */
   dispose(): void {
+    this.unchecked?.sum.dispose();
+    this.unchecked = null;
     disposeNew(this.pluginState, { hyper: this.pluginState.hyper });
   }
 }

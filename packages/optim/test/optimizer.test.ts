@@ -1,5 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Generator, linear, mseLoss, nn, tensor, type Tensor } from '@thermograd/autograd';
+import {
+  Generator,
+  linear,
+  mseLoss,
+  nn,
+  referenceBackend,
+  tensor,
+  tidy,
+  type Backend,
+  type Tensor,
+} from '@thermograd/autograd';
 import {
   chain,
   clipByGlobalNorm,
@@ -169,6 +179,96 @@ describe('Optimizer', () => {
     const opt = new Optimizer({ a }, sgd({ eta: 1e300 }));
     expect(() => opt.step()).toThrow(/sgd: step 0 would make parameter 'a' element 0 non-finite/);
     expect([...a.toArray()]).toEqual([1]);
+  });
+});
+
+/**
+ * The reference backend with its reads counted and a device-side assign, as the gpu backend has:
+ * the reads the optimizer makes are then exactly its finiteness checks.
+ */
+function countingBackend(): { backend: Backend; reads: () => number } {
+  let reads = 0;
+  const backend = Object.assign(Object.create(referenceBackend) as Backend, {
+    name: 'counting-reads',
+    read(storage: unknown, dtype: 'float32' | 'float64') {
+      reads++;
+      return referenceBackend.read(storage, dtype);
+    },
+    assign(target: Tensor, value: Tensor) {
+      referenceBackend.write(
+        target.storage,
+        referenceBackend.read(value.storage, value.dtype),
+        target.dtype,
+      );
+    },
+  });
+  return { backend, reads: () => reads };
+}
+
+describe('the finiteness check without a read per step (checkEvery)', () => {
+  function run(checkEvery: number, steps: number, badGradAt = -1) {
+    const { backend, reads } = countingBackend();
+    const opts = { backend, dtype: 'float64' as const, requiresGrad: true };
+    const w = tensor([1, 2, 3], [3], opts);
+    const b = tensor([0.5], [1], opts);
+    const opt = new Optimizer({ w, b }, momentum({ eta: 0.1, mu: 0.9 }), { checkEvery });
+    const before = reads();
+    for (let i = 0; i < steps; i++) {
+      tidy(() => {
+        w.grad = tensor([0.1 * i, -0.2, i === badGradAt ? NaN : 0.3], [3], {
+          backend,
+          dtype: 'float64',
+        });
+        b.grad = tensor([1], [1], { backend, dtype: 'float64' });
+        opt.step();
+        opt.zeroGrad();
+      });
+    }
+    return { opt, w, b, reads: reads() - before };
+  }
+
+  it('reads the check once per checkEvery steps, with the same parameters as every step', () => {
+    const every = run(1, 20);
+    const deferred = run(10, 20);
+    expect(every.reads).toBe(20);
+    expect(deferred.reads).toBe(2);
+    expect(bits(deferred.w.toArray())).toEqual(bits(every.w.toArray()));
+    expect(bits(deferred.b.toArray())).toEqual(bits(every.b.toArray()));
+  });
+
+  it('a NaN gradient is an error at the next check, naming the steps and the parameter', () => {
+    expect(() => run(5, 20, 6)).toThrow(
+      /momentum: parameter 'w' element 2 became NaN during steps 5 to 9 \(checked every 5 steps/,
+    );
+    expect(() => run(1, 20, 6)).toThrow(
+      /momentum: non-finite gradient NaN for parameter 'w' \(element 2\)/,
+    );
+  });
+
+  it('state() checks the steps not checked yet; skipNonFinite needs checkEvery 1', () => {
+    const { opt, reads } = run(10, 3);
+    expect(reads).toBe(0);
+    expect(opt.state().format).toBe('thermograd.optim/2');
+    const a = tensor([1], [1], { requiresGrad: true });
+    expect(
+      () => new Optimizer({ a }, sgd({ eta: 0.1 }), { skipNonFinite: true, checkEvery: 4 }),
+    ).toThrow(
+      'Optimizer: skipNonFinite decides every step, so it needs checkEvery 1 (got checkEvery 4)',
+    );
+    expect(() => new Optimizer({ a }, sgd({ eta: 0.1 }), { checkEvery: 0 })).toThrow(
+      'Optimizer: checkEvery must be an integer >= 1, got 0',
+    );
+  });
+
+  it('state() reports a NaN among the steps not checked yet', () => {
+    const { backend } = countingBackend();
+    const w = tensor([1, 2], [2], { backend, dtype: 'float64', requiresGrad: true });
+    const opt = new Optimizer({ w }, sgd({ eta: 0.1 }), { checkEvery: 100 });
+    w.grad = tensor([Infinity, 0], [2], { backend, dtype: 'float64' });
+    opt.step();
+    expect(() => opt.state()).toThrow(
+      /sgd: parameter 'w' element 0 became -Infinity during step 0/,
+    );
   });
 });
 

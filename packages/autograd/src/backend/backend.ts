@@ -7,6 +7,11 @@
  * implementing this interface and passing the conformance suite (test/conformance), without
  * touching op code.
  *
+ * Primitives take positional (storage, shape, ...) arguments rather than tensor-like objects: a
+ * kernel call is the hot path, the shapes it needs differ per kernel (a broadcast binary needs
+ * three, a matmul none), and every backend, the conformance suite and the ops already speak this
+ * form, so objects would be churn across four packages for no check a test does not already make.
+ *
  * Conventions shared by every kernel:
  * - storage is dense, row-major (C order), of the given dtype;
  * - kernels never modify their inputs, except `write`;
@@ -100,6 +105,12 @@ export interface Backend {
   zeros(size: number, dtype: DType): Storage;
   /** Values as a typed array. CPU backends may return their own array: callers must not write to it. */
   read(storage: Storage, dtype: DType): TypedArray;
+  /**
+   * The values without blocking this thread (a GPU read-back that maps a buffer asynchronously),
+   * as of the call: storage disposed before the promise settles must still give them. The result
+   * is the caller's own array. Optional: Tensor.data() falls back to a copy of `read`.
+   */
+  readAsync?(storage: Storage, dtype: DType): Promise<TypedArray>;
   /** Overwrites storage in place (same size). The only mutating kernel: optimizers use it. */
   write(storage: Storage, values: ArrayLike<number>, dtype: DType): void;
   /** Converts between dtypes (a copy). */

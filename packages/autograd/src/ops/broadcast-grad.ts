@@ -24,6 +24,12 @@ export function sumToShape(grad: Tensor, shape: Shape): Tensor {
 /** Materialises `t` broadcast to `shape` (no graph): the adjoint of sumToShape. */
 export function broadcastTo(t: Tensor, shape: Shape): Tensor {
   if (shapesEqual(t.shape, shape)) return t;
-  const zero = t.backend.zeros(1, t.dtype);
-  return wrap(t, t.backend.binary('add', t.storage, t.shape, zero, [], shape, t.dtype), shape);
+  const zero = wrap(t, t.backend.zeros(1, t.dtype), []);
+  const out = wrap(
+    t,
+    t.backend.binary('add', t.storage, t.shape, zero.storage, [], shape, t.dtype),
+    shape,
+  );
+  zero.dispose();
+  return out;
 }

@@ -11,13 +11,18 @@
  * Per-example statistics: for L = (1/B) Σ_b l_b, example b's own output gradient is B·dY_b (dY_b
  * for L = Σ_b l_b), so
  *   ĝ_b(W) = B · dY_b · cols_b,   ĝ_b(b) = B · Σ_p dY[b, :, p]
- * These are the terms of the dW sum above, computed separately (a batched matmul) only when asked.
+ * These are the terms of the dW sum above, computed separately (a batched matmul) by the op's
+ * per-example rule (per-example.ts), which runs only when statistics are asked for. Backward
+ * itself always takes the one product over the whole batch: with statistics on, the weight's
+ * product is computed twice (once per example, once summed), the price of keeping the rule apart
+ * from backward.
  */
 import type { Conv2dGeometry, MatmulParams } from '../backend/backend.js';
-import { fromOp, type BackwardContext } from '../autograd.js';
+import { fromOp } from '../autograd.js';
+import type { PerExampleRecorder } from '../per-example.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, toTensor, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, matmulOf, toTensor, wrap } from './op-utils.js';
 
 export type Size2d = number | readonly [number, number];
 
@@ -104,7 +109,8 @@ export function conv2d(
   const positions = g.outH * g.outW;
   const patch = inC * kh * kw;
   const outShape = [batch, outC, g.outH, g.outW];
-  const cols = backend.im2col(x.storage, g, dtype); // [N·P, K]
+  // The im2col columns: a tensor like any other, which backward holds and the scope releases.
+  const cols = wrap(x, backend.im2col(x.storage, g, dtype), [batch * positions, patch]);
   const mm = (
     p: Omit<MatmulParams, 'transA' | 'transB' | 'aBatched' | 'bBatched'> & Partial<MatmulParams>,
   ): MatmulParams => ({
@@ -115,111 +121,132 @@ export function conv2d(
     ...p,
   });
   // Y_n [O, P] = W [O, K] · cols_nᵀ, W shared across the batch.
-  let y = backend.matmul(
-    weight.storage,
+  let y = matmulOf(
+    weight,
     cols,
     mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }),
-    dtype,
+    outShape,
   );
-  if (bias)
-    y = backend.binary(
-      'add',
-      y,
-      [batch, outC, positions],
-      bias.storage,
-      [outC, 1],
-      [batch, outC, positions],
-      dtype,
+  if (bias) {
+    const product = y;
+    y = wrap(
+      x,
+      backend.binary(
+        'add',
+        product.storage,
+        [batch, outC, positions],
+        bias.storage,
+        [outC, 1],
+        [batch, outC, positions],
+        dtype,
+      ),
+      outShape,
     );
+    product.dispose(); // the product before the bias: no one else holds it
+  }
 
   const inputs = bias ? [x, weight, bias] : [x, weight];
-  return fromOp('conv2d', wrap(x, y, outShape), inputs, (dy, ctx) => {
-    const grads: (Tensor | null)[] = [null, null, null];
-    if (x.requiresGrad) {
-      // dcols_n [P, K] = dY_nᵀ · W
-      const dcols = backend.matmul(
-        dy.storage,
-        weight.storage,
-        mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
-        dtype,
+  const perExampleRule = (dy: Tensor, stats: PerExampleRecorder) => {
+    if (stats.wants(weight)) {
+      // Each example's term dY_n · cols_n [O, K] of the summed dW, kept apart.
+      const terms = matmulOf(
+        dy,
+        cols,
+        mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
+        [batch, outC, patch],
       );
-      grads[0] = wrap(x, backend.col2im(dcols, g, dtype), x.shape);
+      recordPerExample(stats, weight, terms);
+      terms.dispose();
     }
-    if (weight.requiresGrad) {
-      if (wantsPerExample(ctx, weight)) {
-        // Each example's term dY_n · cols_n [O, K], kept apart for the statistics, then summed.
-        const terms = backend.matmul(
-          dy.storage,
-          cols,
-          mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
-          dtype,
+    if (bias && stats.wants(bias)) {
+      const terms = wrap(
+        x,
+        backend.reduce('sum', dy.storage, [batch, outC, positions], [2], dtype),
+        [batch, outC, 1],
+      );
+      recordPerExample(stats, bias, terms);
+      terms.dispose();
+    }
+  };
+  return fromOp(
+    'conv2d',
+    y,
+    inputs,
+    (dy) => {
+      const grads: (Tensor | null)[] = [null, null, null];
+      if (x.requiresGrad) {
+        // dcols_n [P, K] = dY_nᵀ · W
+        const dcols = matmulOf(
+          dy,
+          weight,
+          mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
+          cols.shape,
         );
-        recordPerExample(ctx, weight, wrap(x, terms, [batch, outC, patch]));
-        grads[1] = wrap(
-          x,
-          backend.reduce('sum', terms, [batch, outC, patch], [0], dtype),
-          weight.shape,
-        );
-      } else {
-        // dW = dY as [O, N·P] · cols [N·P, K]: one product over the whole batch.
-        const dyT = backend.permute(dy.storage, [batch, outC, positions], [1, 0, 2], dtype);
-        grads[1] = wrap(
-          x,
-          backend.matmul(
-            dyT,
-            cols,
-            mm({ batch: 1, m: outC, k: batch * positions, n: patch }),
-            dtype,
-          ),
-          weight.shape,
-        );
+        grads[0] = wrap(x, backend.col2im(dcols.storage, g, dtype), x.shape);
+        dcols.dispose();
       }
-    }
-    if (bias && bias.requiresGrad) {
-      if (wantsPerExample(ctx, bias)) {
-        const terms = backend.reduce('sum', dy.storage, [batch, outC, positions], [2], dtype); // [N, O, 1]
-        recordPerExample(ctx, bias, wrap(x, terms, [batch, outC, 1]));
-        grads[2] = wrap(x, backend.reduce('sum', terms, [batch, outC, 1], [0], dtype), bias.shape);
-      } else {
+      if (weight.requiresGrad) {
+        // dW = dY as [O, N·P] · cols [N·P, K]: one product over the whole batch.
+        const dyT = wrap(
+          x,
+          backend.permute(dy.storage, [batch, outC, positions], [1, 0, 2], dtype),
+          [outC, batch, positions],
+        );
+        grads[1] = matmulOf(
+          dyT,
+          cols,
+          mm({ batch: 1, m: outC, k: batch * positions, n: patch }),
+          weight.shape,
+        );
+        dyT.dispose();
+      }
+      if (bias && bias.requiresGrad) {
         grads[2] = wrap(
           x,
           backend.reduce('sum', dy.storage, [batch, outC, positions], [0, 2], dtype),
           bias.shape,
         );
       }
-    }
-    return grads;
-  });
-}
-
-function wantsPerExample(ctx: BackwardContext, param: Tensor): boolean {
-  return ctx.perExample !== false && ctx.wantsPerExample(param);
+      return grads;
+    },
+    undefined,
+    perExampleRule,
+  );
 }
 
 /**
  * Records per-example statistics from the unscaled terms [B, ...] (term_b = dY_b-part of the
  * summed gradient): ĝ_b = s · term_b, |ĝ_b|² = s² · |term_b|², with s = B for a batch-mean loss
- * and 1 for a batch sum (ctx.exampleScale).
+ * and 1 for a batch sum (stats.exampleScale).
  */
-function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): void {
+function recordPerExample(stats: PerExampleRecorder, param: Tensor, terms: Tensor): void {
   const { backend, dtype } = terms;
   const batch = terms.shape[0];
-  const squares = backend.binary(
-    'mul',
-    terms.storage,
+  const squares = wrap(
+    terms,
+    backend.binary(
+      'mul',
+      terms.storage,
+      terms.shape,
+      terms.storage,
+      terms.shape,
+      terms.shape,
+      dtype,
+    ),
     terms.shape,
-    terms.storage,
-    terms.shape,
-    terms.shape,
-    dtype,
   );
   const axes = [...Array(terms.rank).keys()].slice(1);
-  const termNorms = backend.read(backend.reduce('sum', squares, terms.shape, axes, dtype), dtype);
+  const norms = wrap(terms, backend.reduce('sum', squares.storage, terms.shape, axes, dtype), [
+    batch,
+  ]);
+  const termNorms = norms.toArray();
+  squares.dispose();
+  norms.dispose();
   const sqNorms = new Float64Array(batch);
-  const s = ctx.exampleScale(batch);
+  const s = stats.exampleScale(batch);
   for (let b = 0; b < batch; b++) sqNorms[b] = s * s * termNorms[b];
-  if (ctx.perExample !== 'grads') {
-    ctx.recordPerExample(param, sqNorms);
+  if (stats.mode !== 'grads') {
+    stats.record(param, sqNorms);
     return;
   }
   const scale = toTensor('conv2d', s, terms);
@@ -229,5 +256,7 @@ function recordPerExample(ctx: BackwardContext, param: Tensor, terms: Tensor): v
     [batch, ...param.shape],
   );
   // toArray copies: recordPerExample may add into the array when the parameter is used twice.
-  ctx.recordPerExample(param, sqNorms, scaled.toArray());
+  stats.record(param, sqNorms, scaled.toArray());
+  scale.dispose();
+  scaled.dispose();
 }

@@ -36,10 +36,15 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   const maskValues = new Float64Array(x.size);
   for (let i = 0; i < maskValues.length; i++) maskValues[i] = rng.uniform() < p ? 0 : keepScale;
   const { backend, dtype } = x;
-  const mask = backend.fromValues(maskValues, dtype);
-  const y = backend.binary('mul', x.storage, x.shape, mask, x.shape, x.shape, dtype);
+  // The mask is a tensor like any other: backward holds it, the scope releases it.
+  const mask = wrap(x, backend.fromValues(maskValues, dtype), x.shape);
+  const y = backend.binary('mul', x.storage, x.shape, mask.storage, x.shape, x.shape, dtype);
   return fromOp('dropout', wrap(x, y, x.shape), [x], (dy) => [
-    wrap(x, backend.binary('mul', dy.storage, dy.shape, mask, x.shape, x.shape, dtype), x.shape),
+    wrap(
+      x,
+      backend.binary('mul', dy.storage, dy.shape, mask.storage, x.shape, x.shape, dtype),
+      x.shape,
+    ),
   ]);
 }
 

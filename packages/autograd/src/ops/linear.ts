@@ -10,17 +10,18 @@
  *   dx = dy · W          dW = dyᵀ · x          db = Σ_rows dy
  *
  * Per-example statistics. For a loss L = (1/B) Σ_b l_b example b's own output gradient is
- * δ_b = B · dy_b (δ_b = dy_b for L = Σ_b l_b: ctx.exampleScale). For x of rank 2, example b's weight gradient is the outer product δ_b x_bᵀ, whose
+ * δ_b = B · dy_b (δ_b = dy_b for L = Σ_b l_b: stats.exampleScale). For x of rank 2, example b's weight gradient is the outer product δ_b x_bᵀ, whose
  * squared Frobenius norm is, exactly and without forming it,
  *   |ĝ_b(W)|² = |x_b|² · |δ_b|²,      |ĝ_b(b)|² = |δ_b|²
  * (Goodfellow 2015, "Efficient per-example gradient computations"). With T > 1 rows per example
  * the gradient is Σ_t δ_bt x_btᵀ and has no such shortcut, so it is formed per example.
  */
-import { fromOp, type BackwardContext } from '../autograd.js';
+import { fromOp } from '../autograd.js';
 import { allocArray, type TypedArray } from '../dtype.js';
 import { ShapeError, shapeToString } from '../shape.js';
+import type { PerExampleRecorder } from '../per-example.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, matmulOf, wrap } from './op-utils.js';
 
 function describeShapes(x: Tensor, weight: Tensor, bias: Tensor | undefined): string {
   return `x ${shapeToString(x.shape)}, weight ${shapeToString(weight.shape)}${bias ? `, bias ${shapeToString(bias.shape)}` : ''}`;
@@ -58,85 +59,53 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rowsPerExample = batch === 0 ? 0 : rows / batch;
   const outShape = [...x.shape.slice(0, -1), outF];
 
-  let yStorage = backend.matmul(
-    x.storage,
-    weight.storage,
-    {
-      batch: 1,
-      m: rows,
-      k: inF,
-      n: outF,
-      transA: false,
-      transB: true,
-      aBatched: false,
-      bBatched: false,
-    },
-    dtype,
-  );
-  if (b !== undefined)
-    yStorage = backend.binary(
-      'add',
-      yStorage,
-      [rows, outF],
-      b.storage,
-      [outF],
-      [rows, outF],
-      dtype,
+  // Plain 2-D products; the weight [out, in] is read transposed where needed.
+  const mm = (m: number, k: number, n: number, transA: boolean, transB: boolean) => ({
+    batch: 1,
+    m,
+    k,
+    n,
+    transA,
+    transB,
+    aBatched: false,
+    bBatched: false,
+  });
+  let y = matmulOf(x, weight, mm(rows, inF, outF, false, true), outShape);
+  if (b !== undefined) {
+    const product = y;
+    y = wrap(
+      x,
+      backend.binary('add', product.storage, [rows, outF], b.storage, [outF], [rows, outF], dtype),
+      outShape,
     );
-  const y = wrap(x, yStorage, outShape);
+    product.dispose(); // the product before the bias: no one else holds it
+  }
 
   const inputs = b ? [x, weight, b] : [x, weight];
-  return fromOp('linear', y, inputs, (dy, ctx) => {
-    let dx: Tensor | null = null;
-    let dW: Tensor | null = null;
-    let db: Tensor | null = null;
-    if (x.requiresGrad) {
-      const s = backend.matmul(
-        dy.storage,
-        weight.storage,
-        {
-          batch: 1,
-          m: rows,
-          k: outF,
-          n: inF,
-          transA: false,
-          transB: false,
-          aBatched: false,
-          bBatched: false,
-        },
-        dtype,
-      );
-      dx = wrap(x, s, x.shape);
-    }
-    if (weight.requiresGrad) {
-      const s = backend.matmul(
-        dy.storage,
-        x.storage,
-        {
-          batch: 1,
-          m: outF,
-          k: rows,
-          n: inF,
-          transA: true,
-          transB: false,
-          aBatched: false,
-          bBatched: false,
-        },
-        dtype,
-      );
-      dW = wrap(weight, s, weight.shape);
-    }
-    if (b !== undefined && b.requiresGrad) {
-      db = wrap(b, backend.reduce('sum', dy.storage, [rows, outF], [0], dtype), b.shape);
-    }
-    recordPerExample(ctx, x, weight, b, dy, batch, rowsPerExample, inF, outF);
-    return b ? [dx, dW, db] : [dx, dW];
-  });
+  return fromOp(
+    'linear',
+    y,
+    inputs,
+    (dy) => {
+      let dx: Tensor | null = null;
+      let dW: Tensor | null = null;
+      let db: Tensor | null = null;
+      if (x.requiresGrad) dx = matmulOf(dy, weight, mm(rows, outF, inF, false, false), x.shape);
+      if (weight.requiresGrad) dW = matmulOf(dy, x, mm(outF, rows, inF, true, false), weight.shape);
+      if (b !== undefined && b.requiresGrad) {
+        db = wrap(b, backend.reduce('sum', dy.storage, [rows, outF], [0], dtype), b.shape);
+      }
+      return b ? [dx, dW, db] : [dx, dW];
+    },
+    undefined,
+    (dy, recorder) =>
+      recordPerExample(recorder, x, weight, b, dy, batch, rowsPerExample, inF, outF),
+  );
 }
 
-/** Per-example |ĝ_b|² (and ĝ_b in 'grads' mode) for the weight and bias; see the file comment. */
+/** The per-example rule: |ĝ_b|² (and ĝ_b in 'grads' mode) for the weight and bias; see the file comment. */
 function recordPerExample(
-  ctx: BackwardContext,
+  stats: PerExampleRecorder,
   x: Tensor,
   weight: Tensor,
   bias: Tensor | undefined,
@@ -146,13 +115,13 @@ function recordPerExample(
   inF: number,
   outF: number,
 ): void {
-  const wantW = ctx.wantsPerExample(weight);
-  const wantB = bias !== undefined && ctx.wantsPerExample(bias);
+  const wantW = stats.wants(weight);
+  const wantB = bias !== undefined && stats.wants(bias);
   if (!wantW && !wantB) return;
-  const withGrads = ctx.perExample === 'grads';
+  const withGrads = stats.mode === 'grads';
   const xs = x.dataSync();
   const g = dy.dataSync();
-  const scale = ctx.exampleScale(batch); // δ_b = B · dy_b for a batch mean, dy_b for a sum
+  const scale = stats.exampleScale(batch); // δ_b = B · dy_b for a batch mean, dy_b for a sum
 
   if (rowsPerExample === 1) {
     if (wantW) {
@@ -175,7 +144,7 @@ function recordPerExample(
           }
         }
       }
-      ctx.recordPerExample(weight, sq, grads);
+      stats.record(weight, sq, grads);
     }
   } else if (wantW) {
     // T rows per example: ĝ_b(W) = Σ_t δ_bt x_btᵀ, formed per example (accumulated in float64).
@@ -197,7 +166,7 @@ function recordPerExample(
       sq[e] = s;
       if (grads) grads.set(acc, e * outF * inF);
     }
-    ctx.recordPerExample(weight, sq, grads);
+    stats.record(weight, sq, grads);
   }
 
   if (wantB) {
@@ -215,7 +184,7 @@ function recordPerExample(
       sq[e] = s;
       if (grads) grads.set(acc, e * outF);
     }
-    ctx.recordPerExample(bias, sq, grads);
+    stats.record(bias, sq, grads);
   }
 }
 

@@ -143,6 +143,8 @@ export function crossEntropy(logits: Tensor, labels: Labels, options: LossOption
     classes,
     logits.dtype,
   );
+  // The probabilities are a tensor like any other: backward holds them, the scope releases them.
+  const probabilities = wrap(logits, probs, logits.shape);
   const out = reduceLosses('crossEntropy', wrap(logits, losses, [batch]), reduction);
   return fromOp(
     'crossEntropy',
@@ -154,7 +156,7 @@ export function crossEntropy(logits: Tensor, labels: Labels, options: LossOption
         wrap(
           logits,
           logits.backend.softmaxCrossEntropyBackward(
-            probs,
+            probabilities.storage,
             y,
             dLosses.storage,
             batch,
@@ -183,8 +185,13 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: LossOptions =
   const flat = new Int32Array(batch);
   for (let b = 0; b < batch; b++) flat[b] = b * classes + y[b];
   const { backend, dtype } = logProbs;
-  const picked = backend.gather(logProbs.storage, [batch * classes], 0, flat, dtype);
-  const losses = wrap(logProbs, backend.unary('neg', picked, batch, dtype, 0, 0), [batch]);
+  const picked = wrap(
+    logProbs,
+    backend.gather(logProbs.storage, [batch * classes], 0, flat, dtype),
+    [batch],
+  );
+  const losses = wrap(logProbs, backend.unary('neg', picked.storage, batch, dtype, 0, 0), [batch]);
+  picked.dispose();
   const out = reduceLosses('nllLoss', losses, reduction);
   return fromOp(
     'nllLoss',
@@ -192,11 +199,13 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: LossOptions =
     [logProbs],
     (dy) => {
       const dLosses = lossGrads('nllLoss', dy, batch, reduction);
-      const dPicked = backend.unary('neg', dLosses.storage, batch, dtype, 0, 0);
+      const dPicked = wrap(logProbs, backend.unary('neg', dLosses.storage, batch, dtype, 0, 0), [
+        batch,
+      ]);
       return [
         wrap(
           logProbs,
-          backend.scatterAdd(dPicked, [batch], 0, flat, [batch * classes], dtype),
+          backend.scatterAdd(dPicked.storage, [batch], 0, flat, [batch * classes], dtype),
           logProbs.shape,
         ),
       ];

@@ -11,7 +11,7 @@ import type { MatmulParams } from '../backend/backend.js';
 import { fromOp } from '../autograd.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, matmulOf, wrap } from './op-utils.js';
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored as [k, m] (or [batch, k, m]). */
@@ -46,7 +46,7 @@ function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor
   }
   const params: MatmulParams = { batch, m, k, n, transA, transB, aBatched, bBatched };
   const shape = aBatched || bBatched ? [batch, m, n] : [m, n];
-  return wrap(a, a.backend.matmul(a.storage, b.storage, params, a.dtype), shape);
+  return matmulOf(a, b, params, shape);
 }
 
 /** Sums a batched gradient over the batch when its operand was a shared 2-D matrix. */

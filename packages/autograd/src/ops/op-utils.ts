@@ -1,14 +1,22 @@
 /** Small helpers every op file uses: building results, checking operands, coercing scalars. */
-import type { Storage } from '../backend/backend.js';
+import type { MatmulParams, Storage } from '../backend/backend.js';
 import { sizeOf, ShapeError, shapeToString, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** A tensor or a plain number (promoted to a 0-d tensor of the other operand's dtype and backend). */
 export type TensorLike = Tensor | number;
 
-/** A new tensor on `like`'s backend and dtype. */
+/**
+ * A new tensor on `like`'s backend and dtype. Every storage a kernel returns goes through here,
+ * intermediates included, so that tidy's reference counts are the one lifetime mechanism.
+ */
 export function wrap(like: Tensor, storage: Storage, shape: Shape): Tensor {
   return new Tensor(storage, shape, like.dtype, like.backend);
+}
+
+/** The matmul kernel's product of a and b (see MatmulParams) as a tensor of `shape`. */
+export function matmulOf(a: Tensor, b: Tensor, params: MatmulParams, shape: Shape): Tensor {
+  return wrap(a, a.backend.matmul(a.storage, b.storage, params, a.dtype), shape);
 }
 
 export function toTensor(op: string, x: TensorLike, like: Tensor): Tensor {

@@ -14,7 +14,7 @@ import {
   type Shape,
 } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { sumToShape } from './broadcast-grad.js';
+import { broadcastTo, sumToShape } from './broadcast-grad.js';
 import { assertTensor, wrap } from './op-utils.js';
 
 /** New shape with the same number of elements; one dimension may be −1 (inferred). */
@@ -90,10 +90,8 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     );
   }
   if (shapesEqual(x.shape, shape)) return x;
-  const zero = x.backend.zeros(1, x.dtype);
-  const storage = x.backend.binary('add', x.storage, x.shape, zero, [], shape, x.dtype);
   const inShape = x.shape;
-  return fromOp('expand', wrap(x, storage, shape), [x], (dy) => [sumToShape(dy, inShape)]);
+  return fromOp('expand', broadcastTo(x, shape), [x], (dy) => [sumToShape(dy, inShape)]);
 }
 
 declare module '../tensor.js' {

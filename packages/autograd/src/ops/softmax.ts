@@ -90,10 +90,14 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   const s = wrap(x, x.backend.unary('exp', z.storage, z.size, x.dtype, 0, 0), layout.permutedShape);
   return fromOp('softmax', fromRows(s, layout, x.shape), [x], (dy) => {
     const ds = toRows(dy, layout);
-    const sds = x.backend.binary('mul', s.storage, s.shape, ds.storage, ds.shape, s.shape, x.dtype);
+    const sds = wrap(
+      x,
+      x.backend.binary('mul', s.storage, s.shape, ds.storage, ds.shape, s.shape, x.dtype),
+      s.shape,
+    );
     const dx = wrap(
       x,
-      x.backend.logSoftmaxBackward(z.storage, sds, layout.rows, layout.cols, x.dtype),
+      x.backend.logSoftmaxBackward(z.storage, sds.storage, layout.rows, layout.cols, x.dtype),
       layout.permutedShape,
     );
     return [fromRows(dx, layout, x.shape)];

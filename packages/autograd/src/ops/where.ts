@@ -32,10 +32,11 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     );
   }
   // The kernel reads the condition in the values' dtype; only its zero pattern matters.
-  const condStorage =
+  const condValues =
     cond.dtype === x.dtype
-      ? cond.storage
-      : cond.backend.cast(cond.storage, cond.size, cond.dtype, x.dtype);
+      ? cond
+      : wrap(x, cond.backend.cast(cond.storage, cond.size, cond.dtype, x.dtype), cond.shape);
+  const condStorage = condValues.storage;
   const condShape = cond.shape;
   const storage = x.backend.where(
     condStorage,
@@ -48,7 +49,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     x.dtype,
   );
   return fromOp('where', wrap(x, storage, outShape), [x, y], (dy) => {
-    const zero = dy.backend.zeros(1, dy.dtype);
+    const zero = wrap(dy, dy.backend.zeros(1, dy.dtype), []).storage;
     const masked = (pickDy: boolean) =>
       wrap(
         dy,

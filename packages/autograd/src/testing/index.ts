@@ -10,3 +10,4 @@ export { BINARY_OPS } from './binary-ops.js';
 export { UNARY_CASES, unaryLabel, type UnaryCase } from './unary-cases.js';
 export { CASES, NOT_OPS, type OpCase, type InputSpec } from './conformance-cases.js';
 export { runOpCase, checkOpCase, conformanceTolerance, type OpCaseRun } from './conformance.js';
+export { countLiveStorage } from './live-storage.js';
