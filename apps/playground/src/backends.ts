@@ -8,7 +8,6 @@ import {
   crossEntropy,
   listBackends,
   matmul,
-  ones,
   registerBackend,
   setBackend,
   tensor,
@@ -16,7 +15,7 @@ import {
   withBackend,
 } from '@thermograd/autograd';
 // Registers the WebAssembly backend as 'fast' (the demo's and the bench's modules import it too).
-import '@thermograd/backend-wasm';
+import { wasmBackendReady } from '@thermograd/backend-wasm';
 import type { BackendChoice } from './protocol.js';
 
 export async function useBackend(choice: BackendChoice): Promise<string> {
@@ -39,12 +38,9 @@ async function useWasm(): Promise<string> {
   if (typeof WebAssembly !== 'object') throw new Error('this browser has no WebAssembly');
   if (!wasmReady) {
     wasmReady = true;
-    // backend-wasm makes its GEMM threads at the first matmul and, above a size, blocks on them in
-    // that same call; but the workers a Web Worker starts load through its event loop, so they
-    // could not start while it blocks. A matmul below that size makes them without blocking; then
-    // this worker yields while they load.
-    withBackend('fast', () => tidy(() => matmul(ones([64, 64]), ones([64, 64])).dataSync()));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The workers a Web Worker starts load through its event loop, so they could not start while
+    // a large matmul blocks on them: wait here, yielding, until they have.
+    await wasmBackendReady();
   }
   setBackend('fast');
   const threads = globalThis.crossOriginIsolated

@@ -1,5 +1,12 @@
 /**
  * Recycled Float32Array / Float64Array storage for the fast backend, keyed by dtype and length.
+ * Arrays made inside a tidy scope are views onto the backend's shared wasm memory (wasm-memory.ts),
+ * so the wasm kernels work on them in place; the rest are plain arrays, which the kernels copy in
+ * and out. Why only inside tidy: there storage comes back deterministically (the scope releases
+ * it), while storage outside any scope is left to the collector, which does not see wasm memory
+ * filling up (a view is a few bytes of JavaScript heap) and so would reclaim it too late. Plain
+ * arrays are also what every array is where shared memory is off (`setResidentStorage(false)`)
+ * or the memory's storage budget is spent.
  *
  * A training step run inside `tidy` (src/tidy.ts) disposes its intermediates when it ends; their
  * storage comes back here (`backend.dispose`), and the next step's kernels, which ask for the
@@ -12,12 +19,13 @@
  * come back into it: a reference kernel's output (the fallback paths) is left to the collector,
  * since no take may ever ask for its size and it would sit in the pool for good. The same array
  * is never pooled twice, and the pool holds at most MAX_POOLED_BYTES (the rest go to the
- * collector).
+ * collector, or, for a view onto wasm memory, back to the allocator).
  * Tensor-level reference counting (tidy.ts) guarantees that a released buffer is wrapped by no live
  * tensor; every buffer a kernel returns is wrapped by one (ops wrap their raw intermediates), so
  * the pool needs no scope bookkeeping of its own.
  */
-import type { DType, TypedArray } from '@thermograd/autograd';
+import { tidyDepth, type DType, type TypedArray } from '@thermograd/autograd';
+import { freeResident, residentArray, residentOffset } from './wasm-memory.js';
 
 /** Upper bound on the bytes held for reuse. */
 const MAX_POOLED_BYTES = 512 * 2 ** 20;
@@ -48,12 +56,45 @@ export function bufferPoolStats(): BufferPoolStats {
   return { ...counters, pooledBytes };
 }
 
+/** Whether new storage is placed in wasm memory (see setResidentStorage). */
+let resident = typeof SharedArrayBuffer !== 'undefined';
+
+/**
+ * Places new storage in the shared wasm memory (the default where SharedArrayBuffer exists) or in
+ * plain arrays that the kernels copy in and out (the behaviour without cross-origin isolation;
+ * tests switch it to check that path). Returns the previous setting.
+ */
+export function setResidentStorage(on: boolean): boolean {
+  const was = resident;
+  resident = on;
+  return was;
+}
+
+/** Whether new storage is placed in wasm memory. */
+export const residentStorage = (): boolean => resident;
+
 /** Empties the pool and zeroes the counters (tests, benchmarks). */
 export function resetBufferPool(): void {
+  for (const list of [...free32.values(), ...free64.values()]) for (const a of list) drop(a);
   free32.clear();
   free64.clear();
   pooledBytes = 0;
   counters.hits = counters.misses = counters.released = counters.pooledBuffers = 0;
+}
+
+/** A new array for the pool: a view onto wasm memory inside tidy, when that is on and has room. */
+function allocate(dtype: DType, size: number): Float32Array | Float64Array {
+  const a =
+    (resident && tidyDepth() > 0 && residentArray(dtype, size)) ||
+    (dtype === 'float32' ? new Float32Array(size) : new Float64Array(size));
+  ours.add(a);
+  return a;
+}
+
+/** An array leaves the pool for good: a wasm block goes back to the allocator, the rest to the collector. */
+function drop(a: Float32Array | Float64Array): void {
+  ours.delete(a);
+  freeResident(a);
 }
 
 function fromPool<A extends Float32Array | Float64Array>(list: A[] | undefined): A | undefined {
@@ -71,8 +112,7 @@ export function takeF32(size: number): Float32Array {
   let a = fromPool(free32.get(size));
   if (a === undefined) {
     counters.misses++;
-    a = new Float32Array(size);
-    ours.add(a);
+    a = allocate('float32', size) as Float32Array;
   }
   return a;
 }
@@ -81,8 +121,7 @@ function takeF64(size: number): Float64Array {
   let a = fromPool(free64.get(size));
   if (a === undefined) {
     counters.misses++;
-    a = new Float64Array(size);
-    ours.add(a);
+    a = allocate('float64', size) as Float64Array;
   }
   return a;
 }
@@ -94,23 +133,21 @@ export function take(dtype: DType, size: number): TypedArray {
 
 /** An array of `dtype` and `size` zeros. */
 export function takeZeroed(dtype: DType, size: number): TypedArray {
-  // A miss is already zero-filled; a hit must be cleared.
+  // A new plain array is already zero-filled; a hit, or a block of wasm memory, must be cleared.
   const before = counters.misses;
   const a = take(dtype, size);
-  if (counters.misses === before) a.fill(0);
+  if (counters.misses === before || residentOffset(a) >= 0) a.fill(0);
   return a;
 }
 
 /** Gives storage back for reuse; anything the pool did not make is left alone. */
 export function release(storage: unknown): void {
   if (!(storage instanceof Float32Array || storage instanceof Float64Array)) return;
-  if (!ours.has(storage)) return;
-  if (
-    storage.length === 0 ||
-    pooled.has(storage) ||
-    pooledBytes + storage.byteLength > MAX_POOLED_BYTES
-  )
+  if (!ours.has(storage) || pooled.has(storage)) return;
+  if (storage.length === 0 || pooledBytes + storage.byteLength > MAX_POOLED_BYTES) {
+    drop(storage);
     return;
+  }
   pooled.add(storage);
   pooledBytes += storage.byteLength;
   counters.pooledBuffers++;

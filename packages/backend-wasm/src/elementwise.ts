@@ -1,5 +1,6 @@
 /**
- * Float32 element-wise fast paths. Large outputs (WASM_MIN_ELEMENTS on) of relu, its gradient and
+ * Float32 and float64 element-wise fast paths (float64: the JavaScript loops only; the demo's lab
+ * trains float64 models). Large outputs (WASM_MIN_ELEMENTS on) of relu, its gradient and
  * add/sub/mul/div run in wasm SIMD loops (wasm-ops.ts): copying the operands in and the result out
  * is a memcpy each, and the loops take 0.2-0.3 ms on the bench CNN's 800,000-element activations
  * where these JavaScript loops took 2-2.5 ms (2-3 ns per element). Below that, and for the other
@@ -7,7 +8,8 @@
  * arithmetic operators, and broadcasting by rows (broadcast.ts) instead of per-element offset
  * tables. Every operator and every broadcast is covered; each element is computed exactly as the
  * reference computes it (one double-precision operation rounded to float32, which is what float32
- * arithmetic gives), so results agree bit for bit, whichever path runs.
+ * arithmetic gives; in float64 the operation itself), so results agree bit for bit, whichever
+ * path runs.
  */
 import {
   sizeOf,
@@ -17,7 +19,7 @@ import {
   type Shape,
 } from '@thermograd/autograd';
 import { broadcastPlan } from './broadcast.js';
-import { takeF32 } from './buffer-pool.js';
+import { take, takeF32 } from './buffer-pool.js';
 import { WASM_MIN_ELEMENTS, binaryWasm, reluBackwardWasm, reluWasm } from './wasm-ops.js';
 import type { WasmBinaryOp } from './ops-wat.js';
 
@@ -25,19 +27,22 @@ import type { WasmBinaryOp } from './ops-wat.js';
 const WASM_OPS = new Set<BinaryOp>(['add', 'sub', 'mul', 'div']);
 const WASM_MIN_ROW = 16;
 
+/** Storage the JavaScript loops serve: both float dtypes, never mixed within one call. */
+export type Floats = Float32Array | Float64Array;
+
 /**
  * out[o + j] = a[ia + j·sa] ∘ b[ib + j·sb] for j < n. The strides are 0 or 1 after collapsing;
  * the operator and stride switch sits outside the loops so each loop body is one instruction.
  */
 function row(
   op: BinaryOp,
-  a: Float32Array,
+  a: Floats,
   ia: number,
   sa: number,
-  b: Float32Array,
+  b: Floats,
   ib: number,
   sb: number,
-  out: Float32Array,
+  out: Floats,
   o: number,
   n: number,
 ): void {
@@ -77,22 +82,25 @@ function row(
   }
 }
 
-/** out = a ∘ b under any broadcast, for every binary operator. */
-export function binaryF32(
+/** out = a ∘ b under any broadcast, for every binary operator; a, b and out share one dtype. */
+export function binaryFloats<A extends Floats>(
   op: BinaryOp,
-  a: Float32Array,
+  a: A,
   aShape: Shape,
-  b: Float32Array,
+  b: A,
   bShape: Shape,
   outShape: Shape,
-): Float32Array {
+): A {
   const size = sizeOf(outShape);
-  const out = takeF32(size);
+  const out = take(a instanceof Float32Array ? 'float32' : 'float64', size) as A;
   if (size === 0) return out;
-  const wasm = size >= WASM_MIN_ELEMENTS && WASM_OPS.has(op);
+  const wasm = size >= WASM_MIN_ELEMENTS && WASM_OPS.has(op) && out instanceof Float32Array;
   if (sizeOf(aShape) === size && sizeOf(bShape) === size) {
     // Equal sizes mean equal layouts (broadcasting only stretches size-1 axes): skip the plan.
-    if (wasm) binaryWasm(op as WasmBinaryOp, a, b, out, (emit) => emit(0, 1, 0, 1, 0, size));
+    if (wasm)
+      binaryWasm(op as WasmBinaryOp, a as Float32Array, b as Float32Array, out, (emit) =>
+        emit(0, 1, 0, 1, 0, size),
+      );
     else row(op, a, 0, 1, b, 0, 1, out, 0, size);
     return out;
   }
@@ -121,23 +129,24 @@ export function binaryF32(
       }
     }
   };
-  if (wasm && n >= WASM_MIN_ROW && ja + jb > 0) binaryWasm(op as WasmBinaryOp, a, b, out, walk);
+  if (wasm && n >= WASM_MIN_ROW && ja + jb > 0)
+    binaryWasm(op as WasmBinaryOp, a as Float32Array, b as Float32Array, out, walk);
   else walk((ia, ja, ib, jb, o, n) => row(op, a, ia, ja, b, ib, jb, out, o, n));
   return out;
 }
 
-/** out = cond ≠ 0 ? a : b, all three broadcast to outShape, row by row like binaryF32. */
-export function whereF32(
-  cond: Float32Array,
+/** out = cond ≠ 0 ? a : b, all three broadcast to outShape, row by row like binaryFloats. */
+export function whereFloats<A extends Floats>(
+  cond: A,
   condShape: Shape,
-  a: Float32Array,
+  a: A,
   aShape: Shape,
-  b: Float32Array,
+  b: A,
   bShape: Shape,
   outShape: Shape,
-): Float32Array {
+): A {
   const size = sizeOf(outShape);
-  const out = takeF32(size);
+  const out = take(a instanceof Float32Array ? 'float32' : 'float64', size) as A;
   if (size === 0) return out;
   const { dims, strides } = broadcastPlan([condShape, aShape, bShape], outShape);
   const [sc, sa, sb] = strides;

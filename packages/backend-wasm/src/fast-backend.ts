@@ -7,9 +7,13 @@
  * everything else.
  *
  * Storage is the reference backend's (a Float32Array or Float64Array), so tensors move between the
- * two backends freely and any kernel without a fast path simply calls the reference one. float64
- * (used for gradient checks) takes the reference path, except for pure data movement and window
- * loops that are dtype-generic. test/conformance checks every op on this backend against the
+ * two backends freely and any kernel without a fast path simply calls the reference one. The arrays
+ * are views onto the backend's shared wasm memory (wasm-memory.ts), so the wasm kernels read and
+ * write them in place; without SharedArrayBuffer (a page that is not cross-origin isolated), or
+ * once the memory is full, they are plain arrays and the kernels copy them in and out
+ * (`residentStorage()` says which). float64 (gradient checks, the demo's lab models) runs the
+ * JavaScript loops for element-wise binary ops, where, reductions, data movement and windows, and
+ * the reference kernels for the rest (matmul, unary ops). test/conformance checks every op on this backend against the
  * reference, forward and backward, and the fast kernels directly.
  */
 import {
@@ -21,8 +25,8 @@ import {
   type TypedArray,
 } from '@thermograd/autograd';
 import { matmulF32 } from './matmul.js';
-import { binaryF32, unaryBackwardF32, unaryF32, whereF32 } from './elementwise.js';
-import { reduceF32 } from './reduce.js';
+import { binaryFloats, unaryBackwardF32, unaryF32, whereFloats } from './elementwise.js';
+import { reduceFloats } from './reduce.js';
 import { permuteInto } from './layout.js';
 import { col2imInto, im2colInto } from './conv.js';
 import { release, take, takeF32, takeZeroed } from './buffer-pool.js';
@@ -42,6 +46,9 @@ import {
 
 const arr = (s: Storage) => s as TypedArray;
 const isF32 = (s: Storage): s is Float32Array => s instanceof Float32Array;
+/** Storage of `dtype` that the JavaScript loops take: a Float32Array or a Float64Array. */
+const isFloats = (s: Storage, dtype: string): s is Float32Array | Float64Array =>
+  dtype === 'float32' ? s instanceof Float32Array : s instanceof Float64Array;
 const isPool2x2 = (g: Conv2dGeometry) =>
   g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
 
@@ -64,17 +71,15 @@ export const fastBackend: Backend = {
     (dtype === 'float32' && isF32(x) && isF32(dy) && unaryBackwardF32(op, x, dy, size)) ||
     ref.unaryBackward(op, x, y, dy, size, dtype, p, p2),
   binary: (op, a, aShape, b, bShape, outShape, dtype) =>
-    dtype === 'float32' && isF32(a) && isF32(b)
-      ? binaryF32(op, a, aShape, b, bShape, outShape)
+    isFloats(a, dtype) && isFloats(b, dtype)
+      ? binaryFloats(op, a, aShape, b, bShape, outShape)
       : ref.binary(op, a, aShape, b, bShape, outShape, dtype),
   where: (c, cs, a, as, b, bs, os, dtype) =>
-    dtype === 'float32' && isF32(c) && isF32(a) && isF32(b)
-      ? whereF32(c, cs, a, as, b, bs, os)
+    isFloats(c, dtype) && isFloats(a, dtype) && isFloats(b, dtype)
+      ? whereFloats(c, cs, a, as, b, bs, os)
       : ref.where(c, cs, a, as, b, bs, os, dtype),
   reduce: (op, x, shape, axes, dtype) =>
-    dtype === 'float32' && isF32(x)
-      ? reduceF32(op, x, shape, axes)
-      : ref.reduce(op, x, shape, axes, dtype),
+    isFloats(x, dtype) ? reduceFloats(op, x, shape, axes) : ref.reduce(op, x, shape, axes, dtype),
   matmul: (a, b, p, dtype) =>
     dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
   permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),

@@ -10,4 +10,11 @@ import { fastBackend } from './fast-backend.js';
 registerBackend(fastBackend, { makeDefault: true });
 
 export { fastBackend } from './fast-backend.js';
-export { bufferPoolStats, resetBufferPool, type BufferPoolStats } from './buffer-pool.js';
+export { wasmBackendReady } from './matmul.js';
+export {
+  bufferPoolStats,
+  resetBufferPool,
+  residentStorage,
+  type BufferPoolStats,
+} from './buffer-pool.js';
+export { wasmMemoryStats } from './wasm-memory.js';

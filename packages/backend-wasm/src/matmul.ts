@@ -1,9 +1,12 @@
 /**
- * Float32 matmul on the WebAssembly SIMD microkernel (gemm-wat.ts). Operands go into wasm memory
- * packed into contiguous panels where that pays (see AOperand/BOperand below: a transposed A, any
- * B of a product with enough rows, and both for wide products), so every transpose variant streams
- * consecutive memory at n = 1024; a small row-major operand is copied with one memcpy and read in
- * place. Large products are spread over worker threads (threads.ts).
+ * Float32 matmul on the WebAssembly SIMD microkernel (gemm-wat.ts), which works in the backend's
+ * shared wasm memory (wasm-memory.ts), where the tensors live. Operands are packed into contiguous
+ * panels in kernel scratch where that pays (see AOperand/BOperand below: a transposed A, any B of a
+ * product with enough rows, and both for wide products), so every transpose variant streams
+ * consecutive memory at n = 1024; a small row-major operand is read where it is. C is written
+ * straight into the result's storage when its rows need no padding, else drained into it. Only an
+ * operand that lives outside the memory (a user's array, a reference kernel's output) is copied in
+ * first. Large products are spread over worker threads (threads.ts).
  *
  * A batch with one side shared (a convolution's weights against every example's patches) becomes
  * one large product instead of `batch` small ones, so the kernel and the threads see one big job:
@@ -17,53 +20,72 @@
  * commute exactly), so results are bit-identical to the per-matrix loop.
  */
 import type { MatmulParams } from '@thermograd/autograd';
-import { GemmKernel } from './wasm-module.js';
+import { GemmKernel, relaxedSimd } from './wasm-module.js';
 import { GemmThreads } from './threads.js';
 import { takeF32 } from './buffer-pool.js';
+import { ensureMemory, memoryF32, residentOffset, wasmMemory, withScratch } from './wasm-memory.js';
 
 let kernel: GemmKernel | undefined;
 let threads: GemmThreads | undefined;
-/** The shared kernel instance and its threads (created on first use, so importing costs only the assembly). */
+/** The kernel instance on the backend's memory (created on first use, so importing costs only the assembly). */
 export function gemmKernel(): GemmKernel {
-  return (kernel ??= new GemmKernel());
+  return (kernel ??= new GemmKernel(relaxedSimd, wasmMemory()));
 }
+/** The kernel's worker threads (started on first use). */
 function gemmThreads(): GemmThreads {
   return (threads ??= new GemmThreads(gemmKernel()));
 }
 
 /**
- * How the kernel gets an operand into wasm memory:
- * - A 'raw': copied as stored (one memcpy) and read through strides: A(i, l) at
+ * Starts the fast backend's matmul worker threads if they are not running yet and resolves once
+ * they all wait for work (at once where there are none: a browser's main thread, one thread).
+ */
+export function wasmBackendReady(): Promise<void> {
+  return gemmThreads().ready();
+}
+
+/** An operand stored contiguously: `length` floats of `src` from element `base`. */
+interface Stored {
+  src: Float32Array;
+  base: number;
+  length: number;
+}
+const stored = (src: Float32Array, base: number, length: number): Stored => ({ src, base, length });
+
+/** The float offset of a stored operand in wasm memory, or -1 when it lives outside it. */
+function inPlace(d: Stored): number {
+  const at = residentOffset(d.src);
+  return at < 0 ? -1 : at / 4 + d.base;
+}
+
+/**
+ * How the kernel gets an operand (each 'raw' or 'staged' one is read where it lives, or copied
+ * into scratch first with one memcpy when it lives outside wasm memory):
+ * - A 'raw': read as stored, through strides: A(i, l) at
  *   i·rowStride + l·colStride floats (used for a row-major A, colStride 1, whose rows stream well);
  * - A 'packed': rows written into contiguous [k][MR] panels, so every A read is sequential (a
  *   transposed A, which read in place jumps a whole row of storage per inner index);
  * - B 'packed': columns written into contiguous [k][NR] panels (GotoBLAS): one micro-panel is
  *   8 KiB of consecutive floats, where in place it would be KC rows a full row of B apart (4 KiB at
  *   n = 1024: every row in the same L1 set) or, transposed, not even contiguous;
- * - B 'raw': copied as stored, row-major [k, n] (small products, where packing would cost more
+ * - B 'raw': read as stored, row-major [k, n] (small products, where packing would cost more
  *   than it saves);
- * - B 'staged': copied as stored (one memcpy) into scratch space and packed into [k][NR] panels
- *   there by a wasm SIMD kernel of the GEMM module: `packRows` for a row-major B, `transpose` (whole
+ * - B 'staged': packed into [k][NR] panels by a wasm SIMD kernel of the GEMM module: `packRows` for a row-major B, `transpose` (whole
  *   panels as 4×4 blocks) for a B stored transposed, [n, k]. The JavaScript packing loop moves one
  *   float per iteration; this is what a single B (a layer's weights) takes;
- * - A 'staged': a row-major A copied the same way and packed into [k][MR] panels by `transpose`.
+ * - A 'staged': a row-major A packed into [k][MR] panels by `transpose`.
  * Packing reads each operand element once (O(m·k + k·n) against the O(m·k·n) product).
  */
 type AOperand =
-  | {
-      kind: 'raw';
-      rowStride: number;
-      colStride: number;
-      fill(mem: Float32Array, off: number): void;
-    }
+  | { kind: 'raw'; data: Stored; rowStride: number; colStride: number }
   /** A(i, l) = src[rowBase[i] + l·colStride]. */
   | { kind: 'packed'; src: Float32Array; rowBase: Int32Array; colStride: number }
   /** A stored row-major [m, k]. */
-  | { kind: 'staged'; fill(mem: Float32Array, off: number): void };
+  | { kind: 'staged'; data: Stored };
 type BOperand =
-  | { kind: 'raw'; fill(mem: Float32Array, off: number): void }
+  | { kind: 'raw'; data: Stored }
   /** B stored row-major [k, n] ('rows') or as its transpose [n, k] ('columns'). */
-  | { kind: 'staged'; stored: 'rows' | 'columns'; fill(mem: Float32Array, off: number): void }
+  | { kind: 'staged'; layout: 'rows' | 'columns'; data: Stored }
   /** B(l, j) = src[colBase[j] + l·rowStride]. */
   | { kind: 'packed'; src: Float32Array; colBase: Int32Array; rowStride: number };
 
@@ -76,6 +98,8 @@ interface Job {
   b: BOperand;
   /** Floats of scratch the drain needs after C (default 0). */
   scratch?: number;
+  /** Where C goes, row-major [m, n]: written there directly when its rows need no padding. */
+  into?: Stored;
   /** Copy C (row stride np floats, at cOff) out; scratch (if asked for) starts at float sOff. */
   drain(mem: Float32Array, cOff: number, np: number, sOff: number): void;
 }
@@ -178,74 +202,97 @@ function run(job: Job): void {
   const nPanels = Math.ceil(n / nr);
   const mp = mPanels * mr;
   const np = nPanels * nr;
-  // Float offsets of the three regions, 16-byte aligned. A raw operand's region is sized for the
-  // reads of the padded rows and columns (see gemm-wat.ts): up to mp·k + mp floats for A (either
-  // layout), k·n + np for B; a packed one is exactly mp·k or k·np (⌈k/4⌉·4·mp or ⌈k/4⌉·4·np when
-  // transposed in wasm, whose panels are whole blocks of four rows).
-  const aOff = 0;
-  const bOff = roundUp4(aOff + roundUp4(k) * mp + mp + 4);
-  const cOff = roundUp4(bOff + Math.max(k * n + np, roundUp4(k) * np) + 4);
-  // Scratch after C (three rows of slack first: the transposed drain reads past C): the drain's,
-  // or, before the product, a staged A's and then a staged B's (their packing reads up to a panel
-  // past the end of the operand).
-  const sOff = roundUp4(cOff + mp * np + 3 * np + 4);
-  const stagedA = job.a.kind === 'staged' ? mp * k + 4 : 0;
-  const stagedB = job.b.kind === 'staged' ? np * k + 4 : 0;
-  const tail = Math.max(job.scratch ?? 0, stagedA, stagedB);
-  const mem = g.reserve(tail ? sOff + tail : cOff + mp * np);
   const a = job.a;
-  let aRowStride: number, aColStride: number, aPanelStride: number;
-  if (a.kind === 'raw') {
-    a.fill(mem, aOff);
-    [aRowStride, aColStride, aPanelStride] = [
-      a.rowStride * 4,
-      a.colStride * 4,
-      mr * a.rowStride * 4,
-    ];
-  } else if (a.kind === 'staged') {
-    // Panel p is rows p·MR… of A, transposed: matrix p of a stacked transpose.
-    a.fill(mem, sOff);
-    g.transpose(sOff * 4, aOff * 4, mPanels, k, mr, k * 4, mr * 4);
-    [aRowStride, aColStride, aPanelStride] = [4, mr * 4, roundUp4(k) * mr * 4];
-  } else {
-    packA(mem, aOff, mr, m, k, a.src, a.rowBase, a.colStride);
-    [aRowStride, aColStride, aPanelStride] = [4, mr * 4, k * mr * 4];
-  }
   const b = job.b;
-  let ldb: number, bPanelStride: number;
-  if (b.kind === 'raw') {
-    b.fill(mem, bOff);
-    [ldb, bPanelStride] = [n * 4, nr * 4];
-  } else if (b.kind === 'staged') {
-    b.fill(mem, sOff);
-    ldb = nr * 4;
-    if (b.stored === 'rows') {
-      g.packRows(sOff * 4, bOff * 4, nPanels, k, n * 4);
-      bPanelStride = k * nr * 4;
+  // Operands and C read or written where they are (float offsets in the memory, or -1).
+  const aAt = a.kind === 'packed' ? -1 : inPlace(a.data);
+  const bAt = b.kind === 'packed' ? -1 : inPlace(b.data);
+  const cAt = job.into && mp === m && np === n ? inPlace(job.into) : -1;
+  // Scratch regions (float offsets from the scratch block's start, 16-byte aligned). A raw
+  // operand's region is sized for the reads of the padded rows and columns (see gemm-wat.ts): up
+  // to mp·k + mp floats for A (either layout), k·n + np for B; a packed one is exactly mp·k or k·np
+  // (⌈k/4⌉·4·mp or ⌈k/4⌉·4·np when transposed in wasm, whose panels are whole blocks of four rows).
+  // A raw operand read in place needs no region.
+  const aLen = a.kind === 'raw' && aAt >= 0 ? 0 : roundUp4(k) * mp + mp + 4;
+  const bLen = b.kind === 'raw' && bAt >= 0 ? 0 : Math.max(k * n + np, roundUp4(k) * np) + 4;
+  const aOff = 0;
+  const bOff = roundUp4(aOff + aLen);
+  const cOff = roundUp4(bOff + bLen);
+  // Scratch after C (three rows of slack first: the transposed drain reads past C): the drain's,
+  // or, before the product, a staged A's and then a staged B's copy when it lives outside the
+  // memory (their packing reads up to a panel past the end of the operand).
+  const cLen = cAt >= 0 ? 0 : mp * np + 3 * np + 4;
+  const sOff = roundUp4(cOff + cLen);
+  const stagedA = a.kind === 'staged' && aAt < 0 ? mp * k + 4 : 0;
+  const stagedB = b.kind === 'staged' && bAt < 0 ? np * k + 4 : 0;
+  const tail = Math.max(job.scratch ?? 0, stagedA, stagedB);
+  // An operand read in place is read up to the same bounds past its end: those bytes must exist.
+  if (aAt >= 0) ensureMemory((aAt + roundUp4(k) * mp + mp + 4) * 4);
+  if (bAt >= 0) ensureMemory((bAt + Math.max(k * n + np, roundUp4(k) * np) + 4) * 4);
+  withScratch((sOff + tail) * 4, (scratchByte) => {
+    const base = scratchByte / 4;
+    const mem = memoryF32();
+    /** The operand's float offset: where it lives, or its copy at `copyAt`. */
+    const place = (d: Stored, at: number, copyAt: number) => {
+      if (at >= 0) return at;
+      mem.set(d.src.subarray(d.base, d.base + d.length), copyAt);
+      return copyAt;
+    };
+    let aRowStride: number, aColStride: number, aPanelStride: number;
+    let aStart = base + aOff;
+    if (a.kind === 'raw') {
+      aStart = place(a.data, aAt, aStart);
+      [aRowStride, aColStride, aPanelStride] = [
+        a.rowStride * 4,
+        a.colStride * 4,
+        mr * a.rowStride * 4,
+      ];
+    } else if (a.kind === 'staged') {
+      // Panel p is rows p·MR… of A, transposed: matrix p of a stacked transpose.
+      const src = place(a.data, aAt, base + sOff);
+      g.transpose(src * 4, aStart * 4, mPanels, k, mr, k * 4, mr * 4);
+      [aRowStride, aColStride, aPanelStride] = [4, mr * 4, roundUp4(k) * mr * 4];
     } else {
-      // Panel q is rows q·NR… of the stored [n, k] B, transposed: matrix q of a stacked transpose.
-      g.transpose(sOff * 4, bOff * 4, nPanels, k, nr, k * 4, nr * 4);
-      bPanelStride = roundUp4(k) * nr * 4;
+      packA(mem, aStart, mr, m, k, a.src, a.rowBase, a.colStride);
+      [aRowStride, aColStride, aPanelStride] = [4, mr * 4, k * mr * 4];
     }
-  } else {
-    packB(mem, bOff, nr, n, k, b.src, b.colBase, b.rowStride);
-    [ldb, bPanelStride] = [nr * 4, k * nr * 4];
-  }
-  gemmThreads().gemm(
-    aOff * 4,
-    bOff * 4,
-    cOff * 4,
-    mPanels,
-    nPanels,
-    k,
-    aRowStride,
-    aColStride,
-    aPanelStride,
-    ldb,
-    bPanelStride,
-    ldc(np),
-  );
-  job.drain(g.f32, cOff, np, sOff);
+    let ldb: number, bPanelStride: number;
+    let bStart = base + bOff;
+    if (b.kind === 'raw') {
+      bStart = place(b.data, bAt, bStart);
+      [ldb, bPanelStride] = [n * 4, nr * 4];
+    } else if (b.kind === 'staged') {
+      const src = place(b.data, bAt, base + sOff);
+      ldb = nr * 4;
+      if (b.layout === 'rows') {
+        g.packRows(src * 4, bStart * 4, nPanels, k, n * 4);
+        bPanelStride = k * nr * 4;
+      } else {
+        // Panel q is rows q·NR… of the stored [n, k] B, transposed: matrix q of a stacked transpose.
+        g.transpose(src * 4, bStart * 4, nPanels, k, nr, k * 4, nr * 4);
+        bPanelStride = roundUp4(k) * nr * 4;
+      }
+    } else {
+      packB(mem, bStart, nr, n, k, b.src, b.colBase, b.rowStride);
+      [ldb, bPanelStride] = [nr * 4, k * nr * 4];
+    }
+    const cStart = cAt >= 0 ? cAt : base + cOff;
+    gemmThreads().gemm(
+      aStart * 4,
+      bStart * 4,
+      cStart * 4,
+      mPanels,
+      nPanels,
+      k,
+      aRowStride,
+      aColStride,
+      aPanelStride,
+      ldb,
+      bPanelStride,
+      ldc(np),
+    );
+    if (cAt < 0) job.drain(mem, cStart, np, base + sOff);
+  });
 }
 const ldc = (np: number) => np * 4;
 
@@ -286,6 +333,12 @@ function drainTransposed(
 ): void {
   const n4 = roundUp4(n);
   const m4 = roundUp4(m);
+  const outAt = residentOffset(out);
+  if (outAt >= 0 && n4 === n && m4 === m) {
+    // The result's storage is in the memory and needs no padding: the transpose writes it there.
+    gemmKernel().transpose(cOff * 4, outAt, batch, m, n, np * 4, n * 4);
+    return;
+  }
   gemmKernel().transpose(cOff * 4, sOff * 4, batch, m, n, np * 4, n4 * 4);
   if (n4 === n && m4 === m) {
     out.set(mem.subarray(sOff, sOff + batch * m * n));
@@ -319,11 +372,10 @@ function bOperand(
   transB: boolean,
   m: number,
 ): BOperand {
-  const base = t * k * n;
-  const fill = (mem: Float32Array, off: number) => mem.set(b.subarray(base, base + k * n), off);
-  if (transB) return { kind: 'staged', stored: 'columns', fill };
-  if (m >= PACK_B_MIN_ROWS) return { kind: 'staged', stored: 'rows', fill };
-  return { kind: 'raw', fill };
+  const data = stored(b, t * k * n, k * n);
+  if (transB) return { kind: 'staged', layout: 'columns', data };
+  if (m >= PACK_B_MIN_ROWS) return { kind: 'staged', layout: 'rows', data };
+  return { kind: 'raw', data };
 }
 
 export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Float32Array {
@@ -335,28 +387,18 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
   const aOperand = (t: number): AOperand => {
     const base = t * m * k;
     if (transA) return { kind: 'packed', src: a, rowBase: ramp(m, base, 1), colStride: m };
+    const data = stored(a, base, m * k);
     // (Staged A panels are whole 4×4 blocks of the transpose: MR must be a multiple of 4.)
     if (n >= PACK_A_MIN_COLS && m >= PACK_A_MIN_ROWS && gemmKernel().mr % 4 === 0)
-      return { kind: 'staged', fill: (mem, off) => mem.set(a.subarray(base, base + m * k), off) };
-    return {
-      kind: 'raw',
-      rowStride: k,
-      colStride: 1,
-      fill: (mem, off) => mem.set(a.subarray(base, base + m * k), off),
-    };
+      return { kind: 'staged', data };
+    return { kind: 'raw', data, rowStride: k, colStride: 1 };
   };
 
   if (batch > 1 && aBatched && !bBatched) {
     // C [batch·m, n] = [op(A_0); op(A_1); …] · op(B).
     const rows = batch * m;
     let aOp: AOperand;
-    if (!transA)
-      aOp = {
-        kind: 'raw',
-        rowStride: k,
-        colStride: 1,
-        fill: (mem, off) => mem.set(a.subarray(0, rows * k), off),
-      };
+    if (!transA) aOp = { kind: 'raw', data: stored(a, 0, rows * k), rowStride: k, colStride: 1 };
     else {
       // Row t·m + i of the stack is column i of the stored [k, m] matrix t.
       const rowBase = new Int32Array(rows);
@@ -370,6 +412,7 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
       n,
       a: aOp,
       b: bOperand(b, 0, k, n, transB, rows),
+      into: stored(out, 0, rows * n),
       drain: (mem, cOff, np) => drainRows(mem, cOff, np, rows, n, out, 0),
     });
     return out;
@@ -386,12 +429,7 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
       m: rows,
       k,
       n: m,
-      a: {
-        kind: 'raw',
-        rowStride: k,
-        colStride: 1,
-        fill: (mem, off) => mem.set(b.subarray(0, rows * k), off),
-      },
+      a: { kind: 'raw', data: stored(b, 0, rows * k), rowStride: k, colStride: 1 },
       b: aT,
       scratch: transposedScratch(batch, m, n),
       drain: (mem, cOff, np, sOff) => drainTransposed(mem, cOff, np, sOff, batch, m, n, out),
@@ -431,6 +469,7 @@ export function matmulF32(a: Float32Array, b: Float32Array, p: MatmulParams): Fl
       n,
       a: aOperand(aBatched ? t : 0),
       b: bOperand(b, bBatched ? t : 0, k, n, transB, m),
+      into: stored(out, t * m * n, m * n),
       drain: (mem, cOff, np) => drainRows(mem, cOff, np, m, n, out, t * m * n),
     });
   }

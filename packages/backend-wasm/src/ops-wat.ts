@@ -3,9 +3,10 @@
  * non-matmul part of a CNN step), assembled at load like the GEMM (gemm-wat.ts, wasm-module.ts).
  *
  * Why wasm: a JavaScript loop over a Float32Array costs 2-3 ns per element (a float32→float64
- * load, a bounds check and a rounding store each), while copying into and out of wasm memory is a
- * memcpy (about 0.1 ms for 3 MB) and a SIMD loop handles four elements per instruction. wasm-ops.ts
- * copies the operands in, runs one of these and copies the result out.
+ * load, a bounds check and a rounding store each), while a SIMD loop handles four elements per
+ * instruction. The module imports the backend's shared
+ * memory (wasm-memory.ts), where the tensors live, so wasm-ops.ts runs these on the tensors in
+ * place (copying in only an operand that lives outside it).
  *
  * Every kernel computes each element exactly as the JavaScript kernels it replaces: float32
  * add/sub/mul/div equal the double-precision operation rounded to float32 (the double has more than
@@ -13,10 +14,10 @@
  * max-pool backward add into each element in the same order. All offsets are in bytes.
  *
  * Element-wise loops run over whole vectors of four, so they read and write up to three floats past
- * the end of each region: wasm-ops.ts leaves that slack, and a row-by-row caller processes rows in
+ * the end of each region: every block of the memory has that slack (wasm-memory.ts), and a row-by-row caller processes rows in
  * increasing order, so an overshoot into the next row is overwritten by it.
  */
-export const OPS_MAX_PAGES = 32768;
+import { MAX_PAGES } from './gemm-wat.js';
 
 const v = (name: string) => `(local.get $${name})`;
 const set = (name: string, value: string) => `(local.set $${name} ${value})`;
@@ -276,7 +277,7 @@ export function opsWat(): string {
   const zero = '(v128.const f32x4 0 0 0 0)';
   const lines = [
     '(module',
-    `  (memory (export "memory") 1 ${OPS_MAX_PAGES})`,
+    `  (import "env" "memory" (memory 1 ${MAX_PAGES} shared))`,
     // relu: x unless x ≤ 0 (−0 and negatives give +0, NaN stays NaN); its backward: dy where
     // x > 0, x itself (a NaN) where x is NaN, 0 elsewhere.
     ...elementwise('relu', ['a'], `(v128.andnot ${v('va')} (f32x4.le ${v('va')} ${zero}))`),

@@ -1,23 +1,26 @@
 /**
- * Float32 sum / max / min over any set of axes, without the reference's per-element odometer.
+ * Float32 and float64 sum / max / min over any set of axes, without the reference's per-element odometer.
  * Adjacent axes that are both reduced or both kept are merged and size-1 axes dropped, so the
  * input becomes a few alternating runs (the conv bias gradient [B, O, H·W] over [0, 2] is
  * reduced-kept-reduced); the walk then goes row by row over the innermost run: a reduced inner run
  * folds into one output element, a kept inner run adds element-wise into a row of the output.
  *
- * Sums accumulate in float64 and round once at the end (the reference rounds after every add), so
- * they agree with the reference to float32 rounding and are more accurate; the order is fixed, so
- * results are deterministic. max and min follow the reference exactly (NaN propagates).
+ * Sums accumulate in float64 and round once at the end, as the reference does, each output's terms
+ * in memory order as there: float64 sums agree bit for bit, float32 sums to float32 rounding
+ * (where several outputs are summed side by side, each keeps its order). max and min follow the
+ * reference exactly (NaN propagates).
  */
 import type { ReduceOp, Shape } from '@thermograd/autograd';
-import { release, take, takeF32 } from './buffer-pool.js';
+import { release, take } from './buffer-pool.js';
+import type { Floats } from './elementwise.js';
 
-export function reduceF32(
+export function reduceFloats<A extends Floats>(
   op: ReduceOp,
-  x: Float32Array,
+  x: A,
   shape: Shape,
   axes: readonly number[],
-): Float32Array {
+): A {
+  const dtype = x instanceof Float32Array ? 'float32' : 'float64';
   // Collapsed dims with their kind; outStride is the output step along a kept dim (0 if reduced).
   const dims: number[] = [];
   const reduced: boolean[] = [];
@@ -37,7 +40,7 @@ export function reduceF32(
     }
   }
   const init = op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity;
-  if (size === 0) return new Float32Array(outSize).fill(init);
+  if (size === 0) return take(dtype, outSize).fill(init) as A;
   if (dims.length === 0) {
     dims.push(1);
     reduced.push(false);
@@ -50,7 +53,7 @@ export function reduceF32(
       step *= dims[axis];
     }
   }
-  const acc = op === 'sum' ? take('float64', outSize).fill(0) : takeF32(outSize).fill(init);
+  const acc = op === 'sum' ? take('float64', outSize).fill(0) : take(dtype, outSize).fill(init);
   const n = dims[rank - 1];
   const innerReduced = reduced[rank - 1];
   const counter = new Array<number>(rank).fill(0);
@@ -117,10 +120,10 @@ export function reduceF32(
       counter[axis] = 0;
     }
   }
-  if (acc instanceof Float32Array) return acc;
-  // The float64 sums round once into the result; the accumulator goes back to the pool.
-  const out = takeF32(outSize);
+  if (op !== 'sum' || dtype === 'float64') return acc as A;
+  // The float64 sums round once into the float32 result; the accumulator goes back to the pool.
+  const out = take('float32', outSize);
   for (let i = 0; i < outSize; i++) out[i] = acc[i];
   release(acc);
-  return out;
+  return out as A;
 }

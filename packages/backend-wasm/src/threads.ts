@@ -18,10 +18,12 @@
 import type { GemmKernel } from './wasm-module.js';
 import { availableThreads, hostEnv, startWorker } from './worker-host.js';
 
-const SLOT = 16; // int32 slots per worker row: go, done, then the gemm arguments
+const SLOT = 16; // int32 slots per worker row: go, done, the gemm arguments, ready
 const GO = 0;
 const DONE = 1;
 const ARGS = 2;
+/** Set to 1 by the worker once its kernel is instantiated. */
+const READY = 15;
 /** Below this many multiply-adds the hand-off (tens of microseconds) costs more than it saves. */
 const MIN_PARALLEL_MACS = 1 << 20;
 /** A worker that has not answered after this long has died; fail loudly rather than hang. */
@@ -32,6 +34,8 @@ onStart(({ bytes, memory, control, row }) => {
 const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
 const gemm = instance.exports.gemm;
 const slots = new Int32Array(control, row * ${SLOT * 4}, ${SLOT});
+Atomics.store(slots, ${READY}, 1);
+Atomics.notify(slots, ${READY});
 let seen = 0;
 for (;;) {
   Atomics.wait(slots, ${GO}, seen);
@@ -72,6 +76,38 @@ export class GemmThreads {
           row,
         }),
       );
+    }
+  }
+
+  /**
+   * Resolves once every worker has instantiated the kernel and waits for work, so that a caller
+   * (a Web Worker about to train) need not warm the threads up with a throwaway matmul; rejects
+   * when one has not started within the time limit.
+   */
+  async ready(): Promise<void> {
+    const deadline = Date.now() + TIMEOUT_MS;
+    const waitAsync = (
+      Atomics as unknown as {
+        waitAsync?: (
+          a: Int32Array,
+          at: number,
+          value: number,
+          ms: number,
+        ) => { async: boolean; value: Promise<unknown> | string };
+      }
+    ).waitAsync;
+    for (let row = 0; row < this.workers.length; row++) {
+      const at = row * SLOT + READY;
+      while (Atomics.load(this.slots, at) === 0) {
+        if (Date.now() > deadline)
+          throw new Error(
+            `fast backend: matmul worker ${row + 1} did not start within ${TIMEOUT_MS} ms`,
+          );
+        const wait = waitAsync?.(this.slots, at, 0, 100);
+        // Without Atomics.waitAsync (older engines), poll.
+        if (wait?.async) await wait.value;
+        else if (!wait) await new Promise((resolve) => setTimeout(resolve, 5));
+      }
     }
   }
 

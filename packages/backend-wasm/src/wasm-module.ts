@@ -1,5 +1,6 @@
 /**
- * Instantiates the GEMM kernel and owns the linear memory it works in. The module's bytes were
+ * Instantiates the GEMM kernel on a shared linear memory: the backend's (wasm-memory.ts), where
+ * the tensors live, or a private one of its own (tests that lay out operands by hand). The module's bytes were
  * assembled from gemm-wat.ts ahead of time (wasm-binaries.generated.ts, checked against the text by
  * test/wasm-binaries.test.ts), so importing the backend starts no assembler.
  *
@@ -8,16 +9,12 @@
  */
 import { GEMM_MR, GEMM_NR, MAX_PAGES } from './gemm-wat.js';
 import { GEMM_FMA_WASM, GEMM_WASM, RELAXED_PROBE_WASM } from './wasm-binaries.js';
+import { sharedMemory, type WasmMemory } from './wasm-memory.js';
 
 // The slice of the WebAssembly JS API used here. The project's `lib` (ES2022) and @types/node 20
 // do not declare the `WebAssembly` global, and pulling in the DOM lib for it would leak browser
 // globals into every package, so it is typed locally.
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: Record<string, unknown> };
   validate(bytes: Uint8Array): boolean;
@@ -64,11 +61,10 @@ export type GemmFn = (
 ) => void;
 
 /**
- * One instantiated GEMM kernel with its own growable shared memory (workers instantiate the same
- * bytes on it); with fused multiply-add wherever the engine has relaxed SIMD, unless `fma` says no.
+ * One instantiated GEMM kernel on a growable shared memory (workers instantiate the same bytes on
+ * it); with fused multiply-add wherever the engine has relaxed SIMD, unless `fma` says no.
  */
 export class GemmKernel {
-  readonly memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
   readonly gemm: GemmFn;
   /** transpose(src, dst, batch, m, n, lds, ldd): see gemm-wat.ts. */
   readonly transpose: (
@@ -85,11 +81,18 @@ export class GemmKernel {
   readonly mr = GEMM_MR;
   readonly nr = GEMM_NR;
   readonly bytes: Uint8Array;
-  /** A view of the whole memory; replaced whenever the memory grows (old views keep the old length). */
-  f32 = new Float32Array(this.memory.buffer);
+  /** A view of the whole memory; replaced whenever reserve grows it (old views keep the old length). */
+  f32: Float32Array;
 
-  /** `fma`: the fused multiply-add kernel (default where the engine has relaxed SIMD) or plain SIMD. */
-  constructor(readonly fma: boolean = relaxedSimd) {
+  /**
+   * `fma`: the fused multiply-add kernel (default where the engine has relaxed SIMD) or plain SIMD;
+   * `memory`: where it works (default: a private memory, laid out by the caller with `reserve`).
+   */
+  constructor(
+    readonly fma: boolean = relaxedSimd,
+    readonly memory: WasmMemory = sharedMemory(),
+  ) {
+    this.f32 = new Float32Array(memory.buffer);
     this.bytes = fma ? GEMM_FMA_WASM : GEMM_WASM;
     const instance = new WebAssembly.Instance(new WebAssembly.Module(this.bytes), {
       env: { memory: this.memory },
@@ -99,7 +102,7 @@ export class GemmKernel {
     this.packRows = instance.exports.packRows as GemmKernel['packRows'];
   }
 
-  /** Makes the memory at least `floats` float32 long; returns the current view. */
+  /** Makes a private memory at least `floats` float32 long; returns the current view. */
   reserve(floats: number): Float32Array {
     const bytes = floats * 4;
     if (bytes > this.memory.buffer.byteLength) {

@@ -1,17 +1,22 @@
 /**
- * The float32 kernels of ops-wat.ts on their own wasm memory: each call copies its operands into
- * the memory (one memcpy each), runs the kernel and copies the result out into the caller's array.
- * Regions are laid out from offset 0 for every call (nothing lives in the memory between calls),
- * each 16-byte aligned and followed by slack for the kernels' whole-vector overshoot.
+ * The float32 kernels of ops-wat.ts, run where the tensors live: the module imports the backend's
+ * shared memory (wasm-memory.ts), so an operand or result that is a view onto it (every array the
+ * buffer pool hands out) is used in place. Only an array that lives outside it (a user's array, a
+ * reference kernel's output, storage made while resident storage is off) goes through scratch: an
+ * operand copied in (one memcpy), a result copied out.
  */
 import type { Conv2dGeometry } from '@thermograd/autograd';
 import { OPS_WASM } from './wasm-binaries.js';
-import { OPS_MAX_PAGES, type WasmBinaryOp } from './ops-wat.js';
+import type { WasmBinaryOp } from './ops-wat.js';
+import {
+  SLACK_BYTES,
+  memoryF32,
+  memoryI32,
+  residentOffset,
+  wasmMemory,
+  withScratch,
+} from './wasm-memory.js';
 
-interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(pages: number): number;
-}
 const WebAssembly = (
   globalThis as unknown as {
     WebAssembly: {
@@ -23,58 +28,69 @@ const WebAssembly = (
 
 type Fn = (...args: number[]) => void;
 
-class OpsKernel {
-  readonly memory: WasmMemory;
-  private readonly fns: Record<string, Fn>;
-  f32: Float32Array;
-  i32: Int32Array;
-
-  constructor() {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(OPS_WASM), {});
-    this.fns = instance.exports as Record<string, Fn>;
-    this.memory = instance.exports.memory as WasmMemory;
-    this.f32 = new Float32Array(this.memory.buffer);
-    this.i32 = new Int32Array(this.memory.buffer);
-  }
-
-  fn(name: string): Fn {
-    return this.fns[name];
-  }
-
-  /** Float offsets of regions of the given sizes (16-byte aligned, 8 floats of slack each); grows the memory to hold them. */
-  layout(...sizes: number[]): number[] {
-    const offsets: number[] = [];
-    let at = 0;
-    for (const s of sizes) {
-      offsets.push(at);
-      at += (s + 8 + 3) & ~3;
-    }
-    const bytes = at * 4;
-    if (bytes > this.memory.buffer.byteLength) {
-      if (bytes > OPS_MAX_PAGES * 65536)
-        throw new RangeError(
-          `fast backend: a kernel needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory`,
-        );
-      this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / 65536));
-      this.f32 = new Float32Array(this.memory.buffer);
-      this.i32 = new Int32Array(this.memory.buffer);
-    }
-    return offsets;
-  }
+let fns: Record<string, Fn> | undefined;
+/** The kernel named `name` (the module is instantiated on first use). */
+function fn(name: string): Fn {
+  fns ??= new WebAssembly.Instance(new WebAssembly.Module(OPS_WASM), {
+    env: { memory: wasmMemory() },
+  }).exports as Record<string, Fn>;
+  return fns[name];
 }
 
-let kernel: OpsKernel | undefined;
-const ops = () => (kernel ??= new OpsKernel());
+/** One array a kernel reads ('in'), writes ('out') or adds into from zeros ('zeroed'). */
+interface Region {
+  array: Float32Array | Int32Array;
+  length: number;
+  role: 'in' | 'out' | 'zeroed';
+}
+
+/**
+ * Runs `kernel` with the byte offset of each region in wasm memory: a resident array's own, or a
+ * scratch block that an 'in' array is copied into and an 'out'/'zeroed' one is copied out of.
+ */
+function inMemory(regions: Region[], kernel: (offsets: number[]) => void): void {
+  const offsets = regions.map((r) => residentOffset(r.array));
+  let scratch = 0;
+  const slots = regions.map((r, i) => {
+    if (offsets[i] >= 0) return -1;
+    const at = scratch;
+    scratch += Math.ceil((r.length * 4 + SLACK_BYTES) / 16) * 16;
+    return at;
+  });
+  const go = (base: number) => {
+    regions.forEach((r, i) => {
+      if (slots[i] >= 0) offsets[i] = base + slots[i];
+      const at = offsets[i] / 4;
+      if (r.role === 'zeroed') memoryF32().fill(0, at, at + r.length);
+      else if (r.role === 'in' && slots[i] >= 0)
+        (r.array instanceof Int32Array ? memoryI32() : memoryF32()).set(
+          r.array.subarray(0, r.length),
+          at,
+        );
+    });
+    kernel(offsets);
+    regions.forEach((r, i) => {
+      if (r.role === 'in' || slots[i] < 0) return;
+      const at = offsets[i] / 4;
+      const whole = r.array instanceof Int32Array ? memoryI32() : memoryF32();
+      r.array.set(whole.subarray(at, at + r.length));
+    });
+  };
+  if (scratch === 0) go(0);
+  else withScratch(scratch, go);
+}
 
 /** Below this many elements a JavaScript loop beats the copies and the call. */
 export const WASM_MIN_ELEMENTS = 2048;
 
 export function reluWasm(x: Float32Array, out: Float32Array, n: number): void {
-  const k = ops();
-  const [xo, oo] = k.layout(n, n);
-  k.f32.set(x.subarray(0, n), xo);
-  k.fn('relu')(xo * 4, oo * 4, n);
-  out.set(k.f32.subarray(oo, oo + n));
+  inMemory(
+    [
+      { array: x, length: n, role: 'in' },
+      { array: out, length: n, role: 'out' },
+    ],
+    ([xo, oo]) => fn('relu')(xo, oo, n),
+  );
 }
 
 export function reluBackwardWasm(
@@ -83,18 +99,19 @@ export function reluBackwardWasm(
   out: Float32Array,
   n: number,
 ): void {
-  const k = ops();
-  const [xo, dyo, oo] = k.layout(n, n, n);
-  k.f32.set(x.subarray(0, n), xo);
-  k.f32.set(dy.subarray(0, n), dyo);
-  k.fn('reluBackward')(xo * 4, dyo * 4, oo * 4, n);
-  out.set(k.f32.subarray(oo, oo + n));
+  inMemory(
+    [
+      { array: x, length: n, role: 'in' },
+      { array: dy, length: n, role: 'in' },
+      { array: out, length: n, role: 'out' },
+    ],
+    ([xo, dyo, oo]) => fn('reluBackward')(xo, dyo, oo, n),
+  );
 }
 
 /**
  * Row-by-row binary op: rows(emit) calls emit(ia, ja, ib, jb, o, n) for each output row in
- * ascending order (operand offsets and inner strides 0 or 1, as elementwise.ts's walk produces);
- * a and b are copied in whole, out copied out whole.
+ * ascending order (operand offsets and inner strides 0 or 1, as elementwise.ts's walk produces).
  */
 export function binaryWasm(
   op: WasmBinaryOp,
@@ -105,22 +122,25 @@ export function binaryWasm(
     emit: (ia: number, ja: number, ib: number, jb: number, o: number, n: number) => void,
   ) => void,
 ): void {
-  const k = ops();
-  const [ao, bo, oo] = k.layout(a.length, b.length, out.length);
-  k.f32.set(a, ao);
-  k.f32.set(b, bo);
-  const vv = k.fn(`${op}_vv`);
-  const vs = k.fn(`${op}_vs`);
-  const sv = k.fn(`${op}_sv`);
-  rows((ia, ja, ib, jb, o, n) => {
-    const pa = (ao + ia) * 4;
-    const pb = (bo + ib) * 4;
-    const po = (oo + o) * 4;
-    if (ja === 1 && jb === 1) vv(pa, pb, po, n);
-    else if (ja === 1) vs(pa, pb, po, n);
-    else sv(pb, pa, po, n); // scalar a: the kernel takes the vector first
-  });
-  out.set(k.f32.subarray(oo, oo + out.length));
+  const vv = fn(`${op}_vv`);
+  const vs = fn(`${op}_vs`);
+  const sv = fn(`${op}_sv`);
+  inMemory(
+    [
+      { array: a, length: a.length, role: 'in' },
+      { array: b, length: b.length, role: 'in' },
+      { array: out, length: out.length, role: 'out' },
+    ],
+    ([ao, bo, oo]) =>
+      rows((ia, ja, ib, jb, o, n) => {
+        const pa = ao + ia * 4;
+        const pb = bo + ib * 4;
+        const po = oo + o * 4;
+        if (ja === 1 && jb === 1) vv(pa, pb, po, n);
+        else if (ja === 1) vs(pa, pb, po, n);
+        else sv(pb, pa, po, n); // scalar a: the kernel takes the vector first
+      }),
+  );
 }
 
 const geometryArgs = (g: Conv2dGeometry) => [
@@ -139,25 +159,25 @@ const geometryArgs = (g: Conv2dGeometry) => [
 ];
 
 export function im2colWasm(x: Float32Array, g: Conv2dGeometry, out: Float32Array): Float32Array {
-  const k = ops();
-  const size = g.n * g.c * g.h * g.w;
-  const [xo, co] = k.layout(size, out.length);
-  k.f32.set(x.subarray(0, size), xo);
-  k.fn('im2col')(xo * 4, co * 4, ...geometryArgs(g));
-  out.set(k.f32.subarray(co, co + out.length));
+  inMemory(
+    [
+      { array: x, length: g.n * g.c * g.h * g.w, role: 'in' },
+      { array: out, length: out.length, role: 'out' },
+    ],
+    ([xo, co]) => fn('im2col')(xo, co, ...geometryArgs(g)),
+  );
   return out;
 }
 
 /** out (any contents, [n, c, h, w]) = the columns added back into the image. */
 export function col2imWasm(cols: Float32Array, g: Conv2dGeometry, out: Float32Array): Float32Array {
-  const k = ops();
-  const size = g.n * g.c * g.h * g.w;
-  const patches = g.n * g.outH * g.outW * g.c * g.kh * g.kw;
-  const [xo, co] = k.layout(size, patches);
-  k.f32.fill(0, xo, xo + size);
-  k.f32.set(cols.subarray(0, patches), co);
-  k.fn('col2im')(xo * 4, co * 4, ...geometryArgs(g));
-  out.set(k.f32.subarray(xo, xo + size));
+  inMemory(
+    [
+      { array: out, length: g.n * g.c * g.h * g.w, role: 'zeroed' },
+      { array: cols, length: g.n * g.outH * g.outW * g.c * g.kh * g.kw, role: 'in' },
+    ],
+    ([xo, co]) => fn('col2im')(xo, co, ...geometryArgs(g)),
+  );
   return out;
 }
 
@@ -168,15 +188,16 @@ export function maxPool2x2Wasm(
   y: Float32Array,
   argmax: Int32Array,
 ): void {
-  const k = ops();
   const planes = g.n * g.c;
-  const size = planes * g.h * g.w;
   const outSize = planes * g.outH * g.outW;
-  const [xo, yo, ao] = k.layout(size, outSize, outSize);
-  k.f32.set(x.subarray(0, size), xo);
-  k.fn('maxPool2x2')(xo * 4, yo * 4, ao * 4, planes, g.h, g.w, g.outH, g.outW);
-  y.set(k.f32.subarray(yo, yo + outSize));
-  argmax.set(k.i32.subarray(ao, ao + outSize));
+  inMemory(
+    [
+      { array: x, length: planes * g.h * g.w, role: 'in' },
+      { array: y, length: outSize, role: 'out' },
+      { array: argmax, length: outSize, role: 'out' },
+    ],
+    ([xo, yo, ao]) => fn('maxPool2x2')(xo, yo, ao, planes, g.h, g.w, g.outH, g.outW),
+  );
 }
 
 /** dx (any contents, `size` elements) = zeros plus dy[o] added at argmax[o], o ascending. */
@@ -186,12 +207,13 @@ export function scatterAddWasm(
   dx: Float32Array,
   size: number,
 ): void {
-  const k = ops();
   const count = argmax.length;
-  const [dyo, ao, xo] = k.layout(count, count, size);
-  k.f32.set(dy.subarray(0, count), dyo);
-  k.i32.set(argmax, ao);
-  k.f32.fill(0, xo, xo + size);
-  k.fn('scatterAdd')(dyo * 4, ao * 4, xo * 4, count);
-  dx.set(k.f32.subarray(xo, xo + size));
+  inMemory(
+    [
+      { array: dy, length: count, role: 'in' },
+      { array: argmax, length: count, role: 'in' },
+      { array: dx, length: size, role: 'zeroed' },
+    ],
+    ([dyo, ao, xo]) => fn('scatterAdd')(dyo, ao, xo, count),
+  );
 }

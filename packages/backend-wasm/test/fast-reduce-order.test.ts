@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { Generator } from '@thermograd/autograd';
 import '../src/index.js';
-import { reduceF32 } from '../src/reduce.js';
+import { reduceFloats } from '../src/reduce.js';
 
 /** Σ in float64 over the input in memory order, per output element, rounded once to float32. */
 function sumInOrder(x: Float32Array, shape: number[], axes: number[]): number[] {
@@ -57,7 +57,7 @@ describe('fast backend: float32 sums in a fixed order', () => {
       for (let i = 0; i < x.length; i++)
         x[i] =
           rng.uniform() < 0.2 ? (rng.uniform() < 0.5 ? 2 ** 60 : -(2 ** 60)) : rng.uniform() - 0.5;
-      expect(Array.from(reduceF32('sum', x, shape, axes))).toEqual(sumInOrder(x, shape, axes));
+      expect(Array.from(reduceFloats('sum', x, shape, axes))).toEqual(sumInOrder(x, shape, axes));
     });
   }
 });

@@ -12,13 +12,13 @@ import {
   keep,
   linear,
   nn,
-  noGrad,
   relu,
   tensor,
   tidy,
   tidyDepth,
 } from '@thermograd/autograd';
 import { bufferPoolStats, resetBufferPool } from '../src/index.js';
+import { trainer } from './trainer.js';
 
 const f32 = (values: number[], shape: number[], requiresGrad = false) =>
   tensor(values, shape, { dtype: 'float32', requiresGrad });
@@ -215,22 +215,8 @@ describe('a CNN training step inside tidy', () => {
       new nn.Flatten(),
       new nn.Linear(8 * 12 * 12, 10, { rng }),
     );
-    const batch = 32;
-    const x = tensor(
-      Float32Array.from({ length: batch * 28 * 28 }, () => rng.uniform()),
-      [batch, 1, 28, 28],
-    );
-    const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-    const step = () =>
-      tidy(() => {
-        const loss = crossEntropy(model.forward(x), labels);
-        loss.backward();
-        noGrad(() => {
-          for (const p of model.parameters()) p.assign(p.sub(p.grad!.mul(0.05)));
-        });
-        model.zeroGrad();
-        return loss.item();
-      });
+    const train = trainer(model, [32, 1, 28, 28], 6);
+    const step = () => tidy(train);
     const taken = () => bufferPoolStats().hits + bufferPoolStats().misses;
     const losses = [step(), step()];
     for (let s = 0; s < 3; s++) {

@@ -2,7 +2,7 @@
  * The fast backend's multi-threaded GEMM: worker threads compute their column panels (or row
  * panels, when C has more of those) of C on the shared wasm memory, bit-identical to one thread,
  * for splits that do not divide evenly and for fewer panels than threads, with fused multiply-add
- * and with the plain-SIMD fallback.
+ * and with the plain-SIMD fallback; and `ready()`, which a Web Worker awaits before training.
  */
 import { describe, expect, it } from 'vitest';
 import { GemmKernel } from '../../src/wasm-module.js';
@@ -12,6 +12,15 @@ import { inPlaceGemm } from '../gemm-in-place.js';
 describe.each([true, false])('fast backend: GEMM over worker threads (fma %s)', (fma) => {
   const kernel = new GemmKernel(fma);
   const pool = new GemmThreads(kernel, 3);
+
+  it('ready() resolves once every worker has started (no warm-up matmul needed)', async () => {
+    const fresh = new GemmThreads(kernel, 3);
+    await fresh.ready();
+    // Each worker row's ready slot is set: a second await returns at once.
+    const started = Date.now();
+    await fresh.ready();
+    expect(Date.now() - started).toBeLessThan(50);
+  }, 20_000);
 
   for (const [m, k, n] of [
     [64, 300, 1000], // split by columns

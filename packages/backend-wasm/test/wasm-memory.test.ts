@@ -1,0 +1,192 @@
+/**
+ * The fast backend's resident storage: the allocator (src/arena.ts), the shared memory's views
+ * surviving growth (src/wasm-memory.ts), and kernels giving the same bits whether their operands
+ * and results live in wasm memory (read and written in place) or in plain arrays (copied in and
+ * out, the path without shared memory).
+ */
+import { describe, expect, it } from 'vitest';
+import { Generator, tidy, type MatmulParams } from '@thermograd/autograd';
+import { Arena } from '../src/arena.js';
+import {
+  ensureMemory,
+  freeResident,
+  residentArray,
+  residentOffset,
+  wasmMemory,
+  wasmMemoryStats,
+} from '../src/wasm-memory.js';
+import { fastBackend } from '../src/index.js';
+import { setResidentStorage, take } from '../src/buffer-pool.js';
+import { geometry } from '../../autograd/test/helpers.js';
+
+describe('arena', () => {
+  it('hands out aligned, disjoint blocks, reuses freed ones first-fit and coalesces neighbours', () => {
+    const arena = new Arena(10, 1000);
+    const a = arena.alloc(20)!;
+    const b = arena.alloc(1)!;
+    const c = arena.alloc(40)!;
+    expect([a, b, c]).toEqual([16, 48, 64]);
+    expect(arena.top).toBe(112);
+    arena.free(b, 1);
+    expect(arena.alloc(8)).toBe(48);
+    arena.free(48, 8);
+    arena.free(a, 20);
+    // a and b merged into one free block of 48 bytes.
+    expect(arena.freeBlocks()).toEqual([[16, 48]]);
+    expect(arena.alloc(48)).toBe(16);
+    arena.free(16, 48);
+    // Freeing the block at the top lowers the top, through the free block below it.
+    arena.free(c, 40);
+    expect(arena.freeBlocks()).toEqual([]);
+    expect(arena.top).toBe(16);
+    expect(arena.used).toBe(0);
+  });
+
+  it('refuses what passes the limit, and a block freed twice', () => {
+    const arena = new Arena(0, 256);
+    expect(arena.alloc(200)).toBe(0);
+    expect(arena.alloc(100)).toBeUndefined();
+    const b = arena.alloc(16)!;
+    arena.alloc(16);
+    arena.free(b, 16);
+    expect(() => arena.free(b, 16)).toThrow(/freed twice/);
+  });
+});
+
+describe('resident storage in the shared wasm memory', () => {
+  it('a view made before the memory grows keeps its values and sees writes made after', () => {
+    const view = residentArray('float32', 1000)!;
+    expect(view.buffer).toBe(wasmMemory().buffer);
+    view.set(Float32Array.from({ length: 1000 }, (_, i) => i * 0.5));
+    const before = wasmMemory().buffer.byteLength;
+    ensureMemory(before + 3 * 65536);
+    expect(wasmMemory().buffer.byteLength).toBeGreaterThan(before);
+    expect(view.buffer).not.toBe(wasmMemory().buffer);
+    expect(view.length).toBe(1000);
+    expect(view[999]).toBe(499.5);
+    // The same bytes through a view of the grown memory, both ways.
+    const at = residentOffset(view);
+    const whole = new Float32Array(wasmMemory().buffer);
+    expect(whole[at / 4 + 10]).toBe(5);
+    whole[at / 4 + 11] = -1;
+    expect(view[11]).toBe(-1);
+    expect(freeResident(view)).toBe(true);
+    expect(freeResident(view)).toBe(false);
+  });
+
+  it('float64 storage lives there too, 16-byte aligned; freeing gives the bytes back', () => {
+    const used = wasmMemoryStats().usedBytes;
+    const view = residentArray('float64', 7)!;
+    expect(view).toBeInstanceOf(Float64Array);
+    expect(residentOffset(view) % 16).toBe(0);
+    expect(wasmMemoryStats().usedBytes).toBeGreaterThan(used);
+    freeResident(view);
+    expect(wasmMemoryStats().usedBytes).toBe(used);
+  });
+});
+
+function values(n: number, seed: number): Float32Array {
+  const rng = new Generator(seed);
+  return Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1);
+}
+
+/** `values` in pool storage: resident inside tidy while resident storage is on. */
+function stored(v: Float32Array): Float32Array {
+  const out = take('float32', v.length) as Float32Array;
+  out.set(v);
+  return out;
+}
+
+describe('kernels on resident storage and on plain arrays give the same bits', () => {
+  // Every matmul arrangement (stacked A, swapped conv forward, B side by side, one per batch
+  // entry; staged, raw and packed operands; C in place and drained, padded and unpadded).
+  const cases: MatmulParams[] = [
+    {
+      batch: 1,
+      m: 64,
+      k: 40,
+      n: 256,
+      transA: false,
+      transB: false,
+      aBatched: true,
+      bBatched: true,
+    },
+    { batch: 1, m: 5, k: 7, n: 9, transA: false, transB: false, aBatched: true, bBatched: true },
+    { batch: 3, m: 8, k: 30, n: 16, transA: false, transB: true, aBatched: true, bBatched: true },
+    {
+      batch: 4,
+      m: 12,
+      k: 25,
+      n: 20,
+      transA: false,
+      transB: false,
+      aBatched: true,
+      bBatched: false,
+    },
+    { batch: 4, m: 8, k: 25, n: 16, transA: false, transB: true, aBatched: false, bBatched: true },
+    { batch: 3, m: 7, k: 30, n: 9, transA: true, transB: true, aBatched: false, bBatched: true },
+    { batch: 2, m: 40, k: 9, n: 24, transA: true, transB: false, aBatched: false, bBatched: true },
+    { batch: 1, m: 70, k: 33, n: 300, transA: false, transB: true, aBatched: true, bBatched: true },
+  ];
+  for (const p of cases) {
+    it(`matmul ${JSON.stringify(p)}`, () =>
+      tidy(() => {
+        const a = values((p.aBatched ? p.batch : 1) * p.m * p.k, 1);
+        const b = values((p.bBatched ? p.batch : 1) * p.k * p.n, 2);
+        const resident = fastBackend.matmul(stored(a), stored(b), p, 'float32') as Float32Array;
+        expect(residentOffset(resident)).toBeGreaterThan(0);
+        const was = setResidentStorage(false);
+        try {
+          const plainA = stored(a);
+          expect(residentOffset(plainA)).toBe(-1);
+          const plain = fastBackend.matmul(plainA, stored(b), p, 'float32') as Float32Array;
+          expect(residentOffset(plain)).toBe(-1);
+          expect(resident).toEqual(plain);
+          // A user's arrays (never resident) into a resident result: the same bits again.
+          setResidentStorage(true);
+          expect(fastBackend.matmul(a, b, p, 'float32')).toEqual(plain);
+        } finally {
+          setResidentStorage(was);
+        }
+      }));
+  }
+
+  it('storage taken outside tidy is a plain array (the collector sees it)', () => {
+    expect(residentOffset(stored(values(10, 1)))).toBe(-1);
+    tidy(() => void expect(residentOffset(stored(values(10, 1)))).toBeGreaterThan(0));
+  });
+
+  it('im2col, col2im, max pool and its backward, relu and a broadcast add', () => {
+    const g = geometry(20, 3, 12, 12, [3, 3], [1, 1], [1, 1]);
+    const pool = geometry(20, 3, 12, 12, [2, 2], [2, 2], [0, 0]);
+    const x = values(g.n * g.c * g.h * g.w, 3);
+    const bias = values(g.w, 4);
+    const run = () => {
+      const cols = fastBackend.im2col(stored(x), g, 'float32');
+      const back = fastBackend.col2im(cols, g, 'float32');
+      const { y, argmax } = fastBackend.maxPool2d(stored(x), pool, 'float32');
+      const dx = fastBackend.maxPool2dBackward(y, argmax, pool, 'float32');
+      const r = fastBackend.unary('relu', stored(x), x.length, 'float32', 0, 0);
+      const shape = [g.n, g.c, g.h, g.w];
+      const sum = fastBackend.binary(
+        'add',
+        stored(x),
+        shape,
+        stored(bias),
+        [g.w],
+        shape,
+        'float32',
+      );
+      return [cols, back, y, dx, r, sum].map((s) => Array.from(s as Float32Array));
+    };
+    tidy(() => {
+      const resident = run();
+      const was = setResidentStorage(false);
+      try {
+        expect(resident).toEqual(run());
+      } finally {
+        setResidentStorage(was);
+      }
+    });
+  });
+});
