@@ -38,24 +38,30 @@
  *
  * Why the counts live here, keyed by storage, and not in the Backend as incRef/decRef (as in
  * TF.js's data stores or jax-js): one implementation serves every backend, a backend only has to
- * hand out storage with an identity (an object) and free it in `dispose`, and the counts cannot
- * disagree with the scope stack that decides when they drop. The price is a WeakMap lookup per
- * tensor, which is small beside any kernel.
+ * hand out storage with an identity (an extensible object) and free it in `dispose`, and the
+ * counts cannot disagree with the scope stack that decides when they drop. The count is a
+ * symbol-keyed property on the storage object rather than an entry in a WeakMap: a program that
+ * leaves millions of tensors to the garbage collector (the lab's float64 runs outside `tidy`) made
+ * the WeakMap's ephemeron table a fifth of its run time.
  */
 import { Tensor } from './tensor.js';
 
 const scopes: Set<Tensor>[] = [];
 /** Per open scope, the tensors kept while it was open: roots, like its result, at its end. */
 const keptInScope: Set<Tensor>[] = [];
-/** Live tensors per storage object. Storage that is not an object (none of ours) is not counted. */
-const wrappers = new WeakMap<object, number>();
+/** Live tensors wrapping a storage object, kept on the object. Storage that is not an object is not counted. */
+const WRAPPERS = Symbol('thermograd.wrappers');
+type Counted = { [WRAPPERS]?: number };
 
 const isObject = (s: unknown): s is object =>
   (typeof s === 'object' && s !== null) || typeof s === 'function';
 
 /** Called by the Tensor constructor: counts the new wrapper and puts the tensor in the open scope. */
 export function trackTensor(t: Tensor, storage: unknown): void {
-  if (isObject(storage)) wrappers.set(storage, (wrappers.get(storage) ?? 0) + 1);
+  if (isObject(storage)) {
+    const counted = storage as Counted;
+    counted[WRAPPERS] = (counted[WRAPPERS] ?? 0) + 1;
+  }
   if (scopes.length > 0) scopes[scopes.length - 1].add(t);
 }
 
@@ -63,13 +69,10 @@ export function trackTensor(t: Tensor, storage: unknown): void {
 export function untrackTensor(t: Tensor, storage: unknown): boolean {
   for (const scope of scopes) scope.delete(t);
   if (!isObject(storage)) return true;
-  const count = (wrappers.get(storage) ?? 1) - 1;
-  if (count > 0) {
-    wrappers.set(storage, count);
-    return false;
-  }
-  wrappers.delete(storage);
-  return true;
+  const counted = storage as Counted;
+  const count = (counted[WRAPPERS] ?? 1) - 1;
+  counted[WRAPPERS] = count;
+  return count <= 0;
 }
 
 /** Number of open tidy scopes (0 outside any). */
@@ -137,7 +140,8 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
     if (value.gradNode) for (const input of value.gradNode.inputs) collect(input, out, seen);
   } else if (ArrayBuffer.isView(value)) {
     // A raw view of some storage escapes the scope: never recycle that storage.
-    wrappers.set(value, (wrappers.get(value) ?? 0) + 1);
+    const counted = value as Counted;
+    counted[WRAPPERS] = (counted[WRAPPERS] ?? 0) + 1;
   } else if (Array.isArray(value) || value instanceof Set) {
     for (const v of value) collect(v, out, seen);
   } else if (value instanceof Map) {
