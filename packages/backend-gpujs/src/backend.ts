@@ -86,6 +86,20 @@ const NO_ARGMAX = new Float32Array(1);
 /** Shapes and strides travel as 8-entry arrays so that one kernel serves every rank up to 8. */
 const MAX_RANK = 8;
 
+/** Below this many elements a whole-tensor reduction runs in one kernel. */
+const SPLIT_REDUCTION_FROM = 4096;
+
+/**
+ * The rows a whole-tensor reduction of `count` elements is split into: the largest divisor of
+ * count up to √count, or 0 (no split) when count is small or has no divisor of at least 16.
+ */
+function splitRows(count: number): number {
+  if (count < SPLIT_REDUCTION_FROM) return 0;
+  for (let rows = Math.floor(Math.sqrt(count)); rows >= 16; rows--)
+    if (count % rows === 0) return rows;
+  return 0;
+}
+
 function pad(values: readonly number[], what: string): Float32Array {
   if (values.length > MAX_RANK)
     throw new RangeError(
@@ -468,6 +482,15 @@ export class GpuBackend implements Backend {
         op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity,
       );
       return this.track(this.device.upload(identity), identity.length);
+    }
+    const rows = outShape.every((d) => d === 1) ? splitRows(count) : 0;
+    if (rows > 0) {
+      // A whole-tensor reduction in one output would run on one GPU thread: reduce rows × (count
+      // / rows) by rows first (the flat order is the reduction order), then the row results.
+      const partial = this.reduce(op, x, [rows, count / rows], [1], dtype);
+      const total = this.reduce(op, partial, [rows], [0], dtype);
+      this.dispose(partial);
+      return total;
     }
     // Blocks of about √count elements, summed separately (see reduceKernel).
     const block = Math.ceil(Math.sqrt(count));
