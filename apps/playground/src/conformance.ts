@@ -2,13 +2,18 @@
  * The conformance table of @thermograd/autograd/testing (every op, forward and backward) on the
  * gpu.js backend in WebGL2 and WebGL, against the reference backend, at the gpu backend's
  * tolerance (the table's default), as packages/backend-gpujs/test/conformance.test.ts runs it in
- * Node's modes. The e2e run (e2e/run.mjs) opens conformance.html and reads
- * `window.thermogradConformance`: per mode, the failures as sentences, or why the mode is missing.
+ * Node's modes, then the texture pipeline's own checks (pipeline-check.ts). The e2e run
+ * (e2e/run.mjs) opens conformance.html and reads `window.thermogradConformance`: per mode, the
+ * failures as sentences, or why the mode is missing.
  */
 import { registerBackend } from '@thermograd/autograd';
 import { CASES, checkOpCase } from '@thermograd/autograd/testing';
 import { GpuBackend } from '@thermograd/backend-gpujs';
 import { GPU } from 'gpu.js';
+import { checkPipeline, countGlTextures, type PipelineReport } from './pipeline-check.js';
+
+// Before any GL context makes a texture.
+const glTextures = countGlTextures();
 
 export interface ModeConformance {
   mode: 'webgl2' | 'webgl';
@@ -17,6 +22,8 @@ export interface ModeConformance {
   cases: number;
   failures: string[];
   seconds: number;
+  /** The pipeline checks (pipeline-check.ts), when the mode is available. */
+  pipeline?: PipelineReport;
 }
 
 function runMode(mode: 'webgl2' | 'webgl'): ModeConformance {
@@ -43,12 +50,19 @@ function runMode(mode: 'webgl2' | 'webgl'): ModeConformance {
     cases: cases.length,
     failures,
     seconds: (performance.now() - start) / 1000,
+    pipeline: checkPipeline(mode, glTextures),
   };
 }
 
 const results: ModeConformance[] = [];
 for (const mode of ['webgl2', 'webgl'] as const) {
-  results.push(runMode(mode));
+  try {
+    results.push(runMode(mode));
+  } catch (err) {
+    // A mode that breaks outside a case (the pipeline checks, say) fails here, not by a timeout.
+    const why = String((err as Error).message ?? err).split('\n')[0];
+    results.push({ mode, unavailable: '', cases: 0, failures: [`threw ${why}`], seconds: 0 });
+  }
   // Yield so that the page stays responsive between the modes.
   await new Promise((resolve) => setTimeout(resolve, 0));
 }

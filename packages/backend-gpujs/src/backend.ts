@@ -2,9 +2,10 @@
  * The gpu.js backend: every kernel of the thermograd Backend interface as a gpu.js kernel
  * (kernel-sources.ts), in float32.
  *
- * Storage is a counted buffer (lifetime.ts) holding the kernel's output; in process (cpu, webasm,
- * and a browser's webgl and webgl2, which read each output back) that is a Float32Array. Intermediates inside a kernel (row statistics of a softmax, say)
- * never become storage. Not accelerated, after a read-back, on the reference backend: concat,
+ * Storage is a counted buffer (lifetime.ts) holding the kernel's output: a Float32Array in process
+ * (cpu, webasm), a texture that stays on the GPU in a browser's webgl and webgl2 (pipeline mode,
+ * texture-device.ts), an id of a worker's buffer behind the bridge. Intermediates inside a kernel
+ * (row statistics of a softmax, say) never become storage. Not accelerated, after a read-back, on the reference backend: concat,
  * gather and scatterAdd (data movement that the MLP and CNN steps do on their inputs only), and
  * the Int32Array argmax of maxPool2d is read back because the interface returns it on the host.
  */
@@ -29,6 +30,7 @@ import { WorkerDevice } from './bridge.js';
 import {
   InProcessDevice,
   RemoteBuffer,
+  TextureBuffer,
   type Device,
   type DeviceArg,
   type DeviceBuffer,
@@ -37,8 +39,10 @@ import {
 } from './device.js';
 import type { BridgedMode, GpuJsMode, InProcessMode } from './kernel-cache.js';
 import * as K from './kernel-sources.js';
+import { elementLimit } from './element-limit.js';
 import { GpuStorage, Lifetime } from './lifetime.js';
 import type { ModeChoice } from './mode.js';
+import { TextureDevice, type TextureMode } from './texture-device.js';
 
 const UNARY_CODES: Record<UnaryOp, number> = {
   neg: 0,
@@ -76,13 +80,25 @@ const BINARY_CODES: Record<BinaryOp, number> = {
 
 const REDUCE_CODES: Record<ReduceOp, number> = { sum: 0, max: 1, min: 2 };
 
+/** avgPool2dBackward's argmax argument, which the kernel does not read. */
+const NO_ARGMAX = new Float32Array(1);
+
 /** Shapes and strides travel as 8-entry arrays so that one kernel serves every rank up to 8. */
 const MAX_RANK = 8;
+
+/** Below this many elements a whole-tensor reduction runs in one kernel. */
+const SPLIT_REDUCTION_FROM = 4096;
+
 /**
- * Flat indices are floats in the webasm, webgpu and WebGL kernels: exact below 2^24 (a WebGL
- * output of 2^24 floats is a 4096 × 4096 texture, which SwiftShader and most GPUs allow).
+ * The rows a whole-tensor reduction of `count` elements is split into: the largest divisor of
+ * count up to √count, or 0 (no split) when count is small or has no divisor of at least 16.
  */
-const MAX_ELEMENTS = 1 << 24;
+function splitRows(count: number): number {
+  if (count < SPLIT_REDUCTION_FROM) return 0;
+  for (let rows = Math.floor(Math.sqrt(count)); rows >= 16; rows--)
+    if (count % rows === 0) return rows;
+  return 0;
+}
 
 function pad(values: readonly number[], what: string): Float32Array {
   if (values.length > MAX_RANK)
@@ -114,7 +130,7 @@ function geometry(g: Conv2dGeometry): Float32Array {
 function isEmptyArray(arg: DeviceArg): boolean {
   return (
     (arg instanceof Float32Array && arg.length === 0) ||
-    (arg instanceof RemoteBuffer && arg.size === 0)
+    ((arg instanceof RemoteBuffer || arg instanceof TextureBuffer) && arg.size === 0)
   );
 }
 
@@ -148,14 +164,18 @@ export class GpuBackend implements Backend {
   readonly bridged: boolean;
   readonly choice: ModeChoice;
   readonly device: Device;
-  /** 2^24 where kernels index in float32 (webasm, webgpu); cpu kernels index in float64. */
+  /**
+   * The most elements a kernel's output may have: 2^24 where kernels index in float32 (webasm,
+   * webgpu, and WebGL, also bounded by its MAX_TEXTURE_SIZE squared); cpu kernels index in float64.
+   */
   readonly maxElements: number;
+  /** Why maxElements is what it is (for the error beyond it). */
+  private readonly maxElementsWhy: string;
   private readonly lifetime: Lifetime;
 
   constructor(options: GpuBackendOptions) {
     this.name = options.name ?? 'gpu';
     this.mode = options.mode;
-    this.maxElements = options.mode === 'cpu' ? Infinity : MAX_ELEMENTS;
     if ((options.mode === 'webgl' || options.mode === 'webgl2') && options.bridge === true) {
       throw new Error(
         `gpu backend: mode ${options.mode} runs in a browser, in process; the bridge is a Node worker thread`,
@@ -187,10 +207,23 @@ export class GpuBackend implements Backend {
         timeoutMs: options.timeoutMs,
         checkEachLaunch: options.checkEachLaunch,
       });
+    } else if (options.mode === 'webgl' || options.mode === 'webgl2') {
+      if (options.observe)
+        throw new Error(
+          'gpu backend: observe works in modes cpu and webasm only (not on textures)',
+        );
+      this.device = new TextureDevice(options.mode);
     } else {
       // Not webgpu: that is always bridged.
-      this.device = new InProcessDevice(options.mode as InProcessMode, options.observe);
+      this.device = new InProcessDevice(
+        options.mode as Exclude<InProcessMode, TextureMode>,
+        options.observe,
+      );
     }
+    ({ max: this.maxElements, why: this.maxElementsWhy } = elementLimit(
+      this.mode,
+      this.device instanceof TextureDevice ? this.device.maxTextureSize() : undefined,
+    ));
     const device = this.device;
     this.lifetime = new Lifetime((b) => device.free(b));
   }
@@ -291,7 +324,7 @@ export class GpuBackend implements Backend {
     if (args.some(isEmptyArray)) return this.device.upload(new Float32Array(size));
     if (size > this.maxElements) {
       throw new RangeError(
-        `${this.name} backend: ${op} of ${size} elements; ${this.mode} kernels index exactly up to 2^24 = ${MAX_ELEMENTS} elements ` +
+        `${this.name} backend: ${op} of ${size} elements; ${this.maxElementsWhy} ` +
           '(use a smaller batch, or split the work)',
       );
     }
@@ -449,6 +482,15 @@ export class GpuBackend implements Backend {
         op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity,
       );
       return this.track(this.device.upload(identity), identity.length);
+    }
+    const rows = outShape.every((d) => d === 1) ? splitRows(count) : 0;
+    if (rows > 0) {
+      // A whole-tensor reduction in one output would run on one GPU thread: reduce rows × (count
+      // / rows) by rows first (the flat order is the reduction order), then the row results.
+      const partial = this.reduce(op, x, [rows, count / rows], [1], dtype);
+      const total = this.reduce(op, partial, [rows], [0], dtype);
+      this.dispose(partial);
+      return total;
     }
     // Blocks of about √count elements, summed separately (see reduceKernel).
     const block = Math.ceil(Math.sqrt(count));
@@ -779,14 +821,16 @@ export class GpuBackend implements Backend {
 
   avgPool2dBackward(dy: Storage, g: Conv2dGeometry, dtype: DType): Storage {
     this.checkDType(dtype, 'avgPool2dBackward');
-    const grads = this.data(dy);
+    // The kernel ignores its argmax here; a host array stands in, as for maxPool2dBackward, so
+    // the argument keeps its type (gpu.js switches compiled variants, unreliably, when an
+    // argument changes between a host array and a texture).
     return this.run(
       'avgPool2dBackward',
       K.poolBackwardKernel,
       g.n * g.c * g.h * g.w,
       Math.max(g.kh, g.kw),
-      grads,
-      grads,
+      this.data(dy),
+      NO_ARGMAX,
       geometry(g),
       1,
     );

@@ -2,13 +2,15 @@
  * Where the gpu.js kernels run and the buffers live, behind one synchronous interface that the
  * backend (backend.ts) drives:
  *
- * - InProcessDevice: gpu.js in this thread (modes cpu and webasm, and webgl and webgl2 in a
- *   browser, whose kernels return arrays synchronously). A buffer is the Float32Array a kernel
- *   returned.
+ * - InProcessDevice: gpu.js in this thread, modes cpu and webasm (kernels return arrays
+ *   synchronously). A buffer is the Float32Array a kernel returned.
+ * - TextureDevice (texture-device.ts): gpu.js in this thread, a browser's webgl and webgl2, in
+ *   pipeline mode. A buffer is a TextureBuffer: a texture that stays on the GPU until read.
  * - WorkerDevice (bridge.ts): gpu.js in a Node worker thread, in cpu, webasm or webgpu (whose
  *   kernels return Promises). A buffer is an id; its values stay in the worker (on the GPU in webgpu
  *   mode) until read.
  */
+import type { Texture } from 'gpu.js';
 import { KernelCache, type GpuJsMode, type InProcessMode } from './kernel-cache.js';
 
 /** A kernel function from kernel-sources.ts. */
@@ -22,7 +24,18 @@ export class RemoteBuffer {
   ) {}
 }
 
-export type DeviceBuffer = Float32Array | RemoteBuffer;
+/**
+ * A gpu.js texture on the GPU (WebGL modes) holding `size` float32 values; null when empty (gpu.js
+ * makes no zero-sized texture). `texture` changes when the buffer is written: the handle stays.
+ */
+export class TextureBuffer {
+  constructor(
+    public texture: Texture | null,
+    readonly size: number,
+  ) {}
+}
+
+export type DeviceBuffer = Float32Array | RemoteBuffer | TextureBuffer;
 /** A kernel argument: a number, a host array (shapes, strides, labels) or a device buffer. */
 export type DeviceArg = number | Float32Array | DeviceBuffer;
 
@@ -62,15 +75,31 @@ export interface Device {
   destroy(): void;
 }
 
-export class InProcessDevice implements Device {
+/** What every device that runs gpu.js in this thread shares: its compiled kernels. */
+export abstract class LocalKernels {
   readonly bridged = false;
-  private readonly kernels: KernelCache;
 
+  constructor(protected readonly kernels: KernelCache) {}
+
+  compiledKernels(): number {
+    return this.kernels.compiled;
+  }
+
+  builtModes(): string[] {
+    return [...this.kernels.builtModes()];
+  }
+
+  destroy(): void {
+    this.kernels.destroy();
+  }
+}
+
+export class InProcessDevice extends LocalKernels implements Device {
   constructor(
-    readonly mode: InProcessMode,
+    readonly mode: Exclude<InProcessMode, 'webgl' | 'webgl2'>,
     private readonly observe?: (call: KernelCall) => void,
   ) {
-    this.kernels = new KernelCache(mode);
+    super(new KernelCache(mode));
   }
 
   upload(values: Float32Array): Float32Array {
@@ -106,18 +135,6 @@ export class InProcessDevice implements Device {
 
   free(): void {
     // The collector reclaims host arrays.
-  }
-
-  compiledKernels(): number {
-    return this.kernels.compiled;
-  }
-
-  builtModes(): string[] {
-    return [...this.kernels.builtModes()];
-  }
-
-  destroy(): void {
-    this.kernels.destroy();
   }
 }
 

@@ -43,26 +43,42 @@ export const KERNEL_SETTINGS = {
   precision: 'single',
 } as const;
 
+/**
+ * What pipeline mode adds: outputs stay on the GPU as textures that feed the next kernel, and
+ * `immutable` gives every call its own output texture (otherwise the kernel's next call would
+ * overwrite a texture that a live tensor still holds).
+ */
+export const PIPELINE_SETTINGS = { pipeline: true, immutable: true } as const;
+
 export class KernelCache {
   readonly gpu: GPU;
   private readonly kernels = new Map<string, IKernelRunShortcut>();
   /** How many kernels were compiled (tests check that shapes reuse them). */
   compiled = 0;
 
-  constructor(readonly mode: GpuJsMode) {
+  /** `pipeline`: kernels return gpu.js Textures (WebGL modes; see texture-device.ts). */
+  constructor(
+    readonly mode: GpuJsMode,
+    private readonly pipeline = false,
+  ) {
     this.gpu = new GPU({ mode });
     for (const helper of HELPERS) this.gpu.addFunction(helper as never);
   }
 
-  /** The kernel for `fn` whose loops may run up to `maxLoop` iterations, with its output set to `size`. */
-  get(fn: AnyKernelFunction, maxLoop: number, size: number): IKernelRunShortcut {
+  /**
+   * The kernel for `fn` whose loops may run up to `maxLoop` iterations, with its output set to
+   * `size`. `variant` separates calls whose arguments have other types (a host array where other
+   * calls pass a texture): gpu.js would otherwise switch between compiled variants at every call.
+   */
+  get(fn: AnyKernelFunction, maxLoop: number, size: number, variant = ''): IKernelRunShortcut {
     const limit = loopLimit(maxLoop);
-    const key = `${fn.name}|${limit}`;
+    const key = `${fn.name}|${limit}|${variant}`;
     let kernel = this.kernels.get(key);
     if (!kernel) {
       // loopMaxIterations is a kernel setting that gpu.js's settings type omits.
       const settings: IGPUKernelSettings & { loopMaxIterations: number } = {
         ...KERNEL_SETTINGS,
+        ...(this.pipeline ? PIPELINE_SETTINGS : {}),
         output: [size],
         loopMaxIterations: limit,
       };
@@ -70,6 +86,8 @@ export class KernelCache {
       this.kernels.set(key, kernel);
       this.compiled++;
     }
+    // On every call, even for the same size: in WebGL, setOutput also sets the viewport, which
+    // is the shared context's state and must be this kernel's when it draws.
     kernel.setOutput([size]);
     return kernel;
   }

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   referenceBackend as ref,
+  sizeOf,
   type Conv2dGeometry,
   type MatmulParams,
   type Storage,
@@ -126,6 +127,24 @@ describe.each(CONFIGS)('gpu.js backend, $label', (config) => {
       -Infinity,
       -Infinity,
     ]);
+  });
+
+  it('whole-tensor reductions, split into rows above 4096 elements, match the reference and free their rows', () => {
+    // 64·70 splits into 64 rows of 70; 4099 is prime and runs in one kernel.
+    for (const shape of [[64, 70], [4099]]) {
+      const x = rand32(sizeOf(shape), 9);
+      x[1234] = 50;
+      const axes = shape.map((_, i) => i);
+      for (const op of ['sum', 'max', 'min'] as const) {
+        const live = gpu.liveBuffers();
+        const input = up(x);
+        const got = gpu.reduce(op, input, shape, axes, F);
+        expect(gpu.liveBuffers(), `${op} over [${shape}]: live buffers`).toBe(live + 2);
+        expectGpuClose(read(got), host(ref.reduce(op, x, shape, axes, F)), `${op} over [${shape}]`);
+      }
+      x[4000] = NaN;
+      expect(read(gpu.reduce('max', up(x), shape, axes, F))[0]).toBeNaN();
+    }
   });
 
   it('matmul in every transpose variant, batched and broadcast', () => {
