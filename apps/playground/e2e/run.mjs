@@ -30,10 +30,10 @@ const STEPS = 200;
 const REQUIRE_WEBGL = process.env.PLAYGROUND_E2E_REQUIRE_WEBGL !== '0';
 // Steps per gpu.js mode. In software GL (SwiftShader) a quick-setting step of gpu.js takes over a
 // second on a shared 2-core machine, even with tensors kept on the GPU (the playground README
-// says why), so 200 steps would take about five minutes: CI trains 40 on WebGL2 and 20 on WebGL1
+// says why), so 200 steps take about four minutes: a plain run trains 40 on WebGL2 and 20 on WebGL1
 // (the same GLSL but for the version, passing the same conformance table), and each mode's full
 // 200, with the > 90 % validation check, on request (PLAYGROUND_E2E_GPU_STEPS=200, or per mode
-// PLAYGROUND_E2E_WEBGL2_STEPS / PLAYGROUND_E2E_WEBGL1_STEPS).
+// PLAYGROUND_E2E_WEBGL2_STEPS / PLAYGROUND_E2E_WEBGL1_STEPS). .ci/run asks for WebGL2's 200.
 const gpuSteps = (mode, fallback) =>
   Number(
     process.env[`PLAYGROUND_E2E_${mode}_STEPS`] ?? process.env.PLAYGROUND_E2E_GPU_STEPS ?? fallback,
