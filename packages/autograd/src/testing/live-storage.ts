@@ -20,8 +20,14 @@ export function countLiveStorage(inner: Backend): { backend: Backend; live(): nu
   for (let o: object | null = inner; o !== null && o !== Object.prototype;) {
     for (const key of Object.getOwnPropertyNames(o)) {
       const kernel = (inner as unknown as Record<string, unknown>)[key];
-      if (typeof kernel !== 'function' || key === 'constructor' || NOT_KERNELS.has(key)) continue;
+      if (typeof kernel !== 'function' || key === 'constructor') continue;
       if (key in counted && Object.hasOwn(counted, key)) continue;
+      if (NOT_KERNELS.has(key)) {
+        // Bound to the inner backend: called with the wrapper as `this`, a class backend's read
+        // would reach its own helpers through the wrapper and have their results counted.
+        counted[key] = (kernel as (...a: unknown[]) => unknown).bind(inner);
+        continue;
+      }
       const parts = STORAGE_PARTS[key as keyof Backend];
       counted[key] = (...args: unknown[]) => {
         const out = (kernel as (...a: unknown[]) => unknown).apply(inner, args);
