@@ -46,6 +46,8 @@ const MIN_PARALLEL_MACS = 1 << 20;
 const CHUNK_MACS = 1 << 19;
 /** At most this many chunks per thread. */
 const MAX_CHUNKS_PER_THREAD = 8;
+/** How many times the caller polls for the workers' last chunks before it sleeps (tens of µs). */
+const SPIN_LOADS = 4_000;
 /** A worker that has not answered after this long has died; fail loudly rather than hang. */
 const TIMEOUT_MS = 120_000;
 
@@ -267,6 +269,10 @@ export class GemmThreads {
     runChunks(control, job, mr, nr, this.kernel.gemm);
     // What is left is chunks that workers claimed and are still computing.
     const end = (first + chunks) | 0;
+    // A claimed chunk is usually finishing already: spin a little before sleeping, since waking
+    // from Atomics.wait takes the scheduler's time, which on shared cores can exceed a chunk's.
+    for (let spin = 0; spin < SPIN_LOADS; spin++)
+      if (Atomics.load(control, FINISHED) === end) return;
     const deadline = Date.now() + TIMEOUT_MS;
     for (;;) {
       const finished = Atomics.load(control, FINISHED);
