@@ -29,7 +29,7 @@
  * THERMOGRAD_THREADS sets the number of threads (default: the available cores, at most 4; 1 turns
  * workers off).
  */
-import type { GemmKernel } from './wasm-module.js';
+import type { GemmFn, GemmKernel } from './wasm-module.js';
 import { availableThreads, hostEnv, startWorker } from './worker-host.js';
 
 const JOB = 0;
@@ -65,8 +65,9 @@ function runChunks(
   nr: number,
   gemm: (...args: number[]) => void,
 ): void {
-  const [, , , , first, chunks, byRows, panels, a, b, c, mPanels, nPanels, k] = job;
-  const [aRowStride, aColStride, aPanelStride, ldb, bPanelStride, ldc] = job.subarray(14, 20);
+  const [, , , , first, chunks, byRows, panels, a, b, c, mPanels, nPanels] = job;
+  // k and the strides, passed through unchanged.
+  const rest = Array.from(job.subarray(13, 20));
   for (;;) {
     const ticket = Atomics.load(control, 1); // TICKET
     const index = (ticket - first) | 0;
@@ -74,36 +75,11 @@ function runChunks(
     if (Atomics.compareExchange(control, 1, ticket, (ticket + 1) | 0) !== ticket) continue;
     const q0 = Math.round((index * panels) / chunks);
     const q1 = Math.round(((index + 1) * panels) / chunks);
-    if (byRows === 1)
-      gemm(
-        a + q0 * aPanelStride,
-        b,
-        c + q0 * mr * ldc,
-        q1 - q0,
-        nPanels,
-        k,
-        aRowStride,
-        aColStride,
-        aPanelStride,
-        ldb,
-        bPanelStride,
-        ldc,
-      );
-    else
-      gemm(
-        a,
-        b + q0 * bPanelStride,
-        c + q0 * nr * 4,
-        mPanels,
-        q1 - q0,
-        k,
-        aRowStride,
-        aColStride,
-        aPanelStride,
-        ldb,
-        bPanelStride,
-        ldc,
-      );
+    const aPanelStride = rest[3];
+    const bPanelStride = rest[5];
+    const ldc = rest[6];
+    if (byRows === 1) gemm(a + q0 * aPanelStride, b, c + q0 * mr * ldc, q1 - q0, nPanels, ...rest);
+    else gemm(a, b + q0 * bPanelStride, c + q0 * nr * 4, mPanels, q1 - q0, ...rest);
     const finished = (Atomics.add(control, 2, 1) + 1) | 0; // FINISHED
     if (finished === ((first + chunks) | 0)) Atomics.notify(control, 2);
   }
@@ -192,20 +168,8 @@ export class GemmThreads {
   }
 
   /** C = A·B as kernel.gemm would compute it (same arguments), its panels spread over the threads. */
-  gemm(
-    a: number,
-    b: number,
-    c: number,
-    mPanels: number,
-    nPanels: number,
-    k: number,
-    aRowStride: number,
-    aColStride: number,
-    aPanelStride: number,
-    ldb: number,
-    bPanelStride: number,
-    ldc: number,
-  ): void {
+  gemm(...args: Parameters<GemmFn>): void {
+    const [mPanels, nPanels, k] = args.slice(3, 6);
     const { mr, nr } = this.kernel;
     // Split the dimension with more panels: each chunk gets more work per claim and the other
     // operand is read whole by every thread either way.
@@ -213,20 +177,7 @@ export class GemmThreads {
     const panels = byRows ? mPanels : nPanels;
     const macs = mPanels * mr * nPanels * nr * k;
     if (this.threads <= 1 || panels <= 1 || macs < MIN_PARALLEL_MACS) {
-      this.kernel.gemm(
-        a,
-        b,
-        c,
-        mPanels,
-        nPanels,
-        k,
-        aRowStride,
-        aColStride,
-        aPanelStride,
-        ldb,
-        bPanelStride,
-        ldc,
-      );
+      this.kernel.gemm(...args);
       return;
     }
     const chunks = Math.min(
@@ -242,27 +193,8 @@ export class GemmThreads {
     const first = Atomics.load(control, TICKET);
     const seq = Atomics.load(control, JOB);
     Atomics.store(control, JOB, (seq + 1) | 0); // odd: arguments being written
-    job.set(
-      [
-        first,
-        chunks,
-        byRows ? 1 : 0,
-        panels,
-        a,
-        b,
-        c,
-        mPanels,
-        nPanels,
-        k,
-        aRowStride,
-        aColStride,
-        aPanelStride,
-        ldb,
-        bPanelStride,
-        ldc,
-      ],
-      FIRST,
-    );
+    job.set([first, chunks, byRows ? 1 : 0, panels], FIRST);
+    job.set(args, FIRST + 4);
     control.set(job.subarray(FIRST), FIRST);
     Atomics.store(control, JOB, (seq + 2) | 0); // even: complete
     Atomics.notify(control, JOB);
