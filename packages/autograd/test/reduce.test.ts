@@ -170,3 +170,31 @@ describe('matmul', () => {
     expect(() => tg.matmul(tg.zeros([2, 3]), tg.zeros([3]))).toThrow(/2-D or 3-D/);
   });
 });
+
+describe('finiteProbe', () => {
+  const { referenceBackend } = tg;
+  // The same op on a backend without the primitive: the sum(x − x) fallback.
+  tg.registerBackend({ ...referenceBackend, name: 'no-finite-probe', finiteProbe: undefined });
+  const values = (n: number, at: number, bad: number) =>
+    Array.from({ length: n }, (_, i) => (i === at ? bad : Math.sin(i) * 1e30));
+  for (const backend of ['reference', 'no-finite-probe']) {
+    for (const dtype of ['float32', 'float64'] as const) {
+      it(`${backend}, ${dtype}: 0 when all finite (even when their sum overflows), NaN otherwise`, () => {
+        tg.withBackend(backend, () => {
+          const probe = (xs: number[]) => {
+            const p = tg.finiteProbe(tg.tensor(xs, [xs.length], { dtype, requiresGrad: true }));
+            expect(p.shape).toEqual([]);
+            expect(p.requiresGrad).toBe(false);
+            return p.item();
+          };
+          // float32 values near 3.4e38: their float32 sum would overflow; the probe does not.
+          expect(probe(Array.from({ length: 9 }, () => 3e38))).toBe(0);
+          expect(probe(values(7, -1, 0))).toBe(0);
+          for (const bad of [NaN, Infinity, -Infinity])
+            for (const at of [0, 3, 6]) expect(probe(values(7, at, bad))).toBeNaN();
+          expect(probe([])).toBe(0);
+        });
+      });
+    }
+  }
+});

@@ -1,7 +1,7 @@
 /**
  * The fast CPU backend ('fast'): float32 matmul on a WebAssembly SIMD microkernel (matmul.ts,
  * gemm-wat.ts); large float32 im2col/col2im, 2×2 max pooling and its backward, relu and its
- * gradient and add/sub/mul/div in wasm SIMD loops (wasm-ops.ts, ops-wat.ts); JavaScript loops for
+ * gradient, add/sub/mul/div and the finiteness probe in wasm SIMD loops (wasm-ops.ts, ops-wat.ts); JavaScript loops for
  * the rest of the element-wise, reduction, layout, convolution and pooling work of a training step
  * (elementwise.ts, reduce.ts, layout.ts, conv.ts, pool.ts), and the reference kernels for
  * everything else.
@@ -39,6 +39,7 @@ import {
 import {
   WASM_MIN_ELEMENTS,
   col2imWasm,
+  finiteProbeWasm,
   im2colWasm,
   maxPool2x2Wasm,
   scatterAddWasm,
@@ -80,6 +81,13 @@ export const fastBackend: Backend = {
       : ref.where(c, cs, a, as, b, bs, os, dtype),
   reduce: (op, x, shape, axes, dtype) =>
     isFloats(x, dtype) ? reduceFloats(op, x, shape, axes) : ref.reduce(op, x, shape, axes, dtype),
+  // Order-free (every term is 0 or NaN), so large float32 arrays go four lanes at a time.
+  finiteProbe: (x, size, dtype) => {
+    if (!(isF32(x) && size >= WASM_MIN_ELEMENTS)) return ref.finiteProbe!(x, size, dtype);
+    const out = take(dtype, 1);
+    out[0] = finiteProbeWasm(x, size);
+    return out;
+  },
   matmul: (a, b, p, dtype) =>
     dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
   permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),

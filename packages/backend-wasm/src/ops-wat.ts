@@ -273,6 +273,30 @@ function scatterAdd(): string[] {
   ];
 }
 
+/**
+ * finiteProbe(x, n) → 0 when all n floats are finite, NaN otherwise: the sum of x − x (0 for a
+ * finite element, NaN for an infinity or a NaN), four lanes at a time and in any order since every
+ * term is 0 or NaN. Whole vectors first, then the last n mod 4 floats one by one (the slack past
+ * the end holds anything, NaN included).
+ */
+function finiteProbe(): string[] {
+  return [
+    `(func (export "finiteProbe") ${params('x', 'n')} (result f32) ${locals('i32', 'end', 'vend')} ${locals('v128', 'va', 'acc')} (local $s f32)`,
+    `  ${set('end', add(v('x'), bytes(v('n'))))}`,
+    `  ${set('vend', add(v('x'), bytes(`(i32.and ${v('n')} (i32.const -4))`)))}`,
+    ...loop('l', 'x', v('vend'), c(16), [
+      set('va', `(v128.load ${v('x')})`),
+      set('acc', `(f32x4.add ${v('acc')} (f32x4.sub ${v('va')} ${v('va')}))`),
+    ]).map((l) => '  ' + l),
+    `  ${set('s', `(f32.add (f32.add (f32x4.extract_lane 0 ${v('acc')}) (f32x4.extract_lane 1 ${v('acc')})) (f32.add (f32x4.extract_lane 2 ${v('acc')}) (f32x4.extract_lane 3 ${v('acc')})))`)}`,
+    ...loop('t', 'x', v('end'), c(4), [
+      `(local.set $s (f32.add (local.get $s) (f32.sub (f32.load ${v('x')}) (f32.load ${v('x')}))))`,
+    ]).map((l) => '  ' + l),
+    `  (local.get $s)`,
+    ')',
+  ];
+}
+
 export function opsWat(): string {
   const zero = '(v128.const f32x4 0 0 0 0)';
   const lines = [
@@ -298,6 +322,7 @@ export function opsWat(): string {
     ...convFunc('col2im', 'add'),
     ...maxPool2x2(),
     ...scatterAdd(),
+    ...finiteProbe(),
     ')',
   );
   return lines.join('\n');

@@ -1,49 +1,108 @@
 /**
  * Runs one GEMM on several cores: the column panels of C (or its row panels, when there are more
- * of those to share out) are split between the calling thread and worker threads that instantiate
- * the same kernel bytes on the same shared wasm memory. Each thread owns whole panels of C and runs
- * the whole inner dimension for them, so every element of C is computed by the same instruction
- * sequence whatever the split: results are bit-identical for any number of threads.
+ * of those to share out) are handed out in chunks to the calling thread and to worker threads that
+ * instantiate the same kernel bytes on the same shared wasm memory. Each chunk is whole panels of C
+ * with the whole inner dimension, so every element of C is computed by the same instruction
+ * sequence whoever takes it: results are bit-identical for any number of threads.
  *
- * Hand-off is through a SharedArrayBuffer of Int32 slots (one row per worker): the caller writes the
- * arguments, bumps the row's `go` counter and notifies; the worker runs and stores the counter into
- * `done`. The calling thread works on its own share meanwhile, then waits on `done` (Atomics.wait is
- * allowed on Node's main thread, not on a browser's: see worker-host.ts). Workers are started from
- * a code string (worker-host.ts: worker_threads under Node, Web Workers in a browser), so no
- * TypeScript loader or bundler step is involved.
+ * Chunks are handed out dynamically, from one atomic ticket counter, so that the calling thread
+ * takes over the share of a worker the scheduler has not run yet instead of sleeping until it
+ * runs (on a machine whose cores are shared with other processes, that wait was a fifth of a
+ * step). The control block is a SharedArrayBuffer of 32-bit slots:
+ *
+ * - `JOB`, a sequence lock over the job's arguments: odd while the caller writes them, even once
+ *   they are complete. A worker reads the arguments between two loads of `JOB` and uses them only
+ *   if both loads saw the same even value, so a late worker never runs a half-written job.
+ * - `TICKET`, the next chunk's ticket. Tickets only grow (modulo 2³²): job j owns tickets
+ *   [first, first + chunks). A thread claims ticket t by compare-and-exchange from t to t + 1, and
+ *   only when t lies in the range of the job whose arguments it read: the exchange succeeds only
+ *   while t is unclaimed, which can only be during that job, so a worker that read job j's
+ *   arguments can never take a chunk of a later job.
+ * - `FINISHED`, tickets whose chunk is computed (same numbering): the caller returns once it has
+ *   reached first + chunks. Whoever finishes the last chunk notifies it.
+ *
+ * The caller waits only for chunks a worker has claimed (Atomics.wait is allowed on Node's main
+ * thread, not on a browser's: see worker-host.ts). Workers are started from a code string
+ * (worker-host.ts: worker_threads under Node, Web Workers in a browser), so no TypeScript loader
+ * or bundler step is involved.
  *
  * THERMOGRAD_THREADS sets the number of threads (default: the available cores, at most 4; 1 turns
  * workers off).
  */
-import type { GemmKernel } from './wasm-module.js';
+import type { GemmFn, GemmKernel } from './wasm-module.js';
 import { availableThreads, hostEnv, startWorker } from './worker-host.js';
 
-const SLOT = 16; // int32 slots per worker row: go, done, the gemm arguments, ready
-const GO = 0;
-const DONE = 1;
-const ARGS = 2;
-/** Set to 1 by the worker once its kernel is instantiated. */
-const READY = 15;
+const JOB = 0;
+const TICKET = 1;
+const FINISHED = 2;
+/** Workers that have instantiated the kernel and wait for work. */
+const READY = 3;
+/** The job from here on: first ticket, chunk count, byRows (1 or 0), panels, the 12 gemm arguments. */
+const FIRST = 4;
+const SLOTS = FIRST + 4 + 12;
 /** Below this many multiply-adds the hand-off (tens of microseconds) costs more than it saves. */
 const MIN_PARALLEL_MACS = 1 << 20;
+/** About this many multiply-adds per chunk: enough to amortise a claim, small enough to balance. */
+const CHUNK_MACS = 1 << 19;
+/** At most this many chunks per thread. */
+const MAX_CHUNKS_PER_THREAD = 8;
+/** How many times the caller polls for the workers' last chunks before it sleeps (tens of µs). */
+const SPIN_LOADS = 4_000;
 /** A worker that has not answered after this long has died; fail loudly rather than hang. */
 const TIMEOUT_MS = 120_000;
 
+/**
+ * Claims and computes chunks of one job until none is left. `job` is a copy of the control block
+ * (its slots as laid out above), read whole while the job's `JOB` value held. The same function
+ * runs in the caller and, as source text, in every worker, so it names nothing outside itself:
+ * the slot indices are spelled as numbers here (`test/conformance/fast-threads.test.ts` runs it
+ * in workers and checks every panel).
+ */
+function runChunks(
+  control: Int32Array,
+  job: Int32Array,
+  mr: number,
+  nr: number,
+  gemm: (...args: number[]) => void,
+): void {
+  const [, , , , first, chunks, byRows, panels, a, b, c, mPanels, nPanels] = job;
+  // k and the strides, passed through unchanged.
+  const rest = Array.from(job.subarray(13, 20));
+  for (;;) {
+    const ticket = Atomics.load(control, 1); // TICKET
+    const index = (ticket - first) | 0;
+    if (index < 0 || index >= chunks) return;
+    if (Atomics.compareExchange(control, 1, ticket, (ticket + 1) | 0) !== ticket) continue;
+    const q0 = Math.round((index * panels) / chunks);
+    const q1 = Math.round(((index + 1) * panels) / chunks);
+    const aPanelStride = rest[3];
+    const bPanelStride = rest[5];
+    const ldc = rest[6];
+    if (byRows === 1) gemm(a + q0 * aPanelStride, b, c + q0 * mr * ldc, q1 - q0, nPanels, ...rest);
+    else gemm(a, b + q0 * bPanelStride, c + q0 * nr * 4, mPanels, q1 - q0, ...rest);
+    const finished = (Atomics.add(control, 2, 1) + 1) | 0; // FINISHED
+    if (finished === ((first + chunks) | 0)) Atomics.notify(control, 2);
+  }
+}
+
 const WORKER_SOURCE = `
-onStart(({ bytes, memory, control, row }) => {
+onStart(({ bytes, memory, control: buffer, mr, nr }) => {
 const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
 const gemm = instance.exports.gemm;
-const slots = new Int32Array(control, row * ${SLOT * 4}, ${SLOT});
-Atomics.store(slots, ${READY}, 1);
-Atomics.notify(slots, ${READY});
+const control = new Int32Array(buffer);
+const job = new Int32Array(${SLOTS});
+const runChunks = ${runChunks.toString()};
+Atomics.add(control, ${READY}, 1);
+Atomics.notify(control, ${READY});
 let seen = 0;
 for (;;) {
-  Atomics.wait(slots, ${GO}, seen);
-  seen = Atomics.load(slots, ${GO});
-  const a = slots.subarray(${ARGS});
-  gemm(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
-  Atomics.store(slots, ${DONE}, seen);
-  Atomics.notify(slots, ${DONE});
+  Atomics.wait(control, ${JOB}, seen);
+  const seq = Atomics.load(control, ${JOB});
+  seen = seq;
+  if (seq & 1) continue; // being written: wait for the even value
+  job.set(control.subarray(0, ${SLOTS}));
+  if (Atomics.load(control, ${JOB}) !== seq) continue; // rewritten while read: look again
+  runChunks(control, job, mr, nr, gemm);
 }
 });
 `;
@@ -55,25 +114,23 @@ export function threadCount(): number {
 }
 
 export class GemmThreads {
-  private readonly control: SharedArrayBuffer;
-  private readonly slots: Int32Array;
+  private readonly control: Int32Array;
+  private readonly job = new Int32Array(SLOTS);
   private readonly workers: { terminate(): void }[] = [];
-  private seq = 0;
 
   constructor(
     private readonly kernel: GemmKernel,
     readonly threads = threadCount(),
   ) {
-    const helpers = threads - 1;
-    this.control = new SharedArrayBuffer(Math.max(1, helpers) * SLOT * 4);
-    this.slots = new Int32Array(this.control);
-    for (let row = 0; row < helpers; row++) {
+    this.control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
+    for (let w = 1; w < threads; w++) {
       this.workers.push(
         startWorker(WORKER_SOURCE, {
           bytes: kernel.bytes,
           memory: kernel.memory,
-          control: this.control,
-          row,
+          control: this.control.buffer,
+          mr: kernel.mr,
+          nr: kernel.nr,
         }),
       );
     }
@@ -96,110 +153,65 @@ export class GemmThreads {
         ) => { async: boolean; value: Promise<unknown> | string };
       }
     ).waitAsync;
-    for (let row = 0; row < this.workers.length; row++) {
-      const at = row * SLOT + READY;
-      while (Atomics.load(this.slots, at) === 0) {
-        if (Date.now() > deadline)
-          throw new Error(
-            `fast backend: matmul worker ${row + 1} did not start within ${TIMEOUT_MS} ms`,
-          );
-        const wait = waitAsync?.(this.slots, at, 0, 100);
-        // Without Atomics.waitAsync (older engines), poll.
-        if (wait?.async) await wait.value;
-        else if (!wait) await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+    for (;;) {
+      const ready = Atomics.load(this.control, READY);
+      if (ready >= this.workers.length) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `fast backend: ${this.workers.length - ready} matmul worker(s) did not start within ${TIMEOUT_MS} ms`,
+        );
+      const wait = waitAsync?.(this.control, READY, ready, 100);
+      // Without Atomics.waitAsync (older engines), poll.
+      if (wait?.async) await wait.value;
+      else if (!wait) await new Promise((resolve) => setTimeout(resolve, 5));
     }
   }
 
   /** C = A·B as kernel.gemm would compute it (same arguments), its panels spread over the threads. */
-  gemm(
-    a: number,
-    b: number,
-    c: number,
-    mPanels: number,
-    nPanels: number,
-    k: number,
-    aRowStride: number,
-    aColStride: number,
-    aPanelStride: number,
-    ldb: number,
-    bPanelStride: number,
-    ldc: number,
-  ): void {
-    const { mr } = this.kernel;
-    const nr = this.kernel.nr;
-    // Split the dimension with more panels: each thread gets the larger share of work per hand-off
-    // and the other operand is read whole by every thread either way.
+  gemm(...args: Parameters<GemmFn>): void {
+    const [mPanels, nPanels, k] = args.slice(3, 6);
+    const { mr, nr } = this.kernel;
+    // Split the dimension with more panels: each chunk gets more work per claim and the other
+    // operand is read whole by every thread either way.
     const byRows = mPanels > nPanels;
     const panels = byRows ? mPanels : nPanels;
-    const parts = Math.min(this.threads, panels);
-    if (parts <= 1 || mPanels * mr * nPanels * nr * k < MIN_PARALLEL_MACS) {
-      this.kernel.gemm(
-        a,
-        b,
-        c,
-        mPanels,
-        nPanels,
-        k,
-        aRowStride,
-        aColStride,
-        aPanelStride,
-        ldb,
-        bPanelStride,
-        ldc,
-      );
+    const macs = mPanels * mr * nPanels * nr * k;
+    if (this.threads <= 1 || panels <= 1 || macs < MIN_PARALLEL_MACS) {
+      this.kernel.gemm(...args);
       return;
     }
-    const seq = ++this.seq;
-    // Share s gets panels [start(s), start(s + 1)); share 0 is the calling thread's.
-    const start = (s: number) => Math.round((s * panels) / parts);
-    const share = (q0: number, q1: number) =>
-      byRows
-        ? [a + q0 * aPanelStride, b, c + q0 * mr * ldc, q1 - q0, nPanels]
-        : [a, b + q0 * bPanelStride, c + q0 * nr * 4, mPanels, q1 - q0];
-    for (let s = 1; s < parts; s++) {
-      const row = (s - 1) * SLOT;
-      const args = [
-        ...share(start(s), start(s + 1)),
-        k,
-        aRowStride,
-        aColStride,
-        aPanelStride,
-        ldb,
-        bPanelStride,
-        ldc,
-      ];
-      for (let i = 0; i < args.length; i++) this.slots[row + ARGS + i] = args[i];
-      Atomics.store(this.slots, row + GO, seq);
-      Atomics.notify(this.slots, row + GO);
-    }
-    const [a0, b0, c0, m0, n0] = share(0, start(1));
-    this.kernel.gemm(
-      a0,
-      b0,
-      c0,
-      m0,
-      n0,
-      k,
-      aRowStride,
-      aColStride,
-      aPanelStride,
-      ldb,
-      bPanelStride,
-      ldc,
+    const chunks = Math.min(
+      panels,
+      Math.max(
+        this.threads,
+        Math.min(this.threads * MAX_CHUNKS_PER_THREAD, Math.round(macs / CHUNK_MACS)),
+      ),
     );
+    const control = this.control;
+    const job = this.job;
+    // Every ticket of the previous job was claimed and finished, so TICKET is this job's first.
+    const first = Atomics.load(control, TICKET);
+    const seq = Atomics.load(control, JOB);
+    Atomics.store(control, JOB, (seq + 1) | 0); // odd: arguments being written
+    job.set([first, chunks, byRows ? 1 : 0, panels], FIRST);
+    job.set(args, FIRST + 4);
+    control.set(job.subarray(FIRST), FIRST);
+    Atomics.store(control, JOB, (seq + 2) | 0); // even: complete
+    Atomics.notify(control, JOB);
+    runChunks(control, job, mr, nr, this.kernel.gemm);
+    // What is left is chunks that workers claimed and are still computing.
+    const end = (first + chunks) | 0;
+    // A claimed chunk is usually finishing already: spin a little before sleeping, since waking
+    // from Atomics.wait takes the scheduler's time, which on shared cores can exceed a chunk's.
+    for (let spin = 0; spin < SPIN_LOADS; spin++)
+      if (Atomics.load(control, FINISHED) === end) return;
     const deadline = Date.now() + TIMEOUT_MS;
-    for (let s = 1; s < parts; s++) {
-      const at = (s - 1) * SLOT + DONE;
-      for (;;) {
-        const done = Atomics.load(this.slots, at);
-        if (done === seq) break;
-        if (Date.now() > deadline)
-          throw new Error(
-            `fast backend: matmul worker ${s} did not finish within ${TIMEOUT_MS} ms`,
-          );
-        Atomics.wait(this.slots, at, done, 1000);
-      }
+    for (;;) {
+      const finished = Atomics.load(control, FINISHED);
+      if (finished === end) return;
+      if (Date.now() > deadline)
+        throw new Error(`fast backend: a matmul worker did not finish within ${TIMEOUT_MS} ms`);
+      Atomics.wait(control, FINISHED, finished, 1000);
     }
   }
 }

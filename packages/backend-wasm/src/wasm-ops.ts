@@ -217,3 +217,12 @@ export function scatterAddWasm(
     ([dyo, ao, xo]) => fn('scatterAdd')(dyo, ao, xo, count),
   );
 }
+
+/** 0 when all n floats of x are finite, NaN otherwise (ops-wat.ts). */
+export function finiteProbeWasm(x: Float32Array, n: number): number {
+  let probe = 0;
+  inMemory([{ array: x, length: n, role: 'in' }], ([xo]) => {
+    probe = (fn('finiteProbe') as unknown as (x: number, n: number) => number)(xo, n);
+  });
+  return probe;
+}

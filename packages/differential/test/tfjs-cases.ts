@@ -68,6 +68,7 @@ import {
   sub,
   sum,
   sumToShape,
+  finiteProbe,
   t,
   tanh,
   tensor,
@@ -401,6 +402,24 @@ const layoutCases: DiffCase[] = [
         ours: (x) => sumToShape(x.exp(), [1, shape[1], 1]),
         theirs: (x) => tf.sum(tf.exp(x), [0, 2], true),
       };
+    },
+  },
+  {
+    name: 'finiteProbe (finite values, then a log that makes NaNs of the negative ones)',
+    covers: ['finiteProbe'],
+    grad: false,
+    draw: (rng) => {
+      const shape = dims(rng, 2, 3, 40);
+      // TF.js: 0 when every element is finite, NaN otherwise.
+      const probe = (x: tf.Tensor) =>
+        tf.where(tf.all(tf.isFinite(x)), tf.scalar(0), tf.scalar(NaN));
+      return rng.uniform() < 0.5
+        ? { inputs: [{ shape }], ours: (x) => finiteProbe(x), theirs: probe }
+        : {
+            inputs: [{ shape }],
+            ours: (x) => finiteProbe(x.sub(0.9).log()),
+            theirs: (x) => probe(tf.log(tf.sub(x, 0.9))),
+          };
     },
   },
   {

@@ -14,9 +14,11 @@
  * the model never silently turns to NaN.
  *
  * The step stays on the parameters' backend: the plugin computes with tensor ops under noGrad
- * inside tidy, and the only value read back is one scalar, the sum of every gradient and every new
- * parameter value, which is finite when all of them are (the values are looked at one by one only
- * when it is not: a NaN or an infinity, or finite values whose sum overflowed). The new state's
+ * inside tidy, and the only value read back is one scalar, the sum of the finiteness probes
+ * (autograd's `finiteProbe`: 0 when every element is finite, NaN otherwise) of every gradient and
+ * every new parameter value, which is 0 when all of them are finite (the values are looked at one
+ * by one only when it is not, to name the culprit). A probe cannot overflow and needs no fixed
+ * order, so a backend checks at full SIMD width instead of one serial sum. The new state's
  * tensors are kept, the old state's released, Φ + ΔΦ is written with assign(), and everything
  * else goes back to the backend's pool.
  *
@@ -27,7 +29,7 @@
  * and the parameter that holds it (never a NaN a thousand steps later). Skipping bad steps
  * (skipNonFinite) needs a decision per step, so it requires checkEvery 1.
  */
-import { keep, noGrad, tensor, tidy, type Tensor } from '@thermograd/autograd';
+import { finiteProbe, keep, noGrad, tensor, tidy, type Tensor } from '@thermograd/autograd';
 import type { Hyperparams, OptimizerPlugin, PerExampleStats, PluginState } from './plugin.js';
 import { namedParams, type ParamSource } from './params.js';
 import { createPlugin } from './registry.js';
@@ -158,7 +160,7 @@ export class Optimizer {
         const next: Record<string, Tensor> = {};
         let probe: Tensor | null = null;
         const add = (x: Tensor) => {
-          const total = x.sum();
+          const total = finiteProbe(x);
           probe = probe === null ? total : probe.add(total);
         };
         for (const g of Object.values(grads)) add(g);
@@ -180,8 +182,8 @@ export class Optimizer {
     const scratch = [...Object.values(outcome.updates), ...Object.values(outcome.next)].filter(
       (t) => !inputs.has(t),
     );
-    // A finite total means every value is finite; a non-finite one may also be a sum of large
-    // finite values that overflowed, so the values are then looked at one by one.
+    // A finite total (0) means every value is finite; otherwise the values are looked at one by
+    // one to name the culprit.
     const failure = Number.isFinite(outcome.total)
       ? null
       : this.failure(grads, base, outcome.updates, outcome.next);
@@ -223,7 +225,6 @@ export class Optimizer {
   /**
    * With checkEvery > 1, reads the steps not checked yet (one scalar) and throws naming the steps
    * and the parameter if a value went non-finite; call it after the last step (state() does).
-   * Non-finite also when large finite values overflowed the sum: the values then tell.
    */
   checkFinite(grads: TensorTree = {}): void {
     const pending = this.unchecked;
@@ -250,8 +251,8 @@ export class Optimizer {
         `${this.plugin.name}: non-finite gradient ${value} for parameter '${name}' (element ${index}) at step ${lastStep} ${how}`,
       );
     }
-    // Every parameter and the last gradients are finite: large finite values overflowed the sum
-    // (a non-finite gradient earlier in the range that left every parameter finite goes unreported).
+    // Every parameter and the last gradients are finite: a gradient earlier in the range was not,
+    // without leaving a non-finite parameter behind; nothing is left to name.
   }
 
   private checkedUpdate(name: string, p: Tensor, updates: UpdateTree): Tensor {

@@ -163,6 +163,13 @@ export interface Backend {
   // --- reductions ------------------------------------------------------------------------------
   /** Reduces the given (sorted, distinct) axes; the result has those axes as size 1. */
   reduce(op: ReduceOp, x: Storage, shape: Shape, axes: readonly number[], dtype: DType): Storage;
+  /**
+   * One element: 0 when every one of x's `size` elements is finite, NaN when one is not (an
+   * infinity or a NaN). Order-free, so a backend may look at the elements in any order and
+   * at any width. Optional: `finiteProbe` (src/ops/reduce.ts) computes the same from
+   * `sum(x − x)` without it. The optimizer's per-step finiteness check runs on it.
+   */
+  finiteProbe?(x: Storage, size: number, dtype: DType): Storage;
 
   // --- linear algebra --------------------------------------------------------------------------
   /** C[b] = op(A[b]) · op(B[b]), C is [batch, m, n]; op is a transpose without a copy when asked. */

@@ -1,6 +1,7 @@
 /**
  * Reductions over axes with PyTorch's keepdim: sum, mean, max, min, logsumexp, var.
  * `axes` undefined reduces every axis. Backward broadcasts the output gradient back.
+ * finiteProbe: whether every element is finite, as one scalar (no gradient).
  */
 import { fromOp } from '../autograd.js';
 import { normalizeAxes, reducedShape, ShapeError, shapeToString } from '../shape.js';
@@ -47,6 +48,25 @@ export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
     [x],
     (dy) => [broadcastBack(keepShape(dy, x, ax), x)],
     ax.includes(0) ? 'sum' : undefined,
+  );
+}
+
+/**
+ * A scalar that is 0 when every element of x is finite and NaN when one is not: what an
+ * optimizer's finiteness check reads (or adds up over steps without reading). Unlike a sum, it
+ * cannot overflow, and it needs no fixed order, so a backend's `finiteProbe` primitive may use
+ * every SIMD lane; without one it is sum(x − x) (x − x is 0, or NaN for an infinity or a NaN).
+ * Not differentiable.
+ */
+export function finiteProbe(x: Tensor): Tensor {
+  assertTensor('finiteProbe', x);
+  const probe = x.backend.finiteProbe;
+  if (probe) return wrap(x, probe.call(x.backend, x.storage, x.size, x.dtype), []);
+  const zeros = binaryRaw('sub', x, x);
+  return wrap(
+    x,
+    reduceKeep('sum', zeros, normalizeAxes('finiteProbe', undefined, x.rank)).storage,
+    [],
   );
 }
 

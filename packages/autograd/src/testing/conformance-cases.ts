@@ -22,6 +22,7 @@ import {
   dropout,
   eq,
   expand,
+  finiteProbe,
   flatten,
   gather,
   ge,
@@ -171,6 +172,27 @@ export const CASES: OpCase[] = [
   },
   // Reductions
   { name: 'sum all', covers: ['sum'], inputs: [s([5, 6])], fn: (x) => sum(x) },
+  // finiteProbe: 0 for finite values; NaN for a NaN (log of −1) first or an infinity (1e30²)
+  // last, where an odd size leaves it outside the four-lane vectors.
+  {
+    name: 'finiteProbe, all finite',
+    covers: ['finiteProbe'],
+    inputs: [s([67, 65])],
+    fn: finiteProbe,
+  },
+  {
+    name: 'finiteProbe, a NaN first',
+    covers: ['finiteProbe'],
+    inputs: [s([67, 65])],
+    fn: (x) => finiteProbe(cat([reshape(sum(x).mul(0).sub(1).log(), [1]), reshape(x, [-1])])),
+  },
+  {
+    name: 'finiteProbe, an infinity last',
+    covers: ['finiteProbe'],
+    inputs: [s([67, 64])],
+    fn: (x) =>
+      finiteProbe(cat([reshape(x, [-1]), reshape(sum(x).mul(0).add(1e30).mul(1e30), [1])])),
+  },
   {
     name: 'sum axis 0 (bias gradient)',
     covers: ['sum'],

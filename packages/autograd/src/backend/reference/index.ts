@@ -6,7 +6,7 @@
 import type { Backend, Storage } from '../backend.js';
 import { allocArray, arrayFrom, type DType, type TypedArray } from '../../dtype.js';
 import { binary, unary, unaryBackward, where } from './elementwise.js';
-import { reduce } from './reduce.js';
+import { finiteProbe, reduce } from './reduce.js';
 import { matmul } from './matmul.js';
 import { concat, gather, permute, scatterAdd, slice, unslice } from './layout.js';
 import {
@@ -49,6 +49,7 @@ export const referenceBackend: Backend = {
     binary(op, arr(a), aShape, arr(b), bShape, outShape, dtype),
   where: (c, cs, a, as, b, bs, os, dtype) => where(arr(c), cs, arr(a), as, arr(b), bs, os, dtype),
   reduce: (op, x, shape, axes, dtype) => reduce(op, arr(x), shape, axes, dtype),
+  finiteProbe: (x, size, dtype) => finiteProbe(arr(x), size, dtype),
   matmul: (a, b, p, dtype) => matmul(arr(a), arr(b), p, dtype),
   permute: (x, shape, perm, dtype) => permute(arr(x), shape, perm, dtype),
   slice: (x, shape, begin, size, dtype) => slice(arr(x), shape, begin, size, dtype),

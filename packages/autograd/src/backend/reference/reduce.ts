@@ -44,3 +44,15 @@ export function reduce(
   out.set(acc);
   return out;
 }
+
+/** One element: 0 when all of x's first `size` elements are finite, NaN otherwise. */
+export function finiteProbe(x: TypedArray, size: number, dtype: DType): TypedArray {
+  const out = allocArray(dtype, 1);
+  for (let i = 0; i < size; i++) {
+    if (!Number.isFinite(x[i])) {
+      out[0] = NaN;
+      break;
+    }
+  }
+  return out;
+}
