@@ -76,7 +76,10 @@ export class Tensor {
     return copy;
   }
 
-  /** The values without a copy where the backend allows it. Do not write to the result. */
+  /**
+   * The values, without a copy where the backend never recycles storage (the reference backend);
+   * do not write to the result.
+   */
   dataSync(): TypedArray {
     return this.backend.read(this.storage, this.dtype);
   }

@@ -21,8 +21,9 @@
  *
  * `.grad` tensors produced inside a scope (by `backward`) are disposed with it unless returned:
  * read the gradients (the optimizer step) inside the scope. Typed arrays found in the result (for
- * example `p.grad.dataSync()`, which is a view of the storage on the CPU backends) keep their
- * storage out of the backend's buffer pool for good, so they never change under the caller.
+ * example `p.grad.dataSync()`, which is the storage itself on the reference backend) keep that
+ * storage from being released, so they never change under the caller; a backend that recycles
+ * storage (the fast backend) returns copies from `read`, so a subarray of one is safe too.
  *
  * Storage is reference-counted by the tensors that wrap it: reshape, view and detach share
  * storage, and a storage goes back to the backend (`backend.dispose`, which

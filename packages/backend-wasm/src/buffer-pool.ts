@@ -140,6 +140,10 @@ export function takeZeroed(dtype: DType, size: number): TypedArray {
   return a;
 }
 
+/** Whether the pool made this array (so it may be recycled, or live in wasm memory). */
+export const isPoolArray = (storage: unknown): storage is Float32Array | Float64Array =>
+  (storage instanceof Float32Array || storage instanceof Float64Array) && ours.has(storage);
+
 /** Gives storage back for reuse; anything the pool did not make is left alone. */
 export function release(storage: unknown): void {
   if (!(storage instanceof Float32Array || storage instanceof Float64Array)) return;

@@ -29,7 +29,7 @@ import { binaryFloats, unaryBackwardF32, unaryF32, whereFloats } from './element
 import { reduceFloats } from './reduce.js';
 import { permuteInto } from './layout.js';
 import { col2imInto, im2colInto } from './conv.js';
-import { release, take, takeF32, takeZeroed } from './buffer-pool.js';
+import { isPoolArray, release, take, takeF32, takeZeroed } from './buffer-pool.js';
 import {
   avgPool2dBackwardInto,
   avgPool2dInto,
@@ -65,6 +65,9 @@ export const fastBackend: Backend = {
   },
   zeros: (size, dtype) => takeZeroed(dtype, size),
   dispose: (storage) => release(storage),
+  // A copy: the pool recycles its arrays (and wasm memory its blocks), so a view handed to the
+  // caller, or any subarray cut from it, would change under them once the tensor is gone.
+  read: (storage, dtype) => (isPoolArray(storage) ? storage.slice() : ref.read(storage, dtype)),
   unary: (op, x, size, dtype, p, p2) =>
     (dtype === 'float32' && isF32(x) && unaryF32(op, x, size)) ||
     ref.unary(op, x, size, dtype, p, p2),

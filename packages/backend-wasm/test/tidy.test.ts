@@ -18,6 +18,7 @@ import {
   tidyDepth,
 } from '@thermograd/autograd';
 import { bufferPoolStats, resetBufferPool } from '../src/index.js';
+import { setResidentStorage } from '../src/buffer-pool.js';
 import { trainer } from './trainer.js';
 
 const f32 = (values: number[], shape: number[], requiresGrad = false) =>
@@ -80,11 +81,28 @@ describe('tidy', () => {
     expect(bufferPoolStats().released).toBe(before + 1);
   });
 
-  it('a raw array returned from the scope (dataSync is a view on the CPU) is never recycled', () => {
+  it('a raw array returned from the scope is never recycled', () => {
     const x = f32([1, 2, 3], [3]);
     const raw = tidy(() => x.mul(2).dataSync());
     tidy(() => x.add(7).mul(5));
     expect([...raw]).toEqual([2, 4, 6]);
+  });
+
+  it('nor is a subarray of one (dataSync copies the recycled storage, resident or not)', () => {
+    for (const resident of [true, false]) {
+      const was = setResidentStorage(resident);
+      try {
+        const x = f32(
+          Array.from({ length: 1024 }, (_, i) => i),
+          [1024],
+        );
+        const part = tidy(() => x.mul(2).dataSync().subarray(0, 4));
+        for (let k = 0; k < 3; k++) tidy(() => x.add(-7).mul(3).dataSync()[0]);
+        expect([...part], `resident ${resident}`).toEqual([0, 2, 4, 6]);
+      } finally {
+        setResidentStorage(was);
+      }
+    }
   });
 
   it('disposes .grad tensors produced inside (read gradients inside the scope); a stale grad is a clear error', () => {

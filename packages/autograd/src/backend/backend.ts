@@ -103,7 +103,11 @@ export interface Backend {
   // --- storage ---------------------------------------------------------------------------------
   fromValues(values: ArrayLike<number>, dtype: DType): Storage;
   zeros(size: number, dtype: DType): Storage;
-  /** Values as a typed array. CPU backends may return their own array: callers must not write to it. */
+  /**
+   * Values as a typed array. A backend whose storage is never recycled (the reference backend) may
+   * return its own array; one that recycles storage (the fast backend's pool and wasm memory) must
+   * return a copy, or the caller's array would change under it. Callers must not write to it.
+   */
   read(storage: Storage, dtype: DType): TypedArray;
   /**
    * The values without blocking this thread (a GPU read-back that maps a buffer asynchronously),
