@@ -172,8 +172,10 @@ export const CASES: OpCase[] = [
   },
   // Reductions
   { name: 'sum all', covers: ['sum'], inputs: [s([5, 6])], fn: (x) => sum(x) },
-  // finiteProbe: 0 for finite values; NaN for a NaN (log of −1) first or an infinity (1e30²)
-  // last, where an odd size leaves it outside the four-lane vectors.
+  // finiteProbe: 0 for finite values; NaN for a NaN (∞ − ∞, with ∞ = 1e30²) first or an
+  // infinity last, where an odd size leaves it outside the four-lane vectors. The NaN is not made
+  // as log(−1): GLSL leaves the log of a negative number undefined (SwiftShader gives a finite
+  // value), so on gpu.js WebGL that would test the log, not the probe.
   {
     name: 'finiteProbe, all finite',
     covers: ['finiteProbe'],
@@ -184,7 +186,10 @@ export const CASES: OpCase[] = [
     name: 'finiteProbe, a NaN first',
     covers: ['finiteProbe'],
     inputs: [s([67, 65])],
-    fn: (x) => finiteProbe(cat([reshape(sum(x).mul(0).sub(1).log(), [1]), reshape(x, [-1])])),
+    fn: (x) => {
+      const infinity = sum(x).mul(0).add(1e30).mul(1e30);
+      return finiteProbe(cat([reshape(infinity.sub(infinity), [1]), reshape(x, [-1])]));
+    },
   },
   {
     name: 'finiteProbe, an infinity last',
