@@ -53,3 +53,31 @@ export function broadcastPlan(shapes: readonly Shape[], out: Shape): BroadcastPl
   }
   return { dims, strides };
 }
+
+/**
+ * Visits the rows of a collapsed iteration space in ascending order (an odometer over the outer
+ * axes): `visit(offsets, row)` for each row of the innermost axis, where offsets[k] is operand k's
+ * element offset at the row's start (stepping by strides[k]) and `row` counts rows, so an operand
+ * stored contiguously in this order starts at row · dims[last]. `offsets` is one array updated in
+ * place: read it during the call.
+ */
+export function forEachRow(
+  dims: readonly number[],
+  strides: readonly (readonly number[])[],
+  visit: (offsets: readonly number[], row: number) => void,
+): void {
+  const r = dims.length;
+  let rows = 1;
+  for (let axis = 0; axis < r - 1; axis++) rows *= dims[axis];
+  const counter = new Array<number>(r).fill(0);
+  const offsets = new Array<number>(strides.length).fill(0);
+  for (let row = 0; row < rows; row++) {
+    visit(offsets, row);
+    for (let axis = r - 2; axis >= 0; axis--) {
+      for (let k = 0; k < offsets.length; k++) offsets[k] += strides[k][axis];
+      if (++counter[axis] < dims[axis]) break;
+      for (let k = 0; k < offsets.length; k++) offsets[k] -= strides[k][axis] * dims[axis];
+      counter[axis] = 0;
+    }
+  }
+}

@@ -18,7 +18,7 @@ import {
   type UnaryOp,
   type Shape,
 } from '@thermograd/autograd';
-import { broadcastPlan } from './broadcast.js';
+import { broadcastPlan, forEachRow } from './broadcast.js';
 import { take, takeF32 } from './buffer-pool.js';
 import { WASM_MIN_ELEMENTS, binaryWasm, reluBackwardWasm, reluWasm } from './wasm-ops.js';
 import type { WasmBinaryOp } from './ops-wat.js';
@@ -113,22 +113,7 @@ export function binaryFloats<A extends Floats>(
   /** Every output row in ascending order, with the operands' offsets (an odometer over the outer axes). */
   const walk = (
     emit: (ia: number, ja: number, ib: number, jb: number, o: number, n: number) => void,
-  ) => {
-    const counter = new Array<number>(r).fill(0);
-    let ia = 0;
-    let ib = 0;
-    for (let o = 0; o < size; o += n) {
-      emit(ia, ja, ib, jb, o, n);
-      for (let axis = r - 2; axis >= 0; axis--) {
-        ia += sa[axis];
-        ib += sb[axis];
-        if (++counter[axis] < dims[axis]) break;
-        ia -= sa[axis] * dims[axis];
-        ib -= sb[axis] * dims[axis];
-        counter[axis] = 0;
-      }
-    }
-  };
+  ) => forEachRow(dims, strides, ([ia, ib], row) => emit(ia, ja, ib, jb, row * n, n));
   if (wasm && n >= WASM_MIN_ROW && ja + jb > 0)
     binaryWasm(op as WasmBinaryOp, a as Float32Array, b as Float32Array, out, walk);
   else walk((ia, ja, ib, jb, o, n) => row(op, a, ia, ja, b, ib, jb, out, o, n));
@@ -153,27 +138,14 @@ export function whereFloats<A extends Floats>(
   const r = dims.length;
   const n = dims[r - 1];
   const [jc, ja, jb] = [sc[r - 1], sa[r - 1], sb[r - 1]];
-  const counter = new Array<number>(r).fill(0);
-  let ic = 0;
-  let ia = 0;
-  let ib = 0;
-  for (let o = 0; o < size; o += n) {
+  forEachRow(dims, strides, ([ic, ia, ib], row) => {
+    const o = row * n;
     if (jc === 1 && ja === 1 && jb === 1)
       for (let j = 0; j < n; j++) out[o + j] = cond[ic + j] !== 0 ? a[ia + j] : b[ib + j];
     else
       for (let j = 0; j < n; j++)
         out[o + j] = cond[ic + j * jc] !== 0 ? a[ia + j * ja] : b[ib + j * jb];
-    for (let axis = r - 2; axis >= 0; axis--) {
-      ic += sc[axis];
-      ia += sa[axis];
-      ib += sb[axis];
-      if (++counter[axis] < dims[axis]) break;
-      ic -= sc[axis] * dims[axis];
-      ia -= sa[axis] * dims[axis];
-      ib -= sb[axis] * dims[axis];
-      counter[axis] = 0;
-    }
-  }
+  });
   return out;
 }
 

@@ -41,6 +41,8 @@ export function permuteInto(
   const rank = dims.length;
   const n = dims[rank - 1];
   const step = strides[rank - 1];
+  // The odometer of broadcast.ts's forEachRow, inline: permute's rows are often short (a few
+  // elements in NCHW ↔ NHWC-like moves), and a callback per row measurably slowed the CNN step.
   const counter = new Array<number>(rank).fill(0);
   let offset = 0;
   for (let o = 0; o < size; o += n) {
