@@ -20,10 +20,10 @@
  * scopes release the rest again.
  *
  * `.grad` tensors produced inside a scope (by `backward`) are disposed with it unless returned:
- * read the gradients (the optimizer step) inside the scope. Typed arrays found in the result (for
- * example `p.grad.dataSync()`, which is the storage itself on the reference backend) keep that
- * storage from being released, so they never change under the caller; a backend that recycles
- * storage (the fast backend) returns copies from `read`, so a subarray of one is safe too.
+ * read the gradients (the optimizer step) inside the scope. Typed arrays returned from a scope
+ * (for example `p.grad.dataSync()`) never change under the caller: a backend that recycles storage
+ * (the fast backend) returns copies from `read` (see Backend.read), and one that does not (the
+ * reference backend) may hand out the storage itself, which nothing reuses.
  *
  * Storage is reference-counted by the tensors that wrap it: reshape, view and detach share
  * storage, and a storage goes back to the backend (`backend.dispose`, which
@@ -139,10 +139,6 @@ function collect(value: unknown, out: Set<Tensor>, seen: Set<unknown>): void {
     out.add(value);
     collect(value.grad, out, seen);
     if (value.gradNode) for (const input of value.gradNode.inputs) collect(input, out, seen);
-  } else if (ArrayBuffer.isView(value)) {
-    // A raw view of some storage escapes the scope: never recycle that storage.
-    const counted = value as Counted;
-    counted[WRAPPERS] = (counted[WRAPPERS] ?? 0) + 1;
   } else if (Array.isArray(value) || value instanceof Set) {
     for (const v of value) collect(v, out, seen);
   } else if (value instanceof Map) {
