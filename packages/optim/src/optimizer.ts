@@ -252,7 +252,11 @@ export class Optimizer {
       );
     }
     // Every parameter and the last gradients are finite: a gradient earlier in the range was not,
-    // without leaving a non-finite parameter behind; nothing is left to name.
+    // without leaving a non-finite parameter behind (a plugin such as signSGD maps NaN to 0).
+    throw new RangeError(
+      `${this.plugin.name}: a non-finite gradient (NaN or ±Infinity) during ${steps} ${how}; ` +
+        'no non-finite value is left to name',
+    );
   }
 
   private checkedUpdate(name: string, p: Tensor, updates: UpdateTree): Tensor {

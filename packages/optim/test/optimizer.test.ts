@@ -260,6 +260,32 @@ describe('the finiteness check without a read per step (checkEvery)', () => {
     );
   });
 
+  it('a NaN gradient that leaves no NaN behind (signSGD maps it to 0) is still an error', () => {
+    const { backend } = countingBackend();
+    const opts = { backend, dtype: 'float64' as const };
+    const w = tensor([1, 2], [2], { ...opts, requiresGrad: true });
+    const signSgd: OptimizerPlugin = {
+      name: 'sign-sgd',
+      init: () => ({ hyper: { step: 0 } }),
+      update: (grads, state) => ({
+        updates: mapTree(grads, (g) => g.sign().mul(-0.1)),
+        state: { hyper: { step: state.hyper.step + 1 } },
+      }),
+    };
+    const opt = new Optimizer({ w }, signSgd, { checkEvery: 3 });
+    const step = (g: number[]) =>
+      tidy(() => {
+        w.grad = tensor(g, [2], opts);
+        opt.step();
+        opt.zeroGrad();
+      });
+    step([1, 1]);
+    step([NaN, 1]);
+    expect(() => step([1, 1])).toThrow(
+      /sign-sgd: a non-finite gradient \(NaN or ±Infinity\) during steps 0 to 2 \(checked every 3 steps/,
+    );
+  });
+
   it('state() reports a NaN among the steps not checked yet', () => {
     const { backend } = countingBackend();
     const w = tensor([1, 2], [2], { backend, dtype: 'float64', requiresGrad: true });
