@@ -10,7 +10,7 @@
 import { fromOp } from '../autograd.js';
 import { Generator } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 export interface DropoutOptions {
   /** The seeded source of the mask; required when training with p > 0. */
@@ -53,6 +53,4 @@ declare module '../tensor.js' {
     dropout(p: number, options?: DropoutOptions): Tensor;
   }
 }
-Tensor.prototype.dropout = function (p, options) {
-  return dropout(this, p, options);
-};
+installMethods({ dropout });

@@ -6,7 +6,7 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxis, ShapeError, shapeToString, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, toIndexArray, wrap } from './op-utils.js';
+import { assertTensor, installMethods, toIndexArray, wrap } from './op-utils.js';
 
 /** The entries `indices` of `axis`, in that order (repeats allowed): out.shape[axis] = indices.length. */
 export function indexSelect(
@@ -96,9 +96,4 @@ declare module '../tensor.js' {
     gather(axis: number, index: Tensor): Tensor;
   }
 }
-Tensor.prototype.indexSelect = function (axis, indices) {
-  return indexSelect(this, axis, indices);
-};
-Tensor.prototype.gather = function (axis, index) {
-  return gather(this, axis, index);
-};
+installMethods({ indexSelect, gather });

@@ -21,7 +21,7 @@ import { allocArray, type TypedArray } from '../dtype.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import type { PerExampleRecorder } from '../per-example.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, matmulOf, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, installMethods, matmulOf, wrap } from './op-utils.js';
 
 function describeShapes(x: Tensor, weight: Tensor, bias: Tensor | undefined): string {
   return `x ${shapeToString(x.shape)}, weight ${shapeToString(weight.shape)}${bias ? `, bias ${shapeToString(bias.shape)}` : ''}`;
@@ -194,6 +194,4 @@ declare module '../tensor.js' {
     linear(weight: Tensor, bias?: Tensor | null): Tensor;
   }
 }
-Tensor.prototype.linear = function (weight, bias) {
-  return linear(this, weight, bias);
-};
+installMethods({ linear });

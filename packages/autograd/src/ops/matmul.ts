@@ -11,7 +11,7 @@ import type { MatmulParams } from '../backend/backend.js';
 import { fromOp } from '../autograd.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, matmulOf, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, installMethods, matmulOf, wrap } from './op-utils.js';
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored as [k, m] (or [batch, k, m]). */
@@ -91,6 +91,4 @@ declare module '../tensor.js' {
     matmul(other: Tensor, options?: MatmulOptions): Tensor;
   }
 }
-Tensor.prototype.matmul = function (other, options) {
-  return matmul(this, other, options);
-};
+installMethods({ matmul });

@@ -1,6 +1,6 @@
 /** Small helpers every op file uses: building results, checking operands, coercing scalars. */
-import type { MatmulParams, Storage } from '../backend/backend.js';
-import { sizeOf, ShapeError, shapeToString, type Shape } from '../shape.js';
+import type { BinaryOp, MatmulParams, Storage, UnaryOp } from '../backend/backend.js';
+import { broadcastShapes, ShapeError, shapeToString, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** A tensor or a plain number (promoted to a 0-d tensor of the other operand's dtype and backend). */
@@ -12,6 +12,22 @@ export type TensorLike = Tensor | number;
  */
 export function wrap(like: Tensor, storage: Storage, shape: Shape): Tensor {
   return new Tensor(storage, shape, like.dtype, like.backend);
+}
+
+/** The unary kernel applied to x (no graph): a building block of forward and backward passes. */
+export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
+  return wrap(x, x.backend.unary(op, x.storage, x.size, x.dtype, 0, 0), x.shape);
+}
+
+/** The broadcast binary kernel (no graph): a building block of forward and backward passes. */
+export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, name: string = op): Tensor {
+  assertCompatible(name, a, b);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  return wrap(
+    a,
+    a.backend.binary(op, a.storage, a.shape, b.storage, b.shape, shape, a.dtype),
+    shape,
+  );
 }
 
 /** The matmul kernel's product of a and b (see MatmulParams) as a tensor of `shape`. */
@@ -75,4 +91,19 @@ export function toIndexArray(
   return out;
 }
 
-export { sizeOf };
+/** A Tensor method's function form: `x.sum(axes)` is `sum(x, axes)`. */
+type AsFunctions<K extends keyof Tensor> = {
+  [N in K]: Tensor[N] extends (...args: infer A) => infer R ? (x: Tensor, ...args: A) => R : never;
+};
+
+/** Installs each function as the Tensor method of its name, called with the tensor first. */
+export function installMethods<K extends keyof Tensor>(methods: AsFunctions<K>): void {
+  for (const [name, fn] of Object.entries<(x: Tensor, ...args: unknown[]) => unknown>(methods)) {
+    (Tensor.prototype as unknown as Record<string, unknown>)[name] = function (
+      this: Tensor,
+      ...args: unknown[]
+    ) {
+      return fn(this, ...args);
+    };
+  }
+}

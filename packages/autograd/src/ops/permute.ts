@@ -5,7 +5,7 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxis, ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 function permuteAs(op: string, x: Tensor, perm: readonly number[]): Tensor {
   if (!Array.isArray(perm))
@@ -80,9 +80,4 @@ Tensor.prototype.permute = function (this: Tensor, ...dims: (number | readonly n
       : (dims as number[]);
   return permute(this, perm);
 } as Tensor['permute'];
-Tensor.prototype.transpose = function (dim0, dim1) {
-  return transpose(this, dim0, dim1);
-};
-Tensor.prototype.t = function () {
-  return t(this);
-};
+installMethods({ transpose, t });

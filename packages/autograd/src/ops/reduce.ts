@@ -6,9 +6,8 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxes, reducedShape, ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { binaryRaw } from './binary.js';
 import { broadcastTo } from './broadcast-grad.js';
-import { assertTensor, toTensor, wrap } from './op-utils.js';
+import { assertTensor, binaryRaw, installMethods, toTensor, wrap } from './op-utils.js';
 
 export type Axes = number | readonly number[];
 
@@ -182,21 +181,4 @@ declare module '../tensor.js' {
     var(axes?: Axes, keepdim?: boolean, correction?: number): Tensor;
   }
 }
-Tensor.prototype.sum = function (axes, keepdim) {
-  return sum(this, axes, keepdim);
-};
-Tensor.prototype.mean = function (axes, keepdim) {
-  return mean(this, axes, keepdim);
-};
-Tensor.prototype.max = function (axes, keepdim) {
-  return max(this, axes, keepdim);
-};
-Tensor.prototype.min = function (axes, keepdim) {
-  return min(this, axes, keepdim);
-};
-Tensor.prototype.logsumexp = function (axes, keepdim) {
-  return logsumexp(this, axes, keepdim);
-};
-Tensor.prototype.var = function (axes, keepdim, correction) {
-  return variance(this, axes, keepdim, correction);
-};
+installMethods({ sum, mean, max, min, logsumexp, var: variance });

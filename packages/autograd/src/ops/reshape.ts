@@ -15,7 +15,7 @@ import {
 } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastTo, sumToShape } from './broadcast-grad.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 /** New shape with the same number of elements; one dimension may be −1 (inferred). */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -104,21 +104,7 @@ declare module '../tensor.js' {
     expand(shape: Shape): Tensor;
   }
 }
-Tensor.prototype.reshape = function (shape) {
-  return reshape(this, shape);
-};
+installMethods({ reshape, flatten, squeeze, unsqueeze, expand });
 Tensor.prototype.view = function (...shape) {
   return reshape(this, shape);
-};
-Tensor.prototype.flatten = function (startDim, endDim) {
-  return flatten(this, startDim, endDim);
-};
-Tensor.prototype.squeeze = function (axis) {
-  return squeeze(this, axis);
-};
-Tensor.prototype.unsqueeze = function (axis) {
-  return unsqueeze(this, axis);
-};
-Tensor.prototype.expand = function (shape) {
-  return expand(this, shape);
 };

@@ -6,7 +6,7 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxis, ShapeError, shapesEqual, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 /** The box [begin, begin + size) of x, as a differentiable op. Callers validate the box. */
 function sliceBox(
@@ -95,6 +95,4 @@ declare module '../tensor.js' {
     narrow(axis: number, start: number, length: number): Tensor;
   }
 }
-Tensor.prototype.narrow = function (axis, start, length) {
-  return narrow(this, axis, start, length);
-};
+installMethods({ narrow });

@@ -12,7 +12,7 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxis, ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 /** How a tensor is viewed as [rows, cols] with `axis` last, and how to get there and back. */
 interface RowLayout {
@@ -110,9 +110,4 @@ declare module '../tensor.js' {
     logSoftmax(axis?: number): Tensor;
   }
 }
-Tensor.prototype.softmax = function (axis) {
-  return softmax(this, axis);
-};
-Tensor.prototype.logSoftmax = function (axis) {
-  return logSoftmax(this, axis);
-};
+installMethods({ softmax, logSoftmax });
