@@ -18,8 +18,10 @@ import {
   assertCompatible,
   assertRank,
   assertTensor,
+  binaryRaw,
   toIndexArray,
   toTensor,
+  unaryRaw,
   wrap,
 } from './op-utils.js';
 import { mean, sum } from './reduce.js';
@@ -84,19 +86,7 @@ function reduceLosses(op: string, losses: Tensor, reduction: Reduction): Tensor 
   const batch = losses.shape[0];
   if (batch === 0)
     throw new ShapeError(`${op}: the mean over an empty batch is undefined; use reduction 'sum'`);
-  return wrap(
-    total,
-    total.backend.binary(
-      'div',
-      total.storage,
-      [],
-      toTensor(op, batch, total).storage,
-      [],
-      [],
-      total.dtype,
-    ),
-    [],
-  );
+  return binaryRaw('div', total, toTensor(op, batch, total));
 }
 
 /** What per-example statistics need to know of a reduction ('none' reduces no batch). */
@@ -107,22 +97,7 @@ function batchReductionOf(reduction: Reduction): BatchReduction | undefined {
 /** The gradient of reduceLosses: dL/dl_b for each example, shape [B]. */
 function lossGrads(op: string, dy: Tensor, batch: number, reduction: Reduction): Tensor {
   if (reduction === 'none') return dy;
-  const perExample =
-    reduction === 'mean'
-      ? wrap(
-          dy,
-          dy.backend.binary(
-            'div',
-            dy.storage,
-            [],
-            toTensor(op, batch, dy).storage,
-            [],
-            [],
-            dy.dtype,
-          ),
-          [],
-        )
-      : dy;
+  const perExample = reduction === 'mean' ? binaryRaw('div', dy, toTensor(op, batch, dy)) : dy;
   return broadcastTo(perExample, [batch]);
 }
 
@@ -190,7 +165,7 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: LossOptions =
     backend.gather(logProbs.storage, [batch * classes], 0, flat, dtype),
     [batch],
   );
-  const losses = wrap(logProbs, backend.unary('neg', picked.storage, batch, dtype, 0, 0), [batch]);
+  const losses = unaryRaw('neg', picked);
   picked.dispose();
   const out = reduceLosses('nllLoss', losses, reduction);
   return fromOp(
@@ -199,9 +174,7 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: LossOptions =
     [logProbs],
     (dy) => {
       const dLosses = lossGrads('nllLoss', dy, batch, reduction);
-      const dPicked = wrap(logProbs, backend.unary('neg', dLosses.storage, batch, dtype, 0, 0), [
-        batch,
-      ]);
+      const dPicked = unaryRaw('neg', dLosses);
       return [
         wrap(
           logProbs,

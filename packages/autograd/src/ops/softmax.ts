@@ -12,7 +12,7 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxis, ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, installMethods, wrap } from './op-utils.js';
+import { assertTensor, binaryRaw, installMethods, unaryRaw, wrap } from './op-utils.js';
 
 /** How a tensor is viewed as [rows, cols] with `axis` last, and how to get there and back. */
 interface RowLayout {
@@ -87,14 +87,10 @@ export function softmax(x: Tensor, axis = -1): Tensor {
   assertTensor('softmax', x);
   const layout = rowLayout('softmax', x, axis);
   const z = logSoftmaxRows(x, layout);
-  const s = wrap(x, x.backend.unary('exp', z.storage, z.size, x.dtype, 0, 0), layout.permutedShape);
+  const s = unaryRaw('exp', z);
   return fromOp('softmax', fromRows(s, layout, x.shape), [x], (dy) => {
     const ds = toRows(dy, layout);
-    const sds = wrap(
-      x,
-      x.backend.binary('mul', s.storage, s.shape, ds.storage, ds.shape, s.shape, x.dtype),
-      s.shape,
-    );
+    const sds = binaryRaw('mul', s, ds);
     const dx = wrap(
       x,
       x.backend.logSoftmaxBackward(z.storage, sds.storage, layout.rows, layout.cols, x.dtype),
