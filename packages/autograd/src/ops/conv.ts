@@ -17,12 +17,12 @@
  * product is computed twice (once per example, once summed), the price of keeping the rule apart
  * from backward.
  */
-import type { Conv2dGeometry, MatmulParams } from '../backend/backend.js';
+import type { Conv2dGeometry } from '../backend/backend.js';
 import { fromOp } from '../autograd.js';
 import type { PerExampleRecorder } from '../per-example.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, matmulOf, toTensor, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, binaryRaw, matmulOf, toTensor, wrap } from './op-utils.js';
 
 export type Size2d = number | readonly [number, number];
 
@@ -111,20 +111,11 @@ export function conv2d(
   const outShape = [batch, outC, g.outH, g.outW];
   // The im2col columns: a tensor like any other, which backward holds and the scope releases.
   const cols = wrap(x, backend.im2col(x.storage, g, dtype), [batch * positions, patch]);
-  const mm = (
-    p: Omit<MatmulParams, 'transA' | 'transB' | 'aBatched' | 'bBatched'> & Partial<MatmulParams>,
-  ): MatmulParams => ({
-    transA: false,
-    transB: false,
-    aBatched: false,
-    bBatched: false,
-    ...p,
-  });
   // Y_n [O, P] = W [O, K] · cols_nᵀ, W shared across the batch.
   let y = matmulOf(
     weight,
     cols,
-    mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }),
+    { batch, m: outC, k: patch, n: positions, transB: true, bBatched: true },
     outShape,
   );
   if (bias) {
@@ -152,7 +143,7 @@ export function conv2d(
       const terms = matmulOf(
         dy,
         cols,
-        mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
+        { batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true },
         [batch, outC, patch],
       );
       recordPerExample(stats, weight, terms);
@@ -179,7 +170,7 @@ export function conv2d(
         const dcols = matmulOf(
           dy,
           weight,
-          mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
+          { batch, m: positions, k: outC, n: patch, transA: true, aBatched: true },
           cols.shape,
         );
         grads[0] = wrap(x, backend.col2im(dcols.storage, g, dtype), x.shape);
@@ -192,12 +183,7 @@ export function conv2d(
           backend.permute(dy.storage, [batch, outC, positions], [1, 0, 2], dtype),
           [outC, batch, positions],
         );
-        grads[1] = matmulOf(
-          dyT,
-          cols,
-          mm({ batch: 1, m: outC, k: batch * positions, n: patch }),
-          weight.shape,
-        );
+        grads[1] = matmulOf(dyT, cols, { m: outC, k: batch * positions, n: patch }, weight.shape);
         dyT.dispose();
       }
       if (bias && bias.requiresGrad) {
@@ -222,19 +208,7 @@ export function conv2d(
 function recordPerExample(stats: PerExampleRecorder, param: Tensor, terms: Tensor): void {
   const { backend, dtype } = terms;
   const batch = terms.shape[0];
-  const squares = wrap(
-    terms,
-    backend.binary(
-      'mul',
-      terms.storage,
-      terms.shape,
-      terms.storage,
-      terms.shape,
-      terms.shape,
-      dtype,
-    ),
-    terms.shape,
-  );
+  const squares = binaryRaw('mul', terms, terms);
   const axes = [...Array(terms.rank).keys()].slice(1);
   const norms = wrap(terms, backend.reduce('sum', squares.storage, terms.shape, axes, dtype), [
     batch,
@@ -250,11 +224,7 @@ function recordPerExample(stats: PerExampleRecorder, param: Tensor, terms: Tenso
     return;
   }
   const scale = toTensor('conv2d', s, terms);
-  const scaled = wrap(
-    terms,
-    backend.binary('mul', terms.storage, terms.shape, scale.storage, [], terms.shape, dtype),
-    [batch, ...param.shape],
-  );
+  const scaled = binaryRaw('mul', terms, scale);
   // toArray copies: recordPerExample may add into the array when the parameter is used twice.
   stats.record(param, sqNorms, scaled.toArray());
   scale.dispose();

@@ -59,18 +59,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rowsPerExample = batch === 0 ? 0 : rows / batch;
   const outShape = [...x.shape.slice(0, -1), outF];
 
-  // Plain 2-D products; the weight [out, in] is read transposed where needed.
-  const mm = (m: number, k: number, n: number, transA: boolean, transB: boolean) => ({
-    batch: 1,
-    m,
-    k,
-    n,
-    transA,
-    transB,
-    aBatched: false,
-    bBatched: false,
-  });
-  let y = matmulOf(x, weight, mm(rows, inF, outF, false, true), outShape);
+  // The weight [out, in] is read transposed where needed.
+  let y = matmulOf(x, weight, { m: rows, k: inF, n: outF, transB: true }, outShape);
   if (b !== undefined) {
     const product = y;
     y = wrap(
@@ -90,8 +80,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       let dx: Tensor | null = null;
       let dW: Tensor | null = null;
       let db: Tensor | null = null;
-      if (x.requiresGrad) dx = matmulOf(dy, weight, mm(rows, outF, inF, false, false), x.shape);
-      if (weight.requiresGrad) dW = matmulOf(dy, x, mm(outF, rows, inF, true, false), weight.shape);
+      if (x.requiresGrad) dx = matmulOf(dy, weight, { m: rows, k: outF, n: inF }, x.shape);
+      if (weight.requiresGrad) {
+        dW = matmulOf(dy, x, { m: outF, k: rows, n: inF, transA: true }, weight.shape);
+      }
       if (b !== undefined && b.requiresGrad) {
         db = wrap(b, backend.reduce('sum', dy.storage, [rows, outF], [0], dtype), b.shape);
       }

@@ -30,9 +30,25 @@ export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, name: string = op)
   );
 }
 
-/** The matmul kernel's product of a and b (see MatmulParams) as a tensor of `shape`. */
-export function matmulOf(a: Tensor, b: Tensor, params: MatmulParams, shape: Shape): Tensor {
-  return wrap(a, a.backend.matmul(a.storage, b.storage, params, a.dtype), shape);
+/**
+ * The matmul kernel's product of a and b (see MatmulParams) as a tensor of `shape`. Parameters
+ * left out describe one product of untransposed matrices.
+ */
+export function matmulOf(
+  a: Tensor,
+  b: Tensor,
+  params: Pick<MatmulParams, 'm' | 'k' | 'n'> & Partial<MatmulParams>,
+  shape: Shape,
+): Tensor {
+  const full: MatmulParams = {
+    batch: 1,
+    transA: false,
+    transB: false,
+    aBatched: false,
+    bBatched: false,
+    ...params,
+  };
+  return wrap(a, a.backend.matmul(a.storage, b.storage, full, a.dtype), shape);
 }
 
 export function toTensor(op: string, x: TensorLike, like: Tensor): Tensor {
