@@ -29,6 +29,33 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/**
+ * Visits every element of a box of `extent` in row-major order, as visit(i, offset) with i its
+ * ordinal and offset = start + Σ index[axis] · strides[axis]. An odometer: the last axis turns
+ * fastest and carries into earlier ones, so each step costs an add, not a multiply per axis.
+ */
+export function forEachStrided(
+  extent: Shape,
+  strides: readonly number[],
+  start: number,
+  visit: (i: number, offset: number) => void,
+): void {
+  const rank = extent.length;
+  const total = sizeOf(extent);
+  const counter = new Array<number>(rank).fill(0);
+  let offset = start;
+  for (let i = 0; i < total; i++) {
+    visit(i, offset);
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      counter[axis]++;
+      offset += strides[axis];
+      if (counter[axis] < extent[axis]) break;
+      offset -= strides[axis] * extent[axis];
+      counter[axis] = 0;
+    }
+  }
+}
+
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
