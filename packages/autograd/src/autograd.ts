@@ -41,28 +41,29 @@ export interface GradNode {
   backward(outputGrad: Tensor): readonly (Tensor | null | undefined)[];
 }
 
-// --- gradient mode -------------------------------------------------------------------------------
+// --- modes: gradient recording and anomaly detection ---------------------------------------------
 
-let gradEnabled = true;
+const mode = { grad: true, anomaly: false };
+
+/** Runs `fn` with a mode set to `enabled`, restoring it afterwards. */
+function withMode<T>(name: keyof typeof mode, enabled: boolean, fn: () => T): T {
+  const previous = mode[name];
+  mode[name] = enabled;
+  try {
+    return fn();
+  } finally {
+    mode[name] = previous;
+  }
+}
 
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return mode.grad;
 }
 
 /** Runs `fn` without recording a graph (PyTorch's torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
+  return withMode('grad', false, fn);
 }
-
-// --- anomaly detection ---------------------------------------------------------------------------
-
-let anomalyMode = false;
 
 export class AnomalyError extends Error {
   override name = 'AnomalyError';
@@ -70,21 +71,11 @@ export class AnomalyError extends Error {
 
 /** Like PyTorch's detect_anomaly: names the first op whose forward or backward produced NaN or Inf. */
 export function setDetectAnomaly(enabled: boolean): void {
-  anomalyMode = enabled;
-}
-
-export function isAnomalyDetectionEnabled(): boolean {
-  return anomalyMode;
+  mode.anomaly = enabled;
 }
 
 export function detectAnomaly<T>(fn: () => T): T {
-  const previous = anomalyMode;
-  anomalyMode = true;
-  try {
-    return fn();
-  } finally {
-    anomalyMode = previous;
-  }
+  return withMode('anomaly', true, fn);
 }
 
 function firstNonFinite(t: Tensor): number {
@@ -125,8 +116,8 @@ export function fromOp(
   batchReduction?: BatchReduction,
   perExample?: PerExampleRule,
 ): Tensor {
-  if (anomalyMode) checkAnomaly(op, 'forward', result, inputs);
-  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+  if (mode.anomaly) checkAnomaly(op, 'forward', result, inputs);
+  if (mode.grad && inputs.some((t) => t.requiresGrad)) {
     result.requiresGrad = true;
     result.gradNode = {
       op,
@@ -205,9 +196,7 @@ export function runBackward(
 
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  const previousMode = gradEnabled;
-  gradEnabled = false;
-  try {
+  noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = grads.get(t);
@@ -229,14 +218,12 @@ export function runBackward(
             `backward of '${node.op}': gradient ${shapeToString(ig.shape)} for input ${k} of shape ${shapeToString(input.shape)} (a bug in the op)`,
           );
         }
-        if (anomalyMode) checkAnomaly(node.op, 'backward', ig, [g]);
+        if (mode.anomaly) checkAnomaly(node.op, 'backward', ig, [g]);
         const existing = grads.get(input);
         grads.set(input, existing === undefined ? ig : addGrads(existing, ig));
       });
     }
-  } finally {
-    gradEnabled = previousMode;
-  }
+  });
 
   perExample?.finish();
 }

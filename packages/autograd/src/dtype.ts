@@ -5,8 +5,6 @@
 export type DType = 'float32' | 'float64';
 export type TypedArray = Float32Array | Float64Array;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64'];
-
 let defaultDType: DType = 'float32';
 
 /** The dtype used by factories when none is given. */
