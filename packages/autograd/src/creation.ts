@@ -79,33 +79,21 @@ export function tensor(
   options?: CreateOptions,
 ): Tensor {
   const { dtype, backend } = resolve('tensor', options);
-  let flat: ArrayLike<number>;
-  let finalShape: readonly number[];
-  if (shape !== undefined) {
-    assertValidShape(shape, 'tensor');
-    if (typeof values === 'number') flat = [values];
-    else if (Array.isArray(values) && values.some((v) => Array.isArray(v))) {
-      const out: number[] = [];
-      flatten(values as Nested, inferShape(values as Nested), out);
-      flat = out;
-    } else flat = values as ArrayLike<number>;
-    finalShape = shape;
-    if (flat.length !== sizeOf(shape)) {
-      throw new ShapeError(
-        `tensor: ${flat.length} values do not fill shape ${shapeToString(shape)} (${sizeOf(shape)} elements)`,
-      );
-    }
-  } else if (typeof values === 'number') {
-    flat = [values];
-    finalShape = [];
-  } else if (Array.isArray(values)) {
-    finalShape = inferShape(values as Nested);
+  if (shape !== undefined) assertValidShape(shape, 'tensor');
+  let flat = typeof values === 'number' ? [values] : (values as ArrayLike<number>);
+  let inferred: readonly number[] = typeof values === 'number' ? [] : [flat.length];
+  // Nested arrays are flattened; with an explicit shape, only their element count matters.
+  if (Array.isArray(values) && (shape === undefined || values.some((v) => Array.isArray(v)))) {
+    inferred = inferShape(values as Nested);
     const out: number[] = [];
-    flatten(values as Nested, finalShape, out);
+    flatten(values as Nested, inferred, out);
     flat = out;
-  } else {
-    flat = values as ArrayLike<number>;
-    finalShape = [flat.length];
+  }
+  const finalShape = shape ?? inferred;
+  if (flat.length !== sizeOf(finalShape)) {
+    throw new ShapeError(
+      `tensor: ${flat.length} values do not fill shape ${shapeToString(finalShape)} (${sizeOf(finalShape)} elements)`,
+    );
   }
   for (let i = 0; i < flat.length; i++) {
     if (typeof flat[i] !== 'number')
