@@ -6,7 +6,7 @@
  * (src/ops/*), each beside its forward and backward; this file knows nothing about ops.
  */
 import type { Backend, Storage } from './backend/backend.js';
-import { allocArray, type DType, type TypedArray } from './dtype.js';
+import { arrayFrom, type DType, type TypedArray } from './dtype.js';
 import { shapeToString, sizeOf, type Shape } from './shape.js';
 import { runBackward, type BackwardOptions, type GradNode } from './autograd.js';
 import { trackTensor, untrackTensor } from './tidy.js';
@@ -70,10 +70,7 @@ export class Tensor {
 
   /** A copy of the values as a typed array of this tensor's dtype. */
   toArray(): TypedArray {
-    const values = this.backend.read(this.storage, this.dtype);
-    const copy = allocArray(this.dtype, values.length);
-    copy.set(values);
-    return copy;
+    return arrayFrom(this.dtype, this.backend.read(this.storage, this.dtype));
   }
 
   /**
