@@ -22,7 +22,15 @@ import { fromOp } from '../autograd.js';
 import type { PerExampleRecorder } from '../per-example.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, binaryRaw, matmulOf, toTensor, wrap } from './op-utils.js';
+import {
+  addBias,
+  assertCompatible,
+  assertTensor,
+  binaryRaw,
+  matmulOf,
+  toTensor,
+  wrap,
+} from './op-utils.js';
 
 export type Size2d = number | readonly [number, number];
 
@@ -78,10 +86,9 @@ export function conv2d(
 ): Tensor {
   assertTensor('conv2d', x, 'input');
   assertTensor('conv2d', weight, 'weight');
-  if (bias !== undefined && bias !== null) {
-    assertTensor('conv2d', bias, 'bias');
-    assertCompatible('conv2d', x, weight, bias);
-  } else assertCompatible('conv2d', x, weight);
+  if (bias !== undefined && bias !== null) assertTensor('conv2d', bias, 'bias');
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  assertCompatible('conv2d', ...inputs);
   if (x.rank !== 4)
     throw new ShapeError(`conv2d: input must be 4-D [N, C, H, W], got ${shapeToString(x.shape)}`);
   if (weight.rank !== 4) {
@@ -118,25 +125,8 @@ export function conv2d(
     { batch, m: outC, k: patch, n: positions, transB: true, bBatched: true },
     outShape,
   );
-  if (bias) {
-    const product = y;
-    y = wrap(
-      x,
-      backend.binary(
-        'add',
-        product.storage,
-        [batch, outC, positions],
-        bias.storage,
-        [outC, 1],
-        [batch, outC, positions],
-        dtype,
-      ),
-      outShape,
-    );
-    product.dispose(); // the product before the bias: no one else holds it
-  }
+  if (bias) y = addBias(y, [batch, outC, positions], bias, [outC, 1]);
 
-  const inputs = bias ? [x, weight, bias] : [x, weight];
   const perExampleRule = (dy: Tensor, stats: PerExampleRecorder) => {
     if (stats.wants(weight)) {
       // Each example's term dY_n · cols_n [O, K] of the summed dW, kept apart.

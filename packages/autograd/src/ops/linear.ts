@@ -21,7 +21,14 @@ import { allocArray, type TypedArray } from '../dtype.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import type { PerExampleRecorder } from '../per-example.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, installMethods, matmulOf, wrap } from './op-utils.js';
+import {
+  addBias,
+  assertCompatible,
+  assertTensor,
+  installMethods,
+  matmulOf,
+  wrap,
+} from './op-utils.js';
 
 function describeShapes(x: Tensor, weight: Tensor, bias: Tensor | undefined): string {
   return `x ${shapeToString(x.shape)}, weight ${shapeToString(weight.shape)}${bias ? `, bias ${shapeToString(bias.shape)}` : ''}`;
@@ -32,7 +39,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   assertTensor('linear', weight, 'weight');
   const b = bias ?? undefined;
   if (b !== undefined) assertTensor('linear', b, 'bias');
-  assertCompatible('linear', ...(b ? [x, weight, b] : [x, weight]));
+  const inputs = b ? [x, weight, b] : [x, weight];
+  assertCompatible('linear', ...inputs);
   if (weight.rank !== 2) {
     throw new ShapeError(`linear: weight must be [out, in], got ${describeShapes(x, weight, b)}`);
   }
@@ -61,17 +69,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 
   // The weight [out, in] is read transposed where needed.
   let y = matmulOf(x, weight, { m: rows, k: inF, n: outF, transB: true }, outShape);
-  if (b !== undefined) {
-    const product = y;
-    y = wrap(
-      x,
-      backend.binary('add', product.storage, [rows, outF], b.storage, [outF], [rows, outF], dtype),
-      outShape,
-    );
-    product.dispose(); // the product before the bias: no one else holds it
-  }
+  if (b !== undefined) y = addBias(y, [rows, outF], b, [outF]);
 
-  const inputs = b ? [x, weight, b] : [x, weight];
   return fromOp(
     'linear',
     y,

@@ -51,6 +51,17 @@ export function matmulOf(
   return wrap(a, a.backend.matmul(a.storage, b.storage, full, a.dtype), shape);
 }
 
+/**
+ * The product y plus a bias, y read as `yShape` and the bias broadcast from `bShape` across its
+ * rows; the bare product y is released (nothing else holds it).
+ */
+export function addBias(y: Tensor, yShape: Shape, bias: Tensor, bShape: Shape): Tensor {
+  const { backend, dtype } = y;
+  const sum = backend.binary('add', y.storage, yShape, bias.storage, bShape, yShape, dtype);
+  y.dispose();
+  return wrap(bias, sum, y.shape);
+}
+
 export function toTensor(op: string, x: TensorLike, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
   if (typeof x !== 'number')
