@@ -114,34 +114,39 @@ function recordPerExample(
   const g = dy.dataSync();
   const scale = stats.exampleScale(batch); // δ_b = B · dy_b for a batch mean, dy_b for a sum
 
-  if (rowsPerExample === 1) {
-    if (wantW) {
-      const sq = new Float64Array(batch);
+  if (wantW && rowsPerExample === 1) {
+    // |ĝ_b(W)|² = |x_b|² · |δ_b|², without forming ĝ_b (see the file comment).
+    const sq = new Float64Array(batch);
+    for (let e = 0; e < batch; e++) {
+      let xx = 0;
+      for (let i = 0; i < inF; i++) xx += xs[e * inF + i] * xs[e * inF + i];
+      let dd = 0;
+      for (let o = 0; o < outF; o++) dd += g[e * outF + o] * g[e * outF + o];
+      sq[e] = xx * dd * scale * scale;
+    }
+    let grads: TypedArray | undefined;
+    if (withGrads) {
+      grads = allocArray(weight.dtype, batch * outF * inF);
       for (let e = 0; e < batch; e++) {
-        let xx = 0;
-        for (let i = 0; i < inF; i++) xx += xs[e * inF + i] * xs[e * inF + i];
-        let dd = 0;
-        for (let o = 0; o < outF; o++) dd += g[e * outF + o] * g[e * outF + o];
-        sq[e] = xx * dd * scale * scale;
-      }
-      let grads: TypedArray | undefined;
-      if (withGrads) {
-        grads = allocArray(weight.dtype, batch * outF * inF);
-        for (let e = 0; e < batch; e++) {
-          for (let o = 0; o < outF; o++) {
-            const d = scale * g[e * outF + o];
-            const base = (e * outF + o) * inF;
-            for (let i = 0; i < inF; i++) grads[base + i] = d * xs[e * inF + i];
-          }
+        for (let o = 0; o < outF; o++) {
+          const d = scale * g[e * outF + o];
+          const base = (e * outF + o) * inF;
+          for (let i = 0; i < inF; i++) grads[base + i] = d * xs[e * inF + i];
         }
       }
-      stats.record(weight, sq, grads);
     }
-  } else if (wantW) {
-    // T rows per example: ĝ_b(W) = Σ_t δ_bt x_btᵀ, formed per example (accumulated in float64).
+    stats.record(weight, sq, grads);
+  } else if (wantW) form(weight, xs, inF);
+  if (wantB) form(bias, null, 1);
+
+  /**
+   * Forms ĝ_b = Σ_t δ_bt x_btᵀ per example, accumulated in float64 (x = 1 for the bias: `rowXs`
+   * null, width 1), and records |ĝ_b|² and, in 'grads' mode, ĝ_b.
+   */
+  function form(param: Tensor, rowXs: TypedArray | null, width: number): void {
     const sq = new Float64Array(batch);
-    const grads = withGrads ? allocArray(weight.dtype, batch * outF * inF) : undefined;
-    const acc = new Float64Array(outF * inF);
+    const grads = withGrads ? allocArray(param.dtype, batch * outF * width) : undefined;
+    const acc = new Float64Array(outF * width);
     for (let e = 0; e < batch; e++) {
       acc.fill(0);
       for (let t = 0; t < rowsPerExample; t++) {
@@ -149,33 +154,16 @@ function recordPerExample(
         for (let o = 0; o < outF; o++) {
           const d = scale * g[r * outF + o];
           if (d === 0) continue;
-          for (let i = 0; i < inF; i++) acc[o * inF + i] += d * xs[r * inF + i];
+          for (let i = 0; i < width; i++)
+            acc[o * width + i] += rowXs ? d * rowXs[r * width + i] : d;
         }
       }
       let s = 0;
       for (let k = 0; k < acc.length; k++) s += acc[k] * acc[k];
       sq[e] = s;
-      if (grads) grads.set(acc, e * outF * inF);
+      if (grads) grads.set(acc, e * outF * width);
     }
-    stats.record(weight, sq, grads);
-  }
-
-  if (wantB) {
-    const sq = new Float64Array(batch);
-    const grads = withGrads ? allocArray(bias.dtype, batch * outF) : undefined;
-    const acc = new Float64Array(outF);
-    for (let e = 0; e < batch; e++) {
-      acc.fill(0);
-      for (let t = 0; t < rowsPerExample; t++) {
-        const r = e * rowsPerExample + t;
-        for (let o = 0; o < outF; o++) acc[o] += scale * g[r * outF + o];
-      }
-      let s = 0;
-      for (let o = 0; o < outF; o++) s += acc[o] * acc[o];
-      sq[e] = s;
-      if (grads) grads.set(acc, e * outF);
-    }
-    stats.record(bias, sq, grads);
+    stats.record(param, sq, grads);
   }
 }
 
