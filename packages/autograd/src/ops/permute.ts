@@ -20,11 +20,8 @@ function permuteAs(op: string, x: Tensor, perm: readonly number[]): Tensor {
       throw problem(`axis ${p} is out of range for rank ${x.rank}`);
     return p < 0 ? p + x.rank : p;
   });
-  const seen = new Set<number>();
-  for (const a of axes) {
-    if (seen.has(a)) throw problem(`axis ${a} appears twice`);
-    seen.add(a);
-  }
+  const twice = axes.find((a, i) => axes.indexOf(a) !== i);
+  if (twice !== undefined) throw problem(`axis ${twice} appears twice`);
   if (axes.every((a, i) => a === i)) return x;
   const inverse = new Array<number>(axes.length);
   axes.forEach((a, i) => (inverse[a] = i));

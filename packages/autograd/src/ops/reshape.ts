@@ -60,16 +60,10 @@ export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
 /** Removes size-1 dimensions (all, or the one given). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
   assertTensor('squeeze', x);
-  if (axis === undefined)
-    return reshape(
-      x,
-      x.shape.filter((d) => d !== 1),
-    );
-  const a = normalizeAxis('squeeze', axis, x.rank);
-  if (x.shape[a] !== 1) return x;
+  const a = axis === undefined ? undefined : normalizeAxis('squeeze', axis, x.rank);
   return reshape(
     x,
-    x.shape.filter((_, i) => i !== a),
+    x.shape.filter((d, i) => d !== 1 || (a !== undefined && i !== a)),
   );
 }
 
