@@ -95,13 +95,8 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
  */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const strides = stridesOf(shape);
-  const rank = outShape.length;
-  const out = new Array<number>(rank).fill(0);
-  for (let i = 0; i < shape.length; i++) {
-    const j = rank - shape.length + i;
-    out[j] = shape[i] === 1 ? 0 : strides[i];
-  }
-  return out;
+  const lead = outShape.length - shape.length;
+  return outShape.map((_, j) => (j < lead || shape[j - lead] === 1 ? 0 : strides[j - lead]));
 }
 
 /** Normalises a possibly negative axis against `rank`, naming the op on error. */
@@ -129,10 +124,5 @@ export function normalizeAxes(
 
 /** The shape after reducing `axes`: kept as size 1 when `keepdim`, removed otherwise. */
 export function reducedShape(shape: Shape, axes: readonly number[], keepdim: boolean): number[] {
-  const out: number[] = [];
-  shape.forEach((d, i) => {
-    if (!axes.includes(i)) out.push(d);
-    else if (keepdim) out.push(1);
-  });
-  return out;
+  return shape.flatMap((d, i) => (!axes.includes(i) ? [d] : keepdim ? [1] : []));
 }

@@ -1,5 +1,5 @@
 /** Reference layout kernels: permute, slice and its inverse, concat, gather and its adjoint. */
-import { allocArray, type DType, type TypedArray } from '../../dtype.js';
+import { allocArray, arrayFrom, type DType, type TypedArray } from '../../dtype.js';
 import { forEachStrided, sizeOf, stridesOf, type Shape } from '../../shape.js';
 
 /** Calls visit(outIndex, inOffset) for every element of a box of `size` inside an array of `shape`. */
@@ -129,8 +129,5 @@ export function scatterAdd(
       for (let t = 0; t < inner; t++) acc[dst + t] += dy[src + t];
     }
   }
-  if (dtype === 'float64') return acc;
-  const out = allocArray(dtype, acc.length);
-  out.set(acc);
-  return out;
+  return dtype === 'float64' ? acc : arrayFrom(dtype, acc);
 }

@@ -7,7 +7,7 @@
  * beyond the sizes a float32 tensor holds. max and min need no accumulator; NaN propagates.
  */
 import type { ReduceOp } from '../backend.js';
-import { allocArray, type DType, type TypedArray } from '../../dtype.js';
+import { allocArray, arrayFrom, type DType, type TypedArray } from '../../dtype.js';
 import { forEachStrided, sizeOf, stridesOf, type Shape } from '../../shape.js';
 
 export function reduce(
@@ -29,10 +29,7 @@ export function reduce(
     else if (op === 'max') acc[o] = v > acc[o] || v !== v ? v : acc[o];
     else acc[o] = v < acc[o] || v !== v ? v : acc[o];
   });
-  if (op !== 'sum' || dtype === 'float64') return acc;
-  const out = allocArray(dtype, outSize);
-  out.set(acc);
-  return out;
+  return op !== 'sum' || dtype === 'float64' ? acc : arrayFrom(dtype, acc);
 }
 
 /** One element: 0 when all of x's first `size` elements are finite, NaN otherwise. */
