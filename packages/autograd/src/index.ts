@@ -32,7 +32,6 @@ export * from './dtype.js';
 export * from './shape.js';
 export { Tensor, type PerExampleRecord } from './tensor.js';
 export { tidy, keep, tidyDepth } from './tidy.js';
-// For backends that recycle storage (@thermograd/backend-wasm's buffer pool): scope events.
 export {
   noGrad,
   isGradEnabled,
