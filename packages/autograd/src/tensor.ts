@@ -86,14 +86,11 @@ export class Tensor {
    * backend behind its worker), as TF.js's `data()`: the values as of the call, even if the tensor
    * is disposed before the promise settles.
    */
-  data(): Promise<TypedArray> {
-    try {
-      const storage = this.storage;
-      if (this.backend.readAsync) return this.backend.readAsync(storage, this.dtype);
-      return Promise.resolve(this.toArray());
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  async data(): Promise<TypedArray> {
+    // An async function runs synchronously up to its first await: the read starts at the call,
+    // and an error (a disposed tensor) becomes a rejection.
+    const storage = this.storage;
+    return this.backend.readAsync ? this.backend.readAsync(storage, this.dtype) : this.toArray();
   }
 
   /** The value of a one-element tensor. */
