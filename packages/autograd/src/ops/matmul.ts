@@ -23,9 +23,7 @@ export interface MatmulOptions {
 /** The kernel call with shape checks and no graph. */
 function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const mat = (t: Tensor, trans: boolean) => {
-    const r = t.rank;
-    const rows = t.shape[r - 2];
-    const cols = t.shape[r - 1];
+    const [rows, cols] = t.shape.slice(-2);
     return trans ? [cols, rows] : [rows, cols];
   };
   const [m, k] = mat(a, transA);

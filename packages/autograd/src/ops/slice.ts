@@ -51,13 +51,7 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
   const begin: number[] = [];
   const size: number[] = [];
   x.shape.forEach((dim, axis) => {
-    if (axis >= starts.length) {
-      begin.push(0);
-      size.push(dim);
-      return;
-    }
-    const s = starts[axis];
-    const e = ends[axis];
+    const [s, e] = axis < starts.length ? [starts[axis], ends[axis]] : [0, dim];
     if (!Number.isInteger(s) || !Number.isInteger(e)) {
       throw new TypeError(`slice: bounds must be integers, got ${s}:${e} on axis ${axis}`);
     }
