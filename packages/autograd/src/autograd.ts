@@ -170,27 +170,18 @@ export function runBackward(
       `backward: ${root.describe()} does not require grad (no input of its graph has requiresGrad)`,
     );
   }
-  let seed: Tensor;
-  if (outputGrad === undefined) {
-    if (root.size !== 1) {
-      throw new Error(
-        `backward: output ${shapeToString(root.shape)} is not a scalar; pass an output gradient of the same shape (e.g. ones)`,
-      );
-    }
-    seed = new Tensor(
-      root.backend.fromValues([1], root.dtype),
-      root.shape,
-      root.dtype,
-      root.backend,
+  if (outputGrad === undefined && root.size !== 1) {
+    throw new Error(
+      `backward: output ${shapeToString(root.shape)} is not a scalar; pass an output gradient of the same shape (e.g. ones)`,
     );
-  } else {
-    if (!shapesEqual(outputGrad.shape, root.shape)) {
-      throw new Error(
-        `backward: output gradient ${shapeToString(outputGrad.shape)} does not match output ${shapeToString(root.shape)}`,
-      );
-    }
-    seed = outputGrad;
   }
+  if (outputGrad !== undefined && !shapesEqual(outputGrad.shape, root.shape)) {
+    throw new Error(
+      `backward: output gradient ${shapeToString(outputGrad.shape)} does not match output ${shapeToString(root.shape)}`,
+    );
+  }
+  const { backend, dtype } = root;
+  const seed = outputGrad ?? new Tensor(backend.fromValues([1], dtype), root.shape, dtype, backend);
 
   const perExample = options.perExample ? startPerExample(root, options.perExample) : null;
 
