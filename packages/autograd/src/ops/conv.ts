@@ -203,12 +203,10 @@ function recordPerExample(stats: PerExampleRecorder, param: Tensor, terms: Tenso
   const norms = wrap(terms, backend.reduce('sum', squares.storage, terms.shape, axes, dtype), [
     batch,
   ]);
-  const termNorms = norms.toArray();
+  const s = stats.exampleScale(batch);
+  const sqNorms = Float64Array.from(norms.toArray(), (termNorm) => s * s * termNorm);
   squares.dispose();
   norms.dispose();
-  const sqNorms = new Float64Array(batch);
-  const s = stats.exampleScale(batch);
-  for (let b = 0; b < batch; b++) sqNorms[b] = s * s * termNorms[b];
   if (stats.mode !== 'grads') {
     stats.record(param, sqNorms);
     return;
