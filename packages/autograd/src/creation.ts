@@ -3,7 +3,7 @@
  * (default: the current one); random factories require an explicit seeded Generator.
  */
 import type { Backend } from './backend/backend.js';
-import { getBackend } from './backend/registry.js';
+import { resolveBackend } from './backend/registry.js';
 import { assertDType, getDefaultDType, type DType } from './dtype.js';
 import type { Generator } from './random.js';
 import { assertValidShape, ShapeError, shapeToString, sizeOf, type Shape } from './shape.js';
@@ -26,9 +26,7 @@ function resolve(
 ): { dtype: DType; backend: Backend } {
   const dtype = options?.dtype ?? getDefaultDType();
   assertDType(dtype, where);
-  const b = options?.backend;
-  const backend = b === undefined || typeof b === 'string' ? getBackend(b) : b;
-  return { dtype, backend };
+  return { dtype, backend: resolveBackend(options?.backend) };
 }
 
 function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
