@@ -110,8 +110,7 @@ export function full(shape: Shape, value: number, options?: CreateOptions): Tens
   if (typeof value !== 'number' || Number.isNaN(value))
     throw new RangeError(`full: fill value must be a number, got ${String(value)}`);
   const { dtype, backend } = resolve('full', options);
-  const n = sizeOf(shape);
-  const values = new Float64Array(n).fill(value);
+  const values = new Float64Array(sizeOf(shape)).fill(value);
   return finish(new Tensor(backend.fromValues(values, dtype), shape, dtype, backend), options);
 }
 
@@ -168,10 +167,8 @@ function randomTensor(
       `${where}: pass a seeded generator as { rng } (e.g. new Generator(seed)); thermograd has no hidden global RNG`,
     );
   }
-  const n = sizeOf(shape);
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = draw();
-  return tensor(values, shape, options);
+  // One draw per element, in row-major order.
+  return tensor(Float64Array.from({ length: sizeOf(shape) }, draw), shape, options);
 }
 
 /** Uniform in [0, 1). */
