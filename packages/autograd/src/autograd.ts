@@ -41,28 +41,29 @@ export interface GradNode {
   backward(outputGrad: Tensor): readonly (Tensor | null | undefined)[];
 }
 
-// --- gradient mode -------------------------------------------------------------------------------
+// --- modes: gradient recording and anomaly detection ---------------------------------------------
 
-let gradEnabled = true;
+const mode = { grad: true, anomaly: false };
+
+/** Runs `fn` with a mode set to `enabled`, restoring it afterwards. */
+function withMode<T>(name: keyof typeof mode, enabled: boolean, fn: () => T): T {
+  const previous = mode[name];
+  mode[name] = enabled;
+  try {
+    return fn();
+  } finally {
+    mode[name] = previous;
+  }
+}
 
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return mode.grad;
 }
 
 /** Runs `fn` without recording a graph (PyTorch's torch.no_grad()). */
 export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
+  return withMode('grad', false, fn);
 }
-
-// --- anomaly detection ---------------------------------------------------------------------------
-
-let anomalyMode = false;
 
 export class AnomalyError extends Error {
   override name = 'AnomalyError';
@@ -70,21 +71,11 @@ export class AnomalyError extends Error {
 
 /** Like PyTorch's detect_anomaly: names the first op whose forward or backward produced NaN or Inf. */
 export function setDetectAnomaly(enabled: boolean): void {
-  anomalyMode = enabled;
-}
-
-export function isAnomalyDetectionEnabled(): boolean {
-  return anomalyMode;
+  mode.anomaly = enabled;
 }
 
 export function detectAnomaly<T>(fn: () => T): T {
-  const previous = anomalyMode;
-  anomalyMode = true;
-  try {
-    return fn();
-  } finally {
-    anomalyMode = previous;
-  }
+  return withMode('anomaly', true, fn);
 }
 
 function firstNonFinite(t: Tensor): number {
@@ -125,8 +116,8 @@ export function fromOp(
   batchReduction?: BatchReduction,
   perExample?: PerExampleRule,
 ): Tensor {
-  if (anomalyMode) checkAnomaly(op, 'forward', result, inputs);
-  if (gradEnabled && inputs.some((t) => t.requiresGrad)) {
+  if (mode.anomaly) checkAnomaly(op, 'forward', result, inputs);
+  if (mode.grad && inputs.some((t) => t.requiresGrad)) {
     result.requiresGrad = true;
     result.gradNode = {
       op,
@@ -179,35 +170,24 @@ export function runBackward(
       `backward: ${root.describe()} does not require grad (no input of its graph has requiresGrad)`,
     );
   }
-  let seed: Tensor;
-  if (outputGrad === undefined) {
-    if (root.size !== 1) {
-      throw new Error(
-        `backward: output ${shapeToString(root.shape)} is not a scalar; pass an output gradient of the same shape (e.g. ones)`,
-      );
-    }
-    seed = new Tensor(
-      root.backend.fromValues([1], root.dtype),
-      root.shape,
-      root.dtype,
-      root.backend,
+  if (outputGrad === undefined && root.size !== 1) {
+    throw new Error(
+      `backward: output ${shapeToString(root.shape)} is not a scalar; pass an output gradient of the same shape (e.g. ones)`,
     );
-  } else {
-    if (!shapesEqual(outputGrad.shape, root.shape)) {
-      throw new Error(
-        `backward: output gradient ${shapeToString(outputGrad.shape)} does not match output ${shapeToString(root.shape)}`,
-      );
-    }
-    seed = outputGrad;
   }
+  if (outputGrad !== undefined && !shapesEqual(outputGrad.shape, root.shape)) {
+    throw new Error(
+      `backward: output gradient ${shapeToString(outputGrad.shape)} does not match output ${shapeToString(root.shape)}`,
+    );
+  }
+  const { backend, dtype } = root;
+  const seed = outputGrad ?? new Tensor(backend.fromValues([1], dtype), root.shape, dtype, backend);
 
   const perExample = options.perExample ? startPerExample(root, options.perExample) : null;
 
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
-  const previousMode = gradEnabled;
-  gradEnabled = false;
-  try {
+  noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = grads.get(t);
@@ -229,14 +209,12 @@ export function runBackward(
             `backward of '${node.op}': gradient ${shapeToString(ig.shape)} for input ${k} of shape ${shapeToString(input.shape)} (a bug in the op)`,
           );
         }
-        if (anomalyMode) checkAnomaly(node.op, 'backward', ig, [g]);
+        if (mode.anomaly) checkAnomaly(node.op, 'backward', ig, [g]);
         const existing = grads.get(input);
         grads.set(input, existing === undefined ? ig : addGrads(existing, ig));
       });
     }
-  } finally {
-    gradEnabled = previousMode;
-  }
+  });
 
   perExample?.finish();
 }

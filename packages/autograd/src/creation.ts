@@ -3,7 +3,7 @@
  * (default: the current one); random factories require an explicit seeded Generator.
  */
 import type { Backend } from './backend/backend.js';
-import { getBackend } from './backend/registry.js';
+import { resolveBackend } from './backend/registry.js';
 import { assertDType, getDefaultDType, type DType } from './dtype.js';
 import type { Generator } from './random.js';
 import { assertValidShape, ShapeError, shapeToString, sizeOf, type Shape } from './shape.js';
@@ -26,9 +26,7 @@ function resolve(
 ): { dtype: DType; backend: Backend } {
   const dtype = options?.dtype ?? getDefaultDType();
   assertDType(dtype, where);
-  const b = options?.backend;
-  const backend = b === undefined || typeof b === 'string' ? getBackend(b) : b;
-  return { dtype, backend };
+  return { dtype, backend: resolveBackend(options?.backend) };
 }
 
 function finish(t: Tensor, options: CreateOptions | undefined): Tensor {
@@ -79,33 +77,21 @@ export function tensor(
   options?: CreateOptions,
 ): Tensor {
   const { dtype, backend } = resolve('tensor', options);
-  let flat: ArrayLike<number>;
-  let finalShape: readonly number[];
-  if (shape !== undefined) {
-    assertValidShape(shape, 'tensor');
-    if (typeof values === 'number') flat = [values];
-    else if (Array.isArray(values) && values.some((v) => Array.isArray(v))) {
-      const out: number[] = [];
-      flatten(values as Nested, inferShape(values as Nested), out);
-      flat = out;
-    } else flat = values as ArrayLike<number>;
-    finalShape = shape;
-    if (flat.length !== sizeOf(shape)) {
-      throw new ShapeError(
-        `tensor: ${flat.length} values do not fill shape ${shapeToString(shape)} (${sizeOf(shape)} elements)`,
-      );
-    }
-  } else if (typeof values === 'number') {
-    flat = [values];
-    finalShape = [];
-  } else if (Array.isArray(values)) {
-    finalShape = inferShape(values as Nested);
+  if (shape !== undefined) assertValidShape(shape, 'tensor');
+  let flat = typeof values === 'number' ? [values] : (values as ArrayLike<number>);
+  let inferred: readonly number[] = typeof values === 'number' ? [] : [flat.length];
+  // Nested arrays are flattened; with an explicit shape, only their element count matters.
+  if (Array.isArray(values) && (shape === undefined || values.some((v) => Array.isArray(v)))) {
+    inferred = inferShape(values as Nested);
     const out: number[] = [];
-    flatten(values as Nested, finalShape, out);
+    flatten(values as Nested, inferred, out);
     flat = out;
-  } else {
-    flat = values as ArrayLike<number>;
-    finalShape = [flat.length];
+  }
+  const finalShape = shape ?? inferred;
+  if (flat.length !== sizeOf(finalShape)) {
+    throw new ShapeError(
+      `tensor: ${flat.length} values do not fill shape ${shapeToString(finalShape)} (${sizeOf(finalShape)} elements)`,
+    );
   }
   for (let i = 0; i < flat.length; i++) {
     if (typeof flat[i] !== 'number')
@@ -124,8 +110,7 @@ export function full(shape: Shape, value: number, options?: CreateOptions): Tens
   if (typeof value !== 'number' || Number.isNaN(value))
     throw new RangeError(`full: fill value must be a number, got ${String(value)}`);
   const { dtype, backend } = resolve('full', options);
-  const n = sizeOf(shape);
-  const values = new Float64Array(n).fill(value);
+  const values = new Float64Array(sizeOf(shape)).fill(value);
   return finish(new Tensor(backend.fromValues(values, dtype), shape, dtype, backend), options);
 }
 
@@ -182,10 +167,8 @@ function randomTensor(
       `${where}: pass a seeded generator as { rng } (e.g. new Generator(seed)); thermograd has no hidden global RNG`,
     );
   }
-  const n = sizeOf(shape);
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) values[i] = draw();
-  return tensor(values, shape, options);
+  // One draw per element, in row-major order.
+  return tensor(Float64Array.from({ length: sizeOf(shape) }, draw), shape, options);
 }
 
 /** Uniform in [0, 1). */

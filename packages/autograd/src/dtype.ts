@@ -5,8 +5,6 @@
 export type DType = 'float32' | 'float64';
 export type TypedArray = Float32Array | Float64Array;
 
-export const DTYPES: readonly DType[] = ['float32', 'float64'];
-
 let defaultDType: DType = 'float32';
 
 /** The dtype used by factories when none is given. */
@@ -42,6 +40,7 @@ export function allocArray(dtype: DType, size: number): TypedArray {
   return dtype === 'float64' ? new Float64Array(size) : new Float32Array(size);
 }
 
+/** A copy of `values` as `dtype`. */
 export function arrayFrom(dtype: DType, values: ArrayLike<number>): TypedArray {
-  return dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
+  return dtype === 'float64' ? new Float64Array(values) : new Float32Array(values);
 }

@@ -32,13 +32,11 @@ export * from './dtype.js';
 export * from './shape.js';
 export { Tensor, type PerExampleRecord } from './tensor.js';
 export { tidy, keep, tidyDepth } from './tidy.js';
-// For backends that recycle storage (@thermograd/backend-wasm's buffer pool): scope events.
 export {
   noGrad,
   isGradEnabled,
   detectAnomaly,
   setDetectAnomaly,
-  isAnomalyDetectionEnabled,
   AnomalyError,
   fromOp,
   type BackwardOptions,
@@ -48,7 +46,7 @@ export {
   type BatchReduction,
 } from './autograd.js';
 export type { PerExampleRecorder } from './per-example.js';
-export { Generator, manualSeed, type GeneratorState } from './random.js';
+export { Generator, type GeneratorState } from './random.js';
 export * from './creation.js';
 export * from './ops/index.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './testing/gradcheck.js';

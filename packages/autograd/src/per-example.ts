@@ -9,6 +9,7 @@
  * beside their forward and backward. A parameter that gets its gradient from any other op is an
  * error naming the op, since its statistics would silently be missing.
  */
+import type { GradNode } from './autograd.js';
 import type { TypedArray } from './dtype.js';
 import { shapeToString } from './shape.js';
 import type { Tensor } from './tensor.js';
@@ -40,14 +41,6 @@ export interface PerExampleRecorder {
 /** An op's per-example rule: from its output gradient, records the statistics of its parameters. */
 export type PerExampleRule = (outputGrad: Tensor, stats: PerExampleRecorder) => void;
 
-/** The part of a GradNode this extension reads. */
-interface Node {
-  readonly op: string;
-  readonly inputs: readonly Tensor[];
-  readonly batchReduction?: BatchReduction;
-  readonly perExample?: PerExampleRule;
-}
-
 /**
  * A parameter as error messages name it. Parameters get their module path ('fc1.weight') as their
  * name from `model.namedParameters()`; before that they have none, and the message says so.
@@ -78,7 +71,11 @@ function lossBatchReduction(root: Tensor): BatchReduction {
 
 /** One backward's statistics: `visit` each node run, then `finish` to leave them on the parameters. */
 export interface PerExampleRun {
-  visit(node: Node, outputGrad: Tensor, inputGrads: readonly (Tensor | null | undefined)[]): void;
+  visit(
+    node: GradNode,
+    outputGrad: Tensor,
+    inputGrads: readonly (Tensor | null | undefined)[],
+  ): void;
   finish(): void;
 }
 

@@ -80,7 +80,3 @@ export class Generator {
     return { alea: this.prng.state(), spareNormal: this.spare };
   }
 }
-
-export function manualSeed(seed: number | string): Generator {
-  return new Generator(seed);
-}

@@ -29,6 +29,33 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/**
+ * Visits every element of a box of `extent` in row-major order, as visit(i, offset) with i its
+ * ordinal and offset = start + Σ index[axis] · strides[axis]. An odometer: the last axis turns
+ * fastest and carries into earlier ones, so each step costs an add, not a multiply per axis.
+ */
+export function forEachStrided(
+  extent: Shape,
+  strides: readonly number[],
+  start: number,
+  visit: (i: number, offset: number) => void,
+): void {
+  const rank = extent.length;
+  const total = sizeOf(extent);
+  const counter = new Array<number>(rank).fill(0);
+  let offset = start;
+  for (let i = 0; i < total; i++) {
+    visit(i, offset);
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      counter[axis]++;
+      offset += strides[axis];
+      if (counter[axis] < extent[axis]) break;
+      offset -= strides[axis] * extent[axis];
+      counter[axis] = 0;
+    }
+  }
+}
+
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
@@ -68,13 +95,8 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
  */
 export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
   const strides = stridesOf(shape);
-  const rank = outShape.length;
-  const out = new Array<number>(rank).fill(0);
-  for (let i = 0; i < shape.length; i++) {
-    const j = rank - shape.length + i;
-    out[j] = shape[i] === 1 ? 0 : strides[i];
-  }
-  return out;
+  const lead = outShape.length - shape.length;
+  return outShape.map((_, j) => (j < lead || shape[j - lead] === 1 ? 0 : strides[j - lead]));
 }
 
 /** Normalises a possibly negative axis against `rank`, naming the op on error. */
@@ -102,10 +124,5 @@ export function normalizeAxes(
 
 /** The shape after reducing `axes`: kept as size 1 when `keepdim`, removed otherwise. */
 export function reducedShape(shape: Shape, axes: readonly number[], keepdim: boolean): number[] {
-  const out: number[] = [];
-  shape.forEach((d, i) => {
-    if (!axes.includes(i)) out.push(d);
-    else if (keepdim) out.push(1);
-  });
-  return out;
+  return shape.flatMap((d, i) => (!axes.includes(i) ? [d] : keepdim ? [1] : []));
 }

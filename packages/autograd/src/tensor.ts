@@ -6,7 +6,7 @@
  * (src/ops/*), each beside its forward and backward; this file knows nothing about ops.
  */
 import type { Backend, Storage } from './backend/backend.js';
-import { allocArray, type DType, type TypedArray } from './dtype.js';
+import { arrayFrom, type DType, type TypedArray } from './dtype.js';
 import { shapeToString, sizeOf, type Shape } from './shape.js';
 import { runBackward, type BackwardOptions, type GradNode } from './autograd.js';
 import { trackTensor, untrackTensor } from './tidy.js';
@@ -70,10 +70,7 @@ export class Tensor {
 
   /** A copy of the values as a typed array of this tensor's dtype. */
   toArray(): TypedArray {
-    const values = this.backend.read(this.storage, this.dtype);
-    const copy = allocArray(this.dtype, values.length);
-    copy.set(values);
-    return copy;
+    return arrayFrom(this.dtype, this.backend.read(this.storage, this.dtype));
   }
 
   /**
@@ -89,14 +86,11 @@ export class Tensor {
    * backend behind its worker), as TF.js's `data()`: the values as of the call, even if the tensor
    * is disposed before the promise settles.
    */
-  data(): Promise<TypedArray> {
-    try {
-      const storage = this.storage;
-      if (this.backend.readAsync) return this.backend.readAsync(storage, this.dtype);
-      return Promise.resolve(this.toArray());
-    } catch (error) {
-      return Promise.reject(error as Error);
-    }
+  async data(): Promise<TypedArray> {
+    // An async function runs synchronously up to its first await: the read starts at the call,
+    // and an error (a disposed tensor) becomes a rejection.
+    const storage = this.storage;
+    return this.backend.readAsync ? this.backend.readAsync(storage, this.dtype) : this.toArray();
   }
 
   /** The value of a one-element tensor. */

@@ -25,6 +25,11 @@ export function getBackend(name?: string): Backend {
   return b;
 }
 
+/** A backend option as the backend: a registered name, the object itself, or the current one. */
+export function resolveBackend(option: string | Backend | undefined): Backend {
+  return option === undefined || typeof option === 'string' ? getBackend(option) : option;
+}
+
 export function setBackend(name: string): Backend {
   current = getBackend(name);
   return current;

@@ -2,25 +2,12 @@
  * Element-wise functions of two tensors with NumPy broadcasting, each with its backward. The
  * gradient reaching a broadcast operand is summed over the broadcast axes (sumToShape).
  */
-import type { BinaryOp } from '../backend/backend.js';
 import { fromOp } from '../autograd.js';
-import { broadcastShapes } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sumToShape } from './broadcast-grad.js';
-import { assertCompatible, toTensor, wrap, type TensorLike } from './op-utils.js';
+import { binaryRaw, installMethods, toTensor, unaryRaw, type TensorLike } from './op-utils.js';
 import { powScalar } from './unary.js';
 import { where } from './where.js';
-
-/** Raw broadcast kernel call, no graph: the building block of forward and backward passes. */
-export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, name: string = op): Tensor {
-  assertCompatible(name, a, b);
-  const shape = broadcastShapes(name, a.shape, b.shape);
-  return wrap(
-    a,
-    a.backend.binary(op, a.storage, a.shape, b.storage, b.shape, shape, a.dtype),
-    shape,
-  );
-}
 
 function operands(op: string, a: TensorLike, b: TensorLike): [Tensor, Tensor] {
   if (a instanceof Tensor) return [a, toTensor(op, b, a)];
@@ -91,8 +78,7 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
     }
     let dyExp: Tensor | null = null;
     if (y.requiresGrad) {
-      const logX = wrap(x, x.backend.unary('log', x.storage, x.size, x.dtype, 0, 0), x.shape);
-      const slope = binaryRaw('mul', out, logX);
+      const slope = binaryRaw('mul', out, unaryRaw('log', x));
       const atLimit = binaryRaw('mul', binaryRaw('eq', x, zero), binaryRaw('ge', y, zero));
       dyExp = sumToShape(binaryRaw('mul', dy, where(atLimit, 0, slope)), y.shape);
     }
@@ -153,12 +139,4 @@ declare module '../tensor.js' {
     le(other: TensorLike): Tensor;
   }
 }
-const methods = { add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, ge, lt, le } as const;
-for (const [name, fn] of Object.entries(methods)) {
-  (Tensor.prototype as unknown as Record<string, unknown>)[name] = function (
-    this: Tensor,
-    other: TensorLike,
-  ) {
-    return fn(this, other);
-  };
-}
+installMethods({ add, sub, mul, div, pow, maximum, minimum, eq, ne, gt, ge, lt, le });

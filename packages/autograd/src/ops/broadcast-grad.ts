@@ -9,10 +9,9 @@ import { wrap } from './op-utils.js';
 export function sumToShape(grad: Tensor, shape: Shape): Tensor {
   if (shapesEqual(grad.shape, shape)) return grad;
   const lead = grad.rank - shape.length;
-  const axes: number[] = [];
-  for (let i = 0; i < grad.rank; i++) {
-    if (i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1)) axes.push(i);
-  }
+  const axes = [...grad.shape.keys()].filter(
+    (i) => i < lead || (shape[i - lead] === 1 && grad.shape[i] !== 1),
+  );
   const storage =
     axes.length > 0
       ? grad.backend.reduce('sum', grad.storage, grad.shape, axes, grad.dtype)

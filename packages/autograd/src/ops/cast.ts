@@ -7,7 +7,7 @@
 import { fromOp } from '../autograd.js';
 import { assertDType, type DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor } from './op-utils.js';
+import { assertTensor, installMethods } from './op-utils.js';
 
 /** x as `dtype` (x itself when it already has it, as PyTorch's `to`). */
 export function cast(x: Tensor, dtype: DType): Tensor {
@@ -27,6 +27,4 @@ declare module '../tensor.js' {
     to(dtype: DType): Tensor;
   }
 }
-Tensor.prototype.to = function (dtype) {
-  return cast(this, dtype);
-};
+installMethods({ to: cast });

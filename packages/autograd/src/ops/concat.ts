@@ -62,13 +62,8 @@ export function cat(tensors: readonly Tensor[], axis = 0): Tensor {
   const outShape = first.shape.map((d, k) =>
     k === a ? tensors.reduce((n, x) => n + x.shape[a], 0) : d,
   );
-  return join(
-    'cat',
-    tensors,
-    tensors.map((x) => x.shape),
-    a,
-    outShape,
-  );
+  const shapes = tensors.map((x) => x.shape);
+  return join('cat', tensors, shapes, a, outShape);
 }
 
 /** Alias of cat. */
@@ -89,11 +84,6 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
   // Each input is read as having a size-1 axis at `a`: the same storage, so no copy before the join.
   const lifted = [...first.shape.slice(0, a), 1, ...first.shape.slice(a)];
   const outShape = [...first.shape.slice(0, a), tensors.length, ...first.shape.slice(a)];
-  return join(
-    'stack',
-    tensors,
-    tensors.map(() => lifted),
-    a,
-    outShape,
-  );
+  const shapes = tensors.map(() => lifted);
+  return join('stack', tensors, shapes, a, outShape);
 }

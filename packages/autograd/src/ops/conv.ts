@@ -17,12 +17,20 @@
  * product is computed twice (once per example, once summed), the price of keeping the rule apart
  * from backward.
  */
-import type { Conv2dGeometry, MatmulParams } from '../backend/backend.js';
+import type { Conv2dGeometry } from '../backend/backend.js';
 import { fromOp } from '../autograd.js';
 import type { PerExampleRecorder } from '../per-example.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, matmulOf, toTensor, wrap } from './op-utils.js';
+import {
+  addBias,
+  assertCompatible,
+  assertTensor,
+  binaryRaw,
+  matmulOf,
+  toTensor,
+  wrap,
+} from './op-utils.js';
 
 export type Size2d = number | readonly [number, number];
 
@@ -78,10 +86,9 @@ export function conv2d(
 ): Tensor {
   assertTensor('conv2d', x, 'input');
   assertTensor('conv2d', weight, 'weight');
-  if (bias !== undefined && bias !== null) {
-    assertTensor('conv2d', bias, 'bias');
-    assertCompatible('conv2d', x, weight, bias);
-  } else assertCompatible('conv2d', x, weight);
+  if (bias !== undefined && bias !== null) assertTensor('conv2d', bias, 'bias');
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  assertCompatible('conv2d', ...inputs);
   if (x.rank !== 4)
     throw new ShapeError(`conv2d: input must be 4-D [N, C, H, W], got ${shapeToString(x.shape)}`);
   if (weight.rank !== 4) {
@@ -111,48 +118,22 @@ export function conv2d(
   const outShape = [batch, outC, g.outH, g.outW];
   // The im2col columns: a tensor like any other, which backward holds and the scope releases.
   const cols = wrap(x, backend.im2col(x.storage, g, dtype), [batch * positions, patch]);
-  const mm = (
-    p: Omit<MatmulParams, 'transA' | 'transB' | 'aBatched' | 'bBatched'> & Partial<MatmulParams>,
-  ): MatmulParams => ({
-    transA: false,
-    transB: false,
-    aBatched: false,
-    bBatched: false,
-    ...p,
-  });
   // Y_n [O, P] = W [O, K] · cols_nᵀ, W shared across the batch.
   let y = matmulOf(
     weight,
     cols,
-    mm({ batch, m: outC, k: patch, n: positions, transB: true, bBatched: true }),
+    { batch, m: outC, k: patch, n: positions, transB: true, bBatched: true },
     outShape,
   );
-  if (bias) {
-    const product = y;
-    y = wrap(
-      x,
-      backend.binary(
-        'add',
-        product.storage,
-        [batch, outC, positions],
-        bias.storage,
-        [outC, 1],
-        [batch, outC, positions],
-        dtype,
-      ),
-      outShape,
-    );
-    product.dispose(); // the product before the bias: no one else holds it
-  }
+  if (bias) y = addBias(y, [batch, outC, positions], bias, [outC, 1]);
 
-  const inputs = bias ? [x, weight, bias] : [x, weight];
   const perExampleRule = (dy: Tensor, stats: PerExampleRecorder) => {
     if (stats.wants(weight)) {
       // Each example's term dY_n · cols_n [O, K] of the summed dW, kept apart.
       const terms = matmulOf(
         dy,
         cols,
-        mm({ batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true }),
+        { batch, m: outC, k: positions, n: patch, aBatched: true, bBatched: true },
         [batch, outC, patch],
       );
       recordPerExample(stats, weight, terms);
@@ -179,7 +160,7 @@ export function conv2d(
         const dcols = matmulOf(
           dy,
           weight,
-          mm({ batch, m: positions, k: outC, n: patch, transA: true, aBatched: true }),
+          { batch, m: positions, k: outC, n: patch, transA: true, aBatched: true },
           cols.shape,
         );
         grads[0] = wrap(x, backend.col2im(dcols.storage, g, dtype), x.shape);
@@ -192,12 +173,7 @@ export function conv2d(
           backend.permute(dy.storage, [batch, outC, positions], [1, 0, 2], dtype),
           [outC, batch, positions],
         );
-        grads[1] = matmulOf(
-          dyT,
-          cols,
-          mm({ batch: 1, m: outC, k: batch * positions, n: patch }),
-          weight.shape,
-        );
+        grads[1] = matmulOf(dyT, cols, { m: outC, k: batch * positions, n: patch }, weight.shape);
         dyT.dispose();
       }
       if (bias && bias.requiresGrad) {
@@ -222,39 +198,21 @@ export function conv2d(
 function recordPerExample(stats: PerExampleRecorder, param: Tensor, terms: Tensor): void {
   const { backend, dtype } = terms;
   const batch = terms.shape[0];
-  const squares = wrap(
-    terms,
-    backend.binary(
-      'mul',
-      terms.storage,
-      terms.shape,
-      terms.storage,
-      terms.shape,
-      terms.shape,
-      dtype,
-    ),
-    terms.shape,
-  );
+  const squares = binaryRaw('mul', terms, terms);
   const axes = [...Array(terms.rank).keys()].slice(1);
   const norms = wrap(terms, backend.reduce('sum', squares.storage, terms.shape, axes, dtype), [
     batch,
   ]);
-  const termNorms = norms.toArray();
+  const s = stats.exampleScale(batch);
+  const sqNorms = Float64Array.from(norms.toArray(), (termNorm) => s * s * termNorm);
   squares.dispose();
   norms.dispose();
-  const sqNorms = new Float64Array(batch);
-  const s = stats.exampleScale(batch);
-  for (let b = 0; b < batch; b++) sqNorms[b] = s * s * termNorms[b];
   if (stats.mode !== 'grads') {
     stats.record(param, sqNorms);
     return;
   }
   const scale = toTensor('conv2d', s, terms);
-  const scaled = wrap(
-    terms,
-    backend.binary('mul', terms.storage, terms.shape, scale.storage, [], terms.shape, dtype),
-    [batch, ...param.shape],
-  );
+  const scaled = binaryRaw('mul', terms, scale);
   // toArray copies: recordPerExample may add into the array when the parameter is used twice.
   stats.record(param, sqNorms, scaled.toArray());
   scale.dispose();

@@ -10,7 +10,7 @@
 import { fromOp } from '../autograd.js';
 import { Generator } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, binaryRaw, installMethods, wrap } from './op-utils.js';
 
 export interface DropoutOptions {
   /** The seeded source of the mask; required when training with p > 0. */
@@ -35,17 +35,9 @@ export function dropout(x: Tensor, p: number, options: DropoutOptions = {}): Ten
   const keepScale = 1 / (1 - p);
   const maskValues = new Float64Array(x.size);
   for (let i = 0; i < maskValues.length; i++) maskValues[i] = rng.uniform() < p ? 0 : keepScale;
-  const { backend, dtype } = x;
   // The mask is a tensor like any other: backward holds it, the scope releases it.
-  const mask = wrap(x, backend.fromValues(maskValues, dtype), x.shape);
-  const y = backend.binary('mul', x.storage, x.shape, mask.storage, x.shape, x.shape, dtype);
-  return fromOp('dropout', wrap(x, y, x.shape), [x], (dy) => [
-    wrap(
-      x,
-      backend.binary('mul', dy.storage, dy.shape, mask.storage, x.shape, x.shape, dtype),
-      x.shape,
-    ),
-  ]);
+  const mask = wrap(x, x.backend.fromValues(maskValues, x.dtype), x.shape);
+  return fromOp('dropout', binaryRaw('mul', x, mask), [x], (dy) => [binaryRaw('mul', dy, mask)]);
 }
 
 declare module '../tensor.js' {
@@ -53,6 +45,4 @@ declare module '../tensor.js' {
     dropout(p: number, options?: DropoutOptions): Tensor;
   }
 }
-Tensor.prototype.dropout = function (p, options) {
-  return dropout(this, p, options);
-};
+installMethods({ dropout });

@@ -4,9 +4,9 @@
  * so an index used several times accumulates its gradient.
  */
 import { fromOp } from '../autograd.js';
-import { normalizeAxis, ShapeError, shapeToString, stridesOf } from '../shape.js';
+import { forEachStrided, normalizeAxis, ShapeError, shapeToString, stridesOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, toIndexArray, wrap } from './op-utils.js';
+import { assertTensor, installMethods, toIndexArray, wrap } from './op-utils.js';
 
 /** The entries `indices` of `axis`, in that order (repeats allowed): out.shape[axis] = indices.length. */
 export function indexSelect(
@@ -60,28 +60,20 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   });
   const values = index.dataSync();
   const xStrides = stridesOf(x.shape);
-  const rank = x.rank;
   const dimA = x.shape[a];
   const flat = new Int32Array(values.length);
-  const counter = new Array<number>(rank).fill(0);
-  // `base` is the offset of the current index position in x with the gathered axis left at 0.
-  let base = 0;
-  for (let p = 0; p < values.length; p++) {
+  // `base` is the offset in x of index position p with the gathered axis left at 0.
+  const baseStrides = xStrides.map((stride, k) => (k === a ? 0 : stride));
+  forEachStrided(index.shape, baseStrides, 0, (p, base) => {
     const v = values[p];
     if (!Number.isInteger(v) || v < 0 || v >= dimA) {
+      const at = stridesOf(index.shape).map((stride, k) => Math.floor(p / stride) % index.shape[k]);
       throw new RangeError(
-        `gather: index ${v} at [${counter.join(',')}] is out of range [0, ${dimA}) for axis ${axis} of ${shapeToString(x.shape)}`,
+        `gather: index ${v} at [${at.join(',')}] is out of range [0, ${dimA}) for axis ${axis} of ${shapeToString(x.shape)}`,
       );
     }
     flat[p] = base + v * xStrides[a];
-    for (let k = rank - 1; k >= 0; k--) {
-      counter[k]++;
-      if (k !== a) base += xStrides[k];
-      if (counter[k] < index.shape[k]) break;
-      if (k !== a) base -= xStrides[k] * index.shape[k];
-      counter[k] = 0;
-    }
-  }
+  });
   const storage = x.backend.gather(x.storage, [x.size], 0, flat, x.dtype);
   const inShape = x.shape;
   const inSize = x.size;
@@ -96,9 +88,4 @@ declare module '../tensor.js' {
     gather(axis: number, index: Tensor): Tensor;
   }
 }
-Tensor.prototype.indexSelect = function (axis, indices) {
-  return indexSelect(this, axis, indices);
-};
-Tensor.prototype.gather = function (axis, index) {
-  return gather(this, axis, index);
-};
+installMethods({ indexSelect, gather });

@@ -21,7 +21,14 @@ import { allocArray, type TypedArray } from '../dtype.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import type { PerExampleRecorder } from '../per-example.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, matmulOf, wrap } from './op-utils.js';
+import {
+  addBias,
+  assertCompatible,
+  assertTensor,
+  installMethods,
+  matmulOf,
+  wrap,
+} from './op-utils.js';
 
 function describeShapes(x: Tensor, weight: Tensor, bias: Tensor | undefined): string {
   return `x ${shapeToString(x.shape)}, weight ${shapeToString(weight.shape)}${bias ? `, bias ${shapeToString(bias.shape)}` : ''}`;
@@ -32,7 +39,8 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   assertTensor('linear', weight, 'weight');
   const b = bias ?? undefined;
   if (b !== undefined) assertTensor('linear', b, 'bias');
-  assertCompatible('linear', ...(b ? [x, weight, b] : [x, weight]));
+  const inputs = b ? [x, weight, b] : [x, weight];
+  assertCompatible('linear', ...inputs);
   if (weight.rank !== 2) {
     throw new ShapeError(`linear: weight must be [out, in], got ${describeShapes(x, weight, b)}`);
   }
@@ -59,29 +67,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const rowsPerExample = batch === 0 ? 0 : rows / batch;
   const outShape = [...x.shape.slice(0, -1), outF];
 
-  // Plain 2-D products; the weight [out, in] is read transposed where needed.
-  const mm = (m: number, k: number, n: number, transA: boolean, transB: boolean) => ({
-    batch: 1,
-    m,
-    k,
-    n,
-    transA,
-    transB,
-    aBatched: false,
-    bBatched: false,
-  });
-  let y = matmulOf(x, weight, mm(rows, inF, outF, false, true), outShape);
-  if (b !== undefined) {
-    const product = y;
-    y = wrap(
-      x,
-      backend.binary('add', product.storage, [rows, outF], b.storage, [outF], [rows, outF], dtype),
-      outShape,
-    );
-    product.dispose(); // the product before the bias: no one else holds it
-  }
+  // The weight [out, in] is read transposed where needed.
+  let y = matmulOf(x, weight, { m: rows, k: inF, n: outF, transB: true }, outShape);
+  if (b !== undefined) y = addBias(y, [rows, outF], b, [outF]);
 
-  const inputs = b ? [x, weight, b] : [x, weight];
   return fromOp(
     'linear',
     y,
@@ -90,8 +79,10 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
       let dx: Tensor | null = null;
       let dW: Tensor | null = null;
       let db: Tensor | null = null;
-      if (x.requiresGrad) dx = matmulOf(dy, weight, mm(rows, outF, inF, false, false), x.shape);
-      if (weight.requiresGrad) dW = matmulOf(dy, x, mm(outF, rows, inF, true, false), weight.shape);
+      if (x.requiresGrad) dx = matmulOf(dy, weight, { m: rows, k: outF, n: inF }, x.shape);
+      if (weight.requiresGrad) {
+        dW = matmulOf(dy, x, { m: outF, k: rows, n: inF, transA: true }, weight.shape);
+      }
       if (b !== undefined && b.requiresGrad) {
         db = wrap(b, backend.reduce('sum', dy.storage, [rows, outF], [0], dtype), b.shape);
       }
@@ -123,34 +114,39 @@ function recordPerExample(
   const g = dy.dataSync();
   const scale = stats.exampleScale(batch); // δ_b = B · dy_b for a batch mean, dy_b for a sum
 
-  if (rowsPerExample === 1) {
-    if (wantW) {
-      const sq = new Float64Array(batch);
+  if (wantW && rowsPerExample === 1) {
+    // |ĝ_b(W)|² = |x_b|² · |δ_b|², without forming ĝ_b (see the file comment).
+    const sq = new Float64Array(batch);
+    for (let e = 0; e < batch; e++) {
+      let xx = 0;
+      for (let i = 0; i < inF; i++) xx += xs[e * inF + i] * xs[e * inF + i];
+      let dd = 0;
+      for (let o = 0; o < outF; o++) dd += g[e * outF + o] * g[e * outF + o];
+      sq[e] = xx * dd * scale * scale;
+    }
+    let grads: TypedArray | undefined;
+    if (withGrads) {
+      grads = allocArray(weight.dtype, batch * outF * inF);
       for (let e = 0; e < batch; e++) {
-        let xx = 0;
-        for (let i = 0; i < inF; i++) xx += xs[e * inF + i] * xs[e * inF + i];
-        let dd = 0;
-        for (let o = 0; o < outF; o++) dd += g[e * outF + o] * g[e * outF + o];
-        sq[e] = xx * dd * scale * scale;
-      }
-      let grads: TypedArray | undefined;
-      if (withGrads) {
-        grads = allocArray(weight.dtype, batch * outF * inF);
-        for (let e = 0; e < batch; e++) {
-          for (let o = 0; o < outF; o++) {
-            const d = scale * g[e * outF + o];
-            const base = (e * outF + o) * inF;
-            for (let i = 0; i < inF; i++) grads[base + i] = d * xs[e * inF + i];
-          }
+        for (let o = 0; o < outF; o++) {
+          const d = scale * g[e * outF + o];
+          const base = (e * outF + o) * inF;
+          for (let i = 0; i < inF; i++) grads[base + i] = d * xs[e * inF + i];
         }
       }
-      stats.record(weight, sq, grads);
     }
-  } else if (wantW) {
-    // T rows per example: ĝ_b(W) = Σ_t δ_bt x_btᵀ, formed per example (accumulated in float64).
+    stats.record(weight, sq, grads);
+  } else if (wantW) form(weight, xs, inF);
+  if (wantB) form(bias, null, 1);
+
+  /**
+   * Forms ĝ_b = Σ_t δ_bt x_btᵀ per example, accumulated in float64 (x = 1 for the bias: `rowXs`
+   * null, width 1), and records |ĝ_b|² and, in 'grads' mode, ĝ_b.
+   */
+  function form(param: Tensor, rowXs: TypedArray | null, width: number): void {
     const sq = new Float64Array(batch);
-    const grads = withGrads ? allocArray(weight.dtype, batch * outF * inF) : undefined;
-    const acc = new Float64Array(outF * inF);
+    const grads = withGrads ? allocArray(param.dtype, batch * outF * width) : undefined;
+    const acc = new Float64Array(outF * width);
     for (let e = 0; e < batch; e++) {
       acc.fill(0);
       for (let t = 0; t < rowsPerExample; t++) {
@@ -158,33 +154,16 @@ function recordPerExample(
         for (let o = 0; o < outF; o++) {
           const d = scale * g[r * outF + o];
           if (d === 0) continue;
-          for (let i = 0; i < inF; i++) acc[o * inF + i] += d * xs[r * inF + i];
+          for (let i = 0; i < width; i++)
+            acc[o * width + i] += rowXs ? d * rowXs[r * width + i] : d;
         }
       }
       let s = 0;
       for (let k = 0; k < acc.length; k++) s += acc[k] * acc[k];
       sq[e] = s;
-      if (grads) grads.set(acc, e * outF * inF);
+      if (grads) grads.set(acc, e * outF * width);
     }
-    stats.record(weight, sq, grads);
-  }
-
-  if (wantB) {
-    const sq = new Float64Array(batch);
-    const grads = withGrads ? allocArray(bias.dtype, batch * outF) : undefined;
-    const acc = new Float64Array(outF);
-    for (let e = 0; e < batch; e++) {
-      acc.fill(0);
-      for (let t = 0; t < rowsPerExample; t++) {
-        const r = e * rowsPerExample + t;
-        for (let o = 0; o < outF; o++) acc[o] += scale * g[r * outF + o];
-      }
-      let s = 0;
-      for (let o = 0; o < outF; o++) s += acc[o] * acc[o];
-      sq[e] = s;
-      if (grads) grads.set(acc, e * outF);
-    }
-    stats.record(bias, sq, grads);
+    stats.record(param, sq, grads);
   }
 }
 
@@ -194,6 +173,4 @@ declare module '../tensor.js' {
     linear(weight: Tensor, bias?: Tensor | null): Tensor;
   }
 }
-Tensor.prototype.linear = function (weight, bias) {
-  return linear(this, weight, bias);
-};
+installMethods({ linear });

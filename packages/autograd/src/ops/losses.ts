@@ -9,7 +9,7 @@
  *   l_b = −log p[b, y_b] = logsumexp(z_b) − z[b, y_b]        (stable: the row max is subtracted)
  *   dl_b/dz[b, c] = p[b, c] − [c = y_b]
  */
-import { fromOp, type BatchReduction } from '../autograd.js';
+import { fromOp } from '../autograd.js';
 import { ShapeError, shapeToString, shapesEqual } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { sub } from './binary.js';
@@ -18,8 +18,10 @@ import {
   assertCompatible,
   assertRank,
   assertTensor,
+  binaryRaw,
   toIndexArray,
   toTensor,
+  unaryRaw,
   wrap,
 } from './op-utils.js';
 import { mean, sum } from './reduce.js';
@@ -72,58 +74,41 @@ function labelArray(op: string, labels: Labels, logits: Tensor): Int32Array {
   return toIndexArray(op, labels, classes, 'label');
 }
 
-/** Per-example losses [B] reduced as asked (raw kernels, no graph). */
-function reduceLosses(op: string, losses: Tensor, reduction: Reduction): Tensor {
-  if (reduction === 'none') return losses;
-  const total = wrap(
-    losses,
-    losses.backend.reduce('sum', losses.storage, losses.shape, [0], losses.dtype),
-    [],
-  );
-  if (reduction === 'sum') return total;
+/**
+ * The loss op: the per-example losses [B] of `input` reduced as asked. `backward` maps dL/dl_b,
+ * shape [B], to the input's gradient; the batch reduction is recorded for per-example statistics.
+ */
+function lossOp(
+  op: string,
+  input: Tensor,
+  losses: Tensor,
+  reduction: Reduction,
+  backward: (dLosses: Tensor) => Tensor,
+): Tensor {
   const batch = losses.shape[0];
-  if (batch === 0)
-    throw new ShapeError(`${op}: the mean over an empty batch is undefined; use reduction 'sum'`);
-  return wrap(
-    total,
-    total.backend.binary(
-      'div',
-      total.storage,
+  let out = losses;
+  if (reduction !== 'none') {
+    out = wrap(
+      losses,
+      losses.backend.reduce('sum', losses.storage, losses.shape, [0], losses.dtype),
       [],
-      toTensor(op, batch, total).storage,
-      [],
-      [],
-      total.dtype,
-    ),
-    [],
+    );
+  }
+  if (reduction === 'mean') {
+    if (batch === 0)
+      throw new ShapeError(`${op}: the mean over an empty batch is undefined; use reduction 'sum'`);
+    out = binaryRaw('div', out, toTensor(op, batch, out));
+  }
+  return fromOp(
+    op,
+    out,
+    [input],
+    (dy) => {
+      const dl = reduction === 'mean' ? binaryRaw('div', dy, toTensor(op, batch, dy)) : dy;
+      return [backward(broadcastTo(dl, [batch]))];
+    },
+    reduction === 'none' ? undefined : reduction,
   );
-}
-
-/** What per-example statistics need to know of a reduction ('none' reduces no batch). */
-function batchReductionOf(reduction: Reduction): BatchReduction | undefined {
-  return reduction === 'none' ? undefined : reduction;
-}
-
-/** The gradient of reduceLosses: dL/dl_b for each example, shape [B]. */
-function lossGrads(op: string, dy: Tensor, batch: number, reduction: Reduction): Tensor {
-  if (reduction === 'none') return dy;
-  const perExample =
-    reduction === 'mean'
-      ? wrap(
-          dy,
-          dy.backend.binary(
-            'div',
-            dy.storage,
-            [],
-            toTensor(op, batch, dy).storage,
-            [],
-            [],
-            dy.dtype,
-          ),
-          [],
-        )
-      : dy;
-  return broadcastTo(perExample, [batch]);
 }
 
 /**
@@ -136,39 +121,21 @@ export function crossEntropy(logits: Tensor, labels: Labels, options: LossOption
   const reduction = reductionOf('crossEntropy', options);
   const y = labelArray('crossEntropy', labels, logits);
   const [batch, classes] = logits.shape;
-  const { losses, probs } = logits.backend.softmaxCrossEntropy(
-    logits.storage,
-    y,
-    batch,
-    classes,
-    logits.dtype,
-  );
+  const { backend, dtype } = logits;
+  const { losses, probs } = backend.softmaxCrossEntropy(logits.storage, y, batch, classes, dtype);
   // The probabilities are a tensor like any other: backward holds them, the scope releases them.
   const probabilities = wrap(logits, probs, logits.shape);
-  const out = reduceLosses('crossEntropy', wrap(logits, losses, [batch]), reduction);
-  return fromOp(
-    'crossEntropy',
-    out,
-    [logits],
-    (dy) => {
-      const dLosses = lossGrads('crossEntropy', dy, batch, reduction);
-      return [
-        wrap(
-          logits,
-          logits.backend.softmaxCrossEntropyBackward(
-            probabilities.storage,
-            y,
-            dLosses.storage,
-            batch,
-            classes,
-            logits.dtype,
-          ),
-          logits.shape,
-        ),
-      ];
-    },
-    batchReductionOf(reduction),
-  );
+  return lossOp('crossEntropy', logits, wrap(logits, losses, [batch]), reduction, (dLosses) => {
+    const dz = backend.softmaxCrossEntropyBackward(
+      probabilities.storage,
+      y,
+      dLosses.storage,
+      batch,
+      classes,
+      dtype,
+    );
+    return wrap(logits, dz, logits.shape);
+  });
 }
 
 /**
@@ -190,28 +157,13 @@ export function nllLoss(logProbs: Tensor, labels: Labels, options: LossOptions =
     backend.gather(logProbs.storage, [batch * classes], 0, flat, dtype),
     [batch],
   );
-  const losses = wrap(logProbs, backend.unary('neg', picked.storage, batch, dtype, 0, 0), [batch]);
+  const losses = unaryRaw('neg', picked);
   picked.dispose();
-  const out = reduceLosses('nllLoss', losses, reduction);
-  return fromOp(
-    'nllLoss',
-    out,
-    [logProbs],
-    (dy) => {
-      const dLosses = lossGrads('nllLoss', dy, batch, reduction);
-      const dPicked = wrap(logProbs, backend.unary('neg', dLosses.storage, batch, dtype, 0, 0), [
-        batch,
-      ]);
-      return [
-        wrap(
-          logProbs,
-          backend.scatterAdd(dPicked.storage, [batch], 0, flat, [batch * classes], dtype),
-          logProbs.shape,
-        ),
-      ];
-    },
-    batchReductionOf(reduction),
-  );
+  return lossOp('nllLoss', logProbs, losses, reduction, (dLosses) => {
+    const dPicked = unaryRaw('neg', dLosses);
+    const dx = backend.scatterAdd(dPicked.storage, [batch], 0, flat, [batch * classes], dtype);
+    return wrap(logProbs, dx, logProbs.shape);
+  });
 }
 
 /**

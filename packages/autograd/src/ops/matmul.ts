@@ -11,7 +11,7 @@ import type { MatmulParams } from '../backend/backend.js';
 import { fromOp } from '../autograd.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertCompatible, assertTensor, matmulOf, wrap } from './op-utils.js';
+import { assertCompatible, assertTensor, installMethods, matmulOf, wrap } from './op-utils.js';
 
 export interface MatmulOptions {
   /** Use Aᵀ: A is stored as [k, m] (or [batch, k, m]). */
@@ -23,9 +23,7 @@ export interface MatmulOptions {
 /** The kernel call with shape checks and no graph. */
 function product(a: Tensor, b: Tensor, transA: boolean, transB: boolean): Tensor {
   const mat = (t: Tensor, trans: boolean) => {
-    const r = t.rank;
-    const rows = t.shape[r - 2];
-    const cols = t.shape[r - 1];
+    const [rows, cols] = t.shape.slice(-2);
     return trans ? [cols, rows] : [rows, cols];
   };
   const [m, k] = mat(a, transA);
@@ -91,6 +89,4 @@ declare module '../tensor.js' {
     matmul(other: Tensor, options?: MatmulOptions): Tensor;
   }
 }
-Tensor.prototype.matmul = function (other, options) {
-  return matmul(this, other, options);
-};
+installMethods({ matmul });

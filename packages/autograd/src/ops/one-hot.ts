@@ -3,7 +3,7 @@
  * result is a float tensor (it usually multiplies log-probabilities) and carries no gradient.
  */
 import type { Backend } from '../backend/backend.js';
-import { getBackend } from '../backend/registry.js';
+import { resolveBackend } from '../backend/registry.js';
 import { allocArray, assertDType, getDefaultDType, type DType } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import { toIndexArray } from './op-utils.js';
@@ -29,15 +29,8 @@ export function oneHot(
   }
   const dtype = options.dtype ?? getDefaultDType();
   assertDType(dtype, 'oneHot');
-  const b = options.backend;
-  const backend =
-    b === undefined
-      ? labels instanceof Tensor
-        ? labels.backend
-        : getBackend()
-      : typeof b === 'string'
-        ? getBackend(b)
-        : b;
+  const labelsBackend = labels instanceof Tensor ? labels.backend : undefined;
+  const backend = resolveBackend(options.backend ?? labelsBackend);
   const idx = toIndexArray('oneHot', labels, numClasses, 'label');
   const values = allocArray(dtype, idx.length * numClasses);
   for (let i = 0; i < idx.length; i++) values[i * numClasses + idx[i]] = 1;

@@ -1,6 +1,6 @@
 /** Small helpers every op file uses: building results, checking operands, coercing scalars. */
-import type { MatmulParams, Storage } from '../backend/backend.js';
-import { sizeOf, ShapeError, shapeToString, type Shape } from '../shape.js';
+import type { BinaryOp, MatmulParams, Storage, UnaryOp } from '../backend/backend.js';
+import { broadcastShapes, ShapeError, shapeToString, type Shape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
 /** A tensor or a plain number (promoted to a 0-d tensor of the other operand's dtype and backend). */
@@ -14,9 +14,52 @@ export function wrap(like: Tensor, storage: Storage, shape: Shape): Tensor {
   return new Tensor(storage, shape, like.dtype, like.backend);
 }
 
-/** The matmul kernel's product of a and b (see MatmulParams) as a tensor of `shape`. */
-export function matmulOf(a: Tensor, b: Tensor, params: MatmulParams, shape: Shape): Tensor {
-  return wrap(a, a.backend.matmul(a.storage, b.storage, params, a.dtype), shape);
+/** The unary kernel applied to x (no graph): a building block of forward and backward passes. */
+export function unaryRaw(op: UnaryOp, x: Tensor): Tensor {
+  return wrap(x, x.backend.unary(op, x.storage, x.size, x.dtype, 0, 0), x.shape);
+}
+
+/** The broadcast binary kernel (no graph): a building block of forward and backward passes. */
+export function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor, name: string = op): Tensor {
+  assertCompatible(name, a, b);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  return wrap(
+    a,
+    a.backend.binary(op, a.storage, a.shape, b.storage, b.shape, shape, a.dtype),
+    shape,
+  );
+}
+
+/**
+ * The matmul kernel's product of a and b (see MatmulParams) as a tensor of `shape`. Parameters
+ * left out describe one product of untransposed matrices.
+ */
+export function matmulOf(
+  a: Tensor,
+  b: Tensor,
+  params: Pick<MatmulParams, 'm' | 'k' | 'n'> & Partial<MatmulParams>,
+  shape: Shape,
+): Tensor {
+  const full: MatmulParams = {
+    batch: 1,
+    transA: false,
+    transB: false,
+    aBatched: false,
+    bBatched: false,
+    ...params,
+  };
+  return wrap(a, a.backend.matmul(a.storage, b.storage, full, a.dtype), shape);
+}
+
+/**
+ * The product y plus a bias, y read as `yShape` and the bias broadcast from `bShape` across its
+ * rows; the bare product y is released (nothing else holds it).
+ */
+export function addBias(y: Tensor, yShape: Shape, bias: Tensor, bShape: Shape): Tensor {
+  const { backend, dtype } = y;
+  const sum = backend.binary('add', y.storage, yShape, bias.storage, bShape, yShape, dtype);
+  y.dispose();
+  return wrap(bias, sum, y.shape);
 }
 
 export function toTensor(op: string, x: TensorLike, like: Tensor): Tensor {
@@ -75,4 +118,19 @@ export function toIndexArray(
   return out;
 }
 
-export { sizeOf };
+/** A Tensor method's function form: `x.sum(axes)` is `sum(x, axes)`. */
+type AsFunctions<K extends keyof Tensor> = {
+  [N in K]: Tensor[N] extends (...args: infer A) => infer R ? (x: Tensor, ...args: A) => R : never;
+};
+
+/** Installs each function as the Tensor method of its name, called with the tensor first. */
+export function installMethods<K extends keyof Tensor>(methods: AsFunctions<K>): void {
+  for (const [name, fn] of Object.entries<(x: Tensor, ...args: unknown[]) => unknown>(methods)) {
+    (Tensor.prototype as unknown as Record<string, unknown>)[name] = function (
+      this: Tensor,
+      ...args: unknown[]
+    ) {
+      return fn(this, ...args);
+    };
+  }
+}

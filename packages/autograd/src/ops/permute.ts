@@ -5,7 +5,7 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxis, ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 function permuteAs(op: string, x: Tensor, perm: readonly number[]): Tensor {
   if (!Array.isArray(perm))
@@ -20,11 +20,8 @@ function permuteAs(op: string, x: Tensor, perm: readonly number[]): Tensor {
       throw problem(`axis ${p} is out of range for rank ${x.rank}`);
     return p < 0 ? p + x.rank : p;
   });
-  const seen = new Set<number>();
-  for (const a of axes) {
-    if (seen.has(a)) throw problem(`axis ${a} appears twice`);
-    seen.add(a);
-  }
+  const twice = axes.find((a, i) => axes.indexOf(a) !== i);
+  if (twice !== undefined) throw problem(`axis ${twice} appears twice`);
   if (axes.every((a, i) => a === i)) return x;
   const inverse = new Array<number>(axes.length);
   axes.forEach((a, i) => (inverse[a] = i));
@@ -80,9 +77,4 @@ Tensor.prototype.permute = function (this: Tensor, ...dims: (number | readonly n
       : (dims as number[]);
   return permute(this, perm);
 } as Tensor['permute'];
-Tensor.prototype.transpose = function (dim0, dim1) {
-  return transpose(this, dim0, dim1);
-};
-Tensor.prototype.t = function () {
-  return t(this);
-};
+installMethods({ transpose, t });

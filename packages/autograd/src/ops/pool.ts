@@ -14,7 +14,7 @@ import { fromOp } from '../autograd.js';
 import { ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { pair2d, windowGeometry, type Size2d } from './conv.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 function poolGeometry(
   op: string,
@@ -73,9 +73,4 @@ declare module '../tensor.js' {
     avgPool2d(kernelSize: Size2d, stride?: Size2d, padding?: Size2d): Tensor;
   }
 }
-Tensor.prototype.maxPool2d = function (kernelSize, stride, padding) {
-  return maxPool2d(this, kernelSize, stride, padding);
-};
-Tensor.prototype.avgPool2d = function (kernelSize, stride, padding) {
-  return avgPool2d(this, kernelSize, stride, padding);
-};
+installMethods({ maxPool2d, avgPool2d });

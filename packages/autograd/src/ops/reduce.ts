@@ -6,36 +6,21 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxes, reducedShape, ShapeError, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { binaryRaw } from './binary.js';
 import { broadcastTo } from './broadcast-grad.js';
-import { assertTensor, toTensor, wrap } from './op-utils.js';
+import { assertTensor, binaryRaw, installMethods, toTensor, unaryRaw, wrap } from './op-utils.js';
+import { where } from './where.js';
 
 export type Axes = number | readonly number[];
 
 /** Raw reduction kept as size-1 axes (no graph). */
 function reduceKeep(op: 'sum' | 'max' | 'min', x: Tensor, axes: readonly number[]): Tensor {
-  return wrap(
-    x,
-    x.backend.reduce(op, x.storage, x.shape, axes, x.dtype),
-    x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
-  );
+  const shape = reducedShape(x.shape, axes, true);
+  return wrap(x, x.backend.reduce(op, x.storage, x.shape, axes, x.dtype), shape);
 }
 
-function finalShape(x: Tensor, axes: readonly number[], keepdim: boolean): number[] {
-  return reducedShape(x.shape, axes, keepdim);
-}
-
-/** Reshapes a reduced gradient to the keepdim shape so that it broadcasts against x. */
-function keepShape(dy: Tensor, x: Tensor, axes: readonly number[]): Tensor {
-  return wrap(
-    dy,
-    dy.storage,
-    x.shape.map((d, i) => (axes.includes(i) ? 1 : d)),
-  );
-}
-
-function broadcastBack(dy: Tensor, x: Tensor): Tensor {
-  return broadcastTo(dy, x.shape);
+/** `t`, a reduction of x over `axes` or its gradient, viewed with those axes kept as 1 or dropped. */
+function asReduced(t: Tensor, x: Tensor, axes: readonly number[], keepdim: boolean): Tensor {
+  return wrap(t, t.storage, reducedShape(x.shape, axes, keepdim));
 }
 
 export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
@@ -44,9 +29,9 @@ export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   const out = reduceKeep('sum', x, ax);
   return fromOp(
     'sum',
-    wrap(x, out.storage, finalShape(x, ax, keepdim)),
+    asReduced(out, x, ax, keepdim),
     [x],
-    (dy) => [broadcastBack(keepShape(dy, x, ax), x)],
+    (dy) => [broadcastTo(asReduced(dy, x, ax, true), x.shape)],
     ax.includes(0) ? 'sum' : undefined,
   );
 }
@@ -63,11 +48,7 @@ export function finiteProbe(x: Tensor): Tensor {
   const probe = x.backend.finiteProbe;
   if (probe) return wrap(x, probe.call(x.backend, x.storage, x.size, x.dtype), []);
   const zeros = binaryRaw('sub', x, x);
-  return wrap(
-    x,
-    reduceKeep('sum', zeros, normalizeAxes('finiteProbe', undefined, x.rank)).storage,
-    [],
-  );
+  return wrap(x, reduceKeep('sum', zeros, [...x.shape.keys()]).storage, []);
 }
 
 export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
@@ -76,13 +57,13 @@ export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   const count = ax.reduce((n, a) => n * x.shape[a], 1);
   if (count === 0)
     throw new ShapeError(`mean: reducing an empty axis of ${shapeToString(x.shape)}`);
-  const total = reduceKeep('sum', x, ax);
-  const out = binaryRaw('div', total, toTensor('mean', count, x));
+  const divisor = toTensor('mean', count, x);
+  const out = binaryRaw('div', reduceKeep('sum', x, ax), divisor);
   return fromOp(
     'mean',
-    wrap(x, out.storage, finalShape(x, ax, keepdim)),
+    asReduced(out, x, ax, keepdim),
     [x],
-    (dy) => [broadcastBack(binaryRaw('div', keepShape(dy, x, ax), toTensor('mean', count, x)), x)],
+    (dy) => [broadcastTo(binaryRaw('div', asReduced(dy, x, ax, true), divisor), x.shape)],
     ax.includes(0) ? 'mean' : undefined,
   );
 }
@@ -97,10 +78,10 @@ function extremum(op: 'max' | 'min', x: Tensor, axes: Axes | undefined, keepdim:
   if (ax.some((a) => x.shape[a] === 0))
     throw new ShapeError(`${op}: reducing an empty axis of ${shapeToString(x.shape)}`);
   const out = reduceKeep(op, x, ax);
-  return fromOp(op, wrap(x, out.storage, finalShape(x, ax, keepdim)), [x], (dy) => {
+  return fromOp(op, asReduced(out, x, ax, keepdim), [x], (dy) => {
     const mask = binaryRaw('eq', x, out);
     const count = reduceKeep('sum', mask, ax);
-    return [binaryRaw('mul', mask, binaryRaw('div', keepShape(dy, x, ax), count))];
+    return [binaryRaw('mul', mask, binaryRaw('div', asReduced(dy, x, ax, true), count))];
   });
 }
 
@@ -115,32 +96,14 @@ export function logsumexp(x: Tensor, axes?: Axes, keepdim = false): Tensor {
   const ax = normalizeAxes('logsumexp', axes, x.rank);
   const m = reduceKeep('max', x, ax);
   // An all −∞ slice has maximum −∞; shift by 0 there so that the result is −∞, not NaN.
-  const isInf = binaryRaw('eq', m, toTensor('logsumexp', -Infinity, m));
-  const safeM = wrap(
-    m,
-    m.backend.where(
-      isInf.storage,
-      m.shape,
-      toTensor('logsumexp', 0, m).storage,
-      [],
-      m.storage,
-      m.shape,
-      m.shape,
-      m.dtype,
-    ),
-    m.shape,
-  );
-  const shifted = binaryRaw('sub', x, safeM);
-  const e = wrap(x, x.backend.unary('exp', shifted.storage, x.size, x.dtype, 0, 0), x.shape);
+  // m has no graph, so `where` here is a plain kernel call.
+  const safeM = where(binaryRaw('eq', m, toTensor('logsumexp', -Infinity, m)), 0, m);
+  const e = unaryRaw('exp', binaryRaw('sub', x, safeM));
   const s = reduceKeep('sum', e, ax);
-  const lse = binaryRaw(
-    'add',
-    wrap(s, s.backend.unary('log', s.storage, s.size, s.dtype, 0, 0), s.shape),
-    safeM,
-  );
-  return fromOp('logsumexp', wrap(x, lse.storage, finalShape(x, ax, keepdim)), [x], (dy) => {
+  const lse = binaryRaw('add', unaryRaw('log', s), safeM);
+  return fromOp('logsumexp', asReduced(lse, x, ax, keepdim), [x], (dy) => {
     const softmax = binaryRaw('div', e, s);
-    return [binaryRaw('mul', softmax, keepShape(dy, x, ax))];
+    return [binaryRaw('mul', softmax, asReduced(dy, x, ax, true))];
   });
 }
 
@@ -163,11 +126,11 @@ export function variance(x: Tensor, axes?: Axes, keepdim = false, correction = 1
   const centered = binaryRaw('sub', x, mu);
   const sq = binaryRaw('mul', centered, centered);
   const v = binaryRaw('div', reduceKeep('sum', sq, ax), toTensor('var', n - correction, x));
-  return fromOp('var', wrap(x, v.storage, finalShape(x, ax, keepdim)), [x], (dy) => [
+  return fromOp('var', asReduced(v, x, ax, keepdim), [x], (dy) => [
     binaryRaw(
       'mul',
       centered,
-      binaryRaw('div', keepShape(dy, x, ax), toTensor('var', (n - correction) / 2, x)),
+      binaryRaw('div', asReduced(dy, x, ax, true), toTensor('var', (n - correction) / 2, x)),
     ),
   ]);
 }
@@ -182,21 +145,4 @@ declare module '../tensor.js' {
     var(axes?: Axes, keepdim?: boolean, correction?: number): Tensor;
   }
 }
-Tensor.prototype.sum = function (axes, keepdim) {
-  return sum(this, axes, keepdim);
-};
-Tensor.prototype.mean = function (axes, keepdim) {
-  return mean(this, axes, keepdim);
-};
-Tensor.prototype.max = function (axes, keepdim) {
-  return max(this, axes, keepdim);
-};
-Tensor.prototype.min = function (axes, keepdim) {
-  return min(this, axes, keepdim);
-};
-Tensor.prototype.logsumexp = function (axes, keepdim) {
-  return logsumexp(this, axes, keepdim);
-};
-Tensor.prototype.var = function (axes, keepdim, correction) {
-  return variance(this, axes, keepdim, correction);
-};
+installMethods({ sum, mean, max, min, logsumexp, var: variance });

@@ -15,7 +15,7 @@ import {
 } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { broadcastTo, sumToShape } from './broadcast-grad.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 /** New shape with the same number of elements; one dimension may be −1 (inferred). */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -60,16 +60,10 @@ export function flatten(x: Tensor, startDim = 1, endDim = -1): Tensor {
 /** Removes size-1 dimensions (all, or the one given). */
 export function squeeze(x: Tensor, axis?: number): Tensor {
   assertTensor('squeeze', x);
-  if (axis === undefined)
-    return reshape(
-      x,
-      x.shape.filter((d) => d !== 1),
-    );
-  const a = normalizeAxis('squeeze', axis, x.rank);
-  if (x.shape[a] !== 1) return x;
+  const a = axis === undefined ? undefined : normalizeAxis('squeeze', axis, x.rank);
   return reshape(
     x,
-    x.shape.filter((_, i) => i !== a),
+    x.shape.filter((d, i) => d !== 1 || (a !== undefined && i !== a)),
   );
 }
 
@@ -104,21 +98,7 @@ declare module '../tensor.js' {
     expand(shape: Shape): Tensor;
   }
 }
-Tensor.prototype.reshape = function (shape) {
-  return reshape(this, shape);
-};
+installMethods({ reshape, flatten, squeeze, unsqueeze, expand });
 Tensor.prototype.view = function (...shape) {
   return reshape(this, shape);
-};
-Tensor.prototype.flatten = function (startDim, endDim) {
-  return flatten(this, startDim, endDim);
-};
-Tensor.prototype.squeeze = function (axis) {
-  return squeeze(this, axis);
-};
-Tensor.prototype.unsqueeze = function (axis) {
-  return unsqueeze(this, axis);
-};
-Tensor.prototype.expand = function (shape) {
-  return expand(this, shape);
 };

@@ -6,7 +6,7 @@
 import { fromOp } from '../autograd.js';
 import { normalizeAxis, ShapeError, shapesEqual, shapeToString } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 /** The box [begin, begin + size) of x, as a differentiable op. Callers validate the box. */
 function sliceBox(
@@ -51,13 +51,7 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
   const begin: number[] = [];
   const size: number[] = [];
   x.shape.forEach((dim, axis) => {
-    if (axis >= starts.length) {
-      begin.push(0);
-      size.push(dim);
-      return;
-    }
-    const s = starts[axis];
-    const e = ends[axis];
+    const [s, e] = axis < starts.length ? [starts[axis], ends[axis]] : [0, dim];
     if (!Number.isInteger(s) || !Number.isInteger(e)) {
       throw new TypeError(`slice: bounds must be integers, got ${s}:${e} on axis ${axis}`);
     }
@@ -95,6 +89,4 @@ declare module '../tensor.js' {
     narrow(axis: number, start: number, length: number): Tensor;
   }
 }
-Tensor.prototype.narrow = function (axis, start, length) {
-  return narrow(this, axis, start, length);
-};
+installMethods({ narrow });

@@ -5,7 +5,7 @@
 import type { UnaryOp } from '../backend/backend.js';
 import { fromOp } from '../autograd.js';
 import { Tensor } from '../tensor.js';
-import { assertTensor, wrap } from './op-utils.js';
+import { assertTensor, installMethods, wrap } from './op-utils.js';
 
 function unaryOp(op: UnaryOp, name: string, x: Tensor, param = 0, param2 = 0): Tensor {
   assertTensor(name, x);
@@ -77,28 +77,5 @@ declare module '../tensor.js' {
     clamp(min?: number, max?: number): Tensor;
   }
 }
-const methods = {
-  neg,
-  exp,
-  log,
-  sqrt,
-  abs,
-  tanh,
-  sigmoid,
-  relu,
-  gelu,
-  square,
-  reciprocal,
-  sign,
-} as const;
-for (const [name, fn] of Object.entries(methods)) {
-  (Tensor.prototype as unknown as Record<string, unknown>)[name] = function (this: Tensor) {
-    return fn(this);
-  };
-}
-Tensor.prototype.leakyRelu = function (negativeSlope) {
-  return leakyRelu(this, negativeSlope);
-};
-Tensor.prototype.clamp = function (min, max) {
-  return clamp(this, min, max);
-};
+installMethods({ neg, exp, log, sqrt, abs, tanh, sigmoid, relu, gelu, square, reciprocal, sign });
+installMethods({ leakyRelu, clamp });

@@ -36,49 +36,27 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     cond.dtype === x.dtype
       ? cond
       : wrap(x, cond.backend.cast(cond.storage, cond.size, cond.dtype, x.dtype), cond.shape);
-  const condStorage = condValues.storage;
-  const condShape = cond.shape;
-  const storage = x.backend.where(
-    condStorage,
-    condShape,
-    x.storage,
-    x.shape,
-    y.storage,
-    y.shape,
-    outShape,
-    x.dtype,
-  );
-  return fromOp('where', wrap(x, storage, outShape), [x, y], (dy) => {
-    const zero = wrap(dy, dy.backend.zeros(1, dy.dtype), []).storage;
-    const masked = (pickDy: boolean) =>
-      wrap(
-        dy,
-        pickDy
-          ? dy.backend.where(
-              condStorage,
-              condShape,
-              dy.storage,
-              dy.shape,
-              zero,
-              [],
-              dy.shape,
-              dy.dtype,
-            )
-          : dy.backend.where(
-              condStorage,
-              condShape,
-              zero,
-              [],
-              dy.storage,
-              dy.shape,
-              dy.shape,
-              dy.dtype,
-            ),
-        dy.shape,
-      );
+  /** The kernel: `ifTrue` where the condition holds, `ifFalse` elsewhere, as a tensor of `shape`. */
+  const select = (ifTrue: Tensor, ifFalse: Tensor, shape: Shape) =>
+    wrap(
+      ifTrue,
+      ifTrue.backend.where(
+        condValues.storage,
+        cond.shape,
+        ifTrue.storage,
+        ifTrue.shape,
+        ifFalse.storage,
+        ifFalse.shape,
+        shape,
+        ifTrue.dtype,
+      ),
+      shape,
+    );
+  return fromOp('where', select(x, y, outShape), [x, y], (dy) => {
+    const zero = wrap(dy, dy.backend.zeros(1, dy.dtype), []);
     return [
-      x.requiresGrad ? sumToShape(masked(true), x.shape) : null,
-      y.requiresGrad ? sumToShape(masked(false), y.shape) : null,
+      x.requiresGrad ? sumToShape(select(dy, zero, dy.shape), x.shape) : null,
+      y.requiresGrad ? sumToShape(select(zero, dy, dy.shape), y.shape) : null,
     ];
   });
 }

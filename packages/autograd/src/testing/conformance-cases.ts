@@ -424,7 +424,6 @@ export const CASES: OpCase[] = [
 
 /** Functions exported from src/ops that are helpers, not ops. */
 export const NOT_OPS = new Set([
-  'binaryRaw',
   'wrap',
   'toTensor',
   'assertTensor',

@@ -2,8 +2,7 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
 import { allocArray, type DType, type TypedArray } from '../../dtype.js';
 import { UNARY_FUNCTIONS } from '../../kernels/unary-functions.js';
-import { shapesEqual, sizeOf, type Shape } from '../../shape.js';
-import { broadcastOffsets } from './broadcast-iter.js';
+import { broadcastStrides, forEachStrided, shapesEqual, sizeOf, type Shape } from '../../shape.js';
 
 export function unary(
   op: UnaryOp,
@@ -33,6 +32,17 @@ export function unaryBackward(
   const out = allocArray(dtype, size);
   for (let i = 0; i < size; i++) out[i] = dy[i] * df(x[i], y[i], p, p2);
   return out;
+}
+
+/** For each input, the offset in it of every element of the broadcast output. */
+function broadcastOffsets(inputShapes: readonly Shape[], outShape: Shape): Int32Array[] {
+  return inputShapes.map((shape) => {
+    const offsets = new Int32Array(sizeOf(outShape));
+    forEachStrided(outShape, broadcastStrides(shape, outShape), 0, (i, offset) => {
+      offsets[i] = offset;
+    });
+    return offsets;
+  });
 }
 
 export const BINARY_FUNCTIONS: Record<BinaryOp, (a: number, b: number) => number> = {

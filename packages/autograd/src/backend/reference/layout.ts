@@ -1,6 +1,6 @@
 /** Reference layout kernels: permute, slice and its inverse, concat, gather and its adjoint. */
-import { allocArray, type DType, type TypedArray } from '../../dtype.js';
-import { sizeOf, stridesOf, type Shape } from '../../shape.js';
+import { allocArray, arrayFrom, type DType, type TypedArray } from '../../dtype.js';
+import { forEachStrided, sizeOf, stridesOf, type Shape } from '../../shape.js';
 
 /** Calls visit(outIndex, inOffset) for every element of a box of `size` inside an array of `shape`. */
 function forEachInBox(
@@ -10,21 +10,12 @@ function forEachInBox(
   visit: (outIndex: number, inOffset: number) => void,
 ): void {
   const strides = stridesOf(shape);
-  const rank = shape.length;
-  const total = sizeOf(size);
-  const counter = new Array<number>(rank).fill(0);
-  let offset = 0;
-  for (let a = 0; a < rank; a++) offset += begin[a] * strides[a];
-  for (let i = 0; i < total; i++) {
-    visit(i, offset);
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      counter[axis]++;
-      offset += strides[axis];
-      if (counter[axis] < size[axis]) break;
-      offset -= strides[axis] * size[axis];
-      counter[axis] = 0;
-    }
-  }
+  forEachStrided(
+    size,
+    strides,
+    begin.reduce((o, b, axis) => o + b * strides[axis], 0),
+    visit,
+  );
 }
 
 export function permute(
@@ -33,24 +24,17 @@ export function permute(
   perm: readonly number[],
   dtype: DType,
 ): TypedArray {
-  const outShape = perm.map((p) => shape[p]);
   const inStrides = stridesOf(shape);
-  const stepStrides = perm.map((p) => inStrides[p]);
-  const size = sizeOf(shape);
-  const out = allocArray(dtype, size);
-  const rank = shape.length;
-  const counter = new Array<number>(rank).fill(0);
-  let offset = 0;
-  for (let i = 0; i < size; i++) {
-    out[i] = x[offset];
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      counter[axis]++;
-      offset += stepStrides[axis];
-      if (counter[axis] < outShape[axis]) break;
-      offset -= stepStrides[axis] * outShape[axis];
-      counter[axis] = 0;
-    }
-  }
+  const out = allocArray(dtype, sizeOf(shape));
+  // Walk the output in order, reading the input through its strides in the permuted order.
+  forEachStrided(
+    perm.map((p) => shape[p]),
+    perm.map((p) => inStrides[p]),
+    0,
+    (i, offset) => {
+      out[i] = x[offset];
+    },
+  );
   return out;
 }
 
@@ -145,8 +129,5 @@ export function scatterAdd(
       for (let t = 0; t < inner; t++) acc[dst + t] += dy[src + t];
     }
   }
-  if (dtype === 'float64') return acc;
-  const out = allocArray(dtype, acc.length);
-  out.set(acc);
-  return out;
+  return dtype === 'float64' ? acc : arrayFrom(dtype, acc);
 }

@@ -7,8 +7,8 @@
  * beyond the sizes a float32 tensor holds. max and min need no accumulator; NaN propagates.
  */
 import type { ReduceOp } from '../backend.js';
-import { allocArray, type DType, type TypedArray } from '../../dtype.js';
-import { sizeOf, stridesOf, type Shape } from '../../shape.js';
+import { allocArray, arrayFrom, type DType, type TypedArray } from '../../dtype.js';
+import { forEachStrided, sizeOf, stridesOf, type Shape } from '../../shape.js';
 
 export function reduce(
   op: ReduceOp,
@@ -21,28 +21,15 @@ export function reduce(
   const outSize = sizeOf(outShape);
   const acc = op === 'sum' ? new Float64Array(outSize) : allocArray(dtype, outSize);
   if (op !== 'sum') acc.fill(op === 'max' ? -Infinity : Infinity);
+  // Walk x in order; a reduced axis has output stride 0, so its elements meet in one slot.
   const outStrides = stridesOf(outShape).map((s, i) => (axes.includes(i) ? 0 : s));
-  const rank = shape.length;
-  const counter = new Array<number>(rank).fill(0);
-  let o = 0;
-  const size = sizeOf(shape);
-  for (let i = 0; i < size; i++) {
+  forEachStrided(shape, outStrides, 0, (i, o) => {
     const v = x[i];
     if (op === 'sum') acc[o] += v;
     else if (op === 'max') acc[o] = v > acc[o] || v !== v ? v : acc[o];
     else acc[o] = v < acc[o] || v !== v ? v : acc[o];
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      counter[axis]++;
-      o += outStrides[axis];
-      if (counter[axis] < shape[axis]) break;
-      o -= outStrides[axis] * shape[axis];
-      counter[axis] = 0;
-    }
-  }
-  if (op !== 'sum' || dtype === 'float64') return acc;
-  const out = allocArray(dtype, outSize);
-  out.set(acc);
-  return out;
+  });
+  return op !== 'sum' || dtype === 'float64' ? acc : arrayFrom(dtype, acc);
 }
 
 /** One element: 0 when all of x's first `size` elements are finite, NaN otherwise. */
