@@ -43,15 +43,37 @@ const STORAGE_SHARE = 0.75;
 /** Bytes after every block: the SIMD loops read and write up to a vector past a region's end. */
 export const SLACK_BYTES = 32;
 
-/** A new shared memory of `initialPages` that may grow to MAX_PAGES. */
+/** The maximum each memory was made with (the JS API does not expose it). */
+const maxima = new WeakMap<WasmMemory, number>();
+
+/**
+ * A new shared memory of `initialPages` that may grow to MAX_PAGES (4 GiB), or to half that where
+ * the engine refuses 4 GiB (a 32-bit browser); the kernels' imports accept either.
+ */
 export function sharedMemory(initialPages = 16): WasmMemory {
-  return new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+  let maximum = MAX_PAGES;
+  let memory: WasmMemory;
+  try {
+    memory = new WebAssembly.Memory({ initial: initialPages, maximum, shared: true });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    maximum = MAX_PAGES / 2;
+    memory = new WebAssembly.Memory({ initial: initialPages, maximum, shared: true });
+  }
+  maxima.set(memory, maximum * PAGE);
+  return memory;
 }
 
-// Offset 0 stays unused, so no block starts at a null address.
-const arena = new Arena(64, MAX_PAGES * PAGE);
+/** The bytes a memory made by `sharedMemory` may grow to. */
+export const maxMemoryBytes = (memory: WasmMemory): number =>
+  maxima.get(memory) ?? MAX_PAGES * PAGE;
+
+const MiB = (bytes: number) => Math.ceil(bytes / 2 ** 20);
 
 let memory: WasmMemory | undefined;
+// Offset 0 stays unused, so no block starts at a null address. The limit is the memory's maximum,
+// set when the memory is made.
+let arena = new Arena(64, MAX_PAGES * PAGE);
 let f32 = new Float32Array(0);
 let i32 = new Int32Array(0);
 
@@ -62,6 +84,7 @@ let i32 = new Int32Array(0);
 export function wasmMemory(): WasmMemory {
   if (memory === undefined) {
     memory = sharedMemory();
+    arena = new Arena(64, maxMemoryBytes(memory));
     f32 = new Float32Array(memory.buffer);
     i32 = new Int32Array(memory.buffer);
   }
@@ -78,9 +101,9 @@ export function ensureMemory(endByte: number): void {
   const memory = wasmMemory();
   const have = memory.buffer.byteLength;
   if (endByte <= have) return;
-  if (endByte > MAX_PAGES * PAGE)
+  if (endByte > arena.limit)
     throw new RangeError(
-      `fast backend: ${Math.ceil(endByte / 2 ** 20)} MiB of wasm memory needed, over the ${(MAX_PAGES * PAGE) / 2 ** 20} MiB maximum`,
+      `fast backend: ${MiB(endByte)} MiB of wasm memory needed, over the ${MiB(arena.limit)} MiB maximum`,
     );
   memory.grow(Math.ceil((endByte - have) / PAGE));
   f32 = new Float32Array(memory.buffer);
@@ -92,10 +115,11 @@ export function ensureMemory(endByte: number): void {
  * RangeError names the size when it does not fit.
  */
 export function withScratch<T>(bytes: number, use: (byteOffset: number) => T): T {
+  wasmMemory();
   const at = arena.alloc(bytes + SLACK_BYTES);
   if (at === undefined)
     throw new RangeError(
-      `fast backend: a kernel needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory, more than is free under the ${(MAX_PAGES * PAGE) / 2 ** 20} MiB maximum`,
+      `fast backend: a kernel needs ${MiB(bytes)} MiB of wasm memory, more than is free under the ${MiB(arena.limit)} MiB maximum`,
     );
   try {
     ensureMemory(at + bytes + SLACK_BYTES);
@@ -124,6 +148,7 @@ export function residentOffset(view: object): number {
 export function residentArray(dtype: DType, size: number): Float32Array | Float64Array | undefined {
   const bytesPer = dtype === 'float32' ? 4 : 8;
   const bytes = size * bytesPer + SLACK_BYTES;
+  wasmMemory();
   if (arena.used + bytes > STORAGE_SHARE * arena.limit) return undefined;
   const at = arena.alloc(bytes);
   if (at === undefined) return undefined;
