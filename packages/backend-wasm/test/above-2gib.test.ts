@@ -6,7 +6,7 @@
  * wholly above it (every matmul arrangement, threaded GEMM jobs whose offsets travel through an
  * Int32Array, the window kernels).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { tidy, type Storage } from '@thermograd/autograd';
 import { fastBackend } from '../src/index.js';
 import { resetBufferPool } from '../src/buffer-pool.js';
@@ -27,6 +27,15 @@ import {
   values,
   windowAndElementwiseKernels,
 } from './resident-kernels.js';
+
+// Two threads whatever the machine: a threaded GEMM job carries its offsets in an Int32Array,
+// where those above 2³¹ read back negative (the kernel's i32 parameters take them modulo 2³²).
+const threadsWere = process.env.THERMOGRAD_THREADS;
+process.env.THERMOGRAD_THREADS = '2';
+afterAll(() => {
+  if (threadsWere === undefined) delete process.env.THERMOGRAD_THREADS;
+  else process.env.THERMOGRAD_THREADS = threadsWere;
+});
 
 const TWO_GIB = 2 ** 31;
 const fillers: object[] = [];
