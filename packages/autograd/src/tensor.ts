@@ -9,7 +9,7 @@ import type { Backend, Storage } from './backend/backend.js';
 import { arrayFrom, type DType, type TypedArray } from './dtype.js';
 import { shapeToString, sizeOf, type Shape } from './shape.js';
 import { runBackward, type BackwardOptions, type GradNode } from './autograd.js';
-import { trackTensor, untrackTensor } from './tidy.js';
+import { moveWrapper, trackTensor, untrackTensor } from './tidy.js';
 
 /** Per-example gradient statistics left on a parameter by `backward({ perExample })`. */
 export interface PerExampleRecord {
@@ -158,6 +158,18 @@ export class Tensor {
     }
     this.backend.write(this.storage, data, this.dtype);
     return this;
+  }
+
+  /**
+   * Moves this tensor onto `storage`, which its backend made with the same values (the fast
+   * backend moves a trained parameter into wasm memory so), and returns true; returns false and
+   * changes nothing when another tensor shares the current storage (a view, reshape or detach).
+   * The old storage is left to the collector.
+   */
+  replaceStorage(storage: Storage): boolean {
+    if (!moveWrapper(this.storage, storage)) return false;
+    this.storageRef = storage;
+    return true;
   }
 
   /**

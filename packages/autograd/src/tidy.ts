@@ -76,6 +76,17 @@ export function untrackTensor(t: Tensor, storage: unknown): boolean {
   return count <= 0;
 }
 
+/**
+ * Called by Tensor.replaceStorage: moves the tensor's count from `from` to `to`, or returns false
+ * when another live tensor wraps `from` (it would keep seeing the old storage).
+ */
+export function moveWrapper(from: unknown, to: unknown): boolean {
+  if (isObject(from) && ((from as Counted)[WRAPPERS] ?? 1) > 1) return false;
+  if (isObject(from)) (from as Counted)[WRAPPERS] = 0;
+  if (isObject(to)) (to as Counted)[WRAPPERS] = ((to as Counted)[WRAPPERS] ?? 0) + 1;
+  return true;
+}
+
 /** Number of open tidy scopes (0 outside any). */
 export function tidyDepth(): number {
   return scopes.length;

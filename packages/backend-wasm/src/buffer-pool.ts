@@ -8,11 +8,22 @@
  * arrays are also what every array is where shared memory is off (`setResidentStorage(false)`)
  * or the memory's storage budget is spent.
  *
+ * One kind of storage made outside tidy does move into wasm memory: a float32 parameter, on its
+ * first update by the Optimizer (`takeLongLived`, fast-backend.ts's `assign`). The user holds it
+ * on purpose, every step's kernels read it, and the optimizer's state beside it is already made
+ * inside the step's scope. Such a long-lived block is freed by dispose() or, as a backstop, by
+ * the collector, and long-lived storage may fill only a quarter of the memory's maximum (past that
+ * parameters stay plain arrays; wasm-memory.ts), so models dropped without dispose() never crowd
+ * out a step's storage. Moving at the update rather than at creation needs no hint from the code
+ * that makes the tensor (a parameter is made by `tensor()`, then marked), and a model that is
+ * never trained never takes wasm memory.
+ *
  * A training step run inside `tidy` (src/tidy.ts) disposes its intermediates when it ends; their
  * storage comes back here (`backend.dispose`), and the next step's kernels, which ask for the
  * same sizes in the same order, take it instead of allocating: after a warm-up step a step makes
- * no new buffers (no garbage proportional to the model). Outside tidy nothing is released and
- * every take is a miss, i.e. a plain allocation, as before.
+ * no new buffers (no garbage proportional to the model). Outside tidy a take may reuse a buffer
+ * that an earlier scope released (a view onto wasm memory, then, given back by dispose() or the
+ * collector like any other); otherwise it is a plain allocation.
  *
  * Buffers handed out are dirty (a previous tensor's values): `take` is for kernels that write every
  * element, `takeZeroed` for kernels that accumulate into zeros. Only arrays the pool itself made
@@ -36,6 +47,8 @@ const free64 = new Map<number, Float64Array[]>();
 const pooled = new WeakSet<object>();
 /** Arrays this pool allocated: the only ones `release` takes back. */
 const ours = new WeakSet<object>();
+/** Long-lived arrays (takeLongLived): freed when released, never pooled. */
+const longLived = new WeakSet<object>();
 let pooledBytes = 0;
 
 export interface BufferPoolStats {
@@ -140,6 +153,20 @@ export function takeZeroed(dtype: DType, size: number): TypedArray {
   return a;
 }
 
+/**
+ * Wasm memory for a tensor that lives on across steps (a trained parameter, fast-backend.ts's
+ * assign), or undefined where storage is not resident or the long-lived budget is spent
+ * (wasm-memory.ts). Its block is freed when the tensor is disposed, or by the collector.
+ */
+export function takeLongLived(dtype: DType, size: number): Float32Array | Float64Array | undefined {
+  const a = resident ? residentArray(dtype, size, true) : undefined;
+  if (a !== undefined) {
+    ours.add(a);
+    longLived.add(a);
+  }
+  return a;
+}
+
 /** Whether the pool made this array (so it may be recycled, or live in wasm memory). */
 export const isPoolArray = (storage: unknown): storage is Float32Array | Float64Array =>
   (storage instanceof Float32Array || storage instanceof Float64Array) && ours.has(storage);
@@ -148,7 +175,11 @@ export const isPoolArray = (storage: unknown): storage is Float32Array | Float64
 export function release(storage: unknown): void {
   if (!(storage instanceof Float32Array || storage instanceof Float64Array)) return;
   if (!ours.has(storage) || pooled.has(storage)) return;
-  if (storage.length === 0 || pooledBytes + storage.byteLength > MAX_POOLED_BYTES) {
+  if (
+    longLived.has(storage) ||
+    storage.length === 0 ||
+    pooledBytes + storage.byteLength > MAX_POOLED_BYTES
+  ) {
     drop(storage);
     return;
   }

@@ -22,6 +22,7 @@ import {
   type Backend,
   type Conv2dGeometry,
   type Storage,
+  type Tensor,
   type TypedArray,
 } from '@thermograd/autograd';
 import { matmulF32 } from './matmul.js';
@@ -29,7 +30,8 @@ import { binaryFloats, unaryBackwardF32, unaryF32, whereFloats } from './element
 import { reduceFloats } from './reduce.js';
 import { permuteInto } from './layout.js';
 import { col2imInto, im2colInto } from './conv.js';
-import { isPoolArray, release, take, takeF32, takeZeroed } from './buffer-pool.js';
+import { isPoolArray, release, take, takeF32, takeLongLived, takeZeroed } from './buffer-pool.js';
+import { residentOffset } from './wasm-memory.js';
 import {
   avgPool2dBackwardInto,
   avgPool2dInto,
@@ -53,7 +55,32 @@ const isFloats = (s: Storage, dtype: string): s is Float32Array | Float64Array =
 const isPool2x2 = (g: Conv2dGeometry) =>
   g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
 
-export const fastBackend: Backend = {
+/**
+ * target ← value, the Optimizer's parameter update (it calls a backend's `assign` where there is
+ * one). A float32 parameter that does not live in wasm memory yet moves there on its first update
+ * (the one rule by which storage made outside tidy becomes resident: see buffer-pool.ts), so every
+ * later step's kernels read it in place; it stays a plain array when another tensor shares its
+ * storage or the long-lived budget is spent. The values are copied from the update's storage once
+ * (Tensor.assign would copy them out with dataSync and in again).
+ */
+function assign(target: Tensor, value: Tensor): void {
+  const values = value.storage;
+  if (!isFloats(values, target.dtype) || values.length !== target.size) {
+    target.assign(value);
+    return;
+  }
+  if (target.isLeaf && residentOffset(target.storage as object) < 0) {
+    const moved = target.dtype === 'float32' ? takeLongLived('float32', target.size) : undefined;
+    if (moved !== undefined) {
+      moved.set(values);
+      if (target.replaceStorage(moved)) return;
+      release(moved);
+    }
+  }
+  target.assign(values);
+}
+
+export const fastBackend: Backend & { assign: typeof assign } = {
   ...ref,
   name: 'fast',
   // Storage comes from and goes back to the buffer pool (buffer-pool.ts): a step inside tidy()
@@ -65,6 +92,7 @@ export const fastBackend: Backend = {
   },
   zeros: (size, dtype) => takeZeroed(dtype, size),
   dispose: (storage) => release(storage),
+  assign,
   // A copy: the pool recycles its arrays (and wasm memory its blocks), so a view handed to the
   // caller, or any subarray cut from it, would change under them once the tensor is gone.
   read: (storage, dtype) => (isPoolArray(storage) ? storage.slice() : ref.read(storage, dtype)),

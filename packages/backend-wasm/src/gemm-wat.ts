@@ -36,8 +36,13 @@ export const GEMM_KC = 256;
 /** Row panels per block: an MC×KC block of A (MC = 32·MR = 128 rows, 128 KiB) stays in L2 while every B panel passes it. */
 export const GEMM_MC_PANELS = 32;
 
-/** Pages of the shared memory's maximum (2 GiB): shared memories must declare one. */
-export const MAX_PAGES = 32768;
+/**
+ * Pages of the shared memory's maximum (4 GiB, all a 32-bit address reaches): shared memories must
+ * declare one. An engine that refuses it gets 2 GiB (wasm-memory.ts); the modules' imports accept
+ * either. Addresses above 2³¹ are negative as signed i32, so the kernels compare addresses unsigned
+ * (`i32.lt_u`/`ge_u`) and keep signed comparisons for counts only.
+ */
+export const MAX_PAGES = 65536;
 
 /**
  * The module exports `gemm(a, b, c, mPanels, nPanels, k, aRowStride, aColStride, aPanelStride,

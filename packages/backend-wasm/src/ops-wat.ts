@@ -32,16 +32,29 @@ const params = (...names: string[]) => names.map((n) => `(param $${n} i32)`).joi
 const locals = (type: string, ...names: string[]) =>
   names.map((n) => `(local $${n} ${type})`).join(' ');
 
-/** for (; name < end; name += step) body: a loop that does not run when name ≥ end at entry. */
-function loop(label: string, name: string, end: string, step: string, body: string[]): string[] {
+/**
+ * for (; name < end; name += step) body: a loop that does not run when name ≥ end at entry. Counts
+ * compare signed (a clipped window's end may be negative); byte addresses, which pass 2³¹ in a
+ * 4 GiB memory, unsigned (addressLoop).
+ */
+function loop(
+  label: string,
+  name: string,
+  end: string,
+  step: string,
+  body: string[],
+  cmp = 'ge_s',
+) {
   return [
     `(block $${label}_out (loop $${label}`,
-    `  (br_if $${label}_out (i32.ge_s ${v(name)} ${end}))`,
+    `  (br_if $${label}_out (i32.${cmp} ${v(name)} ${end}))`,
     ...body.map((l) => '  ' + l),
     `  ${set(name, add(v(name), step))}`,
     `  (br $${label})))`,
   ];
 }
+const addressLoop = (label: string, name: string, end: string, step: string, body: string[]) =>
+  loop(label, name, end, step, body, 'ge_u');
 
 /**
  * Element-wise over n floats, four at a time: `vector` is the v128 expression stored to out,
@@ -57,7 +70,7 @@ function elementwise(
     `(func (export "${name}") ${params(...operands, 'out', 'n')} ${locals('i32', 'end')} ${locals('v128', 'va', 'vb')}`,
     `  ${set('end', add(v('out'), bytes(v('n'))))}`,
     ...(scalarB ? [`  ${set('vb', `(v128.load32_splat ${v('b')})`)}`] : []),
-    ...loop('l', 'out', v('end'), c(16), [
+    ...addressLoop('l', 'out', v('end'), c(16), [
       set('va', `(v128.load ${v('a')})`),
       ...(operands.includes('b') && !scalarB
         ? [set('vb', `(v128.load ${v('b')})`), set('b', add(v('b'), c(16)))]
@@ -284,12 +297,12 @@ function finiteProbe(): string[] {
     `(func (export "finiteProbe") ${params('x', 'n')} (result f32) ${locals('i32', 'end', 'vend')} ${locals('v128', 'va', 'acc')} (local $s f32)`,
     `  ${set('end', add(v('x'), bytes(v('n'))))}`,
     `  ${set('vend', add(v('x'), bytes(`(i32.and ${v('n')} (i32.const -4))`)))}`,
-    ...loop('l', 'x', v('vend'), c(16), [
+    ...addressLoop('l', 'x', v('vend'), c(16), [
       set('va', `(v128.load ${v('x')})`),
       set('acc', `(f32x4.add ${v('acc')} (f32x4.sub ${v('va')} ${v('va')}))`),
     ]).map((l) => '  ' + l),
     `  ${set('s', `(f32.add (f32.add (f32x4.extract_lane 0 ${v('acc')}) (f32x4.extract_lane 1 ${v('acc')})) (f32.add (f32x4.extract_lane 2 ${v('acc')}) (f32x4.extract_lane 3 ${v('acc')})))`)}`,
-    ...loop('t', 'x', v('end'), c(4), [
+    ...addressLoop('t', 'x', v('end'), c(4), [
       `(local.set $s (f32.add (local.get $s) (f32.sub (f32.load ${v('x')}) (f32.load ${v('x')}))))`,
     ]).map((l) => '  ' + l),
     `  (local.get $s)`,

@@ -15,9 +15,10 @@
  * A view that is never released (work outside tidy, an array returned raw from a scope) gives its
  * block back when the collector reclaims the view (a FinalizationRegistry). Hence a subarray of a
  * tensor's data must not outlive the array it was cut from; `Float32Array.from` or `slice` copies.
- * When storage would take more than STORAGE_SHARE of the memory's maximum, it falls back to a plain
- * array (copied in by the kernels like any non-resident operand); kernel scratch that does not fit
- * fails with a RangeError naming the size.
+ * When storage would take more than STORAGE_SHARE of the memory's maximum, or long-lived storage
+ * (trained parameters) more than LONG_LIVED_SHARE, it falls back to a plain array (copied in by
+ * the kernels like any non-resident operand); kernel scratch that does not fit fails with a
+ * RangeError naming the size.
  */
 import type { DType } from '@thermograd/autograd';
 import { Arena } from './arena.js';
@@ -43,15 +44,37 @@ const STORAGE_SHARE = 0.75;
 /** Bytes after every block: the SIMD loops read and write up to a vector past a region's end. */
 export const SLACK_BYTES = 32;
 
-/** A new shared memory of `initialPages` that may grow to MAX_PAGES. */
+/** The maximum each memory was made with (the JS API does not expose it). */
+const maxima = new WeakMap<WasmMemory, number>();
+
+/**
+ * A new shared memory of `initialPages` that may grow to MAX_PAGES (4 GiB), or to half that where
+ * the engine refuses 4 GiB (a 32-bit browser); the kernels' imports accept either.
+ */
 export function sharedMemory(initialPages = 16): WasmMemory {
-  return new WebAssembly.Memory({ initial: initialPages, maximum: MAX_PAGES, shared: true });
+  let maximum = MAX_PAGES;
+  let memory: WasmMemory;
+  try {
+    memory = new WebAssembly.Memory({ initial: initialPages, maximum, shared: true });
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    maximum = MAX_PAGES / 2;
+    memory = new WebAssembly.Memory({ initial: initialPages, maximum, shared: true });
+  }
+  maxima.set(memory, maximum * PAGE);
+  return memory;
 }
 
-// Offset 0 stays unused, so no block starts at a null address.
-const arena = new Arena(64, MAX_PAGES * PAGE);
+/** The bytes a memory made by `sharedMemory` may grow to. */
+export const maxMemoryBytes = (memory: WasmMemory): number =>
+  maxima.get(memory) ?? MAX_PAGES * PAGE;
+
+const MiB = (bytes: number) => Math.ceil(bytes / 2 ** 20);
 
 let memory: WasmMemory | undefined;
+// Offset 0 stays unused, so no block starts at a null address. The limit is the memory's maximum,
+// set when the memory is made.
+let arena = new Arena(64, MAX_PAGES * PAGE);
 let f32 = new Float32Array(0);
 let i32 = new Int32Array(0);
 
@@ -62,6 +85,7 @@ let i32 = new Int32Array(0);
 export function wasmMemory(): WasmMemory {
   if (memory === undefined) {
     memory = sharedMemory();
+    arena = new Arena(64, maxMemoryBytes(memory));
     f32 = new Float32Array(memory.buffer);
     i32 = new Int32Array(memory.buffer);
   }
@@ -78,9 +102,9 @@ export function ensureMemory(endByte: number): void {
   const memory = wasmMemory();
   const have = memory.buffer.byteLength;
   if (endByte <= have) return;
-  if (endByte > MAX_PAGES * PAGE)
+  if (endByte > arena.limit)
     throw new RangeError(
-      `fast backend: ${Math.ceil(endByte / 2 ** 20)} MiB of wasm memory needed, over the ${(MAX_PAGES * PAGE) / 2 ** 20} MiB maximum`,
+      `fast backend: ${MiB(endByte)} MiB of wasm memory needed, over the ${MiB(arena.limit)} MiB maximum`,
     );
   memory.grow(Math.ceil((endByte - have) / PAGE));
   f32 = new Float32Array(memory.buffer);
@@ -92,10 +116,11 @@ export function ensureMemory(endByte: number): void {
  * RangeError names the size when it does not fit.
  */
 export function withScratch<T>(bytes: number, use: (byteOffset: number) => T): T {
+  wasmMemory();
   const at = arena.alloc(bytes + SLACK_BYTES);
   if (at === undefined)
     throw new RangeError(
-      `fast backend: a kernel needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory, more than is free under the ${(MAX_PAGES * PAGE) / 2 ** 20} MiB maximum`,
+      `fast backend: a kernel needs ${MiB(bytes)} MiB of wasm memory, more than is free under the ${MiB(arena.limit)} MiB maximum`,
     );
   try {
     ensureMemory(at + bytes + SLACK_BYTES);
@@ -105,26 +130,58 @@ export function withScratch<T>(bytes: number, use: (byteOffset: number) => T): T
   }
 }
 
-/** Resident views → [byte offset, block bytes]. */
-const blocks = new WeakMap<object, [number, number]>();
+/**
+ * Long-lived storage (a trained parameter, buffer-pool.ts's takeLongLived) may fill this share of
+ * the maximum: it is freed only by dispose() or the collector, so past it such storage is a plain
+ * array, and tidy storage always keeps the rest of STORAGE_SHARE.
+ */
+const LONG_LIVED_SHARE = 0.25;
+let longLivedBytes = 0;
+/** A test's budget for long-lived storage, in bytes (undefined: LONG_LIVED_SHARE of the maximum). */
+let longLivedBudget: number | undefined;
+
+/** Sets the budget for long-lived storage in bytes (tests; undefined: the default); returns the previous. */
+export function setLongLivedBudget(bytes: number | undefined): number | undefined {
+  const was = longLivedBudget;
+  longLivedBudget = bytes;
+  return was;
+}
+
+interface Block {
+  at: number;
+  bytes: number;
+  longLived: boolean;
+}
+/** Resident views → their block. */
+const blocks = new WeakMap<object, Block>();
+
+function freeBlock(block: Block): void {
+  arena.free(block.at, block.bytes);
+  if (block.longLived) longLivedBytes -= block.bytes;
+}
 /** Gives a block back when its view is collected without having been freed. */
-const collected = new FinalizationRegistry<[number, number]>(([at, bytes]) =>
-  arena.free(at, bytes),
-);
+const collected = new FinalizationRegistry<Block>(freeBlock);
 
 /** The byte offset of a view made by `residentArray`, or -1 for any other array. */
 export function residentOffset(view: object): number {
-  return blocks.get(view)?.[0] ?? -1;
+  return blocks.get(view)?.at ?? -1;
 }
 
 /**
  * A new view of `size` elements of `dtype` in the memory (contents arbitrary), or undefined when
- * the memory has no room for it.
+ * the memory, or for `longLived` storage its budget, has no room for it.
  */
-export function residentArray(dtype: DType, size: number): Float32Array | Float64Array | undefined {
+export function residentArray(
+  dtype: DType,
+  size: number,
+  longLived = false,
+): Float32Array | Float64Array | undefined {
   const bytesPer = dtype === 'float32' ? 4 : 8;
   const bytes = size * bytesPer + SLACK_BYTES;
+  wasmMemory();
   if (arena.used + bytes > STORAGE_SHARE * arena.limit) return undefined;
+  if (longLived && longLivedBytes + bytes > (longLivedBudget ?? LONG_LIVED_SHARE * arena.limit))
+    return undefined;
   const at = arena.alloc(bytes);
   if (at === undefined) return undefined;
   ensureMemory(at + bytes);
@@ -132,7 +189,8 @@ export function residentArray(dtype: DType, size: number): Float32Array | Float6
     dtype === 'float32'
       ? new Float32Array(wasmMemory().buffer, at, size)
       : new Float64Array(wasmMemory().buffer, at, size);
-  const block: [number, number] = [at, bytes];
+  const block: Block = { at, bytes, longLived };
+  if (longLived) longLivedBytes += bytes;
   blocks.set(view, block);
   collected.register(view, block, view);
   return view;
@@ -144,11 +202,15 @@ export function freeResident(view: object): boolean {
   if (!block) return false;
   blocks.delete(view);
   collected.unregister(view);
-  arena.free(block[0], block[1]);
+  freeBlock(block);
   return true;
 }
 
-/** Bytes of the memory held by live blocks, and its size now. */
-export function wasmMemoryStats(): { usedBytes: number; memoryBytes: number } {
-  return { usedBytes: arena.used, memoryBytes: memory?.buffer.byteLength ?? 0 };
+/** Bytes of the memory held by live blocks (long-lived ones among them), and its size now. */
+export function wasmMemoryStats(): {
+  usedBytes: number;
+  longLivedBytes: number;
+  memoryBytes: number;
+} {
+  return { usedBytes: arena.used, longLivedBytes, memoryBytes: memory?.buffer.byteLength ?? 0 };
 }

@@ -7,9 +7,9 @@
  * It also decides, once, whether the GEMM kernel uses fused multiply-add (`f32x4.relaxed_madd`,
  * WebAssembly relaxed SIMD): see `relaxedSimd` below. Both variants' bytes are assembled ahead of time.
  */
-import { GEMM_MR, GEMM_NR, MAX_PAGES } from './gemm-wat.js';
+import { GEMM_MR, GEMM_NR } from './gemm-wat.js';
 import { GEMM_FMA_WASM, GEMM_WASM, RELAXED_PROBE_WASM } from './wasm-binaries.js';
-import { sharedMemory, type WasmMemory } from './wasm-memory.js';
+import { maxMemoryBytes, sharedMemory, type WasmMemory } from './wasm-memory.js';
 
 // The slice of the WebAssembly JS API used here. The project's `lib` (ES2022) and @types/node 20
 // do not declare the `WebAssembly` global, and pulling in the DOM lib for it would leak browser
@@ -107,9 +107,9 @@ export class GemmKernel {
     const bytes = floats * 4;
     if (bytes > this.memory.buffer.byteLength) {
       const pages = Math.ceil((bytes - this.memory.buffer.byteLength) / 65536);
-      if (bytes > MAX_PAGES * 65536) {
+      if (bytes > maxMemoryBytes(this.memory)) {
         throw new RangeError(
-          `fast backend: a matmul needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory, over the ${MAX_PAGES / 16} MiB limit`,
+          `fast backend: a matmul needs ${Math.ceil(bytes / 2 ** 20)} MiB of wasm memory, over the ${maxMemoryBytes(this.memory) / 2 ** 20} MiB limit`,
         );
       }
       this.memory.grow(pages);

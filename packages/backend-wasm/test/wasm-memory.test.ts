@@ -5,7 +5,7 @@
  * out, the path without shared memory).
  */
 import { describe, expect, it } from 'vitest';
-import { Generator, tidy, type MatmulParams } from '@thermograd/autograd';
+import { tidy } from '@thermograd/autograd';
 import { Arena } from '../src/arena.js';
 import {
   ensureMemory,
@@ -16,8 +16,8 @@ import {
   wasmMemoryStats,
 } from '../src/wasm-memory.js';
 import { fastBackend } from '../src/index.js';
-import { setResidentStorage, take } from '../src/buffer-pool.js';
-import { geometry } from '../../autograd/test/helpers.js';
+import { setResidentStorage } from '../src/buffer-pool.js';
+import { MATMUL_CASES, stored, values, windowAndElementwiseKernels } from './resident-kernels.js';
 
 describe('arena', () => {
   it('hands out aligned, disjoint blocks, reuses freed ones first-fit and coalesces neighbours', () => {
@@ -85,50 +85,8 @@ describe('resident storage in the shared wasm memory', () => {
   });
 });
 
-function values(n: number, seed: number): Float32Array {
-  const rng = new Generator(seed);
-  return Float32Array.from({ length: n }, () => rng.uniform() * 2 - 1);
-}
-
-/** `values` in pool storage: resident inside tidy while resident storage is on. */
-function stored(v: Float32Array): Float32Array {
-  const out = take('float32', v.length) as Float32Array;
-  out.set(v);
-  return out;
-}
-
 describe('kernels on resident storage and on plain arrays give the same bits', () => {
-  // Every matmul arrangement (stacked A, swapped conv forward, B side by side, one per batch
-  // entry; staged, raw and packed operands; C in place and drained, padded and unpadded).
-  const cases: MatmulParams[] = [
-    {
-      batch: 1,
-      m: 64,
-      k: 40,
-      n: 256,
-      transA: false,
-      transB: false,
-      aBatched: true,
-      bBatched: true,
-    },
-    { batch: 1, m: 5, k: 7, n: 9, transA: false, transB: false, aBatched: true, bBatched: true },
-    { batch: 3, m: 8, k: 30, n: 16, transA: false, transB: true, aBatched: true, bBatched: true },
-    {
-      batch: 4,
-      m: 12,
-      k: 25,
-      n: 20,
-      transA: false,
-      transB: false,
-      aBatched: true,
-      bBatched: false,
-    },
-    { batch: 4, m: 8, k: 25, n: 16, transA: false, transB: true, aBatched: false, bBatched: true },
-    { batch: 3, m: 7, k: 30, n: 9, transA: true, transB: true, aBatched: false, bBatched: true },
-    { batch: 2, m: 40, k: 9, n: 24, transA: true, transB: false, aBatched: false, bBatched: true },
-    { batch: 1, m: 70, k: 33, n: 300, transA: false, transB: true, aBatched: true, bBatched: true },
-  ];
-  for (const p of cases) {
+  for (const p of MATMUL_CASES) {
     it(`matmul ${JSON.stringify(p)}`, () =>
       tidy(() => {
         const a = values((p.aBatched ? p.batch : 1) * p.m * p.k, 1);
@@ -157,33 +115,11 @@ describe('kernels on resident storage and on plain arrays give the same bits', (
   });
 
   it('im2col, col2im, max pool and its backward, relu and a broadcast add', () => {
-    const g = geometry(20, 3, 12, 12, [3, 3], [1, 1], [1, 1]);
-    const pool = geometry(20, 3, 12, 12, [2, 2], [2, 2], [0, 0]);
-    const x = values(g.n * g.c * g.h * g.w, 3);
-    const bias = values(g.w, 4);
-    const run = () => {
-      const cols = fastBackend.im2col(stored(x), g, 'float32');
-      const back = fastBackend.col2im(cols, g, 'float32');
-      const { y, argmax } = fastBackend.maxPool2d(stored(x), pool, 'float32');
-      const dx = fastBackend.maxPool2dBackward(y, argmax, pool, 'float32');
-      const r = fastBackend.unary('relu', stored(x), x.length, 'float32', 0, 0);
-      const shape = [g.n, g.c, g.h, g.w];
-      const sum = fastBackend.binary(
-        'add',
-        stored(x),
-        shape,
-        stored(bias),
-        [g.w],
-        shape,
-        'float32',
-      );
-      return [cols, back, y, dx, r, sum].map((s) => Array.from(s as Float32Array));
-    };
     tidy(() => {
-      const resident = run();
+      const resident = windowAndElementwiseKernels();
       const was = setResidentStorage(false);
       try {
-        expect(resident).toEqual(run());
+        expect(resident).toEqual(windowAndElementwiseKernels());
       } finally {
         setResidentStorage(was);
       }

@@ -14,7 +14,7 @@ import {
   type Backend,
 } from '@thermograd/autograd';
 import { countLiveStorage } from '@thermograd/autograd/testing';
-import { fastBackend } from '@thermograd/backend-wasm';
+import { fastBackend, resetBufferPool, wasmMemoryStats } from '@thermograd/backend-wasm';
 import { momentum, Optimizer } from '../src/index.js';
 
 function model(kind: 'mlp' | 'cnn', backend: Backend): nn.Module {
@@ -61,5 +61,30 @@ describe.each([
     }
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(opt.hyper.step).toBe(5);
+  });
+});
+
+describe('the Optimizer on the fast backend', () => {
+  it("writes through the backend's assign, which moves float32 parameters into wasm memory once", () => {
+    resetBufferPool(); // the parameters below are new plain arrays, not blocks a scope released
+    const net = model('mlp', fastBackend);
+    const x = tensor(new Array(8 * 12).fill(0.25), [8, 12], { dtype: 'float32' });
+    const opt = new Optimizer(net, momentum({ eta: 0.1, mu: 0.9 }));
+    const base = wasmMemoryStats().longLivedBytes;
+    const step = () =>
+      tidy(() => {
+        crossEntropy(net.forward(x), [0, 3, 1, 2, 2, 1, 0, 3]).backward();
+        opt.step();
+        opt.zeroGrad();
+      });
+    step();
+    const moved = wasmMemoryStats().longLivedBytes - base;
+    // Each parameter's floats, plus the allocator's slack per block.
+    expect(moved).toBeGreaterThanOrEqual(4 * (12 * 16 + 16 + 16 * 4 + 4));
+    step();
+    expect(wasmMemoryStats().longLivedBytes - base).toBe(moved);
+    for (const p of net.parameters()) p.dispose();
+    opt.dispose();
+    expect(wasmMemoryStats().longLivedBytes).toBe(base);
   });
 });

@@ -12,7 +12,7 @@ const STORAGE_PARTS: Partial<Record<keyof Backend, readonly string[]>> = {
   maxPool2d: ['y'],
 };
 /** Methods that make no storage. */
-const NOT_KERNELS = new Set(['read', 'readAsync', 'write', 'dispose']);
+const NOT_KERNELS = new Set(['read', 'readAsync', 'write', 'assign', 'dispose']);
 
 export function countLiveStorage(inner: Backend): { backend: Backend; live(): number } {
   const live = new Set<Storage>();
