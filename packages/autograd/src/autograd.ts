@@ -74,6 +74,11 @@ export function setDetectAnomaly(enabled: boolean): void {
   mode.anomaly = enabled;
 }
 
+/** Whether anomaly detection is on (PyTorch's torch.is_anomaly_enabled()). */
+export function isAnomalyDetectionEnabled(): boolean {
+  return mode.anomaly;
+}
+
 export function detectAnomaly<T>(fn: () => T): T {
   return withMode('anomaly', true, fn);
 }

@@ -37,6 +37,7 @@ export {
   isGradEnabled,
   detectAnomaly,
   setDetectAnomaly,
+  isAnomalyDetectionEnabled,
   AnomalyError,
   fromOp,
   type BackwardOptions,
@@ -46,7 +47,7 @@ export {
   type BatchReduction,
 } from './autograd.js';
 export type { PerExampleRecorder } from './per-example.js';
-export { Generator, type GeneratorState } from './random.js';
+export { Generator, manualSeed, type GeneratorState } from './random.js';
 export * from './creation.js';
 export * from './ops/index.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './testing/gradcheck.js';

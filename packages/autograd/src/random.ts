@@ -80,3 +80,8 @@ export class Generator {
     return { alea: this.prng.state(), spareNormal: this.spare };
   }
 }
+
+/** A new generator seeded with `seed` (PyTorch's torch.manual_seed, without global state). */
+export function manualSeed(seed: number | string): Generator {
+  return new Generator(seed);
+}

@@ -89,6 +89,8 @@ describe('anomaly mode', () => {
   it('names the first op whose forward produced NaN or Inf', () => {
     const x = tg.tensor([-1, 1]);
     expect(() => tg.detectAnomaly(() => tg.log(x).mul(2))).toThrow(/forward of 'log' produced NaN/);
+    expect(tg.detectAnomaly(() => tg.isAnomalyDetectionEnabled())).toBe(true);
+    expect(tg.isAnomalyDetectionEnabled()).toBe(false); // restored after the throw too
     // Outside anomaly mode the NaN passes silently, as in PyTorch.
     expect(Number.isNaN(tg.log(x).toArray()[0])).toBe(true);
   });

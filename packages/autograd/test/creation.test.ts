@@ -56,6 +56,8 @@ describe('seeded randomness', () => {
     const c = tg.randn([100], { rng: new tg.Generator(43) }).toArray();
     expect(Buffer.from(a.buffer).equals(Buffer.from(b.buffer))).toBe(true);
     expect(Buffer.from(a.buffer).equals(Buffer.from(c.buffer))).toBe(false);
+    const m = tg.randn([100], { rng: tg.manualSeed(42) }).toArray();
+    expect(Buffer.from(m.buffer).equals(Buffer.from(a.buffer))).toBe(true);
   });
 
   it('a generator resumes exactly from its saved state, also mid normal pair', () => {
