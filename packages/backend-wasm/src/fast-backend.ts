@@ -121,7 +121,7 @@ export const fastBackend: Backend = {
     const size = g.n * g.c * g.h * g.w;
     if (dtype === 'float32' && isF32(dy) && argmax.length >= WASM_MIN_ELEMENTS) {
       const dx = takeF32(size);
-      scatterAddWasm(dy, argmax, dx, size);
+      scatterAddWasm(dy, argmax, dx, size, g.n * g.c);
       return dx;
     }
     const dx = takeZeroed(dtype, size);

@@ -20,29 +20,9 @@
  * commute exactly), so results are bit-identical to the per-matrix loop.
  */
 import type { MatmulParams } from '@thermograd/autograd';
-import { GemmKernel, relaxedSimd } from './wasm-module.js';
-import { GemmThreads } from './threads.js';
+import { backendThreads, gemmKernel } from './threads.js';
 import { takeF32 } from './buffer-pool.js';
-import { ensureMemory, memoryF32, residentOffset, wasmMemory, withScratch } from './wasm-memory.js';
-
-let kernel: GemmKernel | undefined;
-let threads: GemmThreads | undefined;
-/** The kernel instance on the backend's memory (created on first use, so importing costs only the assembly). */
-export function gemmKernel(): GemmKernel {
-  return (kernel ??= new GemmKernel(relaxedSimd, wasmMemory()));
-}
-/** The kernel's worker threads (started on first use). */
-function gemmThreads(): GemmThreads {
-  return (threads ??= new GemmThreads(gemmKernel()));
-}
-
-/**
- * Starts the fast backend's matmul worker threads if they are not running yet and resolves once
- * they all wait for work (at once where there are none: a browser's main thread, one thread).
- */
-export function wasmBackendReady(): Promise<void> {
-  return gemmThreads().ready();
-}
+import { ensureMemory, memoryF32, residentOffset, withScratch } from './wasm-memory.js';
 
 /** An operand stored contiguously: `length` floats of `src` from element `base`. */
 interface Stored {
@@ -277,7 +257,7 @@ function run(job: Job): void {
       [ldb, bPanelStride] = [nr * 4, k * nr * 4];
     }
     const cStart = cAt >= 0 ? cAt : base + cOff;
-    gemmThreads().gemm(
+    backendThreads().gemm(
       aStart * 4,
       bStart * 4,
       cStart * 4,

@@ -6,47 +6,25 @@
  * operand copied in (one memcpy), a result copied out.
  */
 import type { Conv2dGeometry } from '@thermograd/autograd';
-import { OPS_WASM } from './wasm-binaries.js';
 import type { WasmBinaryOp } from './ops-wat.js';
-import {
-  SLACK_BYTES,
-  memoryF32,
-  memoryI32,
-  residentOffset,
-  wasmMemory,
-  withScratch,
-} from './wasm-memory.js';
-
-const WebAssembly = (
-  globalThis as unknown as {
-    WebAssembly: {
-      Module: new (bytes: Uint8Array) => object;
-      Instance: new (m: object, i: object) => { exports: Record<string, unknown> };
-    };
-  }
-).WebAssembly;
+import { backendThreads, countArg, fixedArg, offsetArg } from './threads.js';
+import { SLACK_BYTES, memoryF32, memoryI32, residentOffset, withScratch } from './wasm-memory.js';
 
 type Fn = (...args: number[]) => void;
 
-let fns: Record<string, Fn> | undefined;
-/** The kernel named `name` (the module is instantiated on first use). */
-function fn(name: string): Fn {
-  fns ??= new WebAssembly.Instance(new WebAssembly.Module(OPS_WASM), {
-    env: { memory: wasmMemory() },
-  }).exports as Record<string, Fn>;
-  return fns[name];
-}
+/** The kernel named `name`, on the calling thread. */
+const fn = (name: string): Fn => backendThreads().ops[name];
 
-/** One array a kernel reads ('in'), writes ('out') or adds into from zeros ('zeroed'). */
+/** One array a kernel reads ('in') or writes ('out'). */
 interface Region {
   array: Float32Array | Int32Array;
   length: number;
-  role: 'in' | 'out' | 'zeroed';
+  role: 'in' | 'out';
 }
 
 /**
  * Runs `kernel` with the byte offset of each region in wasm memory: a resident array's own, or a
- * scratch block that an 'in' array is copied into and an 'out'/'zeroed' one is copied out of.
+ * scratch block that an 'in' array is copied into and an 'out' one is copied out of.
  */
 function inMemory(regions: Region[], kernel: (offsets: number[]) => void): void {
   const offsets = regions.map((r) => residentOffset(r.array));
@@ -61,8 +39,7 @@ function inMemory(regions: Region[], kernel: (offsets: number[]) => void): void 
     regions.forEach((r, i) => {
       if (slots[i] >= 0) offsets[i] = base + slots[i];
       const at = offsets[i] / 4;
-      if (r.role === 'zeroed') memoryF32().fill(0, at, at + r.length);
-      else if (r.role === 'in' && slots[i] >= 0)
+      if (r.role === 'in' && slots[i] >= 0)
         (r.array instanceof Int32Array ? memoryI32() : memoryF32()).set(
           r.array.subarray(0, r.length),
           at,
@@ -143,20 +120,22 @@ export function binaryWasm(
   );
 }
 
-const geometryArgs = (g: Conv2dGeometry) => [
-  g.n,
-  g.c,
-  g.h,
-  g.w,
-  g.kh,
-  g.kw,
-  g.strideH,
-  g.strideW,
-  g.padH,
-  g.padW,
-  g.outH,
-  g.outW,
+/**
+ * The arguments of ops-wat.ts's im2col/col2im, split by image: image b's pixels at x + b·c·h·w
+ * floats, its patches at cols + b·outH·outW·c·kh·kw.
+ */
+const convArgs = (x: number, cols: number, g: Conv2dGeometry) => [
+  offsetArg(x, g.c * g.h * g.w * 4),
+  offsetArg(cols, g.outH * g.outW * g.c * g.kh * g.kw * 4),
+  countArg(),
+  ...[g.c, g.h, g.w, g.kh, g.kw, g.strideH, g.strideW, g.padH, g.padW, g.outH, g.outW].map(
+    fixedArg,
+  ),
 ];
+
+/** Bytes an im2col or col2im moves: the image read or written, the columns written or read. */
+const convBytes = (g: Conv2dGeometry) =>
+  4 * g.n * g.c * (g.h * g.w + g.outH * g.outW * g.kh * g.kw);
 
 export function im2colWasm(x: Float32Array, g: Conv2dGeometry, out: Float32Array): Float32Array {
   inMemory(
@@ -164,7 +143,7 @@ export function im2colWasm(x: Float32Array, g: Conv2dGeometry, out: Float32Array
       { array: x, length: g.n * g.c * g.h * g.w, role: 'in' },
       { array: out, length: out.length, role: 'out' },
     ],
-    ([xo, co]) => fn('im2col')(xo, co, ...geometryArgs(g)),
+    ([xo, co]) => backendThreads().split('im2col', g.n, convArgs(xo, co, g), convBytes(g)),
   );
   return out;
 }
@@ -173,15 +152,15 @@ export function im2colWasm(x: Float32Array, g: Conv2dGeometry, out: Float32Array
 export function col2imWasm(cols: Float32Array, g: Conv2dGeometry, out: Float32Array): Float32Array {
   inMemory(
     [
-      { array: out, length: g.n * g.c * g.h * g.w, role: 'zeroed' },
+      { array: out, length: g.n * g.c * g.h * g.w, role: 'out' },
       { array: cols, length: g.n * g.outH * g.outW * g.c * g.kh * g.kw, role: 'in' },
     ],
-    ([xo, co]) => fn('col2im')(xo, co, ...geometryArgs(g)),
+    ([xo, co]) => backendThreads().split('col2im', g.n, convArgs(xo, co, g), convBytes(g)),
   );
   return out;
 }
 
-/** The 2×2, stride-2, unpadded max pool (y and argmax written whole). */
+/** The 2×2, stride-2, unpadded max pool (y and argmax written whole), split by plane. */
 export function maxPool2x2Wasm(
   x: Float32Array,
   g: Conv2dGeometry,
@@ -189,32 +168,63 @@ export function maxPool2x2Wasm(
   argmax: Int32Array,
 ): void {
   const planes = g.n * g.c;
-  const outSize = planes * g.outH * g.outW;
+  const [inPlane, outPlane] = [g.h * g.w, g.outH * g.outW];
   inMemory(
     [
-      { array: x, length: planes * g.h * g.w, role: 'in' },
-      { array: y, length: outSize, role: 'out' },
-      { array: argmax, length: outSize, role: 'out' },
+      { array: x, length: planes * inPlane, role: 'in' },
+      { array: y, length: planes * outPlane, role: 'out' },
+      { array: argmax, length: planes * outPlane, role: 'out' },
     ],
-    ([xo, yo, ao]) => fn('maxPool2x2')(xo, yo, ao, planes, g.h, g.w, g.outH, g.outW),
+    ([xo, yo, ao]) =>
+      backendThreads().split(
+        'maxPool2x2',
+        planes,
+        [
+          offsetArg(xo, inPlane * 4),
+          offsetArg(yo, outPlane * 4),
+          offsetArg(ao, outPlane * 4),
+          countArg(),
+          ...[g.h, g.w, g.outH, g.outW].map(fixedArg),
+          offsetArg(0, inPlane), // argmax indexes the whole of x
+        ],
+        4 * planes * (inPlane + 2 * outPlane),
+      ),
   );
 }
 
-/** dx (any contents, `size` elements) = zeros plus dy[o] added at argmax[o], o ascending. */
+/**
+ * dx (any contents, `planes` planes of `size / planes` elements) = zeros plus dy[o] added at
+ * argmax[o], o ascending, split by plane: a max pool's outputs of a plane point into that plane.
+ */
 export function scatterAddWasm(
   dy: Float32Array,
   argmax: Int32Array,
   dx: Float32Array,
   size: number,
+  planes: number,
 ): void {
   const count = argmax.length;
+  const [inPlane, outPlane] = [size / planes, count / planes];
   inMemory(
     [
       { array: dy, length: count, role: 'in' },
       { array: argmax, length: count, role: 'in' },
-      { array: dx, length: size, role: 'zeroed' },
+      { array: dx, length: size, role: 'out' },
     ],
-    ([dyo, ao, xo]) => fn('scatterAdd')(dyo, ao, xo, count),
+    ([dyo, ao, xo]) =>
+      backendThreads().split(
+        'scatterAdd',
+        planes,
+        [
+          offsetArg(dyo, outPlane * 4),
+          offsetArg(ao, outPlane * 4),
+          fixedArg(xo), // argmax indexes the whole of dx
+          countArg(outPlane),
+          offsetArg(xo, inPlane * 4),
+          countArg(inPlane * 4),
+        ],
+        4 * (2 * count + size),
+      ),
   );
 }
 
