@@ -230,7 +230,7 @@ function run(job: Job): void {
     } else if (a.kind === 'staged') {
       // Panel p is rows p·MR… of A, transposed: matrix p of a stacked transpose.
       const src = place(a.data, aAt, base + sOff);
-      g.transpose(src * 4, aStart * 4, mPanels, k, mr, k * 4, mr * 4);
+      backendThreads().transpose(src * 4, aStart * 4, mPanels, k, mr, k * 4, mr * 4);
       [aRowStride, aColStride, aPanelStride] = [4, mr * 4, roundUp4(k) * mr * 4];
     } else {
       packA(mem, aStart, mr, m, k, a.src, a.rowBase, a.colStride);
@@ -245,11 +245,11 @@ function run(job: Job): void {
       const src = place(b.data, bAt, base + sOff);
       ldb = nr * 4;
       if (b.layout === 'rows') {
-        g.packRows(src * 4, bStart * 4, nPanels, k, n * 4);
+        backendThreads().packRows(src * 4, bStart * 4, nPanels, k, n * 4);
         bPanelStride = k * nr * 4;
       } else {
         // Panel q is rows q·NR… of the stored [n, k] B, transposed: matrix q of a stacked transpose.
-        g.transpose(src * 4, bStart * 4, nPanels, k, nr, k * 4, nr * 4);
+        backendThreads().transpose(src * 4, bStart * 4, nPanels, k, nr, k * 4, nr * 4);
         bPanelStride = roundUp4(k) * nr * 4;
       }
     } else {
@@ -316,10 +316,10 @@ function drainTransposed(
   const outAt = residentOffset(out);
   if (outAt >= 0 && n4 === n && m4 === m) {
     // The result's storage is in the memory and needs no padding: the transpose writes it there.
-    gemmKernel().transpose(cOff * 4, outAt, batch, m, n, np * 4, n * 4);
+    backendThreads().transpose(cOff * 4, outAt, batch, m, n, np * 4, n * 4);
     return;
   }
-  gemmKernel().transpose(cOff * 4, sOff * 4, batch, m, n, np * 4, n4 * 4);
+  backendThreads().transpose(cOff * 4, sOff * 4, batch, m, n, np * 4, n4 * 4);
   if (n4 === n && m4 === m) {
     out.set(mem.subarray(sOff, sOff + batch * m * n));
     return;

@@ -1,9 +1,10 @@
 /**
  * Runs one kernel call on several cores: the GEMM (its column panels of C, or its row panels when
- * there are more of those to share out) and the data-movement kernels of ops-wat.ts (im2col and
- * col2im by image, the 2×2 max pool and its backward scatter by plane). A call is cut into units
- * whose outputs do not overlap (whole panels of C with the whole inner dimension; whole images;
- * whole planes), and units are handed out in chunks to the calling thread and to worker threads
+ * there are more of those to share out), the GEMM module's packing (transpose by matrix, packRows
+ * by panel) and the
+ * data-movement kernels of ops-wat.ts (im2col and col2im by image, the 2×2 max pool and its
+ * backward scatter by plane). A call is cut into units whose outputs do not overlap (whole panels
+ * of C with the whole inner dimension; whole matrices, images, planes), and units are handed out in chunks to the calling thread and to worker threads
  * that instantiate the same kernel bytes on the same shared wasm memory. Every output element is
  * computed by the same instruction sequence whoever takes its unit, and no two threads write (or
  * add into) the same element, so results are bit-identical for any number of threads.
@@ -54,9 +55,11 @@ const FIRST = 4;
 const ARGS = FIRST + 5;
 const MAX_ARGS = 14;
 const SLOTS = ARGS + 3 * MAX_ARGS;
-/** The kernels of ops-wat.ts that can be split (the table's entries after the GEMM, index 0). */
+/** The kernel table: these of the GEMM module (gemm-wat.ts), then these of ops-wat.ts. */
+const GEMM_KERNELS = ['gemm', 'transpose', 'packRows'] as const;
 const SPLIT_OPS = ['im2col', 'col2im', 'maxPool2x2', 'scatterAdd'] as const;
 export type SplitOp = (typeof SPLIT_OPS)[number];
+const KERNELS: readonly string[] = [...GEMM_KERNELS, ...SPLIT_OPS];
 /** Below this many multiply-adds the hand-off (tens of microseconds) costs more than it saves. */
 const MIN_PARALLEL_MACS = 1 << 20;
 /** About this many multiply-adds per chunk: enough to amortise a claim, small enough to balance. */
@@ -95,7 +98,7 @@ export const countArg = (perUnit = 1): SplitArg => ({ base: 0, perUnit, count: t
 /**
  * Claims and computes chunks of one job until none is left. `job` is a copy of the control block
  * (its slots as laid out above), read whole while the job's `JOB` value held; `kernels` is the
- * kernel table (the GEMM, then SPLIT_OPS). The same function runs in the caller and, as source
+ * kernel table (KERNELS). The same function runs in the caller and, as source
  * text, in every worker, so it names nothing outside itself: the slot indices are spelled as
  * numbers here (`test/conformance/fast-threads.test.ts` runs it in workers and checks every
  * element).
@@ -125,10 +128,10 @@ function runChunks(
 }
 
 const WORKER_SOURCE = `
-onStart(({ gemmBytes, opsBytes, ops, memory, control: buffer }) => {
+onStart(({ gemmBytes, opsBytes, gemmNames, opsNames, memory, control: buffer }) => {
 const instance = (bytes) => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-const opsExports = instance(opsBytes).exports;
-const kernels = [instance(gemmBytes).exports.gemm, ...ops.map((name) => opsExports[name])];
+const [gemm, ops] = [instance(gemmBytes).exports, instance(opsBytes).exports];
+const kernels = [...gemmNames.map((name) => gemm[name]), ...opsNames.map((name) => ops[name])];
 const control = new Int32Array(buffer);
 const job = new Int32Array(${SLOTS});
 const runChunks = ${runChunks.toString()};
@@ -168,14 +171,18 @@ export class KernelThreads {
     readonly threads = threadCount(),
   ) {
     this.ops = instantiate(OPS_WASM, kernel.memory) as Record<string, Kernel>;
-    this.kernels = [kernel.gemm as Kernel, ...SPLIT_OPS.map((name) => this.ops[name])];
+    this.kernels = [
+      ...GEMM_KERNELS.map((name) => kernel[name] as Kernel),
+      ...SPLIT_OPS.map((name) => this.ops[name]),
+    ];
     this.control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
     for (let w = 1; w < threads; w++) {
       this.workers.push(
         startWorker(WORKER_SOURCE, {
           gemmBytes: kernel.bytes,
           opsBytes: OPS_WASM,
-          ops: SPLIT_OPS,
+          gemmNames: GEMM_KERNELS,
+          opsNames: SPLIT_OPS,
           memory: kernel.memory,
           control: this.control.buffer,
         }),
@@ -245,7 +252,35 @@ export class KernelThreads {
       split[2] = offsetArg(args[2], nr * 4);
       split[4] = countArg();
     }
-    this.run(0, panels, chunks, split);
+    this.run(KERNELS.indexOf('gemm'), panels, chunks, split);
+  }
+
+  /** kernel.transpose (same arguments: see gemm-wat.ts), its matrices spread over the threads. */
+  transpose(...args: Parameters<GemmKernel['transpose']>): void {
+    const [src, dst, batch, m, n, lds, ldd] = args;
+    // Matrix t reads rows t·n… of src and writes its own ⌈m/4⌉·4 rows of dst.
+    const split = [
+      offsetArg(src, n * lds),
+      offsetArg(dst, Math.ceil(m / 4) * 4 * ldd),
+      countArg(),
+      ...[m, n, lds, ldd].map(fixedArg),
+    ];
+    this.share('transpose', batch, split, 8 * batch * m * n);
+  }
+
+  /** kernel.packRows (same arguments: see gemm-wat.ts), its panels spread over the threads. */
+  packRows(...args: Parameters<GemmKernel['packRows']>): void {
+    const [src, dst, panels, k, lds] = args;
+    const { nr } = this.kernel;
+    // Panel q reads columns q·NR… of src and writes its own k·NR floats.
+    const split = [
+      offsetArg(src, nr * 4),
+      offsetArg(dst, k * nr * 4),
+      countArg(),
+      fixedArg(k),
+      fixedArg(lds),
+    ];
+    this.share('packRows', panels, split, 8 * panels * k * nr);
   }
 
   /**
@@ -254,11 +289,15 @@ export class KernelThreads {
    * sharing it out pays.
    */
   split(op: SplitOp, units: number, args: SplitArg[], bytes: number): void {
+    this.share(op, units, args, bytes);
+  }
+
+  private share(name: string, units: number, args: SplitArg[], bytes: number): void {
     const chunks =
       this.threads <= 1 || bytes < MIN_PARALLEL_BYTES
         ? 1
         : Math.min(units, this.threads * OP_CHUNKS_PER_THREAD);
-    this.run(1 + SPLIT_OPS.indexOf(op), units, chunks, args);
+    this.run(KERNELS.indexOf(name), units, chunks, args);
   }
 
   /** Kernel `kernel` of the table over `units` units in `chunks` chunks, shared out. */
