@@ -60,13 +60,22 @@ function inMemory(regions: Region[], kernel: (offsets: number[]) => void): void 
 /** Below this many elements a JavaScript loop beats the copies and the call. */
 export const WASM_MIN_ELEMENTS = 2048;
 
+/**
+ * An element-wise kernel's arguments split by vectors of four floats: every part but the last is
+ * whole vectors, so the loop's overshoot past a part's end (up to three floats) happens only at
+ * the end of the whole, as on one thread (the last part's count rounds up to its last vector,
+ * which the loop computes whole either way).
+ */
+const units = (n: number) => Math.ceil(n / 4);
+const vectorArgs = (offsets: number[]) => [...offsets.map((at) => offsetArg(at, 16)), countArg(4)];
+
 export function reluWasm(x: Float32Array, out: Float32Array, n: number): void {
   inMemory(
     [
       { array: x, length: n, role: 'in' },
       { array: out, length: n, role: 'out' },
     ],
-    ([xo, oo]) => fn('relu')(xo, oo, n),
+    ([xo, oo]) => backendThreads().split('relu', units(n), vectorArgs([xo, oo]), 8 * n),
   );
 }
 
@@ -82,7 +91,8 @@ export function reluBackwardWasm(
       { array: dy, length: n, role: 'in' },
       { array: out, length: n, role: 'out' },
     ],
-    ([xo, dyo, oo]) => fn('reluBackward')(xo, dyo, oo, n),
+    ([xo, dyo, oo]) =>
+      backendThreads().split('reluBackward', units(n), vectorArgs([xo, dyo, oo]), 12 * n),
   );
 }
 

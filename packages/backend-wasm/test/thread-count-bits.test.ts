@@ -3,9 +3,9 @@
  * every arrangement (A·B, A·Bᵀ, Aᵀ·B, batched), the convolution and pooling kernels that are split
  * by image or plane (im2col, col2im, the 2×2 max pool, the max-pool backward scatter; large enough
  * to be split, with counts that do not divide evenly and pooled widths that are not multiples of
- * four), which must also equal the reference backend's, and a CNN's training losses. Each thread
- * count gets a fresh copy of the modules (the thread pool is created once per process, from the
- * variable).
+ * four; relu and its gradient over an odd length), which must also equal the reference backend's,
+ * and a CNN's training losses. Each thread count gets a fresh copy of the modules (the thread pool
+ * is created once per process, from the variable).
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { geometry } from '../../autograd/test/helpers.js';
@@ -97,6 +97,19 @@ async function runWithThreads(
       kernels.push(...on(fast).map(asBuffer));
       reference.push(...on(ref).map(asBuffer));
     }
+    // relu and its gradient over an odd length (split by vectors of four; a ragged last one).
+    const size = 300_001;
+    const [x, dy] = [values(size), values(size)];
+    const [xs, dys] = [fast.fromValues(x, 'float32'), fast.fromValues(dy, 'float32')];
+    dirtyNext(fast, size);
+    const y = fast.unary('relu', xs, size, 'float32', 0, 0);
+    dirtyNext(fast, size);
+    const dx = fast.unaryBackward('relu', xs, y, dys, size, 'float32', 0, 0);
+    kernels.push(asBuffer(fast.read(y, 'float32')), asBuffer(fast.read(dx, 'float32')));
+    reference.push(
+      asBuffer(ref.read(ref.unary('relu', x, size, 'float32', 0, 0), 'float32')),
+      asBuffer(Float32Array.from(x, (v, i) => (v > 0 ? dy[i] : 0))), // x has no NaN here
+    );
   });
   const rngModel = new ag.Generator(3);
   const model = new ag.nn.Sequential(
