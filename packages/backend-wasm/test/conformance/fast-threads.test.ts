@@ -3,8 +3,9 @@
  * panels, when C has more of those) of C on the shared wasm memory, bit-identical to one thread,
  * for splits that do not divide evenly and for fewer panels than threads, with fused multiply-add
  * and with the plain-SIMD fallback; chunks handed out dynamically, so that workers compute the
- * panels a slow caller has not reached and the caller those of a worker that has not started; and
- * `ready()`, which a Web Worker awaits before training.
+ * panels a slow caller has not reached and the caller those of a worker that has not started;
+ * `ready()`, which a Web Worker awaits before training; and the property the split convolution and
+ * pooling kernels rest on: a call on some of their units writes only those units' outputs.
  */
 import { describe, expect, it } from 'vitest';
 import { GemmKernel } from '../../src/wasm-module.js';
