@@ -38,6 +38,7 @@ import {
 } from './pool.js';
 import {
   WASM_MIN_ELEMENTS,
+  channelSumsWasm,
   col2imWasm,
   finiteProbeWasm,
   im2colWasm,
@@ -50,6 +51,12 @@ const isF32 = (s: Storage): s is Float32Array => s instanceof Float32Array;
 /** Storage of `dtype` that the JavaScript loops take: a Float32Array or a Float64Array. */
 const isFloats = (s: Storage, dtype: string): s is Float32Array | Float64Array =>
   dtype === 'float32' ? s instanceof Float32Array : s instanceof Float64Array;
+const isChannelSum = (shape: readonly number[], axes: readonly number[]) =>
+  shape.length === 3 &&
+  axes.length === 2 &&
+  axes[0] === 0 &&
+  axes[1] === 2 &&
+  shape[0] * shape[1] * shape[2] >= WASM_MIN_ELEMENTS;
 const isPool2x2 = (g: Conv2dGeometry) =>
   g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
 
@@ -82,8 +89,13 @@ export const fastBackend: Backend = {
     isFloats(c, dtype) && isFloats(a, dtype) && isFloats(b, dtype)
       ? whereFloats(c, cs, a, as, b, bs, os)
       : ref.where(c, cs, a, as, b, bs, os, dtype),
+  // A conv bias gradient ([B, C, P] summed over B and P) in wasm, its channels over the threads.
   reduce: (op, x, shape, axes, dtype) =>
-    isFloats(x, dtype) ? reduceFloats(op, x, shape, axes) : ref.reduce(op, x, shape, axes, dtype),
+    op === 'sum' && dtype === 'float32' && isF32(x) && isChannelSum(shape, axes)
+      ? channelSumsWasm(x, takeF32(shape[1]), shape[0], shape[1], shape[2])
+      : isFloats(x, dtype)
+        ? reduceFloats(op, x, shape, axes)
+        : ref.reduce(op, x, shape, axes, dtype),
   // Order-free (every term is 0 or NaN), so large float32 arrays go four lanes at a time.
   finiteProbe: (x, size, dtype) => {
     if (!(isF32(x) && size >= WASM_MIN_ELEMENTS)) return ref.finiteProbe!(x, size, dtype);

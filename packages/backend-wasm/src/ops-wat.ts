@@ -303,6 +303,56 @@ function scatterAdd(): string[] {
 }
 
 /**
+ * channelSums(x, out, channels, batch, batchBytes, p): out[c] = the float32 rounding of the
+ * float64 sum of x[b][c][j] over b, then j, in that order from +0 (reduce.ts's order, so the same
+ * bits): the bias gradient of a convolution, x [batch, C, p] (batchBytes = C·p·4). Four channels
+ * are summed side by side (four independent chains of float64 adds, each in its own order). A
+ * call on channels [c0, c1) is the same call with x and out moved (threads.ts splits it so).
+ */
+function channelSums(): string[] {
+  const chains = (count: number) => {
+    const acc = (i: number) => `a${i}`;
+    const body = [
+      set('s', v('row')),
+      set('e', add(v('row'), bytes(v('p')))),
+      ...loop('terms', 's', v('e'), c(4), [
+        ...Array.from(
+          { length: count },
+          (_, i) =>
+            `(local.set $${acc(i)} (f64.add (local.get $${acc(i)}) (f64.promote_f32 (f32.load ${i === 0 ? v('s') : add(v('s'), mul(v('pBytes'), c(i)))}))))`,
+        ),
+      ]),
+      set('row', add(v('row'), v('batchBytes'))),
+    ];
+    return [
+      ...Array.from({ length: count }, (_, i) => `(local.set $${acc(i)} (f64.const 0))`),
+      set('row', add(v('x'), mul(v('ch'), v('pBytes')))),
+      set('b', c(0)),
+      ...loop(`batch${count}`, 'b', v('batch'), c(1), body),
+      ...Array.from(
+        { length: count },
+        (_, i) =>
+          `(f32.store offset=${4 * i} ${add(v('out'), bytes(v('ch')))} (f32.demote_f64 (local.get $${acc(i)})))`,
+      ),
+      set('ch', add(v('ch'), c(count))),
+    ];
+  };
+  return [
+    `(func (export "channelSums") ${params('x', 'out', 'channels', 'batch', 'batchBytes', 'p')} ${locals('i32', 'ch', 'b', 'row', 's', 'e', 'pBytes')} ${locals('f64', 'a0', 'a1', 'a2', 'a3')}`,
+    `  ${set('pBytes', bytes(v('p')))}`,
+    `  (block $fours_out (loop $fours`,
+    `    (br_if $fours_out (i32.gt_s ${add(v('ch'), c(4))} ${v('channels')}))`,
+    ...chains(4).map((l) => '    ' + l),
+    `    (br $fours)))`,
+    `  (block $ones_out (loop $ones`,
+    `    (br_if $ones_out (i32.ge_s ${v('ch')} ${v('channels')}))`,
+    ...chains(1).map((l) => '    ' + l),
+    `    (br $ones)))`,
+    ')',
+  ];
+}
+
+/**
  * finiteProbe(x, n) → 0 when all n floats are finite, NaN otherwise: the sum of x − x (0 for a
  * finite element, NaN for an infinity or a NaN), four lanes at a time and in any order since every
  * term is 0 or NaN. Whole vectors first, then the last n mod 4 floats one by one (the slack past
@@ -351,6 +401,7 @@ export function opsWat(): string {
     ...convFunc('col2im', 'add'),
     ...maxPool2x2(),
     ...scatterAdd(),
+    ...channelSums(),
     ...finiteProbe(),
     ')',
   );

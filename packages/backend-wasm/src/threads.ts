@@ -3,7 +3,8 @@
  * there are more of those to share out), the GEMM module's packing (transpose by matrix, packRows
  * by panel) and the
  * data-movement kernels of ops-wat.ts (im2col and col2im by image, the 2×2 max pool and its
- * backward scatter by plane, relu and its gradient by vectors of four floats). A call is cut into units whose outputs do not overlap (whole panels
+ * backward scatter by plane, relu and its gradient by vectors of four floats, the conv bias
+ * gradient's per-channel sums by channel). A call is cut into units whose outputs do not overlap (whole panels
  * of C with the whole inner dimension; whole matrices, images, planes), and units are handed out in chunks to the calling thread and to worker threads
  * that instantiate the same kernel bytes on the same shared wasm memory. Every output element is
  * computed by the same instruction sequence whoever takes its unit, and no two threads write (or
@@ -57,7 +58,15 @@ const MAX_ARGS = 14;
 const SLOTS = ARGS + 3 * MAX_ARGS;
 /** The kernel table: these of the GEMM module (gemm-wat.ts), then these of ops-wat.ts. */
 const GEMM_KERNELS = ['gemm', 'transpose', 'packRows'] as const;
-const SPLIT_OPS = ['im2col', 'col2im', 'maxPool2x2', 'scatterAdd', 'relu', 'reluBackward'] as const;
+const SPLIT_OPS = [
+  'im2col',
+  'col2im',
+  'maxPool2x2',
+  'scatterAdd',
+  'relu',
+  'reluBackward',
+  'channelSums',
+] as const;
 export type SplitOp = (typeof SPLIT_OPS)[number];
 const KERNELS: readonly string[] = [...GEMM_KERNELS, ...SPLIT_OPS];
 /** Below this many multiply-adds the hand-off (tens of microseconds) costs more than it saves. */

@@ -238,6 +238,39 @@ export function scatterAddWasm(
   );
 }
 
+/**
+ * out[c] = Σ x[b][c][j] over b, then j (x [batch, channels, p]), in float64 rounded once: the
+ * reduction reduce.ts computes for a [B, C, P] sum over axes 0 and 2, same order, same bits.
+ */
+export function channelSumsWasm(
+  x: Float32Array,
+  out: Float32Array,
+  batch: number,
+  channels: number,
+  p: number,
+): Float32Array {
+  const size = batch * channels * p;
+  inMemory(
+    [
+      { array: x, length: size, role: 'in' },
+      { array: out, length: channels, role: 'out' },
+    ],
+    ([xo, oo]) =>
+      backendThreads().split(
+        'channelSums',
+        channels,
+        [
+          offsetArg(xo, p * 4),
+          offsetArg(oo, 4),
+          countArg(),
+          ...[batch, channels * p * 4, p].map(fixedArg),
+        ],
+        4 * size,
+      ),
+  );
+  return out;
+}
+
 /** 0 when all n floats of x are finite, NaN otherwise (ops-wat.ts). */
 export function finiteProbeWasm(x: Float32Array, n: number): number {
   let probe = 0;

@@ -3,9 +3,9 @@
  * every arrangement (A·B, A·Bᵀ, Aᵀ·B, batched), the convolution and pooling kernels that are split
  * by image or plane (im2col, col2im, the 2×2 max pool, the max-pool backward scatter; large enough
  * to be split, with counts that do not divide evenly and pooled widths that are not multiples of
- * four; relu and its gradient over an odd length), which must also equal the reference backend's,
- * and a CNN's training losses. Each thread count gets a fresh copy of the modules (the thread pool
- * is created once per process, from the variable).
+ * four; relu and its gradient over an odd length; a conv bias gradient's channel sums), which
+ * must also equal the reference backend's, and a CNN's training losses. Each thread count gets a
+ * fresh copy of the modules (the thread pool is created once per process, from the variable).
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { geometry } from '../../autograd/test/helpers.js';
@@ -110,6 +110,19 @@ async function runWithThreads(
       asBuffer(ref.read(ref.unary('relu', x, size, 'float32', 0, 0), 'float32')),
       asBuffer(Float32Array.from(x, (v, i) => (v > 0 ? dy[i] : 0))), // x has no NaN here
     );
+    // A conv bias gradient's sums ([B, C, P] over B and P; 4k + 3 channels, split by channel).
+    for (const shape of [
+      [7, 15, 3001],
+      [64, 16, 784],
+    ]) {
+      const x = values(shape[0] * shape[1] * shape[2]);
+      const xs = fast.fromValues(x, 'float32');
+      dirtyNext(fast, shape[1]);
+      kernels.push(
+        asBuffer(fast.read(fast.reduce('sum', xs, shape, [0, 2], 'float32'), 'float32')),
+      );
+      reference.push(asBuffer(ref.read(ref.reduce('sum', x, shape, [0, 2], 'float32'), 'float32')));
+    }
   });
   const rngModel = new ag.Generator(3);
   const model = new ag.nn.Sequential(
