@@ -44,6 +44,7 @@ import {
   im2colWasm,
   maxPool2x2Wasm,
   scatterAddWasm,
+  swapOuterAxesWasm,
 } from './wasm-ops.js';
 
 const arr = (s: Storage) => s as TypedArray;
@@ -56,6 +57,13 @@ const isChannelSum = (shape: readonly number[], axes: readonly number[]) =>
   axes.length === 2 &&
   axes[0] === 0 &&
   axes[1] === 2 &&
+  shape[0] * shape[1] * shape[2] >= WASM_MIN_ELEMENTS;
+const isSwapOuter = (shape: readonly number[], perm: readonly number[]) =>
+  shape.length === 3 &&
+  perm[0] === 1 &&
+  perm[1] === 0 &&
+  perm[2] === 2 &&
+  shape[2] >= 16 &&
   shape[0] * shape[1] * shape[2] >= WASM_MIN_ELEMENTS;
 const isPool2x2 = (g: Conv2dGeometry) =>
   g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
@@ -105,7 +113,11 @@ export const fastBackend: Backend = {
   },
   matmul: (a, b, p, dtype) =>
     dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
-  permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),
+  // [B, O, P] → [O, B, P] (a conv weight gradient's dy) in wasm, its rows over the threads.
+  permute: (x, shape, perm, dtype) =>
+    dtype === 'float32' && isF32(x) && isSwapOuter(shape, perm)
+      ? swapOuterAxesWasm(x, takeF32(sizeOf(shape)), shape[0], shape[1], shape[2])
+      : permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),
   // Large float32 convolutions and pools run in wasm (wasm-ops.ts); the rest, float64 included, in
   // the JavaScript loops, which compute the same bits.
   im2col: (x, g, dtype) => {

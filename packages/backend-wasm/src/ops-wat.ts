@@ -303,6 +303,32 @@ function scatterAdd(): string[] {
 }
 
 /**
+ * swapOuterAxes(x, out, rows, batch, stride, p): out [rows, batch, p] from x [batch, stride, p]
+ * (its first rows of the middle axis), out[o][b] = x[b][o] as runs of p floats (memory.copy): the
+ * permute [B, O, P] → [O, B, P] of a conv weight gradient's dy. Bits move unchanged. A call on
+ * rows [o0, o1) is the same call with x and out moved (threads.ts splits it so).
+ */
+function swapOuterAxes(): string[] {
+  const run = [
+    `(memory.copy ${v('t')} ${v('s')} ${v('run')})`,
+    set('t', add(v('t'), v('run'))),
+    set('s', add(v('s'), mul(v('stride'), v('run')))),
+  ];
+  const row = [
+    set('t', add(v('out'), mul(mul(v('o'), v('batch')), v('run')))),
+    set('s', add(v('x'), mul(v('o'), v('run')))),
+    set('b', c(0)),
+    ...loop('runs', 'b', v('batch'), c(1), run),
+  ];
+  return [
+    `(func (export "swapOuterAxes") ${params('x', 'out', 'rows', 'batch', 'stride', 'p')} ${locals('i32', 'o', 'b', 's', 't', 'run')}`,
+    `  ${set('run', bytes(v('p')))}`,
+    ...loop('rows', 'o', v('rows'), c(1), row).map((l) => '  ' + l),
+    ')',
+  ];
+}
+
+/**
  * channelSums(x, out, channels, batch, batchBytes, p): out[c] = the float32 rounding of the
  * float64 sum of x[b][c][j] over b, then j, in that order from +0 (reduce.ts's order, so the same
  * bits): the bias gradient of a convolution, x [batch, C, p] (batchBytes = C·p·4). Four channels
@@ -402,6 +428,7 @@ export function opsWat(): string {
     ...maxPool2x2(),
     ...scatterAdd(),
     ...channelSums(),
+    ...swapOuterAxes(),
     ...finiteProbe(),
     ')',
   );

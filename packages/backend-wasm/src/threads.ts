@@ -4,7 +4,7 @@
  * by panel) and the
  * data-movement kernels of ops-wat.ts (im2col and col2im by image, the 2×2 max pool and its
  * backward scatter by plane, relu and its gradient by vectors of four floats, the conv bias
- * gradient's per-channel sums by channel). A call is cut into units whose outputs do not overlap (whole panels
+ * gradient's per-channel sums by channel, the [B, O, P] → [O, B, P] permute by row of O). A call is cut into units whose outputs do not overlap (whole panels
  * of C with the whole inner dimension; whole matrices, images, planes), and units are handed out in chunks to the calling thread and to worker threads
  * that instantiate the same kernel bytes on the same shared wasm memory. Every output element is
  * computed by the same instruction sequence whoever takes its unit, and no two threads write (or
@@ -66,6 +66,7 @@ const SPLIT_OPS = [
   'relu',
   'reluBackward',
   'channelSums',
+  'swapOuterAxes',
 ] as const;
 export type SplitOp = (typeof SPLIT_OPS)[number];
 const KERNELS: readonly string[] = [...GEMM_KERNELS, ...SPLIT_OPS];

@@ -271,6 +271,31 @@ export function channelSumsWasm(
   return out;
 }
 
+/** out [o, b, p] = x [b, o, p] with its first two axes swapped (runs of p floats), split by row of o. */
+export function swapOuterAxesWasm(
+  x: Float32Array,
+  out: Float32Array,
+  b: number,
+  o: number,
+  p: number,
+): Float32Array {
+  const size = b * o * p;
+  inMemory(
+    [
+      { array: x, length: size, role: 'in' },
+      { array: out, length: size, role: 'out' },
+    ],
+    ([xo, oo]) =>
+      backendThreads().split(
+        'swapOuterAxes',
+        o,
+        [offsetArg(xo, p * 4), offsetArg(oo, b * p * 4), countArg(), ...[b, o, p].map(fixedArg)],
+        8 * size,
+      ),
+  );
+  return out;
+}
+
 /** 0 when all n floats of x are finite, NaN otherwise (ops-wat.ts). */
 export function finiteProbeWasm(x: Float32Array, n: number): number {
   let probe = 0;

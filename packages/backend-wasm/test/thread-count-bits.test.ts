@@ -3,9 +3,10 @@
  * every arrangement (A·B, A·Bᵀ, Aᵀ·B, batched), the convolution and pooling kernels that are split
  * by image or plane (im2col, col2im, the 2×2 max pool, the max-pool backward scatter; large enough
  * to be split, with counts that do not divide evenly and pooled widths that are not multiples of
- * four; relu and its gradient over an odd length; a conv bias gradient's channel sums), which
- * must also equal the reference backend's, and a CNN's training losses. Each thread count gets a
- * fresh copy of the modules (the thread pool is created once per process, from the variable).
+ * four; relu and its gradient over an odd length; a conv bias gradient's channel sums; the
+ * [B, O, P] → [O, B, P] permute), which must also equal the reference backend's, and a CNN's
+ * training losses. Each thread count gets a fresh copy of the modules (the thread pool is created
+ * once per process, from the variable).
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { geometry } from '../../autograd/test/helpers.js';
@@ -122,6 +123,14 @@ async function runWithThreads(
         asBuffer(fast.read(fast.reduce('sum', xs, shape, [0, 2], 'float32'), 'float32')),
       );
       reference.push(asBuffer(ref.read(ref.reduce('sum', x, shape, [0, 2], 'float32'), 'float32')));
+    }
+    // A conv weight gradient's permute of dy, [B, O, P] → [O, B, P] (split by row of O).
+    for (const shape of [[7, 13, 1001]]) {
+      const x = values(shape[0] * shape[1] * shape[2]);
+      const xs = fast.fromValues(x, 'float32');
+      dirtyNext(fast, x.length);
+      kernels.push(asBuffer(fast.read(fast.permute(xs, shape, [1, 0, 2], 'float32'), 'float32')));
+      reference.push(asBuffer(ref.read(ref.permute(x, shape, [1, 0, 2], 'float32'), 'float32')));
     }
   });
   const rngModel = new ag.Generator(3);
