@@ -7,7 +7,14 @@
  */
 import type { Conv2dGeometry } from '@thermograd/autograd';
 import type { WasmBinaryOp } from './ops-wat.js';
-import { backendThreads, countArg, fixedArg, offsetArg } from './threads.js';
+import {
+  backendThreads,
+  countArg,
+  fixedArg,
+  offsetArg,
+  type SplitArg,
+  type SplitOp,
+} from './threads.js';
 import { SLACK_BYTES, memoryF32, memoryI32, residentOffset, withScratch } from './wasm-memory.js';
 
 type Fn = (...args: number[]) => void;
@@ -57,6 +64,28 @@ function inMemory(regions: Region[], kernel: (offsets: number[]) => void): void 
   else withScratch(scratch, go);
 }
 
+/** A kernel's two regions: `x` read, `out` written. */
+const inOut = (
+  x: Float32Array,
+  xLength: number,
+  out: Float32Array,
+  outLength: number,
+): Region[] => [
+  { array: x, length: xLength, role: 'in' },
+  { array: out, length: outLength, role: 'out' },
+];
+
+/** `op` over `units` units, shared out over the threads (threads.ts), on the regions' offsets. */
+function splitOp(
+  op: SplitOp,
+  regions: Region[],
+  units: number,
+  args: (offsets: number[]) => SplitArg[],
+  bytes: number,
+): void {
+  inMemory(regions, (offsets) => backendThreads().split(op, units, args(offsets), bytes));
+}
+
 /** Below this many elements a JavaScript loop beats the copies and the call. */
 export const WASM_MIN_ELEMENTS = 2048;
 
@@ -70,13 +99,7 @@ const units = (n: number) => Math.ceil(n / 4);
 const vectorArgs = (offsets: number[]) => [...offsets.map((at) => offsetArg(at, 16)), countArg(4)];
 
 export function reluWasm(x: Float32Array, out: Float32Array, n: number): void {
-  inMemory(
-    [
-      { array: x, length: n, role: 'in' },
-      { array: out, length: n, role: 'out' },
-    ],
-    ([xo, oo]) => backendThreads().split('relu', units(n), vectorArgs([xo, oo]), 8 * n),
-  );
+  splitOp('relu', inOut(x, n, out, n), units(n), vectorArgs, 8 * n);
 }
 
 export function reluBackwardWasm(
@@ -85,15 +108,9 @@ export function reluBackwardWasm(
   out: Float32Array,
   n: number,
 ): void {
-  inMemory(
-    [
-      { array: x, length: n, role: 'in' },
-      { array: dy, length: n, role: 'in' },
-      { array: out, length: n, role: 'out' },
-    ],
-    ([xo, dyo, oo]) =>
-      backendThreads().split('reluBackward', units(n), vectorArgs([xo, dyo, oo]), 12 * n),
-  );
+  const regions: Region[] = [{ array: dy, length: n, role: 'in' }, ...inOut(x, n, out, n)];
+  // The kernel takes (x, dy, out).
+  splitOp('reluBackward', regions, units(n), ([dyo, xo, oo]) => vectorArgs([xo, dyo, oo]), 12 * n);
 }
 
 /**
@@ -148,25 +165,20 @@ const convBytes = (g: Conv2dGeometry) =>
   4 * g.n * g.c * (g.h * g.w + g.outH * g.outW * g.kh * g.kw);
 
 export function im2colWasm(x: Float32Array, g: Conv2dGeometry, out: Float32Array): Float32Array {
-  inMemory(
-    [
-      { array: x, length: g.n * g.c * g.h * g.w, role: 'in' },
-      { array: out, length: out.length, role: 'out' },
-    ],
-    ([xo, co]) => backendThreads().split('im2col', g.n, convArgs(xo, co, g), convBytes(g)),
-  );
+  const regions = inOut(x, g.n * g.c * g.h * g.w, out, out.length);
+  splitOp('im2col', regions, g.n, ([xo, co]) => convArgs(xo, co, g), convBytes(g));
   return out;
 }
 
 /** out (any contents, [n, c, h, w]) = the columns added back into the image. */
 export function col2imWasm(cols: Float32Array, g: Conv2dGeometry, out: Float32Array): Float32Array {
-  inMemory(
-    [
-      { array: out, length: g.n * g.c * g.h * g.w, role: 'out' },
-      { array: cols, length: g.n * g.outH * g.outW * g.c * g.kh * g.kw, role: 'in' },
-    ],
-    ([xo, co]) => backendThreads().split('col2im', g.n, convArgs(xo, co, g), convBytes(g)),
+  const regions = inOut(
+    cols,
+    g.n * g.outH * g.outW * g.c * g.kh * g.kw,
+    out,
+    g.n * g.c * g.h * g.w,
   );
+  splitOp('col2im', regions, g.n, ([co, xo]) => convArgs(xo, co, g), convBytes(g));
   return out;
 }
 
@@ -179,27 +191,19 @@ export function maxPool2x2Wasm(
 ): void {
   const planes = g.n * g.c;
   const [inPlane, outPlane] = [g.h * g.w, g.outH * g.outW];
-  inMemory(
-    [
-      { array: x, length: planes * inPlane, role: 'in' },
-      { array: y, length: planes * outPlane, role: 'out' },
-      { array: argmax, length: planes * outPlane, role: 'out' },
-    ],
-    ([xo, yo, ao]) =>
-      backendThreads().split(
-        'maxPool2x2',
-        planes,
-        [
-          offsetArg(xo, inPlane * 4),
-          offsetArg(yo, outPlane * 4),
-          offsetArg(ao, outPlane * 4),
-          countArg(),
-          ...[g.h, g.w, g.outH, g.outW].map(fixedArg),
-          offsetArg(0, inPlane), // argmax indexes the whole of x
-        ],
-        4 * planes * (inPlane + 2 * outPlane),
-      ),
-  );
+  const regions: Region[] = [
+    ...inOut(x, planes * inPlane, y, planes * outPlane),
+    { array: argmax, length: planes * outPlane, role: 'out' },
+  ];
+  const args = ([xo, yo, ao]: number[]) => [
+    offsetArg(xo, inPlane * 4),
+    offsetArg(yo, outPlane * 4),
+    offsetArg(ao, outPlane * 4),
+    countArg(),
+    ...[g.h, g.w, g.outH, g.outW].map(fixedArg),
+    offsetArg(0, inPlane), // argmax indexes the whole of x
+  ];
+  splitOp('maxPool2x2', regions, planes, args, 4 * planes * (inPlane + 2 * outPlane));
 }
 
 /**
@@ -215,27 +219,19 @@ export function scatterAddWasm(
 ): void {
   const count = argmax.length;
   const [inPlane, outPlane] = [size / planes, count / planes];
-  inMemory(
-    [
-      { array: dy, length: count, role: 'in' },
-      { array: argmax, length: count, role: 'in' },
-      { array: dx, length: size, role: 'out' },
-    ],
-    ([dyo, ao, xo]) =>
-      backendThreads().split(
-        'scatterAdd',
-        planes,
-        [
-          offsetArg(dyo, outPlane * 4),
-          offsetArg(ao, outPlane * 4),
-          fixedArg(xo), // argmax indexes the whole of dx
-          countArg(outPlane),
-          offsetArg(xo, inPlane * 4),
-          countArg(inPlane * 4),
-        ],
-        4 * (2 * count + size),
-      ),
-  );
+  const regions: Region[] = [
+    { array: argmax, length: count, role: 'in' },
+    ...inOut(dy, count, dx, size),
+  ];
+  const args = ([ao, dyo, xo]: number[]) => [
+    offsetArg(dyo, outPlane * 4),
+    offsetArg(ao, outPlane * 4),
+    fixedArg(xo), // argmax indexes the whole of dx
+    countArg(outPlane),
+    offsetArg(xo, inPlane * 4),
+    countArg(inPlane * 4),
+  ];
+  splitOp('scatterAdd', regions, planes, args, 4 * (2 * count + size));
 }
 
 /**
@@ -250,24 +246,13 @@ export function channelSumsWasm(
   p: number,
 ): Float32Array {
   const size = batch * channels * p;
-  inMemory(
-    [
-      { array: x, length: size, role: 'in' },
-      { array: out, length: channels, role: 'out' },
-    ],
-    ([xo, oo]) =>
-      backendThreads().split(
-        'channelSums',
-        channels,
-        [
-          offsetArg(xo, p * 4),
-          offsetArg(oo, 4),
-          countArg(),
-          ...[batch, channels * p * 4, p].map(fixedArg),
-        ],
-        4 * size,
-      ),
-  );
+  const args = ([xo, oo]: number[]) => [
+    offsetArg(xo, p * 4),
+    offsetArg(oo, 4),
+    countArg(),
+    ...[batch, channels * p * 4, p].map(fixedArg),
+  ];
+  splitOp('channelSums', inOut(x, size, out, channels), channels, args, 4 * size);
   return out;
 }
 
@@ -280,19 +265,13 @@ export function swapOuterAxesWasm(
   p: number,
 ): Float32Array {
   const size = b * o * p;
-  inMemory(
-    [
-      { array: x, length: size, role: 'in' },
-      { array: out, length: size, role: 'out' },
-    ],
-    ([xo, oo]) =>
-      backendThreads().split(
-        'swapOuterAxes',
-        o,
-        [offsetArg(xo, p * 4), offsetArg(oo, b * p * 4), countArg(), ...[b, o, p].map(fixedArg)],
-        8 * size,
-      ),
-  );
+  const args = ([xo, oo]: number[]) => [
+    offsetArg(xo, p * 4),
+    offsetArg(oo, b * p * 4),
+    countArg(),
+    ...[b, o, p].map(fixedArg),
+  ];
+  splitOp('swapOuterAxes', inOut(x, size, out, size), o, args, 8 * size);
   return out;
 }
 
