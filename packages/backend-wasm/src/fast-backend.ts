@@ -40,11 +40,13 @@ import {
 } from './pool.js';
 import {
   WASM_MIN_ELEMENTS,
+  channelSumsWasm,
   col2imWasm,
   finiteProbeWasm,
   im2colWasm,
   maxPool2x2Wasm,
   scatterAddWasm,
+  swapOuterAxesWasm,
 } from './wasm-ops.js';
 
 const arr = (s: Storage) => s as TypedArray;
@@ -52,6 +54,19 @@ const isF32 = (s: Storage): s is Float32Array => s instanceof Float32Array;
 /** Storage of `dtype` that the JavaScript loops take: a Float32Array or a Float64Array. */
 const isFloats = (s: Storage, dtype: string): s is Float32Array | Float64Array =>
   dtype === 'float32' ? s instanceof Float32Array : s instanceof Float64Array;
+const isChannelSum = (shape: readonly number[], axes: readonly number[]) =>
+  shape.length === 3 &&
+  axes.length === 2 &&
+  axes[0] === 0 &&
+  axes[1] === 2 &&
+  shape[0] * shape[1] * shape[2] >= WASM_MIN_ELEMENTS;
+const isSwapOuter = (shape: readonly number[], perm: readonly number[]) =>
+  shape.length === 3 &&
+  perm[0] === 1 &&
+  perm[1] === 0 &&
+  perm[2] === 2 &&
+  shape[2] >= 16 &&
+  shape[0] * shape[1] * shape[2] >= WASM_MIN_ELEMENTS;
 const isPool2x2 = (g: Conv2dGeometry) =>
   g.kh === 2 && g.kw === 2 && g.strideH === 2 && g.strideW === 2 && g.padH === 0 && g.padW === 0;
 
@@ -110,8 +125,13 @@ export const fastBackend: Backend & { assign: typeof assign } = {
     isFloats(c, dtype) && isFloats(a, dtype) && isFloats(b, dtype)
       ? whereFloats(c, cs, a, as, b, bs, os)
       : ref.where(c, cs, a, as, b, bs, os, dtype),
+  // A conv bias gradient ([B, C, P] summed over B and P) in wasm, its channels over the threads.
   reduce: (op, x, shape, axes, dtype) =>
-    isFloats(x, dtype) ? reduceFloats(op, x, shape, axes) : ref.reduce(op, x, shape, axes, dtype),
+    op === 'sum' && dtype === 'float32' && isF32(x) && isChannelSum(shape, axes)
+      ? channelSumsWasm(x, takeF32(shape[1]), shape[0], shape[1], shape[2])
+      : isFloats(x, dtype)
+        ? reduceFloats(op, x, shape, axes)
+        : ref.reduce(op, x, shape, axes, dtype),
   // Order-free (every term is 0 or NaN), so large float32 arrays go four lanes at a time.
   finiteProbe: (x, size, dtype) => {
     if (!(isF32(x) && size >= WASM_MIN_ELEMENTS)) return ref.finiteProbe!(x, size, dtype);
@@ -121,7 +141,11 @@ export const fastBackend: Backend & { assign: typeof assign } = {
   },
   matmul: (a, b, p, dtype) =>
     dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
-  permute: (x, shape, perm, dtype) => permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),
+  // [B, O, P] → [O, B, P] (a conv weight gradient's dy) in wasm, its rows over the threads.
+  permute: (x, shape, perm, dtype) =>
+    dtype === 'float32' && isF32(x) && isSwapOuter(shape, perm)
+      ? swapOuterAxesWasm(x, takeF32(sizeOf(shape)), shape[0], shape[1], shape[2])
+      : permuteInto(arr(x), shape, perm, take(dtype, sizeOf(shape))),
   // Large float32 convolutions and pools run in wasm (wasm-ops.ts); the rest, float64 included, in
   // the JavaScript loops, which compute the same bits.
   im2col: (x, g, dtype) => {
@@ -149,7 +173,7 @@ export const fastBackend: Backend & { assign: typeof assign } = {
     const size = g.n * g.c * g.h * g.w;
     if (dtype === 'float32' && isF32(dy) && argmax.length >= WASM_MIN_ELEMENTS) {
       const dx = takeF32(size);
-      scatterAddWasm(dy, argmax, dx, size);
+      scatterAddWasm(dy, argmax, dx, size, g.n * g.c);
       return dx;
     }
     const dx = takeZeroed(dtype, size);

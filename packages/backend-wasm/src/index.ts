@@ -10,7 +10,7 @@ import { fastBackend } from './fast-backend.js';
 registerBackend(fastBackend, { makeDefault: true });
 
 export { fastBackend } from './fast-backend.js';
-export { wasmBackendReady } from './matmul.js';
+export { wasmBackendReady } from './threads.js';
 export {
   bufferPoolStats,
   resetBufferPool,

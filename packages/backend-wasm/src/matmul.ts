@@ -20,29 +20,9 @@
  * commute exactly), so results are bit-identical to the per-matrix loop.
  */
 import type { MatmulParams } from '@thermograd/autograd';
-import { GemmKernel, relaxedSimd } from './wasm-module.js';
-import { GemmThreads } from './threads.js';
+import { backendThreads, gemmKernel } from './threads.js';
 import { takeF32 } from './buffer-pool.js';
-import { ensureMemory, memoryF32, residentOffset, wasmMemory, withScratch } from './wasm-memory.js';
-
-let kernel: GemmKernel | undefined;
-let threads: GemmThreads | undefined;
-/** The kernel instance on the backend's memory (created on first use, so importing costs only the assembly). */
-export function gemmKernel(): GemmKernel {
-  return (kernel ??= new GemmKernel(relaxedSimd, wasmMemory()));
-}
-/** The kernel's worker threads (started on first use). */
-function gemmThreads(): GemmThreads {
-  return (threads ??= new GemmThreads(gemmKernel()));
-}
-
-/**
- * Starts the fast backend's matmul worker threads if they are not running yet and resolves once
- * they all wait for work (at once where there are none: a browser's main thread, one thread).
- */
-export function wasmBackendReady(): Promise<void> {
-  return gemmThreads().ready();
-}
+import { ensureMemory, memoryF32, residentOffset, withScratch } from './wasm-memory.js';
 
 /** An operand stored contiguously: `length` floats of `src` from element `base`. */
 interface Stored {
@@ -250,7 +230,7 @@ function run(job: Job): void {
     } else if (a.kind === 'staged') {
       // Panel p is rows p·MR… of A, transposed: matrix p of a stacked transpose.
       const src = place(a.data, aAt, base + sOff);
-      g.transpose(src * 4, aStart * 4, mPanels, k, mr, k * 4, mr * 4);
+      backendThreads().transpose(src * 4, aStart * 4, mPanels, k, mr, k * 4, mr * 4);
       [aRowStride, aColStride, aPanelStride] = [4, mr * 4, roundUp4(k) * mr * 4];
     } else {
       packA(mem, aStart, mr, m, k, a.src, a.rowBase, a.colStride);
@@ -265,11 +245,11 @@ function run(job: Job): void {
       const src = place(b.data, bAt, base + sOff);
       ldb = nr * 4;
       if (b.layout === 'rows') {
-        g.packRows(src * 4, bStart * 4, nPanels, k, n * 4);
+        backendThreads().packRows(src * 4, bStart * 4, nPanels, k, n * 4);
         bPanelStride = k * nr * 4;
       } else {
         // Panel q is rows q·NR… of the stored [n, k] B, transposed: matrix q of a stacked transpose.
-        g.transpose(src * 4, bStart * 4, nPanels, k, nr, k * 4, nr * 4);
+        backendThreads().transpose(src * 4, bStart * 4, nPanels, k, nr, k * 4, nr * 4);
         bPanelStride = roundUp4(k) * nr * 4;
       }
     } else {
@@ -277,7 +257,7 @@ function run(job: Job): void {
       [ldb, bPanelStride] = [nr * 4, k * nr * 4];
     }
     const cStart = cAt >= 0 ? cAt : base + cOff;
-    gemmThreads().gemm(
+    backendThreads().gemm(
       aStart * 4,
       bStart * 4,
       cStart * 4,
@@ -336,10 +316,10 @@ function drainTransposed(
   const outAt = residentOffset(out);
   if (outAt >= 0 && n4 === n && m4 === m) {
     // The result's storage is in the memory and needs no padding: the transpose writes it there.
-    gemmKernel().transpose(cOff * 4, outAt, batch, m, n, np * 4, n * 4);
+    backendThreads().transpose(cOff * 4, outAt, batch, m, n, np * 4, n * 4);
     return;
   }
-  gemmKernel().transpose(cOff * 4, sOff * 4, batch, m, n, np * 4, n4 * 4);
+  backendThreads().transpose(cOff * 4, sOff * 4, batch, m, n, np * 4, n4 * 4);
   if (n4 === n && m4 === m) {
     out.set(mem.subarray(sOff, sOff + batch * m * n));
     return;

@@ -11,7 +11,9 @@
  * Every kernel computes each element exactly as the JavaScript kernels it replaces: float32
  * add/sub/mul/div equal the double-precision operation rounded to float32 (the double has more than
  * twice float32's precision), comparisons and selects move bits unchanged, and col2im and the
- * max-pool backward add into each element in the same order. All offsets are in bytes.
+ * max-pool backward add into each element in the same order. All offsets are in bytes. The
+ * convolution and pooling kernels run on several threads (threads.ts), each call cut into whole
+ * images or planes; their comments say why the parts do not overlap.
  *
  * Element-wise loops run over whole vectors of four, so they read and write up to three floats past
  * the end of each region: every block of the memory has that slack (wasm-memory.ts), and a row-by-row caller processes rows in
@@ -132,8 +134,10 @@ function fullWindow5(op: 'copy' | 'add'): string[] {
 
 /**
  * im2col (op 'copy': out [n·outH·outW, c·kh·kw] from x [n, c, h, w], padded windows zeroed) or
- * col2im (op 'add': out [n, c, h, w], zero-filled by the caller, accumulates cols), the loops of
- * conv.ts: each window row clipped to the image once, then copied or added as a run.
+ * col2im (op 'add': out [n, c, h, w], any contents, cleared and then accumulating cols), the loops
+ * of conv.ts: each window row clipped to the image once, then copied or added as a run. Image b
+ * reads and writes only its own patches and pixels, so a call on images [b0, b1) is the same call
+ * with x, cols and n moved (threads.ts splits it so).
  */
 function convFunc(name: string, op: 'copy' | 'add'): string[] {
   const g = ['n', 'c', 'h', 'w', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'oh_n', 'ow_n'];
@@ -200,6 +204,11 @@ function convFunc(name: string, op: 'copy' | 'add'): string[] {
   ];
   const image = [
     set('image', add(v('x'), bytes(mul(mul(v('b'), v('c')), mul(v('h'), v('w')))))),
+    // col2im adds into its image from zeros: clearing it here, one image at a time, keeps the
+    // clearing with the adds (in cache, and on the thread that computes the image).
+    ...(op === 'add'
+      ? [`(memory.fill ${v('image')} (i32.const 0) ${mul(v('c'), v('planeBytes'))})`]
+      : []),
     set('oh', c(0)),
     ...loop('outRows', 'oh', v('oh_n'), c(1), outRow),
   ];
@@ -220,8 +229,11 @@ function convFunc(name: string, op: 'copy' | 'add'): string[] {
  * The 2×2, stride-2, unpadded max pool, four outputs at a time: the four candidates of each window
  * de-interleaved from two rows (top-left, top-right, bottom-left, bottom-right, the reference's
  * order), each taken where it is greater or NaN while the best so far is not NaN (the first NaN
- * wins and stops the search), with its index into x (argmax, as int32). A row's last group may
- * compute past outW: those lanes land on the next row's first outputs, which that row rewrites.
+ * wins and stops the search), with its index into x plus `base` (argmax, as int32). A row's last
+ * group may compute past outW: those lanes land on the next row's first outputs, which that row
+ * rewrites; the call's last group stores only its lanes inside the output, so a call on planes
+ * [p0, p1) (x, y and argmax moved, base = p0·h·w: threads.ts splits it so) writes nothing of
+ * another's.
  */
 function maxPool2x2(): string[] {
   const take = (cand: string, off: string) => [
@@ -246,13 +258,23 @@ function maxPool2x2(): string[] {
     set('hi', `(v128.load offset=16 ${v('src')})`),
     set('bl', `(${even} ${v('lo')} ${v('hi')})`),
     set('br', `(${odd} ${v('lo')} ${v('hi')})`),
-    set('idx', `(i32x4.add (i32x4.splat ${v('p0')}) (v128.const i32x4 0 2 4 6))`),
+    set('idx', `(i32x4.add (i32x4.splat ${add(v('p0'), v('base'))}) (v128.const i32x4 0 2 4 6))`),
     set('at', v('idx')),
     ...take(v('tr'), '(v128.const i32x4 1 1 1 1)'),
     ...take(v('bl'), `(i32x4.splat ${v('w')})`),
     ...take(v('br'), `(i32x4.splat ${add(v('w'), c(1))})`),
-    `(v128.store ${add(v('y'), bytes(v('o')))} ${v('best')})`,
-    `(v128.store ${add(v('am'), bytes(v('o')))} ${v('at')})`,
+    `(if (i32.le_s ${add(v('o'), c(4))} ${v('end')})`,
+    `  (then`,
+    `    (v128.store ${add(v('y'), bytes(v('o')))} ${v('best')})`,
+    `    (v128.store ${add(v('am'), bytes(v('o')))} ${v('at')}))`,
+    `  (else`,
+    ...[0, 1, 2].map(
+      (lane) =>
+        `    (if (i32.gt_s ${sub(v('end'), v('o'))} ${c(lane)}) (then ` +
+        `(v128.store32_lane offset=${lane * 4} ${lane} ${add(v('y'), bytes(v('o')))} ${v('best')}) ` +
+        `(v128.store32_lane offset=${lane * 4} ${lane} ${add(v('am'), bytes(v('o')))} ${v('at')})))`,
+    ),
+    `  ))`,
     set('o', add(v('o'), c(4))),
   ];
   const row = [
@@ -263,15 +285,21 @@ function maxPool2x2(): string[] {
   ];
   const plane = [set('oh', c(0)), ...loop('rows', 'oh', v('oh_n'), c(1), row)];
   return [
-    `(func (export "maxPool2x2") ${params('x', 'y', 'am', 'planes', 'h', 'w', 'oh_n', 'ow_n')}`,
-    `  ${locals('i32', 'plane', 'oh', 'ow', 'top', 'o', 'p0', 'src')} ${locals('v128', 'lo', 'hi', 'best', 'tr', 'bl', 'br', 'idx', 'at', 'm')}`,
+    `(func (export "maxPool2x2") ${params('x', 'y', 'am', 'planes', 'h', 'w', 'oh_n', 'ow_n', 'base')}`,
+    `  ${locals('i32', 'plane', 'oh', 'ow', 'top', 'o', 'p0', 'src', 'end')} ${locals('v128', 'lo', 'hi', 'best', 'tr', 'bl', 'br', 'idx', 'at', 'm')}`,
+    `  ${set('end', mul(mul(v('planes'), v('oh_n')), v('ow_n')))}`,
     `  ${set('plane', c(0))}`,
     ...loop('planes', 'plane', v('planes'), c(1), plane).map((l) => '  ' + l),
     ')',
   ];
 }
 
-/** dx[argmax[o]] += dy[o] for argmax[o] ≥ 0, o ascending (the reference's order). */
+/**
+ * The `zeroBytes` bytes at `zero` cleared, then dx[argmax[o]] += dy[o] for argmax[o] ≥ 0, o
+ * ascending (the reference's order). A max pool's outputs of plane p point into plane p of x only,
+ * so a call on planes [p0, p1) (dy, argmax, the count and the cleared range moved; threads.ts
+ * splits it so) clears and adds into those planes alone.
+ */
 function scatterAdd(): string[] {
   const body = [
     set('at', `(i32.load ${add(v('am'), bytes(v('o')))})`),
@@ -280,8 +308,85 @@ function scatterAdd(): string[] {
     `  (f32.store ${v('t')} (f32.add (f32.load ${v('t')}) (f32.load ${add(v('dy'), bytes(v('o')))})))))`,
   ];
   return [
-    `(func (export "scatterAdd") ${params('dy', 'am', 'dx', 'count')} ${locals('i32', 'o', 'at', 't')}`,
+    `(func (export "scatterAdd") ${params('dy', 'am', 'dx', 'count', 'zero', 'zeroBytes')} ${locals('i32', 'o', 'at', 't')}`,
+    `  (memory.fill ${v('zero')} (i32.const 0) ${v('zeroBytes')})`,
     ...loop('l', 'o', v('count'), c(1), body).map((l) => '  ' + l),
+    ')',
+  ];
+}
+
+/**
+ * swapOuterAxes(x, out, rows, batch, stride, p): out [rows, batch, p] from x [batch, stride, p]
+ * (its first rows of the middle axis), out[o][b] = x[b][o] as runs of p floats (memory.copy): the
+ * permute [B, O, P] → [O, B, P] of a conv weight gradient's dy. Bits move unchanged. A call on
+ * rows [o0, o1) is the same call with x and out moved (threads.ts splits it so).
+ */
+function swapOuterAxes(): string[] {
+  const run = [
+    `(memory.copy ${v('t')} ${v('s')} ${v('run')})`,
+    set('t', add(v('t'), v('run'))),
+    set('s', add(v('s'), mul(v('stride'), v('run')))),
+  ];
+  const row = [
+    set('t', add(v('out'), mul(mul(v('o'), v('batch')), v('run')))),
+    set('s', add(v('x'), mul(v('o'), v('run')))),
+    set('b', c(0)),
+    ...loop('runs', 'b', v('batch'), c(1), run),
+  ];
+  return [
+    `(func (export "swapOuterAxes") ${params('x', 'out', 'rows', 'batch', 'stride', 'p')} ${locals('i32', 'o', 'b', 's', 't', 'run')}`,
+    `  ${set('run', bytes(v('p')))}`,
+    ...loop('rows', 'o', v('rows'), c(1), row).map((l) => '  ' + l),
+    ')',
+  ];
+}
+
+/**
+ * channelSums(x, out, channels, batch, batchBytes, p): out[c] = the float32 rounding of the
+ * float64 sum of x[b][c][j] over b, then j, in that order from +0 (reduce.ts's order, so the same
+ * bits): the bias gradient of a convolution, x [batch, C, p] (batchBytes = C·p·4). Four channels
+ * are summed side by side (four independent chains of float64 adds, each in its own order). A
+ * call on channels [c0, c1) is the same call with x and out moved (threads.ts splits it so).
+ */
+function channelSums(): string[] {
+  const chains = (count: number) => {
+    const acc = (i: number) => `a${i}`;
+    const body = [
+      set('s', v('row')),
+      set('e', add(v('row'), bytes(v('p')))),
+      ...loop('terms', 's', v('e'), c(4), [
+        ...Array.from(
+          { length: count },
+          (_, i) =>
+            `(local.set $${acc(i)} (f64.add (local.get $${acc(i)}) (f64.promote_f32 (f32.load ${i === 0 ? v('s') : add(v('s'), mul(v('pBytes'), c(i)))}))))`,
+        ),
+      ]),
+      set('row', add(v('row'), v('batchBytes'))),
+    ];
+    return [
+      ...Array.from({ length: count }, (_, i) => `(local.set $${acc(i)} (f64.const 0))`),
+      set('row', add(v('x'), mul(v('ch'), v('pBytes')))),
+      set('b', c(0)),
+      ...loop(`batch${count}`, 'b', v('batch'), c(1), body),
+      ...Array.from(
+        { length: count },
+        (_, i) =>
+          `(f32.store offset=${4 * i} ${add(v('out'), bytes(v('ch')))} (f32.demote_f64 (local.get $${acc(i)})))`,
+      ),
+      set('ch', add(v('ch'), c(count))),
+    ];
+  };
+  return [
+    `(func (export "channelSums") ${params('x', 'out', 'channels', 'batch', 'batchBytes', 'p')} ${locals('i32', 'ch', 'b', 'row', 's', 'e', 'pBytes')} ${locals('f64', 'a0', 'a1', 'a2', 'a3')}`,
+    `  ${set('pBytes', bytes(v('p')))}`,
+    `  (block $fours_out (loop $fours`,
+    `    (br_if $fours_out (i32.gt_s ${add(v('ch'), c(4))} ${v('channels')}))`,
+    ...chains(4).map((l) => '    ' + l),
+    `    (br $fours)))`,
+    `  (block $ones_out (loop $ones`,
+    `    (br_if $ones_out (i32.ge_s ${v('ch')} ${v('channels')}))`,
+    ...chains(1).map((l) => '    ' + l),
+    `    (br $ones)))`,
     ')',
   ];
 }
@@ -335,6 +440,8 @@ export function opsWat(): string {
     ...convFunc('col2im', 'add'),
     ...maxPool2x2(),
     ...scatterAdd(),
+    ...channelSums(),
+    ...swapOuterAxes(),
     ...finiteProbe(),
     ')',
   );

@@ -21,6 +21,11 @@ interface WasmApi {
 }
 const WebAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/** The exports of module `bytes` instantiated on `memory` (every module here imports env.memory). */
+export function instantiate(bytes: Uint8Array, memory: WasmMemory): Record<string, unknown> {
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+}
+
 /**
  * Whether this engine runs relaxed SIMD, after asking for it: Node 20's V8 has it behind
  * `--experimental-wasm-relaxed-simd`, a flag that can still be set at run time as long as no module
@@ -94,12 +99,10 @@ export class GemmKernel {
   ) {
     this.f32 = new Float32Array(memory.buffer);
     this.bytes = fma ? GEMM_FMA_WASM : GEMM_WASM;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(this.bytes), {
-      env: { memory: this.memory },
-    });
-    this.gemm = instance.exports.gemm as GemmFn;
-    this.transpose = instance.exports.transpose as GemmKernel['transpose'];
-    this.packRows = instance.exports.packRows as GemmKernel['packRows'];
+    const exports = instantiate(this.bytes, this.memory);
+    this.gemm = exports.gemm as GemmFn;
+    this.transpose = exports.transpose as GemmKernel['transpose'];
+    this.packRows = exports.packRows as GemmKernel['packRows'];
   }
 
   /** Makes a private memory at least `floats` float32 long; returns the current view. */

@@ -196,7 +196,7 @@ describe('fast backend: wasm kernels against the reference', () => {
       expect(bits(argmax), label).toEqual(bits(want.argmax));
       const dy = values(outSize, 9, false);
       const dx = dirty(x.length);
-      scatterAddWasm(dy, argmax, dx, x.length);
+      scatterAddWasm(dy, argmax, dx, x.length, g.n * g.c);
       const wantDx = bits(
         ref.read(ref.maxPool2dBackward(dy, want.argmax, g, 'float32'), 'float32'),
       );
@@ -214,7 +214,7 @@ describe('fast backend: wasm kernels against the reference', () => {
     const dy = Float32Array.from([1, 2, 0.1, 0.2, 1e8]);
     const argmax = Int32Array.from([0, -1, 3, 3, 3]);
     const dx = dirty(5);
-    scatterAddWasm(dy, argmax, dx, 5);
+    scatterAddWasm(dy, argmax, dx, 5, 1);
     // 0 + 0.1 + 0.2 + 1e8 in float32, left to right.
     const acc = Math.fround(Math.fround(Math.fround(0 + 0.1) + Math.fround(0.2)) + 1e8);
     expect(bits(dx)).toEqual([1, 0, 0, acc, 0]);
