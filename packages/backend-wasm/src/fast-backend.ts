@@ -11,9 +11,9 @@
  * are views onto the backend's shared wasm memory (wasm-memory.ts), so the wasm kernels read and
  * write them in place; without SharedArrayBuffer (a page that is not cross-origin isolated), or
  * once the memory is full, they are plain arrays and the kernels copy them in and out
- * (`residentStorage()` says which). float64 (gradient checks, the demo's lab models) runs the
- * JavaScript loops for element-wise binary ops, where, reductions, data movement and windows, and
- * the reference kernels for the rest (matmul, unary ops). test/conformance checks every op on this backend against the
+ * (`residentStorage()` says which). float64 (gradient checks, the demo's lab models) runs
+ * JavaScript loops for matmul (matmul-f64.ts), element-wise binary ops, where, reductions, data
+ * movement and windows, and the reference kernels for the rest (unary ops, losses). test/conformance checks every op on this backend against the
  * reference, forward and backward, and the fast kernels directly.
  */
 import {
@@ -26,6 +26,7 @@ import {
   type TypedArray,
 } from '@thermograd/autograd';
 import { matmulF32 } from './matmul.js';
+import { matmulF64 } from './matmul-f64.js';
 import { binaryFloats, unaryBackwardF32, unaryF32, whereFloats } from './elementwise.js';
 import { reduceFloats } from './reduce.js';
 import { permuteInto } from './layout.js';
@@ -51,6 +52,7 @@ import {
 
 const arr = (s: Storage) => s as TypedArray;
 const isF32 = (s: Storage): s is Float32Array => s instanceof Float32Array;
+const isF64 = (s: Storage): s is Float64Array => s instanceof Float64Array;
 /** Storage of `dtype` that the JavaScript loops take: a Float32Array or a Float64Array. */
 const isFloats = (s: Storage, dtype: string): s is Float32Array | Float64Array =>
   dtype === 'float32' ? s instanceof Float32Array : s instanceof Float64Array;
@@ -140,7 +142,11 @@ export const fastBackend: Backend & { assign: typeof assign } = {
     return out;
   },
   matmul: (a, b, p, dtype) =>
-    dtype === 'float32' && isF32(a) && isF32(b) ? matmulF32(a, b, p) : ref.matmul(a, b, p, dtype),
+    dtype === 'float32' && isF32(a) && isF32(b)
+      ? matmulF32(a, b, p)
+      : dtype === 'float64' && isF64(a) && isF64(b)
+        ? matmulF64(a, b, p)
+        : ref.matmul(a, b, p, dtype),
   // [B, O, P] → [O, B, P] (a conv weight gradient's dy) in wasm, its rows over the threads.
   permute: (x, shape, perm, dtype) =>
     dtype === 'float32' && isF32(x) && isSwapOuter(shape, perm)
