@@ -10,6 +10,7 @@ import {
   nn,
   noGrad,
   tensor,
+  tidy,
   type DType,
   type Tensor,
 } from '@thermograd/autograd';
@@ -75,10 +76,12 @@ export function batchOf(data: LabData, indices: ArrayLike<number>): { x: Tensor;
 
 /** Mean cross-entropy over the whole (sub)set, without recording a graph. */
 export function fullLoss(model: nn.Linear, data: LabData): number {
-  return noGrad(() => {
-    const x = tensor(data.images, [data.n, data.features], { dtype: data.dtype });
-    return crossEntropy(model.forward(x), data.labels).item();
-  });
+  return tidy(() =>
+    noGrad(() => {
+      const x = tensor(data.images, [data.n, data.features], { dtype: data.dtype });
+      return crossEntropy(model.forward(x), data.labels).item();
+    }),
+  );
 }
 
 /** The full-batch loss as a tensor (for gradients: gradient flow). */
@@ -124,8 +127,6 @@ export interface TrainRunOptions {
   samplerSeed: number;
   /** Called at step 0 and after every evaluation interval with the full training loss. */
   onEval?: (record: { step: number; examples: number; loss: number; hyper: Hyperparams }) => void;
-  /** Called after each step's backward pass, before the update (per-example statistics, ...). */
-  afterBackward?: (step: number, hyper: Hyperparams) => void;
   perExample?: boolean;
   /** L2 penalty λ: the objective is U = loss + ½λ|Φ|² (coupled weight decay before the plugin). */
   l2?: number;
@@ -156,11 +157,14 @@ export function trainRun(o: TrainRunOptions): number {
     hyper: optimizer.hyper,
   });
   for (let step = 1; step <= steps; step++) {
-    const { x, y } = batchOf(o.data, sampler.next(o.batch));
-    optimizer.zeroGrad();
-    crossEntropy(o.model.forward(x), y).backward({ perExample: o.perExample ? 'norms' : false });
-    o.afterBackward?.(step, optimizer.hyper);
-    const report = optimizer.step();
+    // One scope per step, as in the demo's training loop: the step's intermediates go back to the
+    // backend when it ends, so the next step reuses their storage instead of allocating anew.
+    const report = tidy(() => {
+      const { x, y } = batchOf(o.data, sampler.next(o.batch));
+      optimizer.zeroGrad();
+      crossEntropy(o.model.forward(x), y).backward({ perExample: o.perExample ? 'norms' : false });
+      return optimizer.step();
+    });
     if (step % evalSteps === 0 || step === steps) {
       o.onEval?.({
         step,
