@@ -1,14 +1,15 @@
 /**
  * Runs one kernel call on several cores: the GEMM (its column panels of C, or its row panels when
  * there are more of those to share out), the GEMM module's packing (transpose by matrix, packRows
- * by panel) and the
- * data-movement kernels of ops-wat.ts (im2col and col2im by image, the 2×2 max pool and its
- * backward scatter by plane, relu and its gradient by vectors of four floats, the conv bias
- * gradient's per-channel sums by channel, the [B, O, P] → [O, B, P] permute by row of O). A call is cut into units whose outputs do not overlap (whole panels
- * of C with the whole inner dimension; whole matrices, images, planes), and units are handed out in chunks to the calling thread and to worker threads
- * that instantiate the same kernel bytes on the same shared wasm memory. Every output element is
- * computed by the same instruction sequence whoever takes its unit, and no two threads write (or
- * add into) the same element, so results are bit-identical for any number of threads.
+ * by panel) and the data-movement kernels of ops-wat.ts (im2col and col2im by image, the 2×2 max
+ * pool and its backward scatter by plane, relu and its gradient by vectors of four floats, the
+ * conv bias gradient's per-channel sums by channel, the [B, O, P] → [O, B, P] permute by row of
+ * O). A call is cut into units whose outputs do not overlap (whole panels of C with the whole
+ * inner dimension; whole matrices, images, planes), and units are handed out in chunks to the
+ * calling thread and to worker threads that instantiate the same kernel bytes on the same shared
+ * wasm memory. Every output element is computed by the same instruction sequence whoever takes
+ * its unit, and no two threads write (or add into) the same element, so results are
+ * bit-identical for any number of threads.
  *
  * A chunk is one call of the kernel with some arguments moved along its units: for units
  * [u0, u1) an argument is `base + u0·perUnit` (an offset, say the chunk's first image) or
@@ -58,7 +59,7 @@ const MAX_ARGS = 14;
 const SLOTS = ARGS + 3 * MAX_ARGS;
 /** The kernel table: these of the GEMM module (gemm-wat.ts), then these of ops-wat.ts. */
 const GEMM_KERNELS = ['gemm', 'transpose', 'packRows'] as const;
-const SPLIT_OPS = [
+const OPS_KERNELS = [
   'im2col',
   'col2im',
   'maxPool2x2',
@@ -68,8 +69,9 @@ const SPLIT_OPS = [
   'channelSums',
   'swapOuterAxes',
 ] as const;
-export type SplitOp = (typeof SPLIT_OPS)[number];
-const KERNELS: readonly string[] = [...GEMM_KERNELS, ...SPLIT_OPS];
+const KERNELS = [...GEMM_KERNELS, ...OPS_KERNELS] as const;
+/** The kernels `split` shares out: all but the GEMM, which `gemm` splits by panels of C. */
+export type SplitOp = Exclude<(typeof KERNELS)[number], 'gemm'>;
 /** Below this many multiply-adds the hand-off (tens of microseconds) costs more than it saves. */
 const MIN_PARALLEL_MACS = 1 << 20;
 /** About this many multiply-adds per chunk: enough to amortise a claim, small enough to balance. */
@@ -183,7 +185,7 @@ export class KernelThreads {
     this.ops = instantiate(OPS_WASM, kernel.memory) as Record<string, Kernel>;
     this.kernels = [
       ...GEMM_KERNELS.map((name) => kernel[name] as Kernel),
-      ...SPLIT_OPS.map((name) => this.ops[name]),
+      ...OPS_KERNELS.map((name) => this.ops[name]),
     ];
     this.control = new Int32Array(new SharedArrayBuffer(SLOTS * 4));
     for (let w = 1; w < threads; w++) {
@@ -192,7 +194,7 @@ export class KernelThreads {
           gemmBytes: kernel.bytes,
           opsBytes: OPS_WASM,
           gemmNames: GEMM_KERNELS,
-          opsNames: SPLIT_OPS,
+          opsNames: OPS_KERNELS,
           memory: kernel.memory,
           control: this.control.buffer,
         }),
@@ -275,7 +277,7 @@ export class KernelThreads {
       countArg(),
       ...[m, n, lds, ldd].map(fixedArg),
     ];
-    this.share('transpose', batch, split, 8 * batch * m * n);
+    this.split('transpose', batch, split, 8 * batch * m * n);
   }
 
   /** kernel.packRows (same arguments: see gemm-wat.ts), its panels spread over the threads. */
@@ -290,24 +292,20 @@ export class KernelThreads {
       fixedArg(k),
       fixedArg(lds),
     ];
-    this.share('packRows', panels, split, 8 * panels * k * nr);
+    this.split('packRows', panels, split, 8 * panels * k * nr);
   }
 
   /**
-   * The ops-wat.ts kernel `op` over `units` units (images, planes) whose outputs do not overlap,
-   * with `args` moved along them; `bytes`, about the bytes it reads and writes, decides whether
-   * sharing it out pays.
+   * The kernel `op` (the GEMM module's packing or an ops-wat.ts kernel) over `units` units
+   * (matrices, images, planes) whose outputs do not overlap, with `args` moved along them;
+   * `bytes`, about the bytes it reads and writes, decides whether sharing it out pays.
    */
   split(op: SplitOp, units: number, args: SplitArg[], bytes: number): void {
-    this.share(op, units, args, bytes);
-  }
-
-  private share(name: string, units: number, args: SplitArg[], bytes: number): void {
     const chunks =
       this.threads <= 1 || bytes < MIN_PARALLEL_BYTES
         ? 1
         : Math.min(units, this.threads * OP_CHUNKS_PER_THREAD);
-    this.run(KERNELS.indexOf(name), units, chunks, args);
+    this.run(KERNELS.indexOf(op), units, chunks, args);
   }
 
   /** Kernel `kernel` of the table over `units` units in `chunks` chunks, shared out. */
