@@ -36,7 +36,7 @@
  * the pool needs no scope bookkeeping of its own.
  */
 import { tidyDepth, type DType, type TypedArray } from '@thermograd/autograd';
-import { freeResident, residentArray, residentOffset } from './wasm-memory.js';
+import { freeResident, isLongLived, residentArray, residentOffset } from './wasm-memory.js';
 
 /** Upper bound on the bytes held for reuse. */
 const MAX_POOLED_BYTES = 512 * 2 ** 20;
@@ -47,8 +47,6 @@ const free64 = new Map<number, Float64Array[]>();
 const pooled = new WeakSet<object>();
 /** Arrays this pool allocated: the only ones `release` takes back. */
 const ours = new WeakSet<object>();
-/** Long-lived arrays (takeLongLived): freed when released, never pooled. */
-const longLived = new WeakSet<object>();
 let pooledBytes = 0;
 
 export interface BufferPoolStats {
@@ -160,10 +158,7 @@ export function takeZeroed(dtype: DType, size: number): TypedArray {
  */
 export function takeLongLived(dtype: DType, size: number): Float32Array | Float64Array | undefined {
   const a = resident ? residentArray(dtype, size, true) : undefined;
-  if (a !== undefined) {
-    ours.add(a);
-    longLived.add(a);
-  }
+  if (a !== undefined) ours.add(a);
   return a;
 }
 
@@ -176,7 +171,8 @@ export function release(storage: unknown): void {
   if (!(storage instanceof Float32Array || storage instanceof Float64Array)) return;
   if (!ours.has(storage) || pooled.has(storage)) return;
   if (
-    longLived.has(storage) ||
+    // A long-lived block (takeLongLived) is freed when released, never pooled.
+    isLongLived(storage) ||
     storage.length === 0 ||
     pooledBytes + storage.byteLength > MAX_POOLED_BYTES
   ) {

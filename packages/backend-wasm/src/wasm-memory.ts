@@ -162,6 +162,9 @@ function freeBlock(block: Block): void {
 /** Gives a block back when its view is collected without having been freed. */
 const collected = new FinalizationRegistry<Block>(freeBlock);
 
+/** Whether `view` was made by `residentArray` as long-lived storage (and is not freed yet). */
+export const isLongLived = (view: object): boolean => blocks.get(view)?.longLived === true;
+
 /** The byte offset of a view made by `residentArray`, or -1 for any other array. */
 export function residentOffset(view: object): number {
   return blocks.get(view)?.at ?? -1;
